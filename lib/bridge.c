@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * bridge.c - ensure a bridge exists and is up, and optionally holds the
+ * uplink.  An existing device of the name that is not a bridge is an error
+ * and is left untouched; an uplink that carries the host's addresses or
+ * default route is not enslaved unless the caller forces it.
+ */
+#include "libmvlink-private.h"
+
+/* Refuse to enslave an uplink the host depends on. */
+static int check_uplink_idle(struct mvl_ctx *ctx, const struct mvl_link_info *up,
+			     const char *bridge)
+{
+	char addr[64] = "";
+	int n, def;
+
+	n = mvl_nl_addr_count(ctx, up->ifindex, addr, sizeof(addr));
+	if (n < 0)
+		return mvl_fail_kernel(ctx, n, "uplink %s: cannot list its addresses", up->name);
+	def = mvl_nl_has_default_route(ctx, up->ifindex);
+	if (def < 0)
+		return mvl_fail_kernel(ctx, def, "uplink %s: cannot list routes", up->name);
+	if (n > 0 && def)
+		return mvl_fail(ctx, -EBUSY,
+				"uplink %s carries IP address %s%s and the default route: enslaving "
+				"it to bridge %s would cut the host off; move them to %s first, or "
+				"force it",
+				up->name, addr, n > 1 ? " (and more)" : "", bridge, bridge);
+	if (n > 0)
+		return mvl_fail(ctx, -EBUSY,
+				"uplink %s carries IP address %s%s: enslaving it to bridge %s would "
+				"take it away from the host; move it to %s first, or force it",
+				up->name, addr, n > 1 ? " (and more)" : "", bridge, bridge);
+	if (def)
+		return mvl_fail(ctx, -EBUSY,
+				"uplink %s carries the default route: enslaving it to bridge %s "
+				"would cut the host off; move the route to %s first, or force it",
+				up->name, bridge, bridge);
+	return 0;
+}
+
+struct port_count {
+	int ifindex, n;
+	char *first;
+	size_t len;
+};
+
+static int count_port(struct mvl_ctx *ctx, const struct mvl_link_info *li, void *data)
+{
+	struct port_count *pc = data;
+
+	if (li->master == pc->ifindex && pc->n++ == 0 && pc->first)
+		snprintf(pc->first, pc->len, "%s", li->name);
+	return 0;
+}
+
+int mvl_bridge_port_count(struct mvl_ctx *ctx, int ifindex, char *first, size_t len)
+{
+	struct port_count pc = { .ifindex = ifindex, .first = first, .len = len };
+	int r = mvl_nl_link_dump(ctx, count_port, &pc);
+
+	return r < 0 ? r : pc.n;
+}
+
+void mvl_bridge_undo(struct mvl_ctx *ctx, const struct mvl_bridge_state *st)
+{
+	const struct mvl_link_info *br = &st->br;
+	int r;
+
+	if (st->uplink_ifindex) {
+		struct mvl_link_change chg = MVL_LINK_CHANGE_INIT;
+
+		chg.master = 0;
+		r = mvl_nl_link_change(ctx, st->uplink_ifindex, &chg);
+		if (r < 0)
+			mvl_undo_failed(ctx, "release uplink (ifindex %d) from bridge %s: %s",
+					st->uplink_ifindex, br->name, MVL_STRERROR(r));
+	}
+	if (st->brought_up) {
+		struct mvl_link_change chg = MVL_LINK_CHANGE_INIT;
+
+		chg.up = 0;
+		r = mvl_nl_link_change(ctx, br->ifindex, &chg);
+		if (r < 0)
+			mvl_undo_failed(ctx, "bring bridge %s down again: %s", br->name,
+					MVL_STRERROR(r));
+	}
+	if (!st->created)
+		return;
+	/* another process may have attached a port meanwhile: keep it then */
+	r = mvl_bridge_port_count(ctx, br->ifindex, NULL, 0);
+	if (r > 0) {
+		info(ctx, "bridge %s gained ports meanwhile; not deleting it", br->name);
+		return;
+	}
+	r = mvl_nl_link_del(ctx, br->ifindex);
+	if (r < 0 && r != -ENODEV)
+		mvl_undo_failed(ctx, "delete bridge %s: %s", br->name, MVL_STRERROR(r));
+}
+
+static int enslave_uplink(struct mvl_ctx *ctx, const struct mvl_bridge_opts *opts,
+			  const struct mvl_link_info *br, int *ret_enslaved)
+{
+	struct mvl_link_change chg = MVL_LINK_CHANGE_INIT;
+	struct mvl_link_info up;
+	int r;
+
+	if (mvl_ifname_check(opts->uplink) < 0)
+		return mvl_fail(ctx, -EINVAL, "invalid uplink name '%s'", opts->uplink);
+	r = mvl_nl_link_get(ctx, opts->uplink, 0, &up);
+	if (r == -ENODEV)
+		return mvl_fail(ctx, -ENODEV, "uplink %s does not exist", opts->uplink);
+	if (r < 0)
+		return mvl_fail_kernel(ctx, r, "uplink %s", opts->uplink);
+	if (up.ifindex == br->ifindex)
+		return mvl_fail(ctx, -EINVAL, "uplink %s is the bridge itself", opts->uplink);
+	if (up.master == br->ifindex)
+		return 0; /* already a port: nothing to do */
+	if (up.master) {
+		struct mvl_link_info m;
+		const char *mname = mvl_nl_link_get(ctx, NULL, up.master, &m) == 0 ? m.name : "?";
+
+		return mvl_fail(ctx, -EBUSY, "uplink %s is already a port of %s (%s); not moving it",
+				up.name, mname, up.slave_kind[0] ? up.slave_kind : "master");
+	}
+	if (strcmp(up.kind, "bridge") == 0)
+		return mvl_fail(ctx, -EINVAL, "uplink %s is a bridge itself", up.name);
+	if (!(opts->flags & MVL_BRIDGE_FORCE_UPLINK)) {
+		r = check_uplink_idle(ctx, &up, br->name);
+		if (r < 0)
+			return r;
+	}
+	chg.master = br->ifindex;
+	chg.up = 1;
+	r = mvl_nl_link_change(ctx, up.ifindex, &chg);
+	if (r < 0)
+		return mvl_fail_kernel(ctx, r, "cannot enslave uplink %s to bridge %s", up.name,
+				       br->name);
+	*ret_enslaved = up.ifindex;
+	return 0;
+}
+
+int mvl_bridge_ensure_internal(struct mvl_ctx *ctx, const struct mvl_bridge_opts *opts,
+			       struct mvl_bridge_state *ret_st)
+{
+	struct mvl_bridge_state st = { .created = false };
+	struct mvl_link_info *br = &st.br;
+	char tag[128];
+	int r;
+
+	if (mvl_ifname_check(opts->name) < 0)
+		return mvl_fail(ctx, -EINVAL, "invalid bridge name '%s'", opts->name ? opts->name : "");
+	if (opts->vm_id && mvl_vm_id_check(opts->vm_id) < 0)
+		return mvl_fail(ctx, -EINVAL, "invalid VM id '%s'", opts->vm_id);
+	if (opts->mtu && (opts->mtu < 68 || opts->mtu > 65535))
+		return mvl_fail(ctx, -EINVAL, "invalid MTU %u for bridge %s (68..65535)", opts->mtu,
+				opts->name);
+	r = mvl_nl_link_get(ctx, opts->name, 0, br);
+	if (r == -ENODEV) {
+		struct mvl_link_new spec = { .name = opts->name, .kind = "bridge", .up = 1,
+					     .mtu = opts->mtu };
+
+		if (opts->vm_id) {
+			r = mvl_tag_format(tag, sizeof(tag), opts->vm_id, MVL_MODE_BRIDGE);
+			if (r < 0)
+				return mvl_fail(ctx, r, "cannot tag bridge %s", opts->name);
+			spec.alias = tag;
+		}
+		r = mvl_nl_link_new(ctx, &spec, NULL);
+		if (r == 0)
+			st.created = true;
+		else if (r != -EEXIST) /* EEXIST: another process was quicker */
+			return mvl_fail_kernel(ctx, r, "cannot create bridge %s", opts->name);
+		r = mvl_nl_link_get(ctx, opts->name, 0, br);
+		if (r < 0)
+			return mvl_fail_kernel(ctx, r, "bridge %s", opts->name);
+	} else if (r < 0) {
+		return mvl_fail_kernel(ctx, r, "bridge %s", opts->name);
+	}
+	if (strcmp(br->kind, "bridge") != 0)
+		return mvl_fail(ctx, -EEXIST,
+				"%s exists and is a %s device, not a bridge; left untouched",
+				br->name, br->kind[0] ? br->kind : "plain");
+	if (!(br->flags & IFF_UP)) {
+		struct mvl_link_change chg = MVL_LINK_CHANGE_INIT;
+
+		chg.up = 1;
+		r = mvl_nl_link_change(ctx, br->ifindex, &chg);
+		if (r < 0) {
+			r = mvl_fail_kernel(ctx, r, "cannot bring bridge %s up", br->name);
+			goto undo;
+		}
+		if (!st.created)
+			st.brought_up = true;
+		br->flags |= IFF_UP;
+	}
+	if (opts->uplink) {
+		r = enslave_uplink(ctx, opts, br, &st.uplink_ifindex);
+		if (r < 0)
+			goto undo;
+	}
+	if (ret_st)
+		*ret_st = st;
+	return st.created ? 1 : 0;
+undo:
+	mvl_bridge_undo(ctx, &st);
+	return r;
+}
+
+MVL_EXPORT int mvl_bridge_ensure(struct mvl_ctx *ctx, const struct mvl_bridge_opts *opts)
+{
+	int r = mvl_ctx_enter(ctx);
+
+	if (r < 0)
+		return r;
+	if (!MVL_OPTS_VALID(opts, struct mvl_bridge_opts, name))
+		return mvl_fail(ctx, -EINVAL, "invalid struct mvl_bridge_opts (size or trailing bytes)");
+	return mvl_bridge_ensure_internal(ctx, opts, NULL);
+}

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * fault.c - fault injection.  Every kernel-changing step calls mvl_step()
+ * first.  In a build configured with --enable-fault-injection the k-th step
+ * (MVLINK_FAULT_STEP=k) fails with -MVLINK_FAULT_ERRNO (default EIO), or
+ * kills the process when MVLINK_FAULT_KILL=1, so tests can prove that every
+ * step is undone or recovered.  MVLINK_FAULT_TRACE=1 logs every step at
+ * LOG_NOTICE so tests can count them.  Production builds only count.
+ */
+#include <signal.h>
+
+#include "libmvlink-private.h"
+
+void mvl_fault_init(struct mvl_ctx *ctx)
+{
+#ifdef MVL_FAULT_INJECTION
+	const char *s = getenv("MVLINK_FAULT_STEP");
+	unsigned long v;
+
+	if (s && mvl_parse_uint(s, ~0UL, &v) == 0)
+		ctx->fault_step = v;
+	s = getenv("MVLINK_FAULT_ERRNO");
+	ctx->fault_errno = EIO;
+	if (s && mvl_parse_uint(s, 4095, &v) == 0 && v > 0)
+		ctx->fault_errno = (int)v;
+	s = getenv("MVLINK_FAULT_KILL");
+	ctx->fault_kill = s && strcmp(s, "1") == 0;
+	s = getenv("MVLINK_FAULT_TRACE");
+	ctx->fault_trace = s && strcmp(s, "1") == 0;
+#endif
+}
+
+int mvl_step(struct mvl_ctx *ctx, const char *what)
+{
+	ctx->fault_count++;
+#ifdef MVL_FAULT_INJECTION
+	if (ctx->fault_trace)
+		mvl_log(ctx, LOG_NOTICE, __FILE__, __LINE__, __func__, "step %lu: %s",
+			ctx->fault_count, what);
+	if (ctx->fault_step && ctx->fault_count == ctx->fault_step) {
+		if (ctx->fault_kill)
+			kill(getpid(), SIGKILL);
+		dbg(ctx, "fault injected at step %lu (%s)", ctx->fault_count, what);
+		return -ctx->fault_errno;
+	}
+#endif
+	return 0;
+}

@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * parse.c - parsers and validators for what users type: MAC addresses,
+ * interface names and templates, VM ids, mode names.
+ */
+#include <ctype.h>
+
+#include "libmvlink-private.h"
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (char)tolower((unsigned char)c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+MVL_EXPORT int mvl_mac_parse(const char *text, uint8_t ret_mac[6])
+{
+	uint8_t mac[6];
+	char sep = 0;
+
+	if (!text || !ret_mac)
+		return -EINVAL;
+	/* exactly "xx:xx:xx:xx:xx:xx" with one separator kind, ':' or '-' */
+	if (strlen(text) != 17)
+		return -EINVAL;
+	for (int i = 0; i < 6; i++) {
+		const char *p = text + i * 3;
+		int hi = hexval(p[0]), lo = hexval(p[1]);
+
+		if (hi < 0 || lo < 0)
+			return -EINVAL;
+		mac[i] = (uint8_t)(hi << 4 | lo);
+		if (i < 5) {
+			if (p[2] != ':' && p[2] != '-')
+				return -EINVAL;
+			if (sep && p[2] != sep)
+				return -EINVAL;
+			sep = p[2];
+		}
+	}
+	memcpy(ret_mac, mac, 6);
+	return 0;
+}
+
+MVL_EXPORT int mvl_mac_check(const uint8_t mac[6])
+{
+	static const uint8_t zero[6];
+
+	if (!mac)
+		return -EINVAL;
+	if (mac[0] & 0x01) /* multicast, broadcast included */
+		return -EINVAL;
+	if (memcmp(mac, zero, 6) == 0)
+		return -EINVAL;
+	return 0;
+}
+
+MVL_EXPORT char *mvl_mac_format(const uint8_t mac[6], char buf[18])
+{
+	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3],
+		 mac[4], mac[5]);
+	return buf;
+}
+
+MVL_EXPORT int mvl_ifname_check(const char *name)
+{
+	size_t n;
+
+	if (!name)
+		return -EINVAL;
+	n = strlen(name);
+	if (n == 0 || n >= IFNAMSIZ)
+		return -EINVAL;
+	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return -EINVAL;
+	for (const char *p = name; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c == '/' || c == ':' || isspace(c) || c < 0x20 || c == 0x7f)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+MVL_EXPORT int mvl_ifname_template_check(const char *name)
+{
+	const char *pct;
+	char probe[64];
+
+	if (!name)
+		return -EINVAL;
+	pct = strchr(name, '%');
+	if (!pct)
+		return mvl_ifname_check(name) == 0 ? 0 : -EINVAL;
+	if (pct[1] != 'd' || strchr(pct + 2, '%'))
+		return -EINVAL;
+	if (strlen(name) > 32)
+		return -EINVAL;
+	/* the longest expansion must still be a valid name */
+	snprintf(probe, sizeof(probe), "%.*s99999%s", (int)(pct - name), name, pct + 2);
+	return mvl_ifname_check(probe) == 0 ? 1 : -EINVAL;
+}
+
+MVL_EXPORT int mvl_vm_id_check(const char *vm_id)
+{
+	size_t n;
+
+	if (!vm_id)
+		return -EINVAL;
+	n = strlen(vm_id);
+	if (n == 0 || n > 64)
+		return -EINVAL;
+	if (vm_id[0] == '.' || vm_id[0] == '-')
+		return -EINVAL;
+	for (const char *p = vm_id; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '.' && *p != '_' && *p != '-')
+			return -EINVAL;
+	return 0;
+}
+
+static const char *const mode_names[] = {
+	[MVL_MODE_TAP] = "tap",   [MVL_MODE_MACVTAP] = "macvtap", [MVL_MODE_SRIOV] = "sriov",
+	[MVL_MODE_PCI] = "pci",   [MVL_MODE_BRIDGE] = "bridge",
+};
+
+MVL_EXPORT const char *mvl_mode_to_string(enum mvl_mode mode)
+{
+	if ((unsigned)mode >= ARRAY_SIZE(mode_names))
+		return NULL;
+	return mode_names[mode];
+}
+
+MVL_EXPORT enum mvl_mode mvl_mode_from_string(const char *s)
+{
+	if (!s)
+		return MVL_MODE_NONE;
+	for (size_t i = 0; i < ARRAY_SIZE(mode_names); i++)
+		if (mode_names[i] && strcmp(s, mode_names[i]) == 0)
+			return (enum mvl_mode)i;
+	return MVL_MODE_NONE;
+}
+
+static const char *const macvtap_mode_names[] = {
+	[MVL_MACVTAP_BRIDGE] = "bridge",     [MVL_MACVTAP_VEPA] = "vepa",
+	[MVL_MACVTAP_PRIVATE] = "private",   [MVL_MACVTAP_PASSTHRU] = "passthru",
+	[MVL_MACVTAP_SOURCE] = "source",
+};
+
+MVL_EXPORT const char *mvl_macvtap_mode_to_string(enum mvl_macvtap_mode mode)
+{
+	if ((unsigned)mode >= ARRAY_SIZE(macvtap_mode_names))
+		return NULL;
+	return macvtap_mode_names[mode];
+}
+
+MVL_EXPORT int mvl_macvtap_mode_from_string(const char *s)
+{
+	if (!s)
+		return -EINVAL;
+	for (size_t i = 0; i < ARRAY_SIZE(macvtap_mode_names); i++)
+		if (strcmp(s, macvtap_mode_names[i]) == 0)
+			return (int)i;
+	return -EINVAL;
+}

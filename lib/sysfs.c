@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * sysfs.c - reading and writing below the context's sysfs root.  Every
+ * write is a kernel-changing step: it goes through mvl_step() (fault
+ * injection) and, in tests, through a hook that models the kernel.
+ */
+#include <stdarg.h>
+
+#include "libmvlink-private.h"
+
+static mvl_sysfs_write_hook write_hook;
+static void *write_hook_data;
+
+void mvl_sysfs_set_write_hook(mvl_sysfs_write_hook hook, void *data)
+{
+	write_hook = hook;
+	write_hook_data = data;
+}
+
+static int vpath(struct mvl_ctx *ctx, char *buf, size_t len, const char *fmt, va_list ap)
+{
+	int n = snprintf(buf, len, "%s/", ctx->sysfs_root);
+	int m;
+
+	if (n < 0 || (size_t)n >= len)
+		return -ENAMETOOLONG;
+	m = vsnprintf(buf + n, len - (size_t)n, fmt, ap);
+	if (m < 0 || (size_t)m >= len - (size_t)n)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int mvl_sysfs_path(struct mvl_ctx *ctx, char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vpath(ctx, buf, len, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int mvl_sysfs_read(struct mvl_ctx *ctx, char *buf, size_t len, const char *fmt, ...)
+{
+	char path[PATH_MAX];
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vpath(ctx, path, sizeof(path), fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return r;
+	return mvl_read_file(path, buf, len);
+}
+
+int mvl_sysfs_write(struct mvl_ctx *ctx, const char *value, const char *fmt, ...)
+{
+	char path[PATH_MAX];
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vpath(ctx, path, sizeof(path), fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return r;
+	r = mvl_step(ctx, path);
+	if (r < 0)
+		return r;
+	dbg(ctx, "write '%s' to %s", value, path);
+	if (write_hook)
+		return write_hook(path, value, write_hook_data);
+	return mvl_write_file(path, value);
+}

@@ -1,0 +1,417 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * tap.c - taps through /dev/net/tun, optionally on a bridge.
+ *
+ * Order of a create (each step undone, in reverse, when a later one fails):
+ *   1. ensure the bridge (and uplink)            bridge.c
+ *   2. TUNSETIFF with IFF_TUN_EXCL: a new tap, never someone else's
+ *   3. TUNSETPERSIST / TUNSETOWNER / TUNSETGROUP
+ *   4. one more TUNSETIFF per extra queue
+ *   5. one RTM_SETLINK: host-side MAC, MTU, tag, master, up (the kernel
+ *      applies MAC and MTU before enslaving and the flags last)
+ * A non-persistent tap lives exactly as long as its queue fds.
+ */
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <linux/if_tun.h>
+
+#include "libmvlink-private.h"
+
+#define MVL_MAX_QUEUES 256 /* the kernel's MAX_TAP_QUEUES */
+
+int mvl_tun_open(struct mvl_ctx *ctx, const char *name, int flags)
+{
+	_cleanup_close_ int fd = -1;
+	char path[PATH_MAX];
+	struct ifreq ifr = { .ifr_flags = (short)flags };
+	int r;
+
+	r = mvl_step(ctx, "open /dev/net/tun");
+	if (r < 0)
+		return r;
+	snprintf(path, sizeof(path), "%s/net/tun", ctx->dev_root);
+	fd = open(path, O_RDWR | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	r = mvl_step(ctx, "TUNSETIFF");
+	if (r < 0)
+		return r;
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0)
+		return -errno;
+	return TAKE_FD(fd);
+}
+
+static int tun_ioctl(struct mvl_ctx *ctx, int fd, unsigned long req, unsigned long arg,
+		     const char *what)
+{
+	int r = mvl_step(ctx, what);
+
+	if (r < 0)
+		return r;
+	return ioctl(fd, req, arg) < 0 ? -errno : 0;
+}
+
+struct tap_want {
+	const struct mvl_tap_opts *o;
+	const char *name;
+	int tun_flags;
+	int master;            /* bridge ifindex or 0 */
+	unsigned mtu;          /* 0: leave the kernel's */
+	uint8_t host_mac[6];
+	bool fixed_mac;        /* derived from the guest MAC: must match on adopt */
+	unsigned queues;
+	char tag[128];
+};
+
+/* Close queue fds; for a persistent tap drop persistence first so the tap
+ * goes away with them. */
+static void tap_destroy(struct mvl_ctx *ctx, int *fds, unsigned n, bool persistent)
+{
+	int r;
+
+	if (n > 0 && persistent) {
+		r = tun_ioctl(ctx, fds[0], TUNSETPERSIST, 0, "TUNSETPERSIST 0");
+		if (r < 0)
+			mvl_undo_failed(ctx, "make tap non-persistent: %s", MVL_STRERROR(r));
+	}
+	for (unsigned i = 0; i < n; i++)
+		if (fds[i] >= 0) {
+			close(fds[i]);
+			fds[i] = -1;
+		}
+}
+
+static int describe_mismatch(struct mvl_ctx *ctx, const struct tap_want *w,
+			     const struct mvl_link_info *li)
+{
+	const struct mvl_tap_opts *o = w->o;
+	char vm[128];
+	enum mvl_mode mode;
+	bool want_mq = w->tun_flags & IFF_MULTI_QUEUE;
+
+	if (!li->is_tun || li->tun_type != IFF_TAP)
+		return mvl_fail(ctx, -EEXIST, "%s exists and is a %s device, not an mvlink tap; "
+				"left untouched", li->name, li->kind[0] ? li->kind : "plain");
+	if (mvl_tag_parse(li->alias, vm, sizeof(vm), &mode) != 1)
+		return mvl_fail(ctx, -EEXIST, "tap %s exists and was not created by mvlink%s%s%s; "
+				"left untouched", li->name, li->alias[0] ? " (alias '" : "",
+				li->alias, li->alias[0] ? "')" : "");
+	if (strcmp(vm, o->vm_id) != 0 || mode != MVL_MODE_TAP)
+		return mvl_fail(ctx, -EEXIST, "tap %s exists and belongs to VM %s; left untouched",
+				li->name, vm);
+	if (li->tun_multi_queue != want_mq)
+		return mvl_fail(ctx, -EEXIST, "tap %s of VM %s exists %s multi-queue; requested %s",
+				li->name, vm, li->tun_multi_queue ? "with" : "without",
+				want_mq ? "with" : "without");
+	if (li->tun_vnet_hdr != !!(w->tun_flags & IFF_VNET_HDR))
+		return mvl_fail(ctx, -EEXIST, "tap %s of VM %s exists with vnet_hdr %s; requested %s",
+				li->name, vm, li->tun_vnet_hdr ? "on" : "off",
+				(w->tun_flags & IFF_VNET_HDR) ? "on" : "off");
+	if (li->tun_persist != !!(o->flags & MVL_TAP_PERSIST))
+		return mvl_fail(ctx, -EEXIST, "tap %s of VM %s exists %s; requested %s", li->name, vm,
+				li->tun_persist ? "persistent" : "not persistent (held by a running "
+				"process)", (o->flags & MVL_TAP_PERSIST) ? "persistent" : "not persistent");
+	if ((o->flags & MVL_TAP_OWNER ? (long long)o->owner : -1) != li->tun_owner)
+		return mvl_fail(ctx, -EEXIST, "tap %s of VM %s exists with owner %lld; requested %lld",
+				li->name, vm, li->tun_owner,
+				o->flags & MVL_TAP_OWNER ? (long long)o->owner : -1LL);
+	if ((o->flags & MVL_TAP_GROUP ? (long long)o->group : -1) != li->tun_group)
+		return mvl_fail(ctx, -EEXIST, "tap %s of VM %s exists with group %lld; requested %lld",
+				li->name, vm, li->tun_group,
+				o->flags & MVL_TAP_GROUP ? (long long)o->group : -1LL);
+	if (li->master != w->master)
+		return mvl_fail(ctx, -EEXIST, "tap %s of VM %s exists %s; requested %s%s", li->name,
+				vm, li->master ? "on another bridge" : "on no bridge",
+				w->master ? "bridge " : "no bridge", w->master ? o->bridge : "");
+	if (w->mtu && li->mtu != w->mtu)
+		return mvl_fail(ctx, -EEXIST, "tap %s of VM %s exists with MTU %u; requested %u",
+				li->name, vm, li->mtu, w->mtu);
+	if (w->fixed_mac && memcmp(li->mac, w->host_mac, 6) != 0) {
+		char a[18], b[18];
+
+		return mvl_fail(ctx, -EEXIST, "tap %s of VM %s exists with MAC %s; expected %s",
+				li->name, vm, mvl_mac_format(li->mac, a),
+				mvl_mac_format(w->host_mac, b));
+	}
+	return 0;
+}
+
+/* Attach queues to an existing tap of the same VM and configuration. */
+static int tap_adopt(struct mvl_ctx *ctx, const struct tap_want *w, const struct mvl_link_info *li,
+		     int *fds)
+{
+	unsigned i;
+	int r;
+
+	r = describe_mismatch(ctx, w, li);
+	if (r < 0)
+		return r;
+	if (!li->tun_persist)
+		return mvl_fail(ctx, -EBUSY, "tap %s of VM %s is held open by a running process; "
+				"stop it, or delete the tap, first", li->name, w->o->vm_id);
+	if (!(li->flags & IFF_UP))
+		return mvl_fail(ctx, -EEXIST, "tap %s of VM %s exists but is down; delete it first",
+				li->name, w->o->vm_id);
+	for (i = 0; i < w->queues; i++) {
+		r = mvl_tun_open(ctx, li->name, w->tun_flags & ~IFF_TUN_EXCL);
+		if (r < 0) {
+			tap_destroy(ctx, fds, i, false);
+			if (r == -EBUSY)
+				return mvl_fail(ctx, r, "tap %s of VM %s is in use by another process",
+						li->name, w->o->vm_id);
+			return mvl_fail_kernel(ctx, r, "cannot attach to tap %s", li->name);
+		}
+		fds[i] = r;
+	}
+	return 0;
+}
+
+/* Create a new tap named w->name.  -EEXIST when the name is taken. */
+static int tap_new(struct mvl_ctx *ctx, const struct tap_want *w, int *fds, int *ret_ifindex)
+{
+	const struct mvl_tap_opts *o = w->o;
+	struct mvl_link_change chg = MVL_LINK_CHANGE_INIT;
+	bool persistent = false;
+	unsigned n = 0;
+	int r, ifindex;
+
+	r = mvl_tun_open(ctx, w->name, w->tun_flags);
+	if (r == -EBUSY || r == -EEXIST)
+		return -EEXIST;
+	if (r < 0)
+		return mvl_fail_kernel(ctx, r, "cannot create tap %s through %s/net/tun", w->name,
+				       ctx->dev_root);
+	fds[n++] = r;
+	if (o->flags & MVL_TAP_PERSIST) {
+		r = tun_ioctl(ctx, fds[0], TUNSETPERSIST, 1, "TUNSETPERSIST");
+		if (r < 0) {
+			r = mvl_fail_kernel(ctx, r, "cannot make tap %s persistent", w->name);
+			goto undo;
+		}
+		persistent = true;
+	}
+	if (o->flags & MVL_TAP_OWNER) {
+		r = tun_ioctl(ctx, fds[0], TUNSETOWNER, o->owner, "TUNSETOWNER");
+		if (r < 0) {
+			r = mvl_fail_kernel(ctx, r, "cannot set owner %u of tap %s", (unsigned)o->owner,
+					    w->name);
+			goto undo;
+		}
+	}
+	if (o->flags & MVL_TAP_GROUP) {
+		r = tun_ioctl(ctx, fds[0], TUNSETGROUP, o->group, "TUNSETGROUP");
+		if (r < 0) {
+			r = mvl_fail_kernel(ctx, r, "cannot set group %u of tap %s", (unsigned)o->group,
+					    w->name);
+			goto undo;
+		}
+	}
+	for (; n < w->queues; n++) {
+		r = mvl_tun_open(ctx, w->name, w->tun_flags & ~IFF_TUN_EXCL);
+		if (r < 0) {
+			r = mvl_fail_kernel(ctx, r, "cannot open queue %u of tap %s", n, w->name);
+			goto undo;
+		}
+		fds[n] = r;
+	}
+	ifindex = (int)if_nametoindex(w->name);
+	if (ifindex <= 0) {
+		r = mvl_fail(ctx, -ENODEV, "tap %s vanished after creation", w->name);
+		goto undo;
+	}
+	chg.mac = w->host_mac;
+	chg.mtu = w->mtu;
+	chg.alias = w->tag;
+	chg.master = w->master ? w->master : -1;
+	chg.up = 1;
+	r = mvl_nl_link_change(ctx, ifindex, &chg);
+	if (r < 0) {
+		if (w->master)
+			r = mvl_fail_kernel(ctx, r, "cannot attach tap %s to bridge %s", w->name,
+					    o->bridge);
+		else
+			r = mvl_fail_kernel(ctx, r, "cannot configure tap %s", w->name);
+		goto undo;
+	}
+	*ret_ifindex = ifindex;
+	return 0;
+undo:
+	tap_destroy(ctx, fds, n, persistent);
+	return r;
+}
+
+static int check_tap_opts(struct mvl_ctx *ctx, const struct mvl_tap_opts *o, int *ret_template)
+{
+	int t;
+
+	if (!MVL_OPTS_VALID(o, struct mvl_tap_opts, name))
+		return mvl_fail(ctx, -EINVAL, "invalid struct mvl_tap_opts (size or trailing bytes)");
+	if (mvl_vm_id_check(o->vm_id) < 0)
+		return mvl_fail(ctx, -EINVAL, "invalid VM id '%s': 1-64 characters of A-Z a-z 0-9 . _ -",
+				o->vm_id ? o->vm_id : "");
+	t = mvl_ifname_template_check(o->name);
+	if (t < 0)
+		return mvl_fail(ctx, -EINVAL,
+				"invalid tap name '%s': 1-15 bytes without '/', ':' or spaces, or a "
+				"template with one %%d", o->name ? o->name : "");
+	if (o->bridge && mvl_ifname_check(o->bridge) < 0)
+		return mvl_fail(ctx, -EINVAL, "invalid bridge name '%s'", o->bridge);
+	if (o->uplink && !o->bridge)
+		return mvl_fail(ctx, -EINVAL, "uplink %s given without a bridge to put it on",
+				o->uplink);
+	if (o->uplink && mvl_ifname_check(o->uplink) < 0)
+		return mvl_fail(ctx, -EINVAL, "invalid uplink name '%s'", o->uplink);
+	if (o->guest_mac && mvl_mac_check(o->guest_mac) < 0) {
+		char m[18];
+
+		return mvl_fail(ctx, -EINVAL, "invalid guest MAC %s: multicast or all-zero",
+				mvl_mac_format(o->guest_mac, m));
+	}
+	if (o->mtu && (o->mtu < 68 || o->mtu > 65535))
+		return mvl_fail(ctx, -EINVAL, "invalid MTU %u (68..65535)", o->mtu);
+	if (o->queues > MVL_MAX_QUEUES)
+		return mvl_fail(ctx, -EINVAL, "invalid queue count %u (1..%d)", o->queues,
+				MVL_MAX_QUEUES);
+	if (o->flags & ~(unsigned)(MVL_TAP_PERSIST | MVL_TAP_NO_VNET_HDR | MVL_TAP_FORCE_UPLINK |
+				    MVL_TAP_OWNER | MVL_TAP_GROUP | MVL_TAP_MULTI_QUEUE))
+		return mvl_fail(ctx, -EINVAL, "unknown tap flags 0x%x", o->flags);
+	*ret_template = t;
+	return 0;
+}
+
+MVL_EXPORT int mvl_tap_create(struct mvl_ctx *ctx, const struct mvl_tap_opts *o,
+			      struct mvl_iface **ret_iface)
+{
+	struct mvl_bridge_state bst = { .created = false };
+	struct tap_want w = { .o = o };
+	struct mvl_link_info li;
+	struct mvl_iface *iface = NULL;
+	char name[IFNAMSIZ];
+	int *fds = NULL, r, is_template = 0, ifindex = 0;
+	bool adopted = false, have_bridge = false;
+
+	r = mvl_ctx_enter(ctx);
+	if (r < 0)
+		return r;
+	if (!ret_iface)
+		return mvl_fail(ctx, -EINVAL, "ret_iface is NULL");
+	r = check_tap_opts(ctx, o, &is_template);
+	if (r < 0)
+		return r;
+
+	w.queues = o->queues ? o->queues : 1;
+	w.tun_flags = IFF_TAP | IFF_NO_PI | IFF_TUN_EXCL;
+	if (!(o->flags & MVL_TAP_NO_VNET_HDR))
+		w.tun_flags |= IFF_VNET_HDR;
+	if (w.queues > 1 || (o->flags & MVL_TAP_MULTI_QUEUE))
+		w.tun_flags |= IFF_MULTI_QUEUE;
+	/* the host side never uses the guest's MAC, or the bridge could take
+	 * it over (libvirt's rule: 0xFE as the first byte) */
+	if (o->guest_mac) {
+		memcpy(w.host_mac, o->guest_mac, 6);
+		w.fixed_mac = true;
+	} else {
+		r = mvl_random_bytes(w.host_mac, 6);
+		if (r < 0)
+			return mvl_fail(ctx, r, "cannot get random bytes for a MAC");
+	}
+	w.host_mac[0] = 0xfe;
+	r = mvl_tag_format(w.tag, sizeof(w.tag), o->vm_id, MVL_MODE_TAP);
+	if (r < 0)
+		return mvl_fail(ctx, r, "cannot tag VM %s", o->vm_id);
+	w.mtu = o->mtu;
+	fds = calloc(w.queues, sizeof(int));
+	if (!fds)
+		return -ENOMEM;
+	for (unsigned i = 0; i < w.queues; i++)
+		fds[i] = -1;
+
+	if (o->bridge) {
+		struct mvl_bridge_opts bo = { .sz = sizeof(bo), .name = o->bridge, .vm_id = o->vm_id,
+					      .uplink = o->uplink };
+
+		if (o->flags & MVL_TAP_FORCE_UPLINK)
+			bo.flags |= MVL_BRIDGE_FORCE_UPLINK;
+		r = mvl_bridge_ensure_internal(ctx, &bo, &bst);
+		if (r < 0)
+			goto out;
+		have_bridge = true;
+		w.master = bst.br.ifindex;
+		if (!w.mtu)
+			w.mtu = bst.br.mtu; /* inherit before enslaving */
+	}
+
+	/* the lowest free name of a template, or the name itself */
+	for (unsigned n = 0; n < 100000; n++) {
+		if (is_template) {
+			const char *pct = strstr(o->name, "%d");
+
+			snprintf(name, sizeof(name), "%.*s%u%s", (int)(pct - o->name), o->name, n,
+				 pct + 2);
+		} else
+			snprintf(name, sizeof(name), "%s", o->name);
+		w.name = name;
+		r = mvl_nl_link_get(ctx, name, 0, &li);
+		if (r == 0) {
+			if (is_template)
+				continue;
+			r = tap_adopt(ctx, &w, &li, fds);
+			if (r < 0)
+				goto undo_bridge;
+			adopted = true;
+			ifindex = li.ifindex;
+			break;
+		}
+		if (r != -ENODEV) {
+			r = mvl_fail_kernel(ctx, r, "cannot look up %s", name);
+			goto undo_bridge;
+		}
+		r = tap_new(ctx, &w, fds, &ifindex);
+		if (r == -EEXIST && is_template)
+			continue; /* taken meanwhile: next number */
+		if (r == -EEXIST)
+			r = mvl_fail(ctx, -EEXIST, "%s was created by someone else meanwhile; left "
+				     "untouched", name);
+		if (r < 0)
+			goto undo_bridge;
+		break;
+	}
+	if (!ifindex) {
+		r = mvl_fail(ctx, -ENOSPC, "no free name for template '%s'", o->name);
+		goto undo_bridge;
+	}
+
+	iface = mvl_iface_new(MVL_MODE_TAP, name, o->vm_id);
+	if (!iface || mvl_iface_set_str(&iface->link, o->bridge) < 0) {
+		r = -ENOMEM;
+		goto undo_tap;
+	}
+	iface->ifindex = ifindex;
+	iface->adopted = adopted;
+	r = mvl_nl_link_get(ctx, NULL, ifindex, &li);
+	if (r < 0) {
+		r = mvl_fail_kernel(ctx, r, "tap %s", name);
+		goto undo_tap;
+	}
+	memcpy(iface->mac, li.mac, 6);
+	iface->mtu = li.mtu;
+	iface->fds = TAKE_PTR(fds);
+	iface->n_fds = w.queues;
+	*ret_iface = iface;
+	info(ctx, "%s tap %s for VM %s (%u queue%s)", adopted ? "adopted" : "created", name,
+	     o->vm_id, w.queues, w.queues > 1 ? "s" : "");
+	return 0;
+
+undo_tap:
+	mvl_iface_unref(iface);
+	/* an adopted tap stays as it was; ours goes */
+	if (fds)
+		tap_destroy(ctx, fds, w.queues, !adopted && (o->flags & MVL_TAP_PERSIST));
+undo_bridge:
+	if (have_bridge)
+		mvl_bridge_undo(ctx, &bst);
+out:
+	free(fds);
+	return r;
+}

@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+bool mvt_can_netns(void)
+{
+	pid_t pid;
+	int status;
+
+	if (geteuid() != 0)
+		return false;
+	pid = fork();
+	if (pid < 0)
+		return false;
+	if (pid == 0)
+		_exit(unshare(CLONE_NEWNET | CLONE_NEWNS) == 0 ? 0 : 1);
+	if (waitpid(pid, &status, 0) < 0)
+		return false;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+void mvt_enter_netns(void)
+{
+	ck_assert_msg(unshare(CLONE_NEWNET | CLONE_NEWNS) == 0, "unshare: %s", strerror(errno));
+	ck_assert_msg(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0,
+		      "make / private: %s", strerror(errno));
+	umount2("/sys", MNT_DETACH);
+	ck_assert_msg(mount("sysfs", "/sys", "sysfs", 0, NULL) == 0, "mount sysfs: %s",
+		      strerror(errno));
+	ck_assert_int_eq(mvt_sh("ip link set lo up"), 0);
+}
+
+static char *vformat(const char *fmt, va_list ap)
+{
+	char *s = NULL;
+
+	ck_assert_int_ge(vasprintf(&s, fmt, ap), 0);
+	return s;
+}
+
+int mvt_sh(const char *fmt, ...)
+{
+	va_list ap;
+	char *cmd;
+	int st;
+
+	va_start(ap, fmt);
+	cmd = vformat(fmt, ap);
+	va_end(ap);
+	fflush(stdout);
+	st = system(cmd);
+	free(cmd);
+	if (st == -1 || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st);
+}
+
+char *mvt_sh_out(const char *fmt, ...)
+{
+	va_list ap;
+	char *cmd, *buf = NULL;
+	size_t len = 0;
+	FILE *p, *mem;
+	char chunk[4096];
+	size_t n;
+
+	va_start(ap, fmt);
+	cmd = vformat(fmt, ap);
+	va_end(ap);
+	p = popen(cmd, "re");
+	ck_assert_msg(p != NULL, "popen %s", cmd);
+	mem = open_memstream(&buf, &len);
+	ck_assert_ptr_nonnull(mem);
+	while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0)
+		fwrite(chunk, 1, n, mem);
+	pclose(p);
+	fclose(mem);
+	free(cmd);
+	return buf;
+}
+
+struct json_object *mvt_ip_link(const char *name)
+{
+	char *out = mvt_sh_out("ip -j -d link show dev '%s' 2>/dev/null", name);
+	struct json_object *arr = json_tokener_parse(out), *o = NULL;
+
+	free(out);
+	if (arr && json_object_is_type(arr, json_type_array) && json_object_array_length(arr) > 0)
+		o = json_object_get(json_object_array_get_idx(arr, 0));
+	json_object_put(arr);
+	return o;
+}
+
+static struct json_object *jpath(struct json_object *o, const char *path)
+{
+	char buf[256], *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *tok = strtok_r(buf, ".", &save); tok && o; tok = strtok_r(NULL, ".", &save)) {
+		struct json_object *next = NULL;
+
+		if (!json_object_object_get_ex(o, tok, &next))
+			return NULL;
+		o = next;
+	}
+	return o;
+}
+
+const char *mvt_jstr(struct json_object *o, const char *path)
+{
+	struct json_object *v = jpath(o, path);
+
+	return v ? json_object_get_string(v) : NULL;
+}
+
+long long mvt_jint(struct json_object *o, const char *path)
+{
+	struct json_object *v = jpath(o, path);
+
+	return v ? json_object_get_int64(v) : -1;
+}
+
+bool mvt_link_exists(const char *name)
+{
+	return mvt_sh("ip link show dev '%s' >/dev/null 2>&1", name) == 0;
+}
+
+struct mvl_ctx *mvt_ctx(void)
+{
+	struct mvl_ctx *ctx = NULL;
+
+	ck_assert_int_eq(mvl_ctx_new(&ctx), 0);
+	if (getenv("MVLINK_TEST_DEBUG"))
+		mvl_ctx_set_log_priority(ctx, 7);
+	return ctx;
+}
+
+void mvt_veth(const char *a, const char *b)
+{
+	ck_assert_int_eq(mvt_sh("ip link add '%s' type veth peer name '%s' && ip link set '%s' up "
+				"&& ip link set '%s' up", a, b, a, b), 0);
+}
+
+int mvt_run(Suite *s, bool needs_kernel)
+{
+	SRunner *sr;
+	int failed;
+
+	if (needs_kernel && !mvt_can_netns()) {
+		const char *req = getenv("MVLINK_REQUIRE_KERNEL_TESTS");
+
+		if (req && strcmp(req, "1") == 0) {
+			fprintf(stderr, "FAIL: kernel tests must run here (MVLINK_REQUIRE_KERNEL_TESTS=1) "
+					"but network namespaces are not available (not root?)\n");
+			return 99;
+		}
+		fprintf(stderr, "SKIP: kernel tests need root and network namespaces\n");
+		return 77;
+	}
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * testutil.h - helpers shared by mvlink's Check test programs.
+ *
+ * Kernel tests run every test case (Check forks one child per test) in
+ * fresh network and mount namespaces with /sys remounted, so each test has
+ * a clean network stack and nothing to clean up.  Results are checked with
+ * an independent oracle, `ip -j -d link`, parsed with json-c.
+ */
+#ifndef MVLINK_TESTUTIL_H
+#define MVLINK_TESTUTIL_H
+
+#include <stdbool.h>
+#include <check.h>
+#include <json-c/json.h>
+
+#include "mvlink.h"
+
+/* Whether this process may create network namespaces (root, unshare ok). */
+bool mvt_can_netns(void);
+/* Enter fresh net + mount namespaces and remount /sys (a checked fixture:
+ * call it at the start of each kernel test).  Aborts the test on failure. */
+void mvt_enter_netns(void);
+/* Run a shell command (printf-style); returns its exit status. Its output
+ * goes to the test log. */
+int mvt_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Run a shell command and return its stdout (malloc'd, never NULL). */
+char *mvt_sh_out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* `ip -j -d link show dev NAME` as a json object (caller puts it), or NULL
+ * when the link does not exist. */
+struct json_object *mvt_ip_link(const char *name);
+/* Field by dotted path ("linkinfo.info_kind"); NULL / -1 when absent. */
+const char *mvt_jstr(struct json_object *o, const char *path);
+long long mvt_jint(struct json_object *o, const char *path);
+/* Whether the link exists (by the oracle). */
+bool mvt_link_exists(const char *name);
+/* A fresh context whose log goes to stderr at debug level when
+ * MVLINK_TEST_DEBUG is set.  ck_assert()s success. */
+struct mvl_ctx *mvt_ctx(void);
+/* Build a veth pair @a <-> @b, both up. */
+void mvt_veth(const char *a, const char *b);
+/*
+ * Run @s and return the exit status for automake: 0 pass, 1 fail.  When
+ * @needs_kernel and kernel tests cannot run here: 77 (skip), or 99 (hard
+ * error) when MVLINK_REQUIRE_KERNEL_TESTS=1, as .ci/run sets.
+ */
+int mvt_run(Suite *s, bool needs_kernel);
+
+#endif
