@@ -71,6 +71,8 @@ void mvl_bridge_undo(struct mvl_ctx *ctx, const struct mvl_bridge_state *st)
 		struct mvl_link_change chg = MVL_LINK_CHANGE_INIT;
 
 		chg.master = 0;
+		if (st->uplink_was_down)
+			chg.up = 0;
 		r = mvl_nl_link_change(ctx, st->uplink_ifindex, &chg);
 		if (r < 0)
 			mvl_undo_failed(ctx, "release uplink (ifindex %d) from bridge %s: %s",
@@ -99,7 +101,7 @@ void mvl_bridge_undo(struct mvl_ctx *ctx, const struct mvl_bridge_state *st)
 }
 
 static int enslave_uplink(struct mvl_ctx *ctx, const struct mvl_bridge_opts *opts,
-			  const struct mvl_link_info *br, int *ret_enslaved)
+			  const struct mvl_link_info *br, int *ret_enslaved, bool *ret_was_down)
 {
 	struct mvl_link_change chg = MVL_LINK_CHANGE_INIT;
 	struct mvl_link_info up;
@@ -137,6 +139,7 @@ static int enslave_uplink(struct mvl_ctx *ctx, const struct mvl_bridge_opts *opt
 		return mvl_fail_kernel(ctx, r, "cannot enslave uplink %s to bridge %s", up.name,
 				       br->name);
 	*ret_enslaved = up.ifindex;
+	*ret_was_down = !(up.flags & IFF_UP);
 	return 0;
 }
 
@@ -195,7 +198,7 @@ int mvl_bridge_ensure_internal(struct mvl_ctx *ctx, const struct mvl_bridge_opts
 		br->flags |= IFF_UP;
 	}
 	if (opts->uplink) {
-		r = enslave_uplink(ctx, opts, br, &st.uplink_ifindex);
+		r = enslave_uplink(ctx, opts, br, &st.uplink_ifindex, &st.uplink_was_down);
 		if (r < 0)
 			goto undo;
 	}

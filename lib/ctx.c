@@ -199,7 +199,8 @@ const char *mvl_link_errno_hint(int err)
 {
 	switch (-err) {
 	case EXFULL:
-		return "the bridge already has the maximum of 1024 ports";
+		return "the bridge already has the maximum of 1023 ports (the kernel's 1024 port numbers, "
+		       "number 0 reserved)";
 	case EPERM:
 		return "permission denied: this needs CAP_NET_ADMIN (run as root)";
 	case EOPNOTSUPP:

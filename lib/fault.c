@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * fault.c - fault injection.  Every kernel-changing step calls mvl_step()
- * first.  In a build configured with --enable-fault-injection the k-th step
- * (MVLINK_FAULT_STEP=k) fails with -MVLINK_FAULT_ERRNO (default EIO), or
- * kills the process when MVLINK_FAULT_KILL=1, so tests can prove that every
- * step is undone or recovered.  MVLINK_FAULT_TRACE=1 logs every step at
- * LOG_NOTICE so tests can count them.  Production builds only count.
+ * first.  When ctx->fault_step is k, the k-th step fails with
+ * -ctx->fault_errno (or kills the process when ctx->fault_kill), so tests
+ * can prove that every step is undone or recovered.  Test programs set the
+ * fields directly (they link the internal library); only a build
+ * configured with --enable-fault-injection reads them from the environment
+ * (MVLINK_FAULT_STEP=k, MVLINK_FAULT_ERRNO=n, MVLINK_FAULT_KILL=1 and
+ * MVLINK_FAULT_TRACE=1 to log every step), so a production library cannot
+ * be made to fail from outside.
  */
 #include <signal.h>
 
@@ -13,6 +16,7 @@
 
 void mvl_fault_init(struct mvl_ctx *ctx)
 {
+	ctx->fault_errno = EIO;
 #ifdef MVL_FAULT_INJECTION
 	const char *s = getenv("MVLINK_FAULT_STEP");
 	unsigned long v;
@@ -20,7 +24,6 @@ void mvl_fault_init(struct mvl_ctx *ctx)
 	if (s && mvl_parse_uint(s, ~0UL, &v) == 0)
 		ctx->fault_step = v;
 	s = getenv("MVLINK_FAULT_ERRNO");
-	ctx->fault_errno = EIO;
 	if (s && mvl_parse_uint(s, 4095, &v) == 0 && v > 0)
 		ctx->fault_errno = (int)v;
 	s = getenv("MVLINK_FAULT_KILL");
@@ -33,7 +36,6 @@ void mvl_fault_init(struct mvl_ctx *ctx)
 int mvl_step(struct mvl_ctx *ctx, const char *what)
 {
 	ctx->fault_count++;
-#ifdef MVL_FAULT_INJECTION
 	if (ctx->fault_trace)
 		mvl_log(ctx, LOG_NOTICE, __FILE__, __LINE__, __func__, "step %lu: %s",
 			ctx->fault_count, what);
@@ -43,6 +45,5 @@ int mvl_step(struct mvl_ctx *ctx, const char *what)
 		dbg(ctx, "fault injected at step %lu (%s)", ctx->fault_count, what);
 		return -ctx->fault_errno;
 	}
-#endif
 	return 0;
 }

@@ -108,9 +108,10 @@ void mvl_undo_failed(struct mvl_ctx *ctx, const char *format, ...) _printf_(2, 3
 /*
  * mvl_step - called before every kernel-changing step (netlink request,
  * ioctl, sysfs write, open, journal write).  Normally returns 0.  With
- * fault injection armed (MVLINK_FAULT_STEP=k), the k-th step returns
- * -MVLINK_FAULT_ERRNO (default EIO) or, with MVLINK_FAULT_KILL=1, kills the
- * process with SIGKILL.  @what names the step for the log.
+ * fault injection armed (ctx->fault_step = k, set by tests or, in builds
+ * with --enable-fault-injection, MVLINK_FAULT_STEP=k), the k-th step
+ * returns -ctx->fault_errno (default EIO) or, with ctx->fault_kill, kills
+ * the process with SIGKILL.  @what names the step for the log.
  */
 int mvl_step(struct mvl_ctx *ctx, const char *what);
 void mvl_fault_init(struct mvl_ctx *ctx);
@@ -144,6 +145,7 @@ typedef int (*mvl_sysfs_write_hook)(const char *path, const char *value, void *d
 void mvl_sysfs_set_write_hook(mvl_sysfs_write_hook hook, void *data);
 
 /* ---- netlink.c: the only file that talks libnl ----------------------- */
+#define MVL_MACVTAP_MAX_SOURCE 64 /* source-mode MACs mvlink sets and reads back */
 struct mvl_link_info {
 	int ifindex;
 	char name[IFNAMSIZ];
@@ -157,6 +159,11 @@ struct mvl_link_info {
 	int link;           /* IFLA_LINK (lower device), 0 for none */
 	uint32_t group;
 	int macvtap_mode;   /* MVL_MACVTAP_*, -1 when not a macvtap */
+	/* macvtap/macvlan source mode: the allowed source MACs (kernel order);
+	 * n_source is the kernel's count, of which the first
+	 * MVL_MACVTAP_MAX_SOURCE are kept */
+	unsigned macvtap_n_source;
+	uint8_t macvtap_source[MVL_MACVTAP_MAX_SOURCE][6];
 	char slave_kind[32]; /* IFLA_INFO_SLAVE_KIND: "bridge", "bond"... */
 	/* kind "tun" (IFLA_TUN_*), valid when is_tun */
 	bool is_tun;
@@ -243,6 +250,9 @@ int mvl_tag_format(char *buf, size_t len, const char *vm_id, enum mvl_mode mode)
 /* Parse an alias; returns 1 when it is an mvlink tag (vm id copied, mode
  * set), 0 when it is not. */
 int mvl_tag_parse(const char *alias, char *vm_id, size_t len, enum mvl_mode *mode);
+/* An extra field ";@key=value" of an mvlink tag: returns 1 and the value in
+ * @buf, 0 when absent, -ENAMETOOLONG when it does not fit. */
+int mvl_tag_get_field(const char *alias, const char *key, char *buf, size_t len);
 
 /* ---- bridge.c --------------------------------------------------------- */
 /* What mvl_bridge_ensure_internal() did, so that it can be undone. */
@@ -251,6 +261,7 @@ struct mvl_bridge_state {
 	bool created;         /* the bridge was created */
 	bool brought_up;      /* an existing bridge was down and was brought up */
 	int uplink_ifindex;   /* the uplink that was enslaved, 0 for none */
+	bool uplink_was_down; /* ... and was brought up with it */
 };
 /* Ensure a bridge (and its uplink); returns 1 created, 0 existed, negative
  * errno (then everything is as it was). */
@@ -284,8 +295,9 @@ struct mvl_iface_list {
 	struct mvl_iface **items;
 };
 int mvl_iface_list_add(struct mvl_iface_list *list, struct mvl_iface *iface);
-/* A mvl_iface describing an existing link (tag decoded). */
-int mvl_iface_from_link(struct mvl_ctx *ctx, const struct mvl_link_info *li,
+/* A mvl_iface describing an existing link (tag decoded); @rel_name is the
+ * name of its master or lower device, or NULL. */
+int mvl_iface_from_link(struct mvl_ctx *ctx, const struct mvl_link_info *li, const char *rel_name,
 			struct mvl_iface **ret);
 
 /* ---- macvtap.c -------------------------------------------------------- */

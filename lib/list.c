@@ -43,13 +43,12 @@ MVL_EXPORT struct mvl_iface_list *mvl_iface_list_free(struct mvl_iface_list *lis
 	return NULL;
 }
 
-int mvl_iface_from_link(struct mvl_ctx *ctx, const struct mvl_link_info *li,
+int mvl_iface_from_link(struct mvl_ctx *ctx, const struct mvl_link_info *li, const char *rel_name,
 			struct mvl_iface **ret)
 {
 	struct mvl_iface *iface;
 	char vm[128] = "";
 	enum mvl_mode mode = MVL_MODE_NONE;
-	int rel = li->master ? li->master : li->link;
 
 	if (mvl_tag_parse(li->alias, vm, sizeof(vm), &mode) != 1) {
 		vm[0] = '\0';
@@ -61,14 +60,9 @@ int mvl_iface_from_link(struct mvl_ctx *ctx, const struct mvl_link_info *li,
 	iface->ifindex = li->ifindex;
 	iface->mtu = li->mtu;
 	memcpy(iface->mac, li->mac, 6);
-	if (rel && rel != li->ifindex) {
-		struct mvl_link_info other;
-
-		if (mvl_nl_link_get(ctx, NULL, rel, &other) == 0 &&
-		    mvl_iface_set_str(&iface->link, other.name) < 0) {
-			mvl_iface_unref(iface);
-			return -ENOMEM;
-		}
+	if (mvl_iface_set_str(&iface->link, rel_name) < 0) {
+		mvl_iface_unref(iface);
+		return -ENOMEM;
 	}
 	if (strcmp(li->kind, "macvtap") == 0) {
 		char node[PATH_MAX];
@@ -83,36 +77,53 @@ int mvl_iface_from_link(struct mvl_ctx *ctx, const struct mvl_link_info *li,
 	return 0;
 }
 
-struct list_state {
-	const char *vm_id;
-	unsigned flags;
-	struct mvl_iface_list *list;
+struct link_vec {
+	struct mvl_link_info *v;
+	size_t n, cap;
+	const char *vm_id; /* NULL: every link */
+	bool skip_bridges;
 };
 
-static int list_cb(struct mvl_ctx *ctx, const struct mvl_link_info *li, void *data)
+/* Collect links (all, or those tagged for vm_id) during a dump; nothing
+ * may send another request on the socket until the dump is over. */
+static int collect_cb(struct mvl_ctx *ctx, const struct mvl_link_info *li, void *data)
 {
-	struct list_state *ls = data;
-	struct mvl_iface *iface;
-	int r;
+	struct link_vec *lv = data;
 
-	r = mvl_iface_from_link(ctx, li, &iface);
-	if (r < 0)
-		return r;
-	if ((iface->mode == MVL_MODE_NONE && !(ls->flags & MVL_LIST_ALL)) ||
-	    (ls->vm_id && (!iface->vm_id || strcmp(ls->vm_id, iface->vm_id) != 0))) {
-		mvl_iface_unref(iface);
-		return 0;
+	if (lv->vm_id) {
+		char vm[128];
+		enum mvl_mode mode;
+
+		if (mvl_tag_parse(li->alias, vm, sizeof(vm), &mode) != 1 ||
+		    strcmp(vm, lv->vm_id) != 0 || (lv->skip_bridges && mode == MVL_MODE_BRIDGE))
+			return 0;
 	}
-	r = mvl_iface_list_add(ls->list, iface);
-	if (r < 0)
-		mvl_iface_unref(iface);
-	return r;
+	if (lv->n == lv->cap) {
+		size_t cap = lv->cap ? lv->cap * 2 : 16;
+		struct mvl_link_info *v = realloc(lv->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		lv->v = v;
+		lv->cap = cap;
+	}
+	lv->v[lv->n++] = *li;
+	return 0;
+}
+
+static const char *vec_name(const struct link_vec *lv, int ifindex)
+{
+	for (size_t i = 0; i < lv->n; i++)
+		if (lv->v[i].ifindex == ifindex)
+			return lv->v[i].name;
+	return NULL;
 }
 
 MVL_EXPORT int mvl_iface_list_new(struct mvl_ctx *ctx, const char *vm_id, unsigned flags,
 				  struct mvl_iface_list **ret_list)
 {
-	struct list_state ls = { .vm_id = vm_id, .flags = flags };
+	struct link_vec lv = { .v = NULL };
+	struct mvl_iface_list *list;
 	int r;
 
 	r = mvl_ctx_enter(ctx);
@@ -124,15 +135,41 @@ MVL_EXPORT int mvl_iface_list_new(struct mvl_ctx *ctx, const char *vm_id, unsign
 		return mvl_fail(ctx, -EINVAL, "invalid VM id '%s'", vm_id);
 	if (flags & ~(unsigned)MVL_LIST_ALL)
 		return mvl_fail(ctx, -EINVAL, "unknown list flags 0x%x", flags);
-	ls.list = calloc(1, sizeof(*ls.list));
-	if (!ls.list)
-		return -ENOMEM;
-	r = mvl_nl_link_dump(ctx, list_cb, &ls);
+	r = mvl_nl_link_dump(ctx, collect_cb, &lv);
 	if (r < 0) {
-		mvl_iface_list_free(ls.list);
+		free(lv.v);
 		return mvl_fail_kernel(ctx, r, "cannot list links");
 	}
-	*ret_list = ls.list;
+	list = calloc(1, sizeof(*list));
+	if (!list) {
+		free(lv.v);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < lv.n; i++) {
+		const struct mvl_link_info *li = &lv.v[i];
+		int rel = li->master ? li->master : li->link;
+		struct mvl_iface *iface;
+
+		r = mvl_iface_from_link(ctx, li, rel ? vec_name(&lv, rel) : NULL, &iface);
+		if (r < 0)
+			break;
+		if ((iface->mode == MVL_MODE_NONE && !(flags & MVL_LIST_ALL)) ||
+		    (vm_id && (!iface->vm_id || strcmp(vm_id, iface->vm_id) != 0))) {
+			mvl_iface_unref(iface);
+			continue;
+		}
+		r = mvl_iface_list_add(list, iface);
+		if (r < 0) {
+			mvl_iface_unref(iface);
+			break;
+		}
+	}
+	free(lv.v);
+	if (r < 0) {
+		mvl_iface_list_free(list);
+		return mvl_fail(ctx, r, "cannot list links: out of memory");
+	}
+	*ret_list = list;
 	return 0;
 }
 
@@ -153,7 +190,14 @@ MVL_EXPORT int mvl_iface_get(struct mvl_ctx *ctx, const char *name, struct mvl_i
 		return mvl_fail(ctx, r, "%s does not exist", name);
 	if (r < 0)
 		return mvl_fail_kernel(ctx, r, "cannot look up %s", name);
-	r = mvl_iface_from_link(ctx, &li, ret_iface);
+	{
+		struct mvl_link_info rel;
+		int rel_index = li.master ? li.master : li.link;
+		bool have_rel = rel_index && rel_index != li.ifindex &&
+				mvl_nl_link_get(ctx, NULL, rel_index, &rel) == 0;
+
+		r = mvl_iface_from_link(ctx, &li, have_rel ? rel.name : NULL, ret_iface);
+	}
 	return r < 0 ? mvl_fail(ctx, r, "out of memory") : 0;
 }
 
@@ -208,37 +252,9 @@ MVL_EXPORT int mvl_iface_delete(struct mvl_ctx *ctx, const char *name)
 	return delete_link(ctx, &li);
 }
 
-struct vm_state {
-	const char *vm_id;
-	struct mvl_link_info *links;
-	size_t n, cap;
-};
-
-static int vm_cb(struct mvl_ctx *ctx, const struct mvl_link_info *li, void *data)
-{
-	struct vm_state *vs = data;
-	char vm[128];
-	enum mvl_mode mode;
-
-	if (mvl_tag_parse(li->alias, vm, sizeof(vm), &mode) != 1 || strcmp(vm, vs->vm_id) != 0 ||
-	    mode == MVL_MODE_BRIDGE)
-		return 0;
-	if (vs->n == vs->cap) {
-		size_t cap = vs->cap ? vs->cap * 2 : 8;
-		struct mvl_link_info *l = realloc(vs->links, cap * sizeof(*l));
-
-		if (!l)
-			return -ENOMEM;
-		vs->links = l;
-		vs->cap = cap;
-	}
-	vs->links[vs->n++] = *li;
-	return 0;
-}
-
 MVL_EXPORT int mvl_vm_delete(struct mvl_ctx *ctx, const char *vm_id)
 {
-	struct vm_state vs = { .vm_id = vm_id };
+	struct link_vec vs = { .vm_id = vm_id, .skip_bridges = true };
 	int r, removed = 0, first_err = 0;
 	char first_msg[sizeof(ctx->errmsg)] = "";
 
@@ -247,14 +263,14 @@ MVL_EXPORT int mvl_vm_delete(struct mvl_ctx *ctx, const char *vm_id)
 		return r;
 	if (mvl_vm_id_check(vm_id) < 0)
 		return mvl_fail(ctx, -EINVAL, "invalid VM id '%s'", vm_id ? vm_id : "");
-	r = mvl_nl_link_dump(ctx, vm_cb, &vs);
+	r = mvl_nl_link_dump(ctx, collect_cb, &vs);
 	if (r < 0) {
-		free(vs.links);
+		free(vs.v);
 		return mvl_fail_kernel(ctx, r, "cannot list links");
 	}
 	/* carry on past a failure: delete as much as possible, report the first */
 	for (size_t i = 0; i < vs.n; i++) {
-		r = delete_link(ctx, &vs.links[i]);
+		r = delete_link(ctx, &vs.v[i]);
 		if (r > 0)
 			removed++;
 		else if (r < 0 && !first_err) {
@@ -262,7 +278,7 @@ MVL_EXPORT int mvl_vm_delete(struct mvl_ctx *ctx, const char *vm_id)
 			snprintf(first_msg, sizeof(first_msg), "%s", ctx->errmsg);
 		}
 	}
-	free(vs.links);
+	free(vs.v);
 	if (first_err) {
 		snprintf(ctx->errmsg, sizeof(ctx->errmsg), "%s", first_msg);
 		return first_err;

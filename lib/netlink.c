@@ -250,6 +250,29 @@ static void parse_tun(struct mvl_link_info *li, struct nlattr *data)
 		li->tun_num_queues = nla_get_u32(tb[IFLA_TUN_NUM_QUEUES]);
 }
 
+/* source mode: IFLA_MACVLAN_MACADDR_COUNT and the nested list of
+ * IFLA_MACVLAN_MACADDR in IFLA_MACVLAN_MACADDR_DATA */
+static void parse_macvlan_source(struct mvl_link_info *li, struct nlattr **d)
+{
+	struct nlattr *a;
+	unsigned n = 0;
+	int rem;
+
+	if (d[IFLA_MACVLAN_MACADDR_COUNT])
+		li->macvtap_n_source = nla_get_u32(d[IFLA_MACVLAN_MACADDR_COUNT]);
+	if (!d[IFLA_MACVLAN_MACADDR_DATA])
+		return;
+	nla_for_each_nested(a, d[IFLA_MACVLAN_MACADDR_DATA], rem) {
+		if (nla_type(a) != IFLA_MACVLAN_MACADDR || nla_len(a) != 6)
+			continue;
+		if (n < MVL_MACVTAP_MAX_SOURCE)
+			memcpy(li->macvtap_source[n], nla_data(a), 6);
+		n++;
+	}
+	if (!d[IFLA_MACVLAN_MACADDR_COUNT])
+		li->macvtap_n_source = n;
+}
+
 static int parse_link(struct nlmsghdr *hdr, struct mvl_link_info *li)
 {
 	struct ifinfomsg *ifi = nlmsg_data(hdr);
@@ -293,10 +316,12 @@ static int parse_link(struct nlmsghdr *hdr, struct mvl_link_info *li)
 				struct nlattr *d[IFLA_MACVLAN_MAX + 1];
 
 				if (nla_parse_nested(d, IFLA_MACVLAN_MAX, info[IFLA_INFO_DATA],
-						     NULL) == 0 &&
-				    d[IFLA_MACVLAN_MODE])
-					li->macvtap_mode =
-						macvlan_mode_to_mvl(nla_get_u32(d[IFLA_MACVLAN_MODE]));
+						     NULL) == 0) {
+					if (d[IFLA_MACVLAN_MODE])
+						li->macvtap_mode = macvlan_mode_to_mvl(
+							nla_get_u32(d[IFLA_MACVLAN_MODE]));
+					parse_macvlan_source(li, d);
+				}
 			}
 		}
 	}
@@ -451,7 +476,7 @@ int mvl_nl_link_new(struct mvl_ctx *ctx, const struct mvl_link_new *spec, int *r
 	r = -ENOMEM;
 	if (nla_put_string(msg, IFLA_IFNAME, spec->name) < 0)
 		goto out;
-	if (put_alias_mac_mtu(msg, spec->alias, spec->mac, spec->mtu) < 0)
+	if (put_alias_mac_mtu(msg, NULL, spec->mac, spec->mtu) < 0)
 		goto out;
 	if (spec->link && nla_put_u32(msg, IFLA_LINK, (uint32_t)spec->link) < 0)
 		goto out;
@@ -482,11 +507,26 @@ int mvl_nl_link_new(struct mvl_ctx *ctx, const struct mvl_link_new *spec, int *r
 	r = nl_request(ctx, msg, NULL, NULL);
 	if (r < 0)
 		goto out;
-	if (ret_ifindex) {
-		r = mvl_nl_link_get(ctx, spec->name, 0, &li);
-		if (r == 0)
-			*ret_ifindex = li.ifindex;
+	r = mvl_nl_link_get(ctx, spec->name, 0, &li);
+	if (r < 0)
+		goto out;
+	/* the kernel ignores IFLA_IFALIAS when it creates a link */
+	if (spec->alias) {
+		struct mvl_link_change chg = MVL_LINK_CHANGE_INIT;
+
+		chg.alias = spec->alias;
+		r = mvl_nl_link_change(ctx, li.ifindex, &chg);
+		if (r < 0) {
+			int u = mvl_nl_link_del(ctx, li.ifindex);
+
+			if (u < 0)
+				mvl_undo_failed(ctx, "delete new link %s: %s", spec->name,
+						MVL_STRERROR(u));
+			goto out;
+		}
 	}
+	if (ret_ifindex)
+		*ret_ifindex = li.ifindex;
 out:
 	nlmsg_free(msg);
 	return r;

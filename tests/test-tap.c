@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * test-tap.c - bridge + tap against the real kernel, in private namespaces.
- * Every result is checked with `ip -j -d link` as well as the library.
+ * Every result is checked with `ip -j -d link` (the oracle) as well as
+ * through the library.
  */
 #include <fcntl.h>
-#include <grp.h>
-#include <pwd.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
@@ -13,8 +12,18 @@
 #include <net/if.h>
 
 #include "testutil.h"
+#include "libmvlink-private.h"
 
 static const uint8_t guest_mac[6] = { 0x02, 0, 0, 0, 0, 0x01 };
+
+#define assert_unchanged(before)                                                   \
+	do {                                                                      \
+		char *now_ = link_snapshot();                                     \
+		if (strcmp(before, now_) != 0)                                    \
+			mvt_save_diff(before, now_);                              \
+		ck_assert_msg(strcmp(before, now_) == 0, "the links changed");    \
+		free(now_);                                                       \
+	} while (0)
 
 static struct mvl_tap_opts tap_opts(const char *vm, const char *name)
 {
@@ -23,10 +32,47 @@ static struct mvl_tap_opts tap_opts(const char *vm, const char *name)
 	return o;
 }
 
+static struct mvl_iface *create_ok(struct mvl_ctx *ctx, const struct mvl_tap_opts *o)
+{
+	struct mvl_iface *iface = NULL;
+	int r = mvl_tap_create(ctx, o, &iface);
+
+	ck_assert_msg(r == 0, "mvl_tap_create: %d %s", r, mvl_ctx_get_error(ctx));
+	ck_assert_ptr_nonnull(iface);
+	return iface;
+}
+
+static int create_err(struct mvl_ctx *ctx, const struct mvl_tap_opts *o)
+{
+	struct mvl_iface *iface = NULL;
+	int r = mvl_tap_create(ctx, o, &iface);
+
+	ck_assert_msg(r < 0, "mvl_tap_create unexpectedly succeeded");
+	ck_assert_ptr_null(iface);
+	ck_assert_str_ne(mvl_ctx_get_error(ctx), "");
+	return r;
+}
+
+static bool jbool(struct json_object *j, const char *path)
+{
+	const char *s = mvt_jstr(j, path);
+
+	ck_assert_msg(s != NULL, "no %s in ip output", path);
+	return strcmp(s, "true") == 0;
+}
+
+/* `ip -j link` of the whole namespace, to prove that nothing changed */
+static char *link_snapshot(void)
+{
+	return mvt_sh_out("ip -j -d link show | python3 -c 'import json,sys; l=json.load(sys.stdin); "
+			  "[d.pop(k,None) for d in l for k in (\"operstate\",\"linkinfo\",\"qdisc\")]; "
+			  "print(json.dumps(sorted(l, key=lambda d:d[\"ifname\"])))'");
+}
+
 START_TEST(tap_single_queue)
 {
 	struct mvl_ctx *ctx;
-	struct mvl_iface *iface = NULL;
+	struct mvl_iface *iface;
 	struct mvl_tap_opts o = tap_opts("test1", "vm-test1");
 	struct json_object *j;
 	int fd;
@@ -34,23 +80,29 @@ START_TEST(tap_single_queue)
 	mvt_enter_netns();
 	ctx = mvt_ctx();
 	o.guest_mac = guest_mac;
-	ck_assert_msg(mvl_tap_create(ctx, &o, &iface) == 0, "%s", mvl_ctx_get_error(ctx));
+	iface = create_ok(ctx, &o);
 	ck_assert_str_eq(mvl_iface_get_name(iface), "vm-test1");
+	ck_assert_str_eq(mvl_iface_get_vm_id(iface), "test1");
+	ck_assert_int_eq(mvl_iface_get_mode(iface), MVL_MODE_TAP);
+	ck_assert(!mvl_iface_get_adopted(iface));
 	ck_assert_uint_eq(mvl_iface_get_queue_count(iface), 1);
 	fd = mvl_iface_get_queue_fd(iface, 0);
 	ck_assert_int_ge(fd, 0);
 	ck_assert(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	ck_assert_int_eq(mvl_iface_get_ifindex(iface), (int)if_nametoindex("vm-test1"));
 
 	j = mvt_ip_link("vm-test1");
 	ck_assert_ptr_nonnull(j);
 	ck_assert_str_eq(mvt_jstr(j, "linkinfo.info_kind"), "tun");
 	ck_assert_str_eq(mvt_jstr(j, "linkinfo.info_data.type"), "tap");
 	ck_assert_str_eq(mvt_jstr(j, "ifalias"), "mvlink:vm=test1;mode=tap");
-	/* the host side never carries the guest's MAC */
 	ck_assert_str_eq(mvt_jstr(j, "address"), "fe:00:00:00:00:01");
-	ck_assert_int_eq(json_object_get_boolean(json_object_object_get(
-				 json_object_object_get(json_object_object_get(j, "linkinfo"),
-							"info_data"), "vnet_hdr")), 1);
+	ck_assert(jbool(j, "linkinfo.info_data.vnet_hdr"));
+	ck_assert(!jbool(j, "linkinfo.info_data.multi_queue"));
+	ck_assert(!jbool(j, "linkinfo.info_data.pi"));
+	ck_assert(!jbool(j, "linkinfo.info_data.persist"));
+	ck_assert_ptr_nonnull(strstr(json_object_to_json_string(json_object_object_get(j, "flags")),
+				     "\"UP\""));
 	json_object_put(j);
 
 	/* closing the fd removes a non-persistent tap */
@@ -60,13 +112,554 @@ START_TEST(tap_single_queue)
 }
 END_TEST
 
+START_TEST(tap_four_queues)
+{
+	struct mvl_ctx *ctx = NULL;
+	struct mvl_iface *iface;
+	struct mvl_tap_opts o = tap_opts("test1", "vm-mq");
+	struct json_object *j;
+
+	mvt_enter_netns();
+	ctx = mvt_ctx();
+	o.queues = 4;
+	iface = create_ok(ctx, &o);
+	ck_assert_uint_eq(mvl_iface_get_queue_count(iface), 4);
+	for (unsigned i = 0; i < 4; i++) {
+		int fd = mvl_iface_get_queue_fd(iface, i);
+		struct ifreq ifr = { .ifr_flags = 0 };
+
+		ck_assert_int_ge(fd, 0);
+		ck_assert(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+		ck_assert_int_eq(ioctl(fd, TUNGETIFF, &ifr), 0);
+		ck_assert_str_eq(ifr.ifr_name, "vm-mq");
+		ck_assert(ifr.ifr_flags & IFF_MULTI_QUEUE);
+		ck_assert(ifr.ifr_flags & IFF_VNET_HDR);
+		for (unsigned k = 0; k < i; k++)
+			ck_assert_int_ne(fd, mvl_iface_get_queue_fd(iface, k));
+	}
+	ck_assert_int_eq(mvl_iface_get_queue_fd(iface, 4), -EINVAL);
+	j = mvt_ip_link("vm-mq");
+	ck_assert(jbool(j, "linkinfo.info_data.multi_queue"));
+	ck_assert_int_eq(mvt_jint(j, "linkinfo.info_data.numqueues"), 4);
+	json_object_put(j);
+
+	/* taking a fd hands it over: unref no longer closes it */
+	{
+		int fd = mvl_iface_take_queue_fd(iface, 2);
+
+		ck_assert_int_ge(fd, 0);
+		ck_assert_int_eq(mvl_iface_take_queue_fd(iface, 2), -EBADF);
+		mvl_iface_unref(iface);
+		ck_assert(mvt_link_exists("vm-mq")); /* held by our fd */
+		close(fd);
+		ck_assert(!mvt_link_exists("vm-mq"));
+	}
+	mvl_ctx_unref(ctx);
+}
+END_TEST
+
+START_TEST(tap_no_vnet_hdr_owner_group_persist)
+{
+	struct mvl_ctx *ctx = mvt_ctx();
+	struct mvl_iface *iface;
+	struct mvl_tap_opts o = tap_opts("fc1", "fc-tap0");
+	struct json_object *j;
+
+	mvt_enter_netns();
+	o.flags = MVL_TAP_NO_VNET_HDR | MVL_TAP_PERSIST | MVL_TAP_OWNER | MVL_TAP_GROUP;
+	o.owner = 4242;
+	o.group = 4343;
+	iface = create_ok(ctx, &o);
+	mvl_iface_unref(iface);
+	/* persistent: survives its fds */
+	j = mvt_ip_link("fc-tap0");
+	ck_assert_ptr_nonnull(j);
+	ck_assert(!jbool(j, "linkinfo.info_data.vnet_hdr"));
+	ck_assert(jbool(j, "linkinfo.info_data.persist"));
+	ck_assert_str_eq(mvt_jstr(j, "linkinfo.info_data.user"), "4242");
+	ck_assert_str_eq(mvt_jstr(j, "linkinfo.info_data.group"), "4343");
+	json_object_put(j);
+
+	/* the same request again adopts it (a restarted launcher) */
+	iface = create_ok(ctx, &o);
+	ck_assert(mvl_iface_get_adopted(iface));
+	mvl_iface_unref(iface);
+
+	/* a different configuration is refused and changes nothing */
+	o.owner = 4244;
+	ck_assert_int_eq(create_err(ctx, &o), -EEXIST);
+	ck_assert_ptr_nonnull(strstr(mvl_ctx_get_error(ctx), "owner 4242"));
+	o.owner = 4242;
+	o.flags &= ~(unsigned)MVL_TAP_NO_VNET_HDR;
+	ck_assert_int_eq(create_err(ctx, &o), -EEXIST);
+	ck_assert_ptr_nonnull(strstr(mvl_ctx_get_error(ctx), "vnet_hdr"));
+	o.flags |= MVL_TAP_NO_VNET_HDR;
+	o.vm_id = "other";
+	ck_assert_int_eq(create_err(ctx, &o), -EEXIST);
+	ck_assert_ptr_nonnull(strstr(mvl_ctx_get_error(ctx), "belongs to VM fc1"));
+	ck_assert(mvt_link_exists("fc-tap0"));
+
+	/* delete is idempotent */
+	ck_assert_int_eq(mvl_iface_delete(ctx, "fc-tap0"), 1);
+	ck_assert(!mvt_link_exists("fc-tap0"));
+	ck_assert_int_eq(mvl_iface_delete(ctx, "fc-tap0"), 0);
+	mvl_ctx_unref(ctx);
+}
+END_TEST
+
+START_TEST(tap_running_not_adopted)
+{
+	struct mvl_ctx *ctx;
+	struct mvl_iface *a, *b = NULL;
+	struct mvl_tap_opts o = tap_opts("vm1", "vm-run");
+
+	mvt_enter_netns();
+	ctx = mvt_ctx();
+	o.queues = 2;
+	a = create_ok(ctx, &o);
+	/* a tap held by a running VMM is never attached to by a second create */
+	ck_assert_int_eq(mvl_tap_create(ctx, &o, &b), -EBUSY);
+	ck_assert_ptr_nonnull(strstr(mvl_ctx_get_error(ctx), "running process"));
+	ck_assert_uint_eq(mvt_jint(mvt_ip_link("vm-run"), "linkinfo.info_data.numqueues"), 2);
+	mvl_iface_unref(a);
+	mvl_ctx_unref(ctx);
+}
+END_TEST
+
+START_TEST(tap_template)
+{
+	struct mvl_ctx *ctx;
+	struct mvl_iface *a, *b, *c;
+	struct mvl_tap_opts o = tap_opts("vm1", "vm-%d");
+
+	mvt_enter_netns();
+	ctx = mvt_ctx();
+	ck_assert_int_eq(mvt_sh("ip link add vm-1 type bridge"), 0); /* a foreign vm-1 */
+	a = create_ok(ctx, &o);
+	b = create_ok(ctx, &o);
+	ck_assert_str_eq(mvl_iface_get_name(a), "vm-0");
+	ck_assert_str_eq(mvl_iface_get_name(b), "vm-2"); /* vm-1 skipped, untouched */
+	ck_assert_str_eq(mvt_jstr(mvt_ip_link("vm-1"), "linkinfo.info_kind"), "bridge");
+	mvl_iface_unref(a);
+	c = create_ok(ctx, &o); /* the lowest free number again */
+	ck_assert_str_eq(mvl_iface_get_name(c), "vm-0");
+	mvl_iface_unref(b);
+	mvl_iface_unref(c);
+	o.name = "vm-%d-%d";
+	ck_assert_int_eq(create_err(ctx, &o), -EINVAL);
+	o.name = "a-very-long-%d";
+	ck_assert_int_eq(create_err(ctx, &o), -EINVAL);
+	mvl_ctx_unref(ctx);
+}
+END_TEST
+
+START_TEST(bridge_create_and_mac_rule)
+{
+	struct mvl_ctx *ctx;
+	struct mvl_iface *iface;
+	struct mvl_tap_opts o = tap_opts("test1", "vm-test1");
+	struct json_object *br, *tap;
+
+	mvt_enter_netns();
+	ctx = mvt_ctx();
+	o.bridge = "br0";
+	iface = create_ok(ctx, &o);
+	br = mvt_ip_link("br0");
+	ck_assert_ptr_nonnull(br);
+	ck_assert_str_eq(mvt_jstr(br, "linkinfo.info_kind"), "bridge");
+	ck_assert_str_eq(mvt_jstr(br, "ifalias"), "mvlink:vm=test1;mode=bridge");
+	ck_assert_ptr_nonnull(strstr(json_object_to_json_string(json_object_object_get(br, "flags")),
+				     "\"UP\""));
+	tap = mvt_ip_link("vm-test1");
+	ck_assert_str_eq(mvt_jstr(tap, "master"), "br0");
+	ck_assert_str_eq(mvt_jstr(tap, "linkinfo.info_slave_kind"), "bridge");
+	ck_assert_str_eq(mvl_iface_get_link(iface), "br0");
+	/* no guest MAC given: random, but still never a guest-style address */
+	ck_assert_str_eq(strndup(mvt_jstr(tap, "address"), 3), "fe:");
+	ck_assert_uint_eq(mvl_iface_get_mac(iface)[0], 0xfe);
+	mvl_iface_unref(iface);
+	/* the bridge stays: it is shared */
+	ck_assert(mvt_link_exists("br0"));
+	json_object_put(br);
+	json_object_put(tap);
+	mvl_ctx_unref(ctx);
+}
+END_TEST
+
+START_TEST(bridge_adopt_existing_and_mtu)
+{
+	struct mvl_ctx *ctx;
+	struct mvl_iface *iface;
+	struct mvl_tap_opts o = tap_opts("test1", "vm-test1");
+
+	mvt_enter_netns();
+	ctx = mvt_ctx();
+	ck_assert_int_eq(mvt_sh("ip link add br0 mtu 1400 type bridge && ip link set br0 alias mine"),
+			 0);
+	o.bridge = "br0";
+	iface = create_ok(ctx, &o);
+	/* MTU inherited from the bridge, set before enslaving */
+	ck_assert_int_eq(mvt_jint(mvt_ip_link("vm-test1"), "mtu"), 1400);
+	ck_assert_uint_eq(mvl_iface_get_mtu(iface), 1400);
+	/* an existing bridge keeps its own alias: it is not ours */
+	ck_assert_str_eq(mvt_jstr(mvt_ip_link("br0"), "ifalias"), "mine");
+	ck_assert_int_eq(mvt_jint(mvt_ip_link("br0"), "mtu"), 1400);
+	mvl_iface_unref(iface);
+
+	/* an explicit MTU wins */
+	o.mtu = 1300;
+	o.name = "vm-test2";
+	iface = create_ok(ctx, &o);
+	ck_assert_int_eq(mvt_jint(mvt_ip_link("vm-test2"), "mtu"), 1300);
+	mvl_iface_unref(iface);
+	mvl_ctx_unref(ctx);
+}
+END_TEST
+
+START_TEST(bridge_refuse_non_bridge)
+{
+	struct mvl_ctx *ctx;
+	struct mvl_tap_opts o = tap_opts("test1", "vm-test1");
+	char *before;
+
+	mvt_enter_netns();
+	ctx = mvt_ctx();
+	mvt_veth("br0", "peer0");
+	before = link_snapshot();
+	o.bridge = "br0";
+	ck_assert_int_eq(create_err(ctx, &o), -EEXIST);
+	ck_assert_ptr_nonnull(strstr(mvl_ctx_get_error(ctx), "br0 exists and is a veth device"));
+	assert_unchanged(before);
+	ck_assert(!mvt_link_exists("vm-test1"));
+	mvl_ctx_unref(ctx);
+}
+END_TEST
+
+START_TEST(uplink_enslave_and_refusal)
+{
+	struct mvl_ctx *ctx;
+	struct mvl_iface *iface;
+	struct mvl_tap_opts o = tap_opts("test1", "vm-test1");
+	char *before;
+
+	mvt_enter_netns();
+	ctx = mvt_ctx();
+	mvt_veth("eno1", "peer0");
+	o.bridge = "br0";
+	o.uplink = "eno1";
+
+	/* an uplink with an address is refused, and nothing is left behind */
+	ck_assert_int_eq(mvt_sh("ip addr add 10.99.0.2/24 dev eno1"), 0);
+	before = link_snapshot();
+	ck_assert_int_eq(create_err(ctx, &o), -EBUSY);
+	ck_assert_ptr_nonnull(strstr(mvl_ctx_get_error(ctx), "uplink eno1 carries IP address "
+							     "10.99.0.2"));
+	assert_unchanged(before);
+	ck_assert(!mvt_link_exists("br0")); /* the bridge it created was removed */
+
+	/* the default route too */
+	ck_assert_int_eq(mvt_sh("ip addr flush dev eno1 && ip addr add 10.99.0.2/24 dev peer0 && "
+				"ip route add default via 10.99.0.1 dev eno1 onlink"), 0);
+	ck_assert_int_eq(create_err(ctx, &o), -EBUSY);
+	ck_assert_ptr_nonnull(strstr(mvl_ctx_get_error(ctx), "default route"));
+	ck_assert(!mvt_link_exists("br0"));
+
+	/* forced: enslaved */
+	o.flags = MVL_TAP_FORCE_UPLINK;
+	iface = create_ok(ctx, &o);
+	ck_assert_str_eq(mvt_jstr(mvt_ip_link("eno1"), "master"), "br0");
+	ck_assert_str_eq(mvt_jstr(mvt_ip_link("vm-test1"), "master"), "br0");
+	mvl_iface_unref(iface);
+
+	/* an idle uplink is enslaved without force; an enslaved one stays */
+	ck_assert_int_eq(mvt_sh("ip route flush default && ip link set eno1 nomaster"), 0);
+	o.flags = 0;
+	iface = create_ok(ctx, &o);
+	ck_assert_str_eq(mvt_jstr(mvt_ip_link("eno1"), "master"), "br0");
+	mvl_iface_unref(iface);
+	iface = create_ok(ctx, &o);
+	mvl_iface_unref(iface);
+
+	/* an uplink that is a port of another bridge is not moved */
+	ck_assert_int_eq(mvt_sh("ip link add br1 type bridge && ip link set eno1 master br1"), 0);
+	ck_assert_int_eq(create_err(ctx, &o), -EBUSY);
+	ck_assert_ptr_nonnull(strstr(mvl_ctx_get_error(ctx), "already a port of br1"));
+	ck_assert_str_eq(mvt_jstr(mvt_ip_link("eno1"), "master"), "br1");
+
+	/* a missing uplink: named, and the new bridge is removed again */
+	o.bridge = "br9";
+	o.uplink = "eno9";
+	ck_assert_int_eq(create_err(ctx, &o), -ENODEV);
+	ck_assert_ptr_nonnull(strstr(mvl_ctx_get_error(ctx), "uplink eno9 does not exist"));
+	ck_assert(!mvt_link_exists("br9"));
+	mvl_ctx_unref(ctx);
+}
+END_TEST
+
+START_TEST(foreign_devices_untouched)
+{
+	struct mvl_ctx *ctx;
+	struct mvl_tap_opts o = tap_opts("test1", "vm-test1");
+	struct mvl_iface *iface;
+	char *before;
+
+	mvt_enter_netns();
+	ctx = mvt_ctx();
+	/* an untagged tap and a tap of another VM with the names we want */
+	ck_assert_int_eq(mvt_sh("ip tuntap add vm-test1 mode tap vnet_hdr"), 0);
+	before = link_snapshot();
+	ck_assert_int_eq(create_err(ctx, &o), -EEXIST);
+	ck_assert_ptr_nonnull(strstr(mvl_ctx_get_error(ctx), "not created by mvlink"));
+	ck_assert_int_eq(mvl_iface_delete(ctx, "vm-test1"), -EPERM);
+	ck_assert_ptr_nonnull(strstr(mvl_ctx_get_error(ctx), "left untouched"));
+	ck_assert_int_eq(mvl_vm_delete(ctx, "test1"), 0);
+	assert_unchanged(before);
+
+	/* a tap with an alias that is not our tag is foreign as well */
+	ck_assert_int_eq(mvt_sh("ip link set vm-test1 alias 'mvlink-ish'"), 0);
+	ck_assert_int_eq(mvl_iface_delete(ctx, "vm-test1"), -EPERM);
+	ck_assert(mvt_link_exists("vm-test1"));
+
+	/* delete by VM removes exactly that VM's links */
+	o.name = "vm-a";
+	o.flags = MVL_TAP_PERSIST;
+	iface = create_ok(ctx, &o);
+	mvl_iface_unref(iface);
+	o.name = "vm-b";
+	iface = create_ok(ctx, &o);
+	mvl_iface_unref(iface);
+	o.name = "vm-c";
+	o.vm_id = "test2";
+	iface = create_ok(ctx, &o);
+	mvl_iface_unref(iface);
+	ck_assert_int_eq(mvl_vm_delete(ctx, "test1"), 2);
+	ck_assert(!mvt_link_exists("vm-a") && !mvt_link_exists("vm-b"));
+	ck_assert(mvt_link_exists("vm-c") && mvt_link_exists("vm-test1"));
+	ck_assert_int_eq(mvl_vm_delete(ctx, "test1"), 0);
+	mvl_ctx_unref(ctx);
+}
+END_TEST
+
+START_TEST(listing)
+{
+	struct mvl_ctx *ctx;
+	struct mvl_tap_opts o = tap_opts("test1", "vm-test1");
+	struct mvl_iface *iface;
+	struct mvl_iface_list *list = NULL;
+	size_t n_all;
+
+	mvt_enter_netns();
+	ctx = mvt_ctx();
+	o.bridge = "br0";
+	o.flags = MVL_TAP_PERSIST;
+	iface = create_ok(ctx, &o);
+	mvl_iface_unref(iface);
+	mvt_veth("veth0", "veth1");
+
+	ck_assert_int_eq(mvl_iface_list_new(ctx, NULL, 0, &list), 0);
+	/* the tap and the bridge mvlink created; not the veths or lo */
+	ck_assert_uint_eq(mvl_iface_list_count(list), 2);
+	for (size_t i = 0; i < 2; i++) {
+		struct mvl_iface *it = mvl_iface_list_get(list, i);
+
+		ck_assert_str_eq(mvl_iface_get_vm_id(it), "test1");
+		if (strcmp(mvl_iface_get_name(it), "vm-test1") == 0) {
+			ck_assert_int_eq(mvl_iface_get_mode(it), MVL_MODE_TAP);
+			ck_assert_str_eq(mvl_iface_get_link(it), "br0");
+		} else {
+			ck_assert_str_eq(mvl_iface_get_name(it), "br0");
+			ck_assert_int_eq(mvl_iface_get_mode(it), MVL_MODE_BRIDGE);
+		}
+	}
+	ck_assert_ptr_null(mvl_iface_list_get(list, 2));
+	mvl_iface_list_free(list);
+	ck_assert_int_eq(mvl_iface_list_new(ctx, NULL, MVL_LIST_ALL, &list), 0);
+	n_all = mvl_iface_list_count(list);
+	ck_assert_uint_eq(n_all, 5); /* + lo, veth0, veth1 */
+	mvl_iface_list_free(list);
+	ck_assert_int_eq(mvl_iface_list_new(ctx, "nobody", 0, &list), 0);
+	ck_assert_uint_eq(mvl_iface_list_count(list), 0);
+	mvl_iface_list_free(list);
+
+	ck_assert_int_eq(mvl_iface_get(ctx, "vm-test1", &iface), 0);
+	ck_assert_int_eq(mvl_iface_get_mode(iface), MVL_MODE_TAP);
+	mvl_iface_unref(iface);
+	ck_assert_int_eq(mvl_iface_get(ctx, "nothere", &iface), -ENODEV);
+
+	/* a bridge with ports is not deleted; an empty one of ours is */
+	ck_assert_int_eq(mvl_iface_delete(ctx, "br0"), -EBUSY);
+	ck_assert_ptr_nonnull(strstr(mvl_ctx_get_error(ctx), "vm-test1"));
+	ck_assert_int_eq(mvl_vm_delete(ctx, "test1"), 1); /* the tap, not the bridge */
+	ck_assert(mvt_link_exists("br0"));
+	ck_assert_int_eq(mvl_iface_delete(ctx, "br0"), 1);
+	ck_assert(!mvt_link_exists("br0"));
+	mvl_ctx_unref(ctx);
+}
+END_TEST
+
+/* A real late failure: the bridge already has 1023 ports (port numbers
+ * 1..1023; 0 is reserved), so attaching the
+ * tap (the last step) fails with EXFULL.  The tap and everything else must
+ * be undone, and the message must say what EXFULL means. */
+START_TEST(rollback_bridge_full)
+{
+	struct mvl_ctx *ctx;
+	struct mvl_tap_opts o = tap_opts("test1", "vm-test1");
+	char *before;
+	FILE *f;
+
+	mvt_enter_netns();
+	ctx = mvt_ctx();
+	f = fopen("/tmp/mvlink-ports.batch", "we");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "link add br0 type bridge\n");
+	for (int i = 0; i < 1023; i++)
+		fprintf(f, "tuntap add p%d mode tap\nlink set p%d master br0\n", i, i);
+	fclose(f);
+	ck_assert_int_eq(mvt_sh("ip -batch /tmp/mvlink-ports.batch"), 0);
+	unlink("/tmp/mvlink-ports.batch");
+	before = link_snapshot();
+	o.bridge = "br0";
+	o.flags = MVL_TAP_PERSIST;
+	ck_assert_int_eq(create_err(ctx, &o), -EXFULL);
+	ck_assert_ptr_nonnull(strstr(mvl_ctx_get_error(ctx), "maximum of 1023 ports"));
+	ck_assert_ptr_nonnull(strstr(mvl_ctx_get_error(ctx), "vm-test1"));
+	ck_assert(!mvt_link_exists("vm-test1"));
+	ck_assert(!mvl_ctx_get_undo_failed(ctx));
+	assert_unchanged(before);
+	mvl_ctx_unref(ctx);
+}
+END_TEST
+
+/* Fail every kernel-changing step in turn: each time the error reaches the
+ * caller and the namespace is exactly as before. */
+START_TEST(rollback_every_step)
+{
+	struct mvl_ctx *ctx;
+	struct mvl_tap_opts o = tap_opts("test1", "vm-test1");
+	struct mvl_iface *iface = NULL;
+	char *before;
+	unsigned long k;
+
+	mvt_enter_netns();
+	ctx = mvt_ctx();
+	mvt_veth("eno1", "peer0");
+	ck_assert_int_eq(mvt_sh("ip link set eno1 down"), 0);
+	o.bridge = "br0";
+	o.uplink = "eno1";
+	o.queues = 2;
+	o.guest_mac = guest_mac;
+	o.flags = MVL_TAP_PERSIST | MVL_TAP_OWNER | MVL_TAP_GROUP;
+	o.owner = 4242;
+	o.group = 4343;
+	before = link_snapshot();
+	for (k = 1;; k++) {
+		int r;
+
+		ctx->fault_step = k;
+		ctx->fault_count = 0;
+		r = mvl_tap_create(ctx, &o, &iface);
+		if (r == 0)
+			break;
+		ck_assert_msg(r == -EIO, "step %lu: %d %s", k, r, mvl_ctx_get_error(ctx));
+		ck_assert_msg(!mvl_ctx_get_undo_failed(ctx), "step %lu: undo failed", k);
+		{
+			char *now = link_snapshot();
+
+			ck_assert_msg(strcmp(before, now) == 0, "step %lu left changes: %s", k,
+				      mvl_ctx_get_error(ctx));
+			free(now);
+		}
+	}
+	/* bridge, up, uplink, open, TUNSETIFF, persist, owner, group, queue 2
+	 * (open + TUNSETIFF), setlink: the loop went through all of them */
+	ck_assert_uint_ge(k, 11);
+	ck_assert_uint_eq(mvl_iface_get_queue_count(iface), 2);
+	ck_assert_str_eq(mvt_jstr(mvt_ip_link("eno1"), "master"), "br0");
+	mvl_iface_unref(iface);
+	mvl_ctx_unref(ctx);
+}
+END_TEST
+
+START_TEST(bad_input)
+{
+	struct mvl_ctx *ctx;
+	struct mvl_tap_opts o = tap_opts("test1", "vm-test1");
+	static const uint8_t mcast[6] = { 0x01, 0, 0x5e, 0, 0, 1 }, zero[6] = { 0 };
+	struct { uint8_t raw[sizeof(struct mvl_tap_opts) + 8]; } big = { { 0 } };
+	char *before;
+
+	mvt_enter_netns();
+	ctx = mvt_ctx();
+	before = link_snapshot();
+	o.name = "a/b";
+	ck_assert_int_eq(create_err(ctx, &o), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(mvl_ctx_get_error(ctx), "'a/b'"));
+	o.name = "0123456789abcdef";
+	ck_assert_int_eq(create_err(ctx, &o), -EINVAL);
+	o.name = "vm-test1";
+	o.vm_id = "bad id";
+	ck_assert_int_eq(create_err(ctx, &o), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(mvl_ctx_get_error(ctx), "'bad id'"));
+	o.vm_id = "test1";
+	o.guest_mac = mcast;
+	ck_assert_int_eq(create_err(ctx, &o), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(mvl_ctx_get_error(ctx), "01:00:5e:00:00:01"));
+	o.guest_mac = zero;
+	ck_assert_int_eq(create_err(ctx, &o), -EINVAL);
+	o.guest_mac = NULL;
+	o.mtu = 67;
+	ck_assert_int_eq(create_err(ctx, &o), -EINVAL);
+	o.mtu = 0;
+	o.queues = 257;
+	ck_assert_int_eq(create_err(ctx, &o), -EINVAL);
+	o.queues = 0;
+	o.uplink = "eno1";
+	ck_assert_int_eq(create_err(ctx, &o), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(mvl_ctx_get_error(ctx), "without a bridge"));
+	o.uplink = NULL;
+	o.flags = 1u << 20;
+	ck_assert_int_eq(create_err(ctx, &o), -EINVAL);
+	o.flags = 0;
+	o.sz = 4;
+	ck_assert_int_eq(create_err(ctx, &o), -EINVAL);
+	/* a newer caller's larger struct is fine while its extra bytes are 0 */
+	o.sz = sizeof(big);
+	memcpy(&big, &o, sizeof(o));
+	{
+		struct mvl_iface *iface = NULL;
+
+		ck_assert_int_eq(mvl_tap_create(ctx, (struct mvl_tap_opts *)&big, &iface), 0);
+		mvl_iface_unref(iface);
+		big.raw[sizeof(o) + 3] = 1;
+		ck_assert_int_eq(mvl_tap_create(ctx, (struct mvl_tap_opts *)&big, &iface), -EINVAL);
+	}
+	ck_assert_int_eq(mvl_tap_create(ctx, NULL, NULL), -EINVAL);
+	assert_unchanged(before);
+	mvl_ctx_unref(ctx);
+}
+END_TEST
+
 static Suite *tap_suite(void)
 {
 	Suite *s = suite_create("tap");
 	TCase *tc = tcase_create("kernel");
 
-	tcase_set_timeout(tc, 60);
+	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, tap_single_queue);
+	tcase_add_test(tc, tap_four_queues);
+	tcase_add_test(tc, tap_no_vnet_hdr_owner_group_persist);
+	tcase_add_test(tc, tap_running_not_adopted);
+	tcase_add_test(tc, tap_template);
+	tcase_add_test(tc, bridge_create_and_mac_rule);
+	tcase_add_test(tc, bridge_adopt_existing_and_mtu);
+	tcase_add_test(tc, bridge_refuse_non_bridge);
+	tcase_add_test(tc, uplink_enslave_and_refusal);
+	tcase_add_test(tc, foreign_devices_untouched);
+	tcase_add_test(tc, listing);
+	tcase_add_test(tc, rollback_bridge_full);
+	tcase_add_test(tc, rollback_every_step);
+	tcase_add_test(tc, bad_input);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -172,3 +172,22 @@ int mvt_run(Suite *s, bool needs_kernel)
 	srunner_free(sr);
 	return failed ? 1 : 0;
 }
+
+void mvt_save_diff(const char *before, const char *after)
+{
+	FILE *f;
+
+	f = fopen("/tmp/mvlink-test-before.json", "we");
+	if (f) {
+		fputs(before, f);
+		fclose(f);
+	}
+	f = fopen("/tmp/mvlink-test-after.json", "we");
+	if (f) {
+		fputs(after, f);
+		fclose(f);
+	}
+	mvt_sh("python3 -c 'import json,difflib; a=json.dumps(json.load(open(\"/tmp/mvlink-test-before.json\")),indent=1).splitlines(); "
+	       "b=json.dumps(json.load(open(\"/tmp/mvlink-test-after.json\")),indent=1).splitlines(); "
+	       "print(\"\\n\".join(list(difflib.unified_diff(a,b,lineterm=\"\"))[:60]))' >&2");
+}

@@ -37,6 +37,9 @@ bool mvt_link_exists(const char *name);
 /* A fresh context whose log goes to stderr at debug level when
  * MVLINK_TEST_DEBUG is set.  ck_assert()s success. */
 struct mvl_ctx *mvt_ctx(void);
+/* Write two snapshots to /tmp/mvlink-test-{before,after}.json and print
+ * their diff, for a failing comparison. */
+void mvt_save_diff(const char *before, const char *after);
 /* Build a veth pair @a <-> @b, both up. */
 void mvt_veth(const char *a, const char *b);
 /*
