@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * test-ctx.c - the context: reference counting, the log callback and its
+ * priority (MVLINK_LOG), error messages, paths, and the fork() guard.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "testutil.h"
+#include "libmvlink-private.h"
+
+static char logged[4096];
+static int log_calls;
+
+static void capture(struct mvl_ctx *ctx, int prio, const char *file, int line, const char *fn,
+		    const char *format, va_list args)
+{
+	size_t n = strlen(logged);
+
+	log_calls++;
+	vsnprintf(logged + n, sizeof(logged) - n, format, args);
+}
+
+START_TEST(refcount)
+{
+	struct mvl_ctx *ctx = NULL;
+
+	ck_assert_int_eq(mvl_ctx_new(&ctx), 0);
+	ck_assert_ptr_eq(mvl_ctx_ref(ctx), ctx);
+	ck_assert_ptr_null(mvl_ctx_unref(ctx));
+	/* still alive: one reference left */
+	ck_assert_str_eq(mvl_ctx_get_state_dir(ctx), "/run/mvlink");
+	ck_assert_ptr_null(mvl_ctx_unref(ctx));
+	ck_assert_ptr_null(mvl_ctx_unref(NULL));
+	ck_assert_int_eq(mvl_ctx_new(NULL), -EINVAL);
+}
+END_TEST
+
+START_TEST(log_priority_env)
+{
+	struct mvl_ctx *ctx = NULL;
+
+	unsetenv("MVLINK_LOG");
+	ck_assert_int_eq(mvl_ctx_new(&ctx), 0);
+	ck_assert_int_eq(mvl_ctx_get_log_priority(ctx), LOG_ERR);
+	mvl_ctx_unref(ctx);
+	setenv("MVLINK_LOG", "debug", 1);
+	ck_assert_int_eq(mvl_ctx_new(&ctx), 0);
+	ck_assert_int_eq(mvl_ctx_get_log_priority(ctx), LOG_DEBUG);
+	mvl_ctx_unref(ctx);
+	setenv("MVLINK_LOG", "6", 1);
+	ck_assert_int_eq(mvl_ctx_new(&ctx), 0);
+	ck_assert_int_eq(mvl_ctx_get_log_priority(ctx), LOG_INFO);
+	mvl_ctx_unref(ctx);
+	setenv("MVLINK_LOG", "nonsense", 1);
+	ck_assert_int_eq(mvl_ctx_new(&ctx), 0);
+	ck_assert_int_eq(mvl_ctx_get_log_priority(ctx), LOG_ERR);
+	mvl_ctx_unref(ctx);
+	unsetenv("MVLINK_LOG");
+}
+END_TEST
+
+START_TEST(log_callback)
+{
+	struct mvl_ctx *ctx = NULL;
+	int data = 7;
+
+	ck_assert_int_eq(mvl_ctx_new(&ctx), 0);
+	mvl_ctx_set_log_fn(ctx, capture, &data);
+	ck_assert_ptr_eq(mvl_ctx_get_log_data(ctx), &data);
+	logged[0] = '\0';
+	log_calls = 0;
+	/* below the priority: not logged */
+	dbg(ctx, "hidden %d", 1);
+	ck_assert_int_eq(log_calls, 0);
+	mvl_ctx_set_log_priority(ctx, LOG_DEBUG);
+	dbg(ctx, "shown %d", 2);
+	ck_assert_int_eq(log_calls, 1);
+	ck_assert_str_eq(logged, "shown 2");
+	/* a failure is logged at debug level and kept as the error message */
+	ck_assert_int_eq(mvl_fail(ctx, -ENODEV, "thing %s is gone", "x"), -ENODEV);
+	ck_assert_str_eq(mvl_ctx_get_error(ctx), "thing x is gone");
+	ck_assert_ptr_nonnull(strstr(logged, "thing x is gone"));
+	/* the next call starts clean */
+	ck_assert_int_eq(mvl_ctx_enter(ctx), 0);
+	ck_assert_str_eq(mvl_ctx_get_error(ctx), "");
+	mvl_ctx_unref(ctx);
+}
+END_TEST
+
+/* the library prints nothing by itself at the default priority */
+START_TEST(silent_by_default)
+{
+	struct mvl_ctx *ctx = NULL;
+	struct mvl_iface *iface = NULL;
+	struct mvl_tap_opts o = { .sz = sizeof(o), .vm_id = "bad id", .name = "x" };
+	int pipefd[2], saved_err, saved_out;
+	char buf[256];
+	ssize_t n;
+
+	unsetenv("MVLINK_LOG");
+	ck_assert_int_eq(pipe(pipefd), 0);
+	fflush(stderr);
+	fflush(stdout);
+	saved_err = dup(2);
+	saved_out = dup(1);
+	dup2(pipefd[1], 2);
+	dup2(pipefd[1], 1);
+	ck_assert_int_eq(mvl_ctx_new(&ctx), 0);
+	ck_assert_int_eq(mvl_tap_create(ctx, &o, &iface), -EINVAL);
+	mvl_ctx_unref(ctx);
+	fflush(stderr);
+	fflush(stdout);
+	dup2(saved_err, 2);
+	dup2(saved_out, 1);
+	close(pipefd[1]);
+	n = read(pipefd[0], buf, sizeof(buf));
+	ck_assert_int_eq(n, 0);
+	close(pipefd[0]);
+}
+END_TEST
+
+START_TEST(fork_refused)
+{
+	struct mvl_ctx *ctx = NULL;
+	pid_t pid;
+	int status;
+
+	ck_assert_int_eq(mvl_ctx_new(&ctx), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct mvl_iface_list *list = NULL;
+		int r = mvl_iface_list_new(ctx, NULL, 0, &list);
+
+		if (r != -ECHILD || !strstr(mvl_ctx_get_error(ctx), "fork()"))
+			_exit(1);
+		if (mvl_iface_delete(ctx, "x") != -ECHILD || mvl_vm_delete(ctx, "x") != -ECHILD)
+			_exit(2);
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	mvl_ctx_unref(ctx);
+}
+END_TEST
+
+START_TEST(paths)
+{
+	struct mvl_ctx *ctx = NULL;
+
+	setenv("MVLINK_STATE_DIR", "/tmp/mvl-state", 1);
+	ck_assert_int_eq(mvl_ctx_new(&ctx), 0);
+	unsetenv("MVLINK_STATE_DIR");
+	ck_assert_str_eq(mvl_ctx_get_state_dir(ctx), "/tmp/mvl-state");
+	ck_assert_int_eq(mvl_ctx_set_state_dir(ctx, "relative"), -EINVAL);
+	ck_assert_int_eq(mvl_ctx_set_state_dir(ctx, "/x/y/"), 0);
+	ck_assert_str_eq(mvl_ctx_get_state_dir(ctx), "/x/y");
+	ck_assert_str_eq(mvl_ctx_get_sysfs_root(ctx), "/sys");
+	ck_assert_int_eq(mvl_ctx_set_sysfs_root(ctx, "/tmp/fake"), 0);
+	ck_assert_str_eq(mvl_ctx_get_sysfs_root(ctx), "/tmp/fake");
+	ck_assert_str_eq(mvl_ctx_get_dev_root(ctx), "/dev");
+	ck_assert_int_eq(mvl_ctx_set_dev_root(ctx, NULL), -EINVAL);
+	mvl_ctx_unref(ctx);
+}
+END_TEST
+
+START_TEST(errno_wording)
+{
+	struct mvl_ctx *ctx = NULL;
+
+	ck_assert_int_eq(mvl_ctx_new(&ctx), 0);
+	ck_assert_int_eq(mvl_fail_kernel(ctx, -EXFULL, "cannot attach %s", "vm-1"), -EXFULL);
+	ck_assert_ptr_nonnull(strstr(mvl_ctx_get_error(ctx), "cannot attach vm-1"));
+	ck_assert_ptr_nonnull(strstr(mvl_ctx_get_error(ctx), "maximum of 1023 ports"));
+	ck_assert_int_eq(mvl_fail_kernel(ctx, -ENOENT, "x"), -ENOENT);
+	ck_assert_str_eq(mvl_ctx_get_error(ctx), "x: No such file or directory");
+	mvl_ctx_unref(ctx);
+}
+END_TEST
+
+static Suite *ctx_suite(void)
+{
+	Suite *s = suite_create("ctx");
+	TCase *tc = tcase_create("ctx");
+
+	tcase_add_test(tc, refcount);
+	tcase_add_test(tc, log_priority_env);
+	tcase_add_test(tc, log_callback);
+	tcase_add_test(tc, silent_by_default);
+	tcase_add_test(tc, fork_refused);
+	tcase_add_test(tc, paths);
+	tcase_add_test(tc, errno_wording);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return mvt_run(ctx_suite(), false);
+}
