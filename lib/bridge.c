@@ -100,46 +100,40 @@ void mvl_bridge_undo(struct mvl_ctx *ctx, const struct mvl_bridge_state *st)
 		mvl_undo_failed(ctx, "delete bridge %s: %s", br->name, MVL_STRERROR(r));
 }
 
-static int enslave_uplink(struct mvl_ctx *ctx, const struct mvl_bridge_opts *opts,
-			  const struct mvl_link_info *br, int *ret_enslaved, bool *ret_was_down)
+/*
+ * Check the uplink before anything changes: it exists, is not the bridge,
+ * not a bridge itself, not a port of another master, and (unless forced)
+ * carries neither addresses nor the default route.  Returns 1 when it is
+ * already a port of the bridge (@br_index, 0 for a bridge still to be
+ * created), 0 when it may be enslaved, or a negative errno.
+ */
+static int check_uplink(struct mvl_ctx *ctx, const struct mvl_bridge_opts *opts, int br_index,
+			struct mvl_link_info *up)
 {
-	struct mvl_link_change chg = MVL_LINK_CHANGE_INIT;
-	struct mvl_link_info up;
 	int r;
 
 	if (mvl_ifname_check(opts->uplink) < 0)
 		return mvl_fail(ctx, -EINVAL, "invalid uplink name '%s'", opts->uplink);
-	r = mvl_nl_link_get(ctx, opts->uplink, 0, &up);
+	if (strcmp(opts->uplink, opts->name) == 0)
+		return mvl_fail(ctx, -EINVAL, "uplink %s is the bridge itself", opts->uplink);
+	r = mvl_nl_link_get(ctx, opts->uplink, 0, up);
 	if (r == -ENODEV)
 		return mvl_fail(ctx, -ENODEV, "uplink %s does not exist", opts->uplink);
 	if (r < 0)
 		return mvl_fail_kernel(ctx, r, "uplink %s", opts->uplink);
-	if (up.ifindex == br->ifindex)
-		return mvl_fail(ctx, -EINVAL, "uplink %s is the bridge itself", opts->uplink);
-	if (up.master == br->ifindex)
-		return 0; /* already a port: nothing to do */
-	if (up.master) {
+	if (br_index && up->master == br_index)
+		return 1; /* already a port: nothing to do */
+	if (up->master) {
 		struct mvl_link_info m;
-		const char *mname = mvl_nl_link_get(ctx, NULL, up.master, &m) == 0 ? m.name : "?";
+		const char *mname = mvl_nl_link_get(ctx, NULL, up->master, &m) == 0 ? m.name : "?";
 
 		return mvl_fail(ctx, -EBUSY, "uplink %s is already a port of %s (%s); not moving it",
-				up.name, mname, up.slave_kind[0] ? up.slave_kind : "master");
+				up->name, mname, up->slave_kind[0] ? up->slave_kind : "master");
 	}
-	if (strcmp(up.kind, "bridge") == 0)
-		return mvl_fail(ctx, -EINVAL, "uplink %s is a bridge itself", up.name);
-	if (!(opts->flags & MVL_BRIDGE_FORCE_UPLINK)) {
-		r = check_uplink_idle(ctx, &up, br->name);
-		if (r < 0)
-			return r;
-	}
-	chg.master = br->ifindex;
-	chg.up = 1;
-	r = mvl_nl_link_change(ctx, up.ifindex, &chg);
-	if (r < 0)
-		return mvl_fail_kernel(ctx, r, "cannot enslave uplink %s to bridge %s", up.name,
-				       br->name);
-	*ret_enslaved = up.ifindex;
-	*ret_was_down = !(up.flags & IFF_UP);
+	if (strcmp(up->kind, "bridge") == 0)
+		return mvl_fail(ctx, -EINVAL, "uplink %s is a bridge itself", up->name);
+	if (!(opts->flags & MVL_BRIDGE_FORCE_UPLINK))
+		return check_uplink_idle(ctx, up, opts->name);
 	return 0;
 }
 
@@ -147,9 +141,9 @@ int mvl_bridge_ensure_internal(struct mvl_ctx *ctx, const struct mvl_bridge_opts
 			       struct mvl_bridge_state *ret_st)
 {
 	struct mvl_bridge_state st = { .created = false };
-	struct mvl_link_info *br = &st.br;
+	struct mvl_link_info *br = &st.br, up;
 	char tag[128];
-	int r;
+	int r, up_state = 1;
 
 	if (mvl_ifname_check(opts->name) < 0)
 		return mvl_fail(ctx, -EINVAL, "invalid bridge name '%s'", opts->name ? opts->name : "");
@@ -159,6 +153,17 @@ int mvl_bridge_ensure_internal(struct mvl_ctx *ctx, const struct mvl_bridge_opts
 		return mvl_fail(ctx, -EINVAL, "invalid MTU %u for bridge %s (68..65535)", opts->mtu,
 				opts->name);
 	r = mvl_nl_link_get(ctx, opts->name, 0, br);
+	if (r < 0 && r != -ENODEV)
+		return mvl_fail_kernel(ctx, r, "bridge %s", opts->name);
+	if (r == 0 && strcmp(br->kind, "bridge") != 0)
+		return mvl_fail(ctx, -EEXIST,
+				"%s exists and is a %s device, not a bridge; left untouched",
+				br->name, br->kind[0] ? br->kind : "plain");
+	if (opts->uplink) {
+		up_state = check_uplink(ctx, opts, r == 0 ? br->ifindex : 0, &up);
+		if (up_state < 0)
+			return up_state;
+	}
 	if (r == -ENODEV) {
 		struct mvl_link_new spec = { .name = opts->name, .kind = "bridge", .up = 1,
 					     .mtu = opts->mtu };
@@ -177,13 +182,11 @@ int mvl_bridge_ensure_internal(struct mvl_ctx *ctx, const struct mvl_bridge_opts
 		r = mvl_nl_link_get(ctx, opts->name, 0, br);
 		if (r < 0)
 			return mvl_fail_kernel(ctx, r, "bridge %s", opts->name);
-	} else if (r < 0) {
-		return mvl_fail_kernel(ctx, r, "bridge %s", opts->name);
+		if (strcmp(br->kind, "bridge") != 0)
+			return mvl_fail(ctx, -EEXIST,
+					"%s exists and is a %s device, not a bridge; left untouched",
+					br->name, br->kind[0] ? br->kind : "plain");
 	}
-	if (strcmp(br->kind, "bridge") != 0)
-		return mvl_fail(ctx, -EEXIST,
-				"%s exists and is a %s device, not a bridge; left untouched",
-				br->name, br->kind[0] ? br->kind : "plain");
 	if (!(br->flags & IFF_UP)) {
 		struct mvl_link_change chg = MVL_LINK_CHANGE_INIT;
 
@@ -197,10 +200,19 @@ int mvl_bridge_ensure_internal(struct mvl_ctx *ctx, const struct mvl_bridge_opts
 			st.brought_up = true;
 		br->flags |= IFF_UP;
 	}
-	if (opts->uplink) {
-		r = enslave_uplink(ctx, opts, br, &st.uplink_ifindex, &st.uplink_was_down);
-		if (r < 0)
+	if (opts->uplink && up_state == 0) {
+		struct mvl_link_change chg = MVL_LINK_CHANGE_INIT;
+
+		chg.master = br->ifindex;
+		chg.up = 1;
+		r = mvl_nl_link_change(ctx, up.ifindex, &chg);
+		if (r < 0) {
+			r = mvl_fail_kernel(ctx, r, "cannot enslave uplink %s to bridge %s", up.name,
+					    br->name);
 			goto undo;
+		}
+		st.uplink_ifindex = up.ifindex;
+		st.uplink_was_down = !(up.flags & IFF_UP);
 	}
 	if (ret_st)
 		*ret_st = st;

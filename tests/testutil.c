@@ -37,6 +37,10 @@ void mvt_enter_netns(void)
 	ck_assert_msg(mount("sysfs", "/sys", "sysfs", 0, NULL) == 0, "mount sysfs: %s",
 		      strerror(errno));
 	ck_assert_int_eq(mvt_sh("ip link set lo up"), 0);
+	/* no IPv6 autoconfiguration: link-local addresses appear (and pass
+	 * DAD) asynchronously and would make before/after snapshots racy */
+	ck_assert_int_eq(mvt_sh("sysctl -qw net.ipv6.conf.all.disable_ipv6=1 "
+				"net.ipv6.conf.default.disable_ipv6=1"), 0);
 }
 
 static char *vformat(const char *fmt, va_list ap)
@@ -190,4 +194,24 @@ void mvt_save_diff(const char *before, const char *after)
 	mvt_sh("python3 -c 'import json,difflib; a=json.dumps(json.load(open(\"/tmp/mvlink-test-before.json\")),indent=1).splitlines(); "
 	       "b=json.dumps(json.load(open(\"/tmp/mvlink-test-after.json\")),indent=1).splitlines(); "
 	       "print(\"\\n\".join(list(difflib.unified_diff(a,b,lineterm=\"\"))[:60]))' >&2");
+}
+
+char *mvt_snapshot(void)
+{
+	return mvt_sh_out(
+		"python3 -c 'import json,subprocess\n"
+		"def ip(*a): return json.loads(subprocess.run([\"ip\",\"-j\",\"-d\",*a],"
+		"capture_output=True,check=True).stdout or b\"[]\")\n"
+		"links=ip(\"link\",\"show\")\n"
+		"addrs=ip(\"addr\",\"show\")\n"
+		"for d in addrs:\n"
+		"  [d.pop(k,None) for k in (\"operstate\",\"qdisc\")]\n"
+		"for d in links:\n"
+		"  [d.pop(k,None) for k in (\"operstate\",\"qdisc\")]\n"
+		"  li=d.get(\"linkinfo\",{})\n"
+		"  [li.get(k,{}).pop(t,None) for k in (\"info_data\",\"info_slave_data\") for t in"
+		" (\"hello_timer\",\"tcn_timer\",\"topology_change_timer\",\"gc_timer\","
+		"\"hold_timer\",\"message_age_timer\",\"forward_delay_timer\",\"state\")]\n"
+		"print(json.dumps({\"links\":sorted(links,key=lambda d:d[\"ifname\"]),"
+		"\"addrs\":addrs},sort_keys=True))'");
 }

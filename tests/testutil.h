@@ -37,6 +37,10 @@ bool mvt_link_exists(const char *name);
 /* A fresh context whose log goes to stderr at debug level when
  * MVLINK_TEST_DEBUG is set.  ck_assert()s success. */
 struct mvl_ctx *mvt_ctx(void);
+/* The namespace's links and addresses as one JSON text, without what the
+ * kernel changes on its own (operstate, qdisc, timers): equal snapshots
+ * before and after a failed operation prove it changed nothing. */
+char *mvt_snapshot(void);
 /* Write two snapshots to /tmp/mvlink-test-{before,after}.json and print
  * their diff, for a failing comparison. */
 void mvt_save_diff(const char *before, const char *after);

@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * test-badinput.c - a table of bad inputs to the C API.  Each must fail
+ * with the documented errno and a specific message quoting the bad value,
+ * and change nothing on the host (checked against `ip -j -d link` before
+ * and after the whole table).  The CLI's table is tests/cli-badinput.sh.
+ */
+#include <string.h>
+
+#include "testutil.h"
+#include "libmvlink-private.h"
+
+enum call { TAP, BRIDGE, MACVTAP, DELETE, VM_DELETE, LIST, GET };
+
+struct row {
+	const char *what;
+	enum call call;
+	int err;             /* the expected negative errno */
+	const char *msg;     /* a substring the message must contain */
+	/* the inputs; unset fields take the defaults of a valid call */
+	const char *name, *vm, *bridge, *uplink, *link, *mac;
+	unsigned mtu, queues, flags;
+	int mode;
+	size_t sz;           /* 0: sizeof the opts */
+};
+
+#define N(...) { __VA_ARGS__ }
+
+static const struct row rows[] = {
+	/* interface names */
+	N(.what = "16-byte name", .call = TAP, .err = -EINVAL, .msg = "'0123456789abcdef'",
+	  .name = "0123456789abcdef"),
+	N(.what = "slash", .call = TAP, .err = -EINVAL, .msg = "'vm/1'", .name = "vm/1"),
+	N(.what = "dot-dot", .call = TAP, .err = -EINVAL, .msg = "'..'", .name = ".."),
+	N(.what = "dot", .call = TAP, .err = -EINVAL, .msg = "'.'", .name = "."),
+	N(.what = "space", .call = TAP, .err = -EINVAL, .msg = "'vm 1'", .name = "vm 1"),
+	N(.what = "colon", .call = TAP, .err = -EINVAL, .msg = "'vm:1'", .name = "vm:1"),
+	N(.what = "empty name", .call = TAP, .err = -EINVAL, .msg = "invalid tap name ''",
+	  .name = ""),
+	N(.what = "newline", .call = TAP, .err = -EINVAL, .msg = "invalid tap name", .name = "a\nb"),
+	N(.what = "two %d", .call = TAP, .err = -EINVAL, .msg = "'vm-%d-%d'", .name = "vm-%d-%d"),
+	N(.what = "%s template", .call = TAP, .err = -EINVAL, .msg = "'vm-%s'", .name = "vm-%s"),
+	N(.what = "lone %", .call = TAP, .err = -EINVAL, .msg = "'vm-%'", .name = "vm-%"),
+	N(.what = "template too long", .call = TAP, .err = -EINVAL, .msg = "'0123456789ab%d'",
+	  .name = "0123456789ab%d"),
+	N(.what = "bad bridge name", .call = TAP, .err = -EINVAL, .msg = "bridge name 'b/r'",
+	  .bridge = "b/r"),
+	N(.what = "long bridge name", .call = TAP, .err = -EINVAL,
+	  .msg = "bridge name 'bridge-too-long-x'", .bridge = "bridge-too-long-x"),
+	N(.what = "bad uplink name", .call = TAP, .err = -EINVAL, .msg = "uplink name 'e n'",
+	  .bridge = "br0", .uplink = "e n"),
+	N(.what = "uplink without bridge", .call = TAP, .err = -EINVAL, .msg = "without a bridge",
+	  .uplink = "eno1"),
+	N(.what = "bridge name via ensure", .call = BRIDGE, .err = -EINVAL,
+	  .msg = "invalid bridge name '..'", .name = ".."),
+	/* VM ids */
+	N(.what = "empty VM id", .call = TAP, .err = -EINVAL, .msg = "invalid VM id ''", .vm = ""),
+	N(.what = "VM id with space", .call = TAP, .err = -EINVAL, .msg = "'my vm'", .vm = "my vm"),
+	N(.what = "VM id with ;", .call = TAP, .err = -EINVAL, .msg = "'a;mode=tap'",
+	  .vm = "a;mode=tap"),
+	N(.what = "VM id leading dash", .call = TAP, .err = -EINVAL, .msg = "'-rf'", .vm = "-rf"),
+	N(.what = "VM id too long", .call = TAP, .err = -EINVAL, .msg = "invalid VM id",
+	  .vm = "01234567890123456789012345678901234567890123456789012345678901234"),
+	N(.what = "VM id on delete", .call = VM_DELETE, .err = -EINVAL, .msg = "'../x'",
+	  .vm = "../x"),
+	N(.what = "VM id on list", .call = LIST, .err = -EINVAL, .msg = "'a b'", .vm = "a b"),
+	/* MACs */
+	N(.what = "multicast MAC", .call = TAP, .err = -EINVAL, .msg = "01:00:5e:00:00:01",
+	  .mac = "01:00:5e:00:00:01"),
+	N(.what = "broadcast MAC", .call = TAP, .err = -EINVAL, .msg = "ff:ff:ff:ff:ff:ff",
+	  .mac = "ff:ff:ff:ff:ff:ff"),
+	N(.what = "all-zero MAC", .call = TAP, .err = -EINVAL, .msg = "00:00:00:00:00:00",
+	  .mac = "00:00:00:00:00:00"),
+	N(.what = "IPv6 multicast MAC", .call = TAP, .err = -EINVAL, .msg = "33:33:00:00:00:01",
+	  .mac = "33:33:00:00:00:01"),
+	/* numbers */
+	N(.what = "MTU too small", .call = TAP, .err = -EINVAL, .msg = "MTU 67", .mtu = 67),
+	N(.what = "MTU too large", .call = TAP, .err = -EINVAL, .msg = "MTU 65536", .mtu = 65536),
+	N(.what = "bridge MTU too small", .call = BRIDGE, .err = -EINVAL, .msg = "MTU 10",
+	  .name = "br0", .mtu = 10),
+	N(.what = "queues above the kernel's 256", .call = TAP, .err = -EINVAL,
+	  .msg = "queue count 257", .queues = 257),
+	N(.what = "unknown tap flag", .call = TAP, .err = -EINVAL, .msg = "unknown tap flags",
+	  .flags = 1u << 30),
+	N(.what = "opts too small", .call = TAP, .err = -EINVAL, .msg = "struct mvl_tap_opts",
+	  .sz = 4),
+	N(.what = "unknown list flag", .call = LIST, .err = -EINVAL, .msg = "unknown list flags",
+	  .flags = 8),
+	/* missing or foreign devices */
+	N(.what = "missing uplink", .call = TAP, .err = -ENODEV, .msg = "uplink eno9 does not exist",
+	  .bridge = "br0", .uplink = "eno9"),
+	N(.what = "bridge name held by a veth", .call = TAP, .err = -EEXIST,
+	  .msg = "peer0 exists and is a veth device, not a bridge", .bridge = "peer0"),
+	N(.what = "uplink is a bridge", .call = TAP, .err = -EINVAL, .msg = "uplink brx is a bridge",
+	  .bridge = "br0", .uplink = "brx"),
+	N(.what = "uplink is the bridge", .call = TAP, .err = -EINVAL, .msg = "the bridge itself",
+	  .bridge = "brx", .uplink = "brx"),
+	N(.what = "uplink with an address", .call = TAP, .err = -EBUSY,
+	  .msg = "uplink eno1 carries IP address 10.99.0.2", .bridge = "br0", .uplink = "eno1"),
+	N(.what = "name held by a foreign tap", .call = TAP, .err = -EEXIST,
+	  .msg = "not created by mvlink", .name = "foreign0"),
+	N(.what = "name held by a veth", .call = TAP, .err = -EEXIST,
+	  .msg = "peer0 exists and is a veth device", .name = "peer0"),
+	N(.what = "delete a foreign device", .call = DELETE, .err = -EPERM,
+	  .msg = "foreign0 was not created by mvlink", .name = "foreign0"),
+	N(.what = "delete an invalid name", .call = DELETE, .err = -EINVAL,
+	  .msg = "invalid interface name 'a/../b'", .name = "a/../b"),
+	N(.what = "get a missing device", .call = GET, .err = -ENODEV,
+	  .msg = "nothere does not exist", .name = "nothere"),
+	N(.what = "get an invalid name", .call = GET, .err = -EINVAL,
+	  .msg = "invalid interface name", .name = ""),
+};
+
+static int run_row(struct mvl_ctx *ctx, const struct row *r)
+{
+	struct mvl_iface *iface = NULL;
+	struct mvl_iface_list *list = NULL;
+	uint8_t mac[6];
+	int ret = -1;
+
+	if (r->mac)
+		ck_assert_int_eq(mvl_mac_parse(r->mac, mac), 0);
+	switch (r->call) {
+	case TAP: {
+		struct mvl_tap_opts o = {
+			.sz = r->sz ? r->sz : sizeof(o), .vm_id = r->vm ? r->vm : "test1",
+			.name = r->name ? r->name : "vm-test1", .bridge = r->bridge,
+			.uplink = r->uplink, .guest_mac = r->mac ? mac : NULL, .mtu = r->mtu,
+			.queues = r->queues, .flags = r->flags,
+		};
+		ret = mvl_tap_create(ctx, &o, &iface);
+		break;
+	}
+	case BRIDGE: {
+		struct mvl_bridge_opts o = { .sz = r->sz ? r->sz : sizeof(o), .name = r->name,
+					     .uplink = r->uplink, .mtu = r->mtu };
+		ret = mvl_bridge_ensure(ctx, &o);
+		break;
+	}
+	case MACVTAP:
+		break;
+	case DELETE:
+		ret = mvl_iface_delete(ctx, r->name);
+		break;
+	case VM_DELETE:
+		ret = mvl_vm_delete(ctx, r->vm);
+		break;
+	case LIST:
+		ret = mvl_iface_list_new(ctx, r->vm, r->flags, &list);
+		break;
+	case GET:
+		ret = mvl_iface_get(ctx, r->name, &iface);
+		break;
+	}
+	ck_assert_ptr_null(iface);
+	ck_assert_ptr_null(list);
+	return ret;
+}
+
+START_TEST(bad_inputs)
+{
+	struct mvl_ctx *ctx;
+	char *before, *after;
+	size_t n = sizeof(rows) / sizeof(rows[0]);
+
+	mvt_enter_netns();
+	ctx = mvt_ctx();
+	mvt_veth("eno1", "peer0");
+	ck_assert_int_eq(mvt_sh("ip addr add 10.99.0.2/24 dev eno1 && "
+				"ip tuntap add foreign0 mode tap && ip link add brx type bridge"), 0);
+	before = mvt_snapshot();
+	for (size_t i = 0; i < n; i++) {
+		const struct row *r = &rows[i];
+		int ret = run_row(ctx, r);
+
+		ck_assert_msg(ret == r->err, "%s: returned %d, expected %d (%s)", r->what, ret, r->err,
+			      mvl_ctx_get_error(ctx));
+		ck_assert_msg(strstr(mvl_ctx_get_error(ctx), r->msg) != NULL,
+			      "%s: message '%s' lacks '%s'", r->what, mvl_ctx_get_error(ctx), r->msg);
+	}
+	after = mvt_snapshot();
+	if (strcmp(before, after) != 0)
+		mvt_save_diff(before, after);
+	ck_assert_msg(strcmp(before, after) == 0, "the bad inputs changed the host");
+	ck_assert_uint_ge(n, 45);
+	free(before);
+	free(after);
+	mvl_ctx_unref(ctx);
+}
+END_TEST
+
+static Suite *badinput_suite(void)
+{
+	Suite *s = suite_create("badinput");
+	TCase *tc = tcase_create("kernel");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, bad_inputs);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return mvt_run(badinput_suite(), true);
+}
