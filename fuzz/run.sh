@@ -1,0 +1,52 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Usage: fuzz/run.sh [BUILD_DIR] [SECONDS]
+#
+# Build every libFuzzer target fuzz/fuzz-*.c with clang (ASan + UBSan)
+# against the library's sources and run each for SECONDS (default 30,
+# or $MVLINK_FUZZ_SECONDS), starting from its seed corpus fuzz/corpus/NAME/
+# (copied: the source tree is never written).  BUILD_DIR is a configured
+# build tree (for config.h; default ./build).  A crash, leak or sanitizer
+# report fails the run and leaves the reproducer in the work directory.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(dirname "$here")
+build=$(cd "${1:-$top/build}" && pwd)
+secs=${2:-${MVLINK_FUZZ_SECONDS:-30}}
+work=$(mktemp -d /tmp/mvlink-fuzz.XXXXXX)
+cc=${CLANG:-clang}
+
+[ -f "$build/config.h" ] || { echo "fuzz: $build/config.h missing: configure first" >&2; exit 1; }
+flags=(-g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+	-include "$build/config.h" -I"$top/include" -I"$top/lib"
+	$(pkg-config --cflags libnl-3.0 libnl-route-3.0 json-c libpci))
+libs=($(pkg-config --libs libnl-3.0 libnl-route-3.0 json-c libpci))
+
+echo "fuzz: building the library with $cc in $work"
+objs=()
+for src in "$top"/lib/*.c; do
+	obj="$work/$(basename "${src%.c}").o"
+	"$cc" "${flags[@]}" -fsanitize=fuzzer-no-link -c "$src" -o "$obj"
+	objs+=("$obj")
+done
+
+status=0
+for target in "$here"/fuzz-*.c; do
+	name=$(basename "${target%.c}")
+	name=${name#fuzz-}
+	"$cc" "${flags[@]}" -fsanitize=fuzzer "$target" "${objs[@]}" "${libs[@]}" -o "$work/fuzz-$name"
+	mkdir -p "$work/corpus-$name"
+	[ -d "$here/corpus/$name" ] && cp -r "$here/corpus/$name/." "$work/corpus-$name/"
+	echo "fuzz: $name for ${secs}s"
+	if (cd "$work" && "./fuzz-$name" -max_total_time="$secs" -max_len=4096 \
+		-print_final_stats=1 "corpus-$name" >"$work/$name.log" 2>&1); then
+		grep -E '^stat::number_of_executed_units' "$work/$name.log" | sed "s/^/fuzz: $name: /"
+	else
+		echo "fuzz: $name FAILED; log and reproducer in $work" >&2
+		tail -n 40 "$work/$name.log" >&2
+		status=1
+	fi
+done
+[ "$status" = 0 ] && rm -rf "$work"
+exit $status
