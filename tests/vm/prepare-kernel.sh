@@ -1,5 +1,5 @@
 #!/bin/bash
-# SPDX-License-Identifier: LGPL-2.1-or-later
+# SPDX-License-Identifier: GPL-2.0-or-later
 #
 # Usage: prepare-kernel.sh [CACHE_DIR]
 #
@@ -27,7 +27,7 @@
 
 set -eu
 
-# shellcheck source=tests/vm/vm-lib.sh
+# shellcheck source-path=SCRIPTDIR source=vm-lib.sh
 . "$(dirname -- "$0")/vm-lib.sh"
 
 case ${1-} in
@@ -51,8 +51,9 @@ img_pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
 kver=${img_pkg#linux-image-}
 # Pin every package to the image's version so headers, kbuild and source agree.
 pkgver=$(apt-cache policy "$img_pkg" | sed -n 's/^ *Candidate: //p')
-[ -n "$pkgver" ] && [ "$pkgver" != "(none)" ] ||
+if [ -z "$pkgver" ] || [ "$pkgver" = "(none)" ]; then
 	vm_die "no installable version of $img_pkg"
+fi
 
 kdir=$cache/$kver
 root=$kdir/root
@@ -94,8 +95,9 @@ common_pkg=$(apt-cache depends "$hdr_pkg" 2>/dev/null |
 	sed -n 's/^ *Depends: \(linux-headers-.*-common\)$/\1/p' | head -n 1)
 kbuild_pkg=$(apt-cache depends "$hdr_pkg" 2>/dev/null |
 	sed -n 's/^ *Depends: \(linux-kbuild-.*\)$/\1/p' | head -n 1)
-[ -n "$common_pkg" ] && [ -n "$kbuild_pkg" ] ||
+if [ -z "$common_pkg" ] || [ -z "$kbuild_pkg" ]; then
 	vm_die "cannot resolve the dependencies of $hdr_pkg"
+fi
 src_pkg=linux-source-${kbuild_pkg#linux-kbuild-}	# e.g. linux-source-6.1
 
 # --- download -----------------------------------------------------------------
@@ -128,7 +130,9 @@ for p in "$img_pkg" "$hdr_pkg" "$common_pkg" "$kbuild_pkg"; do
 	vm_msg "unpacking $p"
 	dpkg -x "$(deb "$p")" "$root"
 done
-[ -f "$vmlinuz" ] && [ -d "$moddir" ] || vm_die "$img_pkg has an unexpected layout"
+if [ ! -f "$vmlinuz" ] || [ ! -d "$moddir" ]; then
+	vm_die "$img_pkg has an unexpected layout"
+fi
 # The package ships no modules.dep (its postinst runs depmod); make one so
 # `modprobe -d "$root"` can resolve dependencies.
 depmod -b "$root" "$kver"

@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# SPDX-License-Identifier: LGPL-2.1-or-later
+# SPDX-License-Identifier: GPL-2.0-or-later
 #
 # vm-lib.sh - helpers shared by the tests/vm/ scripts.  Sourced, never run.
 #
@@ -14,6 +14,11 @@
 #                         stdout and LOG, parse the result marker; sets VM_STATUS
 #                         to the guest script's exit status, or to 99 (and prints
 #                         why) when the guest never reported one.
+#   vm_guest_main ARGS... the whole of run-guest.sh / run-vmm-guest.sh: parse the
+#                         common options, boot, exit with the guest's status.
+#                         The caller sets VM_MACHINE (array: machine/device
+#                         args) and may define vm_extra_option OPT VALUE
+#                         (return 0 when it took the option) for its own options.
 #
 # The guest's /init (see mkinitramfs.sh) prints exactly one line
 #     MVLINK-VM-RESULT: <status>
@@ -72,9 +77,10 @@ vm_prepare_kernel() {
 	done <<EOF
 $out
 EOF
-	[ -n "$KVER" ] && [ -f "$VMLINUZ" ] && [ -d "$MODDIR" ] && [ -f "$NETDEVSIM" ] ||
+	if [ -z "$KVER" ] || [ ! -f "$VMLINUZ" ] || [ ! -d "$MODDIR" ] || [ ! -f "$NETDEVSIM" ]; then
 		vm_die "prepare-kernel.sh gave incomplete output:
 $out"
+	fi
 }
 
 # vm_boot LOG TIMEOUT QEMU-ARGS...
@@ -115,4 +121,69 @@ vm_boot() {
 	tr -d '\r' <"$log" | grep -E "$VM_ERROR_MARKER|Kernel panic|^qemu-system" |
 		while IFS= read -r line; do vm_msg "  $line"; done
 	return 0
+}
+
+# vm_guest_main ARGS...: see the header.  Never returns.
+vm_guest_main() {
+	local kernel='' initrd='' append='' mem=512 smp=2 limit=300 log='' keep_log=0
+	local qemu=qemu-system-x86_64 passthru=() status
+	while [ $# -gt 0 ]; do
+		case $1 in
+		-h | --help)
+			sed -n '4,/^$/s/^# \{0,1\}//p' "$0"
+			exit 0
+			;;
+		--)
+			shift
+			passthru=("$@")
+			break
+			;;
+		-*)
+			[ $# -ge 2 ] || vm_die "option $1 needs a value (see --help)"
+			case $1 in
+			--kernel) kernel=$2 ;;
+			--initrd) initrd=$2 ;;
+			--append) append="$append $2" ;;
+			--mem) mem=$2 ;;
+			--smp) smp=$2 ;;
+			--timeout) limit=$2 ;;
+			--log) log=$2 keep_log=1 ;;
+			--qemu) qemu=$2 ;;
+			*)
+				if ! declare -F vm_extra_option >/dev/null ||
+					! vm_extra_option "$1" "$2"; then
+					vm_die "unknown option '$1' (see --help)"
+				fi
+				;;
+			esac
+			shift 2
+			;;
+		*) vm_die "unexpected argument '$1' (see --help)" ;;
+		esac
+	done
+	[ -n "$kernel" ] || vm_die "--kernel is required"
+	[ -n "$initrd" ] || vm_die "--initrd is required"
+	[ -f "$kernel" ] || vm_die "no kernel $kernel"
+	[ -f "$initrd" ] || vm_die "no initramfs $initrd"
+	case $limit$mem$smp in
+	*[!0-9]*) vm_die "--timeout, --mem and --smp take numbers" ;;
+	esac
+	vm_need "$qemu" timeout tee
+	if [ -z "$log" ]; then
+		log=$(mktemp "${TMPDIR:-/tmp}/mvlink-vm.XXXXXX.log")
+	fi
+
+	# panic=-1: reboot at once on a panic, which -no-reboot turns into exit.
+	vm_boot "$log" "$limit" "$qemu" -accel tcg \
+		-nodefaults -no-reboot -display none -monitor none -serial stdio \
+		-m "$mem" -smp "$smp" \
+		-kernel "$kernel" -initrd "$initrd" \
+		-append "console=ttyS0 panic=-1 quiet$append" \
+		"${VM_MACHINE[@]}" ${passthru[@]+"${passthru[@]}"}
+	status=$VM_STATUS
+	# Keep a temporary log only when it tells something.
+	if [ "$status" -eq 0 ] && [ "$keep_log" -eq 0 ]; then
+		rm -f -- "$log"
+	fi
+	exit "$status"
 }
