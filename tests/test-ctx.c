@@ -128,25 +128,35 @@ END_TEST
 START_TEST(fork_refused)
 {
 	struct mvl_ctx *ctx = NULL;
+	int p[2];
+	char result = '?';
 	pid_t pid;
-	int status;
 
 	ck_assert_int_eq(mvl_ctx_new(&ctx), 0);
+	ck_assert_int_eq(pipe(p), 0);
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
+		/* the verdict goes through a pipe: under valgrind a child's
+		 * exit status is valgrind's */
 		struct mvl_iface_list *list = NULL;
-		int r = mvl_iface_list_new(ctx, NULL, 0, &list);
+		char v = '0';
 
-		if (r != -ECHILD || !strstr(mvl_ctx_get_error(ctx), "fork()"))
+		if (mvl_iface_list_new(ctx, NULL, 0, &list) != -ECHILD ||
+		    !strstr(mvl_ctx_get_error(ctx), "fork()"))
+			v = '1';
+		else if (mvl_iface_delete(ctx, "x") != -ECHILD || mvl_vm_delete(ctx, "x") != -ECHILD)
+			v = '2';
+		mvl_ctx_unref(ctx); /* the memory is the child's to free */
+		if (write(p[1], &v, 1) != 1)
 			_exit(1);
-		if (mvl_iface_delete(ctx, "x") != -ECHILD || mvl_vm_delete(ctx, "x") != -ECHILD)
-			_exit(2);
 		_exit(0);
 	}
-	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	ck_assert(WIFEXITED(status));
-	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	close(p[1]);
+	ck_assert_int_eq(read(p[0], &result, 1), 1);
+	close(p[0]);
+	ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
+	ck_assert_int_eq(result, '0');
 	mvl_ctx_unref(ctx);
 }
 END_TEST

@@ -32,6 +32,11 @@ struct json_object *mvt_ip_link(const char *name);
 /* Field by dotted path ("linkinfo.info_kind"); NULL / -1 when absent. */
 const char *mvt_jstr(struct json_object *o, const char *path);
 long long mvt_jint(struct json_object *o, const char *path);
+/* One field of `ip -j -d link show dev NAME`: the string is a copy kept
+ * in a small ring of static buffers (valid for the next 15 calls); NULL /
+ * -1 when the link or the field is absent. */
+const char *mvt_link_str(const char *name, const char *path);
+long long mvt_link_int(const char *name, const char *path);
 /* Whether the link exists (by the oracle). */
 bool mvt_link_exists(const char *name);
 /* A fresh context whose log goes to stderr at debug level when
