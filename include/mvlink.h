@@ -293,23 +293,98 @@ enum {
 
 struct mvl_macvtap_opts {
 	size_t sz;                 /* sizeof(struct mvl_macvtap_opts) */
-	const char *vm_id;         /* required */
-	const char *name;          /* required: name or template */
+	const char *vm_id;         /* required: tag for the macvtap */
+	const char *name;          /* required: "mvt-test1" or a template "mvt-%d" */
 	const char *link;          /* required: the lower device (the uplink) */
 	const uint8_t *mac;        /* the guest's MAC; NULL = random local */
-	enum mvl_macvtap_mode mode;
-	const uint8_t (*source_macs)[6]; /* MVL_MACVTAP_SOURCE: allowed MACs */
+	enum mvl_macvtap_mode mode; /* 0: MVL_MACVTAP_BRIDGE */
+	const uint8_t (*source_macs)[6]; /* MVL_MACVTAP_SOURCE: allowed MACs (<= 64) */
 	unsigned n_source_macs;
 	unsigned mtu;              /* 0: the lower device's MTU */
-	unsigned queues;           /* 0/1 single, N > 1 multi-queue */
-	uid_t owner;
-	gid_t group;
+	unsigned queues;           /* 0/1 single, N > 1 multi-queue (<= 256) */
+	uid_t owner;               /* with MVL_MACVTAP_OWNER */
+	gid_t group;               /* with MVL_MACVTAP_GROUP */
 	unsigned flags;            /* MVL_MACVTAP_* */
 };
 
 /**
  * mvl_macvtap_create - create (or idempotently adopt) a macvtap on .link and
- * open its /dev/tapN once per queue.  Returns 0 or a negative errno.
+ * open its /dev/tapN once per queue.
+ *
+ * The macvtap gets mode .mode (always sent explicitly: the kernel's own
+ * default is vepa), the MAC .mac (NULL: a random locally administered
+ * unicast MAC; passthru: the lower device's MAC), MTU .mtu (0: the lower
+ * device's), the allowed source MACs of mode source (at most 64; none means
+ * it receives nothing until some are added), an mvlink tag, and is up.
+ *
+ * Passthru gives the lower device to one macvtap: the kernel puts the
+ * lower in promiscuous mode and moves a MAC set on the macvtap to the lower
+ * device, so a given .mac becomes the lower device's MAC.  The lower's
+ * original MAC (and, with MVL_MACVTAP_LINK_UP, that it was down) is
+ * recorded in the macvtap's tag; mvl_iface_delete() and mvl_vm_delete(),
+ * from any process, restore it.
+ *
+ * Queue fds: unless MVL_MACVTAP_NO_FDS, the macvtap's character device is
+ * opened .queues times (0 or 1: once), O_RDWR|O_CLOEXEC, blocking (the VMM
+ * sets O_NONBLOCK itself, as QEMU does), and each fd gets TUNSETIFF with
+ * IFF_TAP|IFF_NO_PI, +IFF_VNET_HDR unless MVL_MACVTAP_NO_VNET_HDR, and
+ * +IFF_MULTI_QUEUE when .queues > 1.  The vnet header size is left at the
+ * kernel's default (10 bytes); the VMM sets the size it wants
+ * (TUNSETVNETHDRSZ).  The fds are for the VMM: take them with
+ * mvl_iface_take_queue_fd() and clear FD_CLOEXEC in the child that execs
+ * it.  Each open fd is a queue the kernel spreads the macvtap's traffic
+ * over.  Closing the fds does NOT remove the macvtap (unlike a
+ * non-persistent tap): it stays until deleted.
+ *
+ * The device is <dev root>/tap<ifindex> when that node is the device sysfs
+ * names for the macvtap (its major:minor).  When it is missing (no
+ * devtmpfs, udev lag) or is another device (devtmpfs is shared by all
+ * network namespaces, so a macvtap of another namespace with the same
+ * ifindex may own the name), a private node is made with mknod in
+ * <state dir>/dev (mode 0700), opened and unlinked at once; this needs
+ * CAP_MKNOD and a state directory on a mount without nodev.  The
+ * interface's devnode is <dev root>/tap<ifindex> in every case.
+ *
+ * MVL_MACVTAP_OWNER / MVL_MACVTAP_GROUP chown <dev root>/tapN to .owner /
+ * .group for VMMs that open it by path (with a group, the node also gets
+ * group read/write); this needs the real node (else -ENOENT when it is
+ * missing, -EEXIST when it is another device).  udev rules may later
+ * change it again.
+ *
+ * A template name ("mvt-%d") takes the lowest free number.  An existing
+ * device with the name is adopted (its queues opened again: idempotent)
+ * only if it is an mvlink macvtap of the same VM on the same lower device
+ * with the same mode, MAC (when .mac is given), MTU (when .mtu is given),
+ * source MACs, and up; anything else fails with -EEXIST and a message
+ * naming what is there, which stays untouched.  Beware: the kernel does not
+ * report whether queues of a macvtap are open, so adopting one that a
+ * running VMM still uses adds queues to it and splits its traffic.
+ *
+ * Errors, all before anything is changed:
+ *  -EINVAL  bad options: struct size or trailing bytes, VM id, name or
+ *           template, lower device name, .mac (multicast or zero), .mode,
+ *           source MACs given without mode source, invalid or duplicated,
+ *           more than 64 of them, or announced with NULL .source_macs;
+ *           .mtu outside 68..65535 or above the lower device's MTU; more
+ *           than 256 queues; unknown flags; NULL @ret_iface.  Also: the
+ *           lower device is a bridge (use a tap on it).
+ *  -ENODEV  the lower device does not exist.
+ *  -EBUSY   the lower device is a bridge port, a bond slave or otherwise
+ *           enslaved (a VRF is fine); passthru on a lower that already has
+ *           macvlan/macvtap devices; any mode on a lower held by a
+ *           passthru macvlan/macvtap.
+ *  -ENETDOWN the lower device is down and MVL_MACVTAP_LINK_UP was not given
+ *           (with it, the lower is brought up, and down again if the
+ *           create fails).
+ *  -EEXIST  the name is taken by something that cannot be adopted.
+ *  -ENOSPC  no free number for the template.
+ * Later failures (kernel errors; -EADDRINUSE: the MAC is already used on
+ * the lower device; queue opens, mknod, TUNSETIFF, chown) undo every
+ * earlier step: fds closed, node ownership restored, the macvtap deleted,
+ * the lower device's MAC and state restored.
+ *
+ * Returns 0 and the interface in @ret_iface (name, ifindex, MAC, MTU, lower
+ * device as link, devnode, queue fds), or a negative errno.
  */
 int mvl_macvtap_create(struct mvl_ctx *ctx, const struct mvl_macvtap_opts *opts,
 		       struct mvl_iface **ret_iface);
@@ -356,6 +431,261 @@ int mvl_iface_delete(struct mvl_ctx *ctx, const char *name);
  * the number of objects removed, or a negative errno.
  */
 int mvl_vm_delete(struct mvl_ctx *ctx, const char *vm_id);
+
+/**
+ * mvl_vm_delete_many - mvl_vm_delete() for several VMs at once.
+ * @vm_ids: @n VM ids (duplicates are fine).
+ * @n: their number; 0 does nothing.
+ *
+ * Each link deletion costs the kernel an RCU grace period (some 10-20 ms),
+ * paid one after the other, so deleting 1000 VMs one by one takes tens of
+ * seconds.  This finds the interfaces of all the VMs with one listing per
+ * link kind and deletes them with one request: they are moved into a fresh
+ * random link group (IFLA_GROUP), a listing of every link checks that no
+ * other link is in that group, and the group is deleted (one grace period
+ * for all).  A device that is not tagged for one of @vm_ids is never
+ * touched: on any doubt or error (the group is not exclusively ours, a
+ * request fails) the interfaces are deleted one by one instead.  Interfaces
+ * that need more than a deletion (a passthru macvtap restores its lower
+ * device) are always handled one by one; bridges are not deleted.
+ *
+ * Idempotent: VMs without interfaces are success.  All ids are checked
+ * before anything is done (-EINVAL).  Carries on past a failure, returning
+ * the first error; an interface that could not be deleted goes back to
+ * its link group.  Returns the number of interfaces removed, or a negative
+ * errno.
+ */
+int mvl_vm_delete_many(struct mvl_ctx *ctx, const char *const *vm_ids, size_t n);
+
+/* ------------------------------------------------------------------------
+ * PCI devices, SR-IOV VFs and vfio-pci
+ *
+ * A VF or whole PCI device given to a VM is identified by its PCI address
+ * ("0000:af:06.0"), which is also its interface name (mvl_iface_get_name()).
+ * Before changing anything, an attach writes the device's original state
+ * (driver, driver_override, VF attributes, /dev/vfio/N ownership) to a
+ * journal under the state directory (<state_dir>/vf/<addr>.json or
+ * <state_dir>/pci/<addr>.json, written atomically).  mvl_iface_delete() on
+ * the address, mvl_vm_delete() or mvl_recover() restore that state from the
+ * journal, from any process, also after the attaching process died; the
+ * journal is removed only once the restore succeeded.  Each device (and
+ * each PF) has a host-wide lock, <state_dir>/locks/<addr>.lock, taken with
+ * a bounded wait: a second process gets -EBUSY ("busy") rather than racing.
+ */
+
+/* Length of a normalised PCI address "dddd:bb:dd.f" plus its NUL. */
+#define MVL_PCI_ADDR_LEN 13
+
+/**
+ * mvl_pci_addr_parse - check and normalise a PCI address.
+ * @text: "0000:af:06.0" or "af:06.0" (domain 0000); hex digits in either
+ *        case; exactly 4 domain, 2 bus, 2 device (00-1f) digits and one
+ *        function digit (0-7).  Nothing else (no spaces, no paths).
+ * @ret_addr: on success the lower-case "dddd:bb:dd.f".
+ * Returns 0 or -EINVAL.
+ */
+int mvl_pci_addr_parse(const char *text, char ret_addr[MVL_PCI_ADDR_LEN]);
+
+/**
+ * mvl_sriov_enable - create @num_vfs VFs on a PF.
+ * @pf: the PF's netdev name or PCI address.
+ *
+ * Writes sriov_drivers_autoprobe=0 first, so that the new VFs stay off host
+ * drivers (mvlink binds each one explicitly; the setting is kept), then
+ * sriov_numvfs.  The kernel only changes the count 0 -> N: a PF that already
+ * has a different number of VFs gives -EBUSY ("disable first"); the same
+ * number is success with nothing done.  On failure autoprobe is restored.
+ * Returns 1 when VFs were created, 0 when they were there, or a negative
+ * errno (-ERANGE: more than sriov_totalvfs).
+ */
+int mvl_sriov_enable(struct mvl_ctx *ctx, const char *pf, unsigned num_vfs);
+/**
+ * mvl_sriov_disable - remove every VF of a PF (sriov_numvfs = 0).
+ * Refused with -EBUSY while one of its VFs is attached (has a journal) or is
+ * bound to vfio-pci by someone else.  Returns 1 when VFs were removed, 0
+ * when there were none, or a negative errno.
+ */
+int mvl_sriov_disable(struct mvl_ctx *ctx, const char *pf);
+
+/* A setting that is left alone (UNSET), switched on or switched off. */
+enum mvl_tristate {
+	MVL_UNSET = 0,
+	MVL_ON = 1,
+	MVL_OFF = 2,
+};
+
+enum mvl_vf_link_state {
+	MVL_VF_LINK_UNSET = 0,
+	MVL_VF_LINK_AUTO = 1,    /* follows the PF's link */
+	MVL_VF_LINK_ENABLE = 2,  /* always up */
+	MVL_VF_LINK_DISABLE = 3, /* always down */
+};
+/** "auto", "enable", "disable" or NULL. */
+const char *mvl_vf_link_state_to_string(enum mvl_vf_link_state state);
+/** The state, or -EINVAL for an unknown name. */
+int mvl_vf_link_state_from_string(const char *s);
+
+enum mvl_vlan_proto {
+	MVL_VLAN_PROTO_DEFAULT = 0, /* 802.1Q */
+	MVL_VLAN_PROTO_8021Q = 1,
+	MVL_VLAN_PROTO_8021AD = 2,
+};
+/** "802.1Q", "802.1ad" or NULL. */
+const char *mvl_vlan_proto_to_string(enum mvl_vlan_proto proto);
+/** The protocol ("802.1Q"/"802.1ad", any case), or -EINVAL. */
+int mvl_vlan_proto_from_string(const char *s);
+
+/* flags of struct mvl_vf_opts */
+enum {
+	/* Only configure the VF through its PF; leave it on its host driver
+	 * (no vfio-pci, no /dev/vfio). */
+	MVL_VF_NO_VFIO = 1u << 0,
+	/* Bind even the device that carries the host's default route. */
+	MVL_VF_FORCE = 1u << 1,
+	/* .vlan, .qos and .vlan_proto are set (.vlan 0 clears the VLAN). */
+	MVL_VF_VLAN = 1u << 2,
+	/* .min_tx_rate is set. */
+	MVL_VF_MIN_RATE = 1u << 3,
+	/* .max_tx_rate is set. */
+	MVL_VF_MAX_RATE = 1u << 4,
+	/* chown /dev/vfio/<group> to .owner. */
+	MVL_VF_OWNER = 1u << 5,
+	/* chgrp /dev/vfio/<group> to .group. */
+	MVL_VF_GROUP = 1u << 6,
+};
+
+struct mvl_vf_opts {
+	size_t sz;              /* sizeof(struct mvl_vf_opts) */
+	const char *vm_id;      /* required */
+	const char *pf;         /* required: the PF's netdev name or PCI address */
+	int vf;                 /* VF index, or -1: the first free VF */
+	const uint8_t *mac;     /* admin MAC (6 bytes); NULL: unchanged */
+	unsigned vlan;          /* with MVL_VF_VLAN: 0..4094 */
+	unsigned qos;           /* with MVL_VF_VLAN: 0..7 (needs a VLAN) */
+	enum mvl_vlan_proto vlan_proto; /* with MVL_VF_VLAN */
+	enum mvl_tristate spoofchk;
+	enum mvl_tristate trust;
+	enum mvl_vf_link_state link_state;
+	unsigned min_tx_rate;   /* Mbps, with MVL_VF_MIN_RATE (0: no minimum) */
+	unsigned max_tx_rate;   /* Mbps, with MVL_VF_MAX_RATE (0: no limit) */
+	uid_t owner;            /* with MVL_VF_OWNER */
+	gid_t group;            /* with MVL_VF_GROUP */
+	unsigned flags;         /* MVL_VF_* */
+};
+
+/**
+ * mvl_vf_attach - give an SR-IOV VF to a VM.
+ *
+ * Picks the VF (.vf, or the first VF that has no journal and is not bound
+ * to vfio-pci), takes its lock, refuses when the PF's netdev is down, and
+ * journals the VF's original state.  Then sets each requested attribute
+ * in its own request to the PF (MAC, VLAN/QoS/protocol, spoofchk, trust,
+ * link state, rates), so that a refusal names the attribute; reads them
+ * back; binds the VF to vfio-pci (loading the module when needed) after
+ * checking that its IOMMU group holds no device on a host driver and that
+ * it does not carry the host's default route; and chowns /dev/vfio/<group>
+ * when asked.  On failure everything is undone in reverse order.
+ *
+ * The interface's name is the VF's PCI address, its link the PF, its
+ * devnode "/dev/vfio/<group>" (NULL with MVL_VF_NO_VFIO).
+ * Returns 0 or a negative errno.
+ */
+int mvl_vf_attach(struct mvl_ctx *ctx, const struct mvl_vf_opts *opts,
+		  struct mvl_iface **ret_iface);
+
+/* flags of struct mvl_pci_opts */
+enum {
+	MVL_PCI_FORCE = 1u << 0, /* as MVL_VF_FORCE */
+	MVL_PCI_OWNER = 1u << 1, /* chown /dev/vfio/<group> to .owner */
+	MVL_PCI_GROUP = 1u << 2, /* chgrp /dev/vfio/<group> to .group */
+};
+
+struct mvl_pci_opts {
+	size_t sz;          /* sizeof(struct mvl_pci_opts) */
+	const char *vm_id;  /* required */
+	const char *device; /* required: PCI address */
+	uid_t owner;        /* with MVL_PCI_OWNER */
+	gid_t group;        /* with MVL_PCI_GROUP */
+	unsigned flags;     /* MVL_PCI_* */
+};
+
+/**
+ * mvl_pci_attach - bind a whole PCI device to vfio-pci for a VM, with the
+ * same checks, journal and restore as mvl_vf_attach().  A PF with VFs
+ * enabled is refused.  Returns 0 or a negative errno.
+ */
+int mvl_pci_attach(struct mvl_ctx *ctx, const struct mvl_pci_opts *opts,
+		   struct mvl_iface **ret_iface);
+
+/* flags of mvl_recover() */
+enum {
+	MVL_RECOVER_DRY_RUN = 1u << 0, /* only count what would be restored */
+};
+
+/**
+ * mvl_recover - finish what crashed processes left half done: every journal
+ * of an attach or release that is not complete and whose process is gone
+ * (its lock is free) is restored and removed.  Completed attachments stay.
+ * Carries on past a failure (a corrupt journal is reported, never acted
+ * on) and returns the first error, else the number of devices restored.
+ */
+int mvl_recover(struct mvl_ctx *ctx, unsigned flags);
+
+/*
+ * Listing SR-IOV PFs and their VFs (mvlink sriov list).  Attributes the
+ * kernel or driver does not report read as -1 / MVL_UNSET / NULL.
+ */
+struct mvl_sriov_list;
+struct mvl_sriov_pf;
+struct mvl_sriov_vf;
+
+/**
+ * mvl_sriov_list_new - every SR-IOV capable PF, or only @pf (netdev name or
+ * PCI address; NULL for all), with its VFs.  Returns 0 or a negative errno.
+ */
+int mvl_sriov_list_new(struct mvl_ctx *ctx, const char *pf, struct mvl_sriov_list **ret_list);
+struct mvl_sriov_list *mvl_sriov_list_free(struct mvl_sriov_list *list);
+size_t mvl_sriov_list_count(const struct mvl_sriov_list *list);
+/** Borrowed, valid while @list lives; NULL past the end. */
+const struct mvl_sriov_pf *mvl_sriov_list_get(const struct mvl_sriov_list *list, size_t i);
+
+const char *mvl_sriov_pf_get_addr(const struct mvl_sriov_pf *pf);
+/** The PF's netdev, or NULL (e.g. an NVMe PF). */
+const char *mvl_sriov_pf_get_ifname(const struct mvl_sriov_pf *pf);
+/** Its driver, or NULL. */
+const char *mvl_sriov_pf_get_driver(const struct mvl_sriov_pf *pf);
+unsigned mvl_sriov_pf_get_vendor_id(const struct mvl_sriov_pf *pf);
+unsigned mvl_sriov_pf_get_device_id(const struct mvl_sriov_pf *pf);
+/** Names from the PCI ID database, or NULL when unknown/unavailable. */
+const char *mvl_sriov_pf_get_vendor_name(const struct mvl_sriov_pf *pf);
+const char *mvl_sriov_pf_get_device_name(const struct mvl_sriov_pf *pf);
+/** NUMA node, or -1. */
+int mvl_sriov_pf_get_numa_node(const struct mvl_sriov_pf *pf);
+unsigned mvl_sriov_pf_get_total_vfs(const struct mvl_sriov_pf *pf);
+/** Number of VFs enabled (sriov_numvfs), also the number of VF entries. */
+unsigned mvl_sriov_pf_get_num_vfs(const struct mvl_sriov_pf *pf);
+/** VF entry @i (0 .. num_vfs-1), borrowed; NULL past the end. */
+const struct mvl_sriov_vf *mvl_sriov_pf_get_vf(const struct mvl_sriov_pf *pf, unsigned i);
+
+unsigned mvl_sriov_vf_get_index(const struct mvl_sriov_vf *vf);
+const char *mvl_sriov_vf_get_addr(const struct mvl_sriov_vf *vf);
+/** Its driver ("vfio-pci", "iavf"...), or NULL when unbound. */
+const char *mvl_sriov_vf_get_driver(const struct mvl_sriov_vf *vf);
+int mvl_sriov_vf_get_iommu_group(const struct mvl_sriov_vf *vf);
+/** The VM it is attached to (from its journal), or NULL. */
+const char *mvl_sriov_vf_get_vm_id(const struct mvl_sriov_vf *vf);
+/** The admin MAC (6 bytes), or NULL when not known (no PF netdev). */
+const uint8_t *mvl_sriov_vf_get_mac(const struct mvl_sriov_vf *vf);
+/** VLAN id (0: none), or -1 when unknown. */
+int mvl_sriov_vf_get_vlan(const struct mvl_sriov_vf *vf);
+int mvl_sriov_vf_get_qos(const struct mvl_sriov_vf *vf);
+enum mvl_vlan_proto mvl_sriov_vf_get_vlan_proto(const struct mvl_sriov_vf *vf);
+enum mvl_tristate mvl_sriov_vf_get_spoofchk(const struct mvl_sriov_vf *vf);
+enum mvl_tristate mvl_sriov_vf_get_trust(const struct mvl_sriov_vf *vf);
+enum mvl_vf_link_state mvl_sriov_vf_get_link_state(const struct mvl_sriov_vf *vf);
+/** Rates in Mbps (0: none), or -1 when unknown. */
+long mvl_sriov_vf_get_min_tx_rate(const struct mvl_sriov_vf *vf);
+long mvl_sriov_vf_get_max_tx_rate(const struct mvl_sriov_vf *vf);
 
 #ifdef __cplusplus
 }

@@ -209,6 +209,19 @@ struct mvl_link_new {
 };
 int mvl_nl_link_new(struct mvl_ctx *ctx, const struct mvl_link_new *spec, int *ret_ifindex);
 int mvl_nl_link_del(struct mvl_ctx *ctx, int ifindex);
+/* Dump the links of one kind ("tun", "macvtap"; NULL: all), filtered by the
+ * kernel (IFLA_LINKINFO), so that the cost does not grow with links of
+ * other kinds.  Like mvl_nl_link_dump(), but when an interrupted dump is
+ * retried, @restart (if not NULL) is called first: forget what @cb saw. */
+int mvl_nl_link_dump_kind(struct mvl_ctx *ctx, const char *kind,
+			  int (*cb)(struct mvl_ctx *ctx, const struct mvl_link_info *li, void *data),
+			  void (*restart)(void *data), void *data);
+/* RTM_SETLINK of IFLA_GROUP only. */
+int mvl_nl_link_set_group(struct mvl_ctx *ctx, int ifindex, uint32_t group);
+/* RTM_DELLINK of every link of link group @group (not 0) in one request:
+ * the kernel unregisters them together and waits for one RCU grace period
+ * instead of one per link.  -ENODEV when no link has the group. */
+int mvl_nl_link_del_group(struct mvl_ctx *ctx, uint32_t group);
 
 /* Number of IPv4/IPv6 addresses on @ifindex, and the first one as text. */
 int mvl_nl_addr_count(struct mvl_ctx *ctx, int ifindex, char *first, size_t len);
@@ -224,6 +237,55 @@ const char *mvl_nl_extack(struct mvl_ctx *ctx);
  * the kernel's extended-ack text when there is one.
  */
 int mvl_fail_kernel(struct mvl_ctx *ctx, int err, const char *format, ...) _printf_(3, 4);
+
+/* SR-IOV VF attributes, set and read through the PF (IFLA_VFINFO_LIST).
+ * One bit per attribute: the unit of a request, a journal and a restore. */
+enum {
+	MVL_VF_A_MAC = 1u << 0,
+	MVL_VF_A_VLAN = 1u << 1,       /* vlan, qos and protocol together */
+	MVL_VF_A_SPOOFCHK = 1u << 2,
+	MVL_VF_A_TRUST = 1u << 3,
+	MVL_VF_A_LINK_STATE = 1u << 4,
+	MVL_VF_A_RATE = 1u << 5,       /* min and max together */
+	MVL_VF_A_ALL = (1u << 6) - 1,
+};
+struct mvl_vf_state {
+	int vf;
+	unsigned have;          /* MVL_VF_A_* the kernel reported */
+	uint8_t mac[6];
+	unsigned vlan, qos;
+	uint16_t vlan_proto;    /* ETH_P_8021Q or ETH_P_8021AD, host order */
+	int spoofchk, trust;    /* 0/1, or -1 when the driver does not say */
+	int link_state;         /* IFLA_VF_LINK_STATE_AUTO/ENABLE/DISABLE */
+	unsigned min_tx_rate, max_tx_rate; /* Mbps */
+};
+/* "mac", "vlan", "spoofchk", "trust", "link-state", "rate" for one bit. */
+const char *mvl_vf_attr_name(unsigned attr);
+/* Pure: the RTM_SETLINK request that sets attribute @attr (one MVL_VF_A_*
+ * bit) of VF @val->vf of PF @pf_ifindex to @val, copied into @buf.
+ * Returns its length, -ENOBUFS when @len is too small, -EINVAL. */
+int mvl_nl_vf_build(int pf_ifindex, unsigned attr, const struct mvl_vf_state *val, void *buf,
+		    size_t len);
+/* Pure: the VFs of an RTM_NEWLINK message (malloc'd array in @ret, count
+ * in @ret_n; none is success).  -EBADMSG for a malformed message. */
+int mvl_nl_vf_parse(const void *msg, size_t len, struct mvl_vf_state **ret, size_t *ret_n);
+/* Every VF of PF @pf_ifindex (RTM_GETLINK with RTEXT_FILTER_VF). */
+int mvl_nl_vf_get_all(struct mvl_ctx *ctx, int pf_ifindex, struct mvl_vf_state **ret,
+		      size_t *ret_n);
+/* VF @vf of PF @pf_ifindex; -ENODEV when the PF does not report it. */
+int mvl_nl_vf_get(struct mvl_ctx *ctx, int pf_ifindex, int vf, struct mvl_vf_state *ret);
+/* Set one attribute (mvl_step() first).  The kernel's errno. */
+int mvl_nl_vf_set(struct mvl_ctx *ctx, int pf_ifindex, unsigned attr,
+		  const struct mvl_vf_state *val);
+/* mvl_nl_has_default_route(), through the test hooks below. */
+int mvl_nl_dev_has_default_route(struct mvl_ctx *ctx, int ifindex);
+/* Tests replace the VF requests and the route check by a model of a PF. */
+struct mvl_nl_test_ops {
+	int (*vf_get_all)(void *data, int pf_ifindex, struct mvl_vf_state **ret, size_t *ret_n);
+	int (*vf_set)(void *data, int pf_ifindex, unsigned attr, const struct mvl_vf_state *val);
+	int (*has_default_route)(void *data, int ifindex);
+};
+void mvl_nl_set_test_ops(const struct mvl_nl_test_ops *ops, void *data);
 
 /* ---- iface.c ---------------------------------------------------------- */
 struct mvl_iface {
@@ -299,10 +361,165 @@ int mvl_iface_list_add(struct mvl_iface_list *list, struct mvl_iface *iface);
  * name of its master or lower device, or NULL. */
 int mvl_iface_from_link(struct mvl_ctx *ctx, const struct mvl_link_info *li, const char *rel_name,
 			struct mvl_iface **ret);
+/* The link group a bulk deletion moves links into (0, the default: a fresh
+ * random one each time).  Tests set it to provoke a clash. */
+extern uint32_t mvl_delete_group;
 
 /* ---- macvtap.c -------------------------------------------------------- */
 /* Delete an mvlink macvtap, restoring what passthru mode changed on its
  * lower device.  Returns 1 deleted, 0 already gone, negative errno. */
 int mvl_macvtap_delete_link(struct mvl_ctx *ctx, const struct mvl_link_info *li);
+
+/* ---- pci.c: PCI devices (the only file that talks libpci) ------------ */
+/* Identity through libpci; strings are "" when unknown. */
+struct mvl_pci_info {
+	unsigned vendor_id, device_id, class_id; /* class_id: 0x0200 = Ethernet */
+	char vendor_name[128];
+	char device_name[128];
+	char driver[64];
+	int iommu_group;  /* -1: none */
+	int numa_node;    /* -1: none */
+};
+struct mvl_pci;
+/* A libpci session on ctx->sysfs_root; its errors never end the process. */
+int mvl_pci_open(struct mvl_ctx *ctx, struct mvl_pci **ret);
+void mvl_pci_close(struct mvl_pci *pci);
+/* Identify @addr (with names from the ID database when @names). */
+int mvl_pci_identify(struct mvl_ctx *ctx, struct mvl_pci *pci, const char *addr, bool names,
+		     struct mvl_pci_info *ret);
+
+/* Exact, uncached facts from sysfs about device @addr (normalised). */
+bool mvl_pci_exists(struct mvl_ctx *ctx, const char *addr);
+/* The bound driver into @buf ("" when unbound).  0 or -errno. */
+int mvl_pci_driver(struct mvl_ctx *ctx, const char *addr, char *buf, size_t len);
+/* driver_override into @buf ("" for none). */
+int mvl_pci_driver_override(struct mvl_ctx *ctx, const char *addr, char *buf, size_t len);
+/* IOMMU group number, or -ENOENT when the device has none. */
+int mvl_pci_iommu_group(struct mvl_ctx *ctx, const char *addr);
+/* A numeric attribute ("sriov_numvfs", "class" in hex...). */
+int mvl_pci_read_ulong(struct mvl_ctx *ctx, const char *addr, const char *attr,
+		       unsigned long *ret);
+/* The device a symlink of @addr points to ("virtfn3", "physfn"). */
+int mvl_pci_link_addr(struct mvl_ctx *ctx, const char *addr, const char *link,
+		      char ret[MVL_PCI_ADDR_LEN]);
+/* Call @cb for each netdev of @addr (its net/ directory); stops at a
+ * non-zero return, which is returned.  No net/ directory: 0. */
+int mvl_pci_foreach_netdev(struct mvl_ctx *ctx, const char *addr,
+			   int (*cb)(struct mvl_ctx *ctx, const char *ifname, void *data),
+			   void *data);
+/* Call @cb for each device of IOMMU group @group. */
+int mvl_pci_foreach_group_dev(struct mvl_ctx *ctx, int group,
+			      int (*cb)(struct mvl_ctx *ctx, const char *addr, void *data),
+			      void *data);
+/* Whether a driver is registered (bus/pci/drivers/<name>). */
+bool mvl_pci_driver_exists(struct mvl_ctx *ctx, const char *driver);
+/* The PCI device of netdev @ifname: -ENODEV no such netdev, -ENOTTY not PCI. */
+int mvl_netdev_pci_addr(struct mvl_ctx *ctx, const char *ifname, char ret[MVL_PCI_ADDR_LEN]);
+/* ifindex and IFF_* flags of netdev @ifname from sysfs. */
+int mvl_netdev_info(struct mvl_ctx *ctx, const char *ifname, int *ret_ifindex,
+		    unsigned *ret_flags);
+/* A kernel driver name as sysfs shows it: 1-63 of [A-Za-z0-9_.-], not . or .. */
+bool mvl_driver_name_valid(const char *name);
+
+/* ---- state.c: journals and host-wide locks --------------------------- */
+/* How long a lock is waited for before -EBUSY (tests lower it). */
+extern unsigned mvl_lock_timeout_ms;
+/* Lock <state_dir>/locks/<name>.lock (@name a PCI address): shared or
+ * exclusive, waiting up to mvl_lock_timeout_ms when @wait.  The fd in
+ * @ret_fd (O_CLOEXEC); -EBUSY with a message when another holds it. */
+int mvl_lock_take(struct mvl_ctx *ctx, const char *name, bool shared, bool wait, int *ret_fd);
+void mvl_lock_drop(int *fd);
+
+enum mvl_journal_state {
+	MVL_J_ATTACHING = 1, /* written before the first change of an attach */
+	MVL_J_ATTACHED = 2,  /* the attach completed */
+	MVL_J_RELEASING = 3, /* a release started */
+};
+/* What a restore needs, all of it known before the first change. */
+struct mvl_journal {
+	enum mvl_mode mode;             /* MVL_MODE_SRIOV or MVL_MODE_PCI */
+	enum mvl_journal_state state;
+	char addr[MVL_PCI_ADDR_LEN];    /* the device */
+	char vm_id[65];
+	/* the process that wrote it (for people and for recover) */
+	long long pid;
+	unsigned long long pid_start;   /* /proc/<pid>/stat starttime */
+	char boot_id[40];
+	/* the device: vfio says whether it is (to be) bound to vfio-pci */
+	bool vfio;
+	char driver[64];                /* original driver, "" none */
+	char driver_override[64];       /* original driver_override, "" none */
+	int iommu_group;                /* -1 unknown */
+	/* /dev/vfio/<group> ownership before a chown (has_devnode) */
+	bool has_devnode;
+	long long dev_uid, dev_gid;
+	/* MVL_MODE_SRIOV: the PF and the VF's original attributes */
+	char pf_addr[MVL_PCI_ADDR_LEN];
+	char pf_ifname[IFNAMSIZ];       /* "" when the PF has no netdev */
+	int vf;
+	unsigned vf_changes;            /* MVL_VF_A_* the attach sets */
+	struct mvl_vf_state vf_orig;    /* .have: what was known */
+};
+/* Pure: JSON text (malloc'd) of @j. */
+int mvl_journal_encode(const struct mvl_journal *j, char **ret_text);
+/* Pure: parse and validate; -EBADMSG with the reason in @why. */
+int mvl_journal_decode(const char *text, size_t len, struct mvl_journal *ret, char *why,
+		       size_t whylen);
+/* Atomic write (temp file, fsync, rename, fsync dir); stamps pid/boot. */
+int mvl_journal_write(struct mvl_ctx *ctx, struct mvl_journal *j);
+/* The journal of @addr (vf/ or pci/): -ENOENT none, -EBADMSG corrupt (with
+ * a message through mvl_fail()). */
+int mvl_journal_read(struct mvl_ctx *ctx, const char *addr, struct mvl_journal *ret);
+int mvl_journal_remove(struct mvl_ctx *ctx, const struct mvl_journal *j);
+/* The path of @addr's journal for @mode. */
+int mvl_journal_path(struct mvl_ctx *ctx, enum mvl_mode mode, const char *addr, char *buf,
+		     size_t len);
+/* Call @cb with the address of every journal file (read it with
+ * mvl_journal_read()); stops at a non-zero return. */
+int mvl_journal_foreach(struct mvl_ctx *ctx,
+			int (*cb)(struct mvl_ctx *ctx, const char *addr, void *data), void *data);
+/* Whether the process that wrote @j is still running. */
+bool mvl_journal_owner_alive(const struct mvl_journal *j);
+
+/* ---- vfio.c: binding to vfio-pci and restoring from a journal -------- */
+/* Checks before binding @addr: vfio-pci present (modprobe), an IOMMU group
+ * whose other devices are on no host driver, not the default-route device
+ * (unless @force).  Returns the IOMMU group or -errno. */
+int mvl_vfio_check(struct mvl_ctx *ctx, const char *addr, bool force);
+/* Bind j->addr to vfio-pci (driver_override, unbind, drivers_probe,
+ * verify) and chown its /dev/vfio node when @owner/@group >= 0 (the
+ * original owner journaled first).  Undone by mvl_vfio_restore(). */
+int mvl_vfio_bind(struct mvl_ctx *ctx, struct mvl_journal *j, long long owner, long long group);
+/* Bring the device back to what @j recorded, in reverse order: devnode
+ * ownership, driver (vfio-pci unbound, original driver probed),
+ * driver_override, VF attributes.  Only what differs is touched.  0 or
+ * -errno (with a message). */
+int mvl_vfio_restore(struct mvl_ctx *ctx, const struct mvl_journal *j);
+/* Release the device @addr: 1 released, 0 nothing journaled, -errno. */
+int mvl_vfio_release(struct mvl_ctx *ctx, const char *addr);
+/* Release every device of @vm_id; the number released or the first error. */
+int mvl_vfio_release_vm(struct mvl_ctx *ctx, const char *vm_id);
+/* Add the journaled devices (of @vm_id, or all) to @list. */
+int mvl_vfio_list(struct mvl_ctx *ctx, const char *vm_id, struct mvl_iface_list *list);
+/* The interface a journal describes. */
+int mvl_vfio_iface(struct mvl_ctx *ctx, const struct mvl_journal *j, struct mvl_iface **ret);
+
+/* ---- sriov.c ---------------------------------------------------------- */
+/* The attributes @o asks for (MVL_VF_A_*) and their values in @want, whose
+ * other fields are @cur's (so a rate keeps the current other rate). */
+unsigned mvl_vf_wanted(const struct mvl_vf_opts *o, const struct mvl_vf_state *cur,
+		       struct mvl_vf_state *want);
+/* Set the attributes of @mask of VF @vf to @want's values, one request each
+ * in attach order, then read them back.  No undo: see below. */
+int mvl_vf_apply_attrs(struct mvl_ctx *ctx, int pf_ifindex, const char *pf_ifname, int vf,
+		       unsigned mask, const struct mvl_vf_state *want);
+/* Restore the VF attributes of @j that differ from the journal (the admin
+ * MAC always), in reverse order of the attach; the PF found by j->pf_addr,
+ * or given (_on). */
+int mvl_vf_restore_attrs(struct mvl_ctx *ctx, const struct mvl_journal *j);
+int mvl_vf_restore_attrs_on(struct mvl_ctx *ctx, int pf_ifindex, const char *pf_ifname,
+			    const struct mvl_journal *j);
+/* The ifindex of the PF at @pf_addr's netdev (first one), or -ENODEV. */
+int mvl_pf_ifindex(struct mvl_ctx *ctx, const char *pf_addr, char *ifname, size_t len);
 
 #endif

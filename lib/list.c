@@ -82,7 +82,15 @@ struct link_vec {
 	size_t n, cap;
 	const char *vm_id; /* NULL: every link */
 	bool skip_bridges;
+	const char **ids;  /* instead of vm_id: any of these (sorted) VM ids */
+	size_t n_ids;
+	size_t mark;       /* where the current dump started */
 };
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
 
 /* Collect links (all, or those tagged for vm_id) during a dump; nothing
  * may send another request on the socket until the dump is over. */
@@ -90,12 +98,16 @@ static int collect_cb(struct mvl_ctx *ctx, const struct mvl_link_info *li, void 
 {
 	struct link_vec *lv = data;
 
-	if (lv->vm_id) {
+	if (lv->vm_id || lv->ids) {
 		char vm[128];
+		const char *key = vm;
 		enum mvl_mode mode;
 
 		if (mvl_tag_parse(li->alias, vm, sizeof(vm), &mode) != 1 ||
-		    strcmp(vm, lv->vm_id) != 0 || (lv->skip_bridges && mode == MVL_MODE_BRIDGE))
+		    (lv->skip_bridges && mode == MVL_MODE_BRIDGE))
+			return 0;
+		if (lv->ids ? !bsearch(&key, lv->ids, lv->n_ids, sizeof(*lv->ids), cmp_str)
+			    : strcmp(vm, lv->vm_id) != 0)
 			return 0;
 	}
 	if (lv->n == lv->cap) {
@@ -169,6 +181,12 @@ MVL_EXPORT int mvl_iface_list_new(struct mvl_ctx *ctx, const char *vm_id, unsign
 		mvl_iface_list_free(list);
 		return mvl_fail(ctx, r, "cannot list links: out of memory");
 	}
+	/* VFs and PCI devices given to VMs are known by their journals */
+	r = mvl_vfio_list(ctx, vm_id, list);
+	if (r < 0) {
+		mvl_iface_list_free(list);
+		return r == -ENOMEM ? mvl_fail(ctx, r, "out of memory") : r;
+	}
 	*ret_list = list;
 	return 0;
 }
@@ -219,13 +237,16 @@ static int delete_link(struct mvl_ctx *ctx, const struct mvl_link_info *li)
 MVL_EXPORT int mvl_iface_delete(struct mvl_ctx *ctx, const char *name)
 {
 	struct mvl_link_info li;
-	char vm[128];
+	char vm[128], addr[MVL_PCI_ADDR_LEN];
 	enum mvl_mode mode;
 	int r;
 
 	r = mvl_ctx_enter(ctx);
 	if (r < 0)
 		return r;
+	/* a VF or PCI device is named by its address (no netdev has a ':') */
+	if (mvl_pci_addr_parse(name, addr) == 0)
+		return mvl_vfio_release(ctx, addr);
 	if (mvl_ifname_check(name) < 0)
 		return mvl_fail(ctx, -EINVAL, "invalid interface name '%s'", name ? name : "");
 	r = mvl_nl_link_get(ctx, name, 0, &li);
@@ -252,25 +273,192 @@ MVL_EXPORT int mvl_iface_delete(struct mvl_ctx *ctx, const char *name)
 	return delete_link(ctx, &li);
 }
 
-MVL_EXPORT int mvl_vm_delete(struct mvl_ctx *ctx, const char *vm_id)
-{
-	struct link_vec vs = { .vm_id = vm_id, .skip_bridges = true };
-	int r, removed = 0, first_err = 0;
-	char first_msg[sizeof(ctx->errmsg)] = "";
+/*
+ * Deleting the links of VMs.  Each link deletion waits for an RCU grace
+ * period (~17 ms), one after the other; links deleted in one RTM_DELLINK of
+ * a link group (IFLA_GROUP) share one.  The kernel deletes every link of the
+ * group in the namespace, so a group is used only when it provably holds
+ * just our links: they move to a fresh random group, one dump checks that
+ * no other link is in it, and any doubt or error falls back to deleting
+ * them one by one (by ifindex).
+ */
 
-	r = mvl_ctx_enter(ctx);
-	if (r < 0)
-		return r;
-	if (mvl_vm_id_check(vm_id) < 0)
-		return mvl_fail(ctx, -EINVAL, "invalid VM id '%s'", vm_id ? vm_id : "");
-	r = mvl_nl_link_dump(ctx, collect_cb, &vs);
+/* The kinds of links mvlink tags for a VM; their listing is filtered by the
+ * kernel, so it does not grow with unrelated links.  (Bridges are shared
+ * and not deleted with a VM.)  A mode creating another kind adds it here. */
+static const char *const vm_link_kinds[] = { "tun", "macvtap" };
+
+/* A VM with fewer links is deleted link by link: the group needs a dump of
+ * every link, which costs more than one grace period on a full host. */
+#define GROUP_DELETE_MIN 2
+
+uint32_t mvl_delete_group;
+
+struct glink {
+	const struct mvl_link_info *li;
+	uint32_t old_group;
+	bool moved;   /* now in the group */
+	bool seen;    /* in the group at the check */
+};
+
+struct group_check {
+	uint32_t group;
+	struct glink *gl;  /* sorted by ifindex */
+	size_t n;
+	size_t n_seen, n_foreign;
+	char foreign[IFNAMSIZ];
+};
+
+static int cmp_glink(const void *a, const void *b)
+{
+	const struct glink *x = a, *y = b;
+
+	return (x->li->ifindex > y->li->ifindex) - (x->li->ifindex < y->li->ifindex);
+}
+
+static void group_check_restart(void *data)
+{
+	struct group_check *gc = data;
+
+	gc->n_seen = gc->n_foreign = 0;
+	for (size_t i = 0; i < gc->n; i++)
+		gc->gl[i].seen = false;
+}
+
+static int group_check_cb(struct mvl_ctx *ctx, const struct mvl_link_info *li, void *data)
+{
+	struct group_check *gc = data;
+	struct mvl_link_info key_li = { .ifindex = li->ifindex };
+	struct glink key = { .li = &key_li }, *g;
+
+	if (li->group != gc->group)
+		return 0;
+	g = bsearch(&key, gc->gl, gc->n, sizeof(*gc->gl), cmp_glink);
+	if (g && g->moved && strcmp(g->li->alias, li->alias) == 0) {
+		g->seen = true;
+		gc->n_seen++;
+	} else if (gc->n_foreign++ == 0) {
+		snprintf(gc->foreign, sizeof(gc->foreign), "%s", li->name);
+	}
+	return 0;
+}
+
+/*
+ * Delete the links of @gl through a link group.  Returns the number deleted,
+ * or -EAGAIN when it could not be done safely (nothing was deleted, some
+ * links may be in the group: the caller deletes them one by one).
+ */
+static int group_delete(struct mvl_ctx *ctx, struct glink *gl, size_t n)
+{
+	struct group_check gc = { .gl = gl, .n = n };
+	size_t moved = 0;
+	int r;
+
+	qsort(gl, n, sizeof(*gl), cmp_glink);
+	gc.group = mvl_delete_group;
+	while (gc.group == 0) {
+		r = mvl_random_bytes(&gc.group, sizeof(gc.group));
+		if (r < 0)
+			return -EAGAIN;
+	}
+	for (size_t i = 0; i < n; i++) {
+		r = mvl_nl_link_set_group(ctx, gl[i].li->ifindex, gc.group);
+		if (r == -ENODEV)
+			continue; /* gone meanwhile */
+		if (r < 0) {
+			dbg(ctx, "cannot move %s to link group %u: %s; deleting one by one",
+			    gl[i].li->name, gc.group, MVL_STRERROR(r));
+			return -EAGAIN;
+		}
+		gl[i].moved = true;
+		moved++;
+	}
+	if (!moved)
+		return 0;
+	r = mvl_nl_link_dump_kind(ctx, NULL, group_check_cb, group_check_restart, &gc);
 	if (r < 0) {
-		free(vs.v);
+		dbg(ctx, "cannot check link group %u: %s; deleting one by one", gc.group,
+		    MVL_STRERROR(r));
+		return -EAGAIN;
+	}
+	if (gc.n_foreign) {
+		dbg(ctx, "link group %u also holds %s%s; deleting one by one", gc.group,
+		    gc.foreign, gc.n_foreign > 1 ? " (and more)" : "");
+		return -EAGAIN;
+	}
+	if (!gc.n_seen)
+		return 0;
+	r = mvl_nl_link_del_group(ctx, gc.group);
+	if (r == -ENODEV)
+		return 0;
+	if (r < 0) {
+		dbg(ctx, "cannot delete link group %u: %s; deleting one by one", gc.group,
+		    MVL_STRERROR(r));
+		return -EAGAIN;
+	}
+	dbg(ctx, "deleted %zu links in one request (link group %u)", gc.n_seen, gc.group);
+	return (int)gc.n_seen;
+}
+
+static bool group_deletable(const struct mvl_link_info *li)
+{
+	char v[32];
+
+	if (strcmp(li->kind, "tun") == 0)
+		return true;
+	/* a passthru macvtap has its lower restored after it: one by one */
+	return strcmp(li->kind, "macvtap") == 0 &&
+	       mvl_tag_get_field(li->alias, "lower_mac", v, sizeof(v)) == 0;
+}
+
+static void collect_restart(void *data)
+{
+	struct link_vec *lv = data;
+
+	lv->n = lv->mark;
+}
+
+/* Delete every link tagged for one of @ids (sorted).  Carries on past a
+ * failure and returns the first, else the number of links removed. */
+static int delete_vms(struct mvl_ctx *ctx, const char **ids, size_t n_ids)
+{
+	struct link_vec lv = { .ids = ids, .n_ids = n_ids, .skip_bridges = true };
+	char first_msg[sizeof(ctx->errmsg)] = "";
+	struct glink *gl = NULL;
+	int r = 0, removed = 0, first_err = 0;
+	size_t n_gl = 0;
+	bool grouped = false;
+
+	for (size_t k = 0; k < ARRAY_SIZE(vm_link_kinds) && r >= 0; k++) {
+		lv.mark = lv.n;
+		r = mvl_nl_link_dump_kind(ctx, vm_link_kinds[k], collect_cb, collect_restart, &lv);
+	}
+	if (r < 0) {
+		free(lv.v);
 		return mvl_fail_kernel(ctx, r, "cannot list links");
 	}
-	/* carry on past a failure: delete as much as possible, report the first */
-	for (size_t i = 0; i < vs.n; i++) {
-		r = delete_link(ctx, &vs.v[i]);
+	gl = calloc(lv.n ? lv.n : 1, sizeof(*gl));
+	if (!gl) {
+		free(lv.v);
+		return mvl_fail(ctx, -ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < lv.n; i++)
+		if (group_deletable(&lv.v[i]))
+			gl[n_gl++] = (struct glink){ .li = &lv.v[i], .old_group = lv.v[i].group };
+	if (n_gl >= GROUP_DELETE_MIN) {
+		r = group_delete(ctx, gl, n_gl);
+		if (r >= 0) {
+			removed += r;
+			grouped = true;
+		}
+		ctx->errmsg[0] = '\0'; /* a doubt is no failure: one by one below */
+	}
+	/* the rest (or all after a doubt) one by one; carry on past a
+	 * failure: delete as much as possible, report the first */
+	for (size_t i = 0; i < lv.n; i++) {
+		if (grouped && group_deletable(&lv.v[i]))
+			continue;
+		r = delete_link(ctx, &lv.v[i]);
 		if (r > 0)
 			removed++;
 		else if (r < 0 && !first_err) {
@@ -278,10 +466,77 @@ MVL_EXPORT int mvl_vm_delete(struct mvl_ctx *ctx, const char *vm_id)
 			snprintf(first_msg, sizeof(first_msg), "%s", ctx->errmsg);
 		}
 	}
-	free(vs.v);
+	/* a link that stays goes back to its own group */
+	for (size_t i = 0; first_err && i < n_gl; i++) {
+		if (!gl[i].moved)
+			continue;
+		r = mvl_nl_link_set_group(ctx, gl[i].li->ifindex, gl[i].old_group);
+		if (r < 0 && r != -ENODEV)
+			mvl_undo_failed(ctx, "put %s back into link group %u: %s", gl[i].li->name,
+					gl[i].old_group, MVL_STRERROR(r));
+	}
+	free(gl);
+	free(lv.v);
+	/* and the VFs and PCI devices their journals name */
+	for (size_t i = 0; i < n_ids; i++) {
+		r = mvl_vfio_release_vm(ctx, ids[i]);
+		if (r > 0)
+			removed += r;
+		else if (r < 0 && !first_err) {
+			first_err = r;
+			snprintf(first_msg, sizeof(first_msg), "%s", ctx->errmsg);
+		}
+	}
 	if (first_err) {
 		snprintf(ctx->errmsg, sizeof(ctx->errmsg), "%s", first_msg);
 		return first_err;
 	}
 	return removed;
+}
+
+/* Check @n VM ids and sort a copy of them into @ret. */
+static int sorted_ids(struct mvl_ctx *ctx, const char *const *vm_ids, size_t n, const char ***ret)
+{
+	const char **ids;
+
+	if (n && !vm_ids)
+		return mvl_fail(ctx, -EINVAL, "vm_ids is NULL");
+	for (size_t i = 0; i < n; i++)
+		if (mvl_vm_id_check(vm_ids[i]) < 0)
+			return mvl_fail(ctx, -EINVAL, "invalid VM id '%s'",
+					vm_ids[i] ? vm_ids[i] : "");
+	ids = malloc((n ? n : 1) * sizeof(*ids));
+	if (!ids)
+		return mvl_fail(ctx, -ENOMEM, "out of memory");
+	if (n)
+		memcpy(ids, vm_ids, n * sizeof(*ids));
+	qsort(ids, n, sizeof(*ids), cmp_str);
+	*ret = ids;
+	return 0;
+}
+
+MVL_EXPORT int mvl_vm_delete(struct mvl_ctx *ctx, const char *vm_id)
+{
+	int r;
+
+	r = mvl_ctx_enter(ctx);
+	if (r < 0)
+		return r;
+	if (mvl_vm_id_check(vm_id) < 0)
+		return mvl_fail(ctx, -EINVAL, "invalid VM id '%s'", vm_id ? vm_id : "");
+	return delete_vms(ctx, &vm_id, 1);
+}
+
+MVL_EXPORT int mvl_vm_delete_many(struct mvl_ctx *ctx, const char *const *vm_ids, size_t n)
+{
+	_cleanup_free_ const char **ids = NULL;
+	int r;
+
+	r = mvl_ctx_enter(ctx);
+	if (r < 0)
+		return r;
+	r = sorted_ids(ctx, vm_ids, n, &ids);
+	if (r < 0 || n == 0)
+		return r;
+	return delete_vms(ctx, ids, n);
 }

@@ -1,16 +1,946 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * macvtap.c - macvtaps on an uplink and their /dev/tapN queue fds.
+ *
+ * Order of a create (each step undone, in reverse, when a later one fails):
+ *   0. checks that change nothing: the options, the lower device (exists,
+ *      not a bridge, not a bridge port or bond slave, MTU), the name (free,
+ *      or our own macvtap of the same configuration: adopted), the lower's
+ *      other macvlan/macvtap children (passthru wants the lower to itself)
+ *   1. bring the lower up (MVL_MACVTAP_LINK_UP only)
+ *   2. RTM_NEWLINK with NLM_F_CREATE|NLM_F_EXCL: kind macvtap, explicit
+ *      mode, MAC, MTU, up; then the tag
+ *   3. passthru with a guest MAC: set it (the kernel moves it to the lower)
+ *   4. open the char device once per queue: /dev/tap<ifindex> when it is
+ *      the device sysfs names, else a private node made with mknod in
+ *      <state dir>/dev (0700) and unlinked right after the opens
+ *   5. TUNSETIFF per fd (vnet_hdr, multi-queue)
+ *   6. chown/chmod /dev/tapN (MVL_MACVTAP_OWNER/GROUP)
+ *
+ * Unlike a tap, a macvtap is a plain netdev: it stays until it is deleted,
+ * whether or not queue fds are open.  What passthru mode changes on the
+ * lower device (its MAC, and its up state with LINK_UP) is written into the
+ * macvtap's tag, so that whichever process deletes it can restore the lower.
  */
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <linux/if_tun.h>
+
 #include "libmvlink-private.h"
+
+#define MVL_MAX_QUEUES 256 /* the kernel's MAX_TAP_QUEUES */
+
+struct mvt_want {
+	const struct mvl_macvtap_opts *o;
+	int mode; /* MVL_MACVTAP_* */
+	struct mvl_link_info lower; /* as found before any change */
+	uint8_t mac[6]; /* the macvtap's MAC */
+	bool fixed_mac; /* given by the caller: must match on adopt */
+	unsigned queues; /* fds to open (0 with MVL_MACVTAP_NO_FDS) */
+	int tun_flags; /* TUNSETIFF flags of every fd */
+	char tag[256];
+};
+
+/* What a create changed, for its undo. */
+struct mvt_done {
+	bool lower_brought_up;
+	int created; /* ifindex of the macvtap we created, 0 for none */
+	bool passthru_mac_set; /* the lower's MAC was changed through it */
+	bool chowned;
+	char node[PATH_MAX]; /* the chowned node and its original owner/mode */
+	dev_t node_rdev;
+	uid_t node_uid;
+	gid_t node_gid;
+	mode_t node_mode;
+	int *fds;
+	unsigned n_fds;
+};
+
+static const char *mode_name(int mode)
+{
+	const char *s = mvl_macvtap_mode_to_string((enum mvl_macvtap_mode)mode);
+
+	return s ? s : "unknown";
+}
+
+/* ------------------------------------------------------ the lower device */
+
+/*
+ * Put back what passthru (and LINK_UP) changed on lower @ifindex: its MAC
+ * (the kernel itself restores it when the passthru macvtap goes; this makes
+ * sure) and, when @bring_down, its down state.  Returns 0 or -errno with the
+ * message set.
+ */
+static int restore_lower(struct mvl_ctx *ctx, int ifindex, const uint8_t *mac, bool bring_down)
+{
+	struct mvl_link_change chg = MVL_LINK_CHANGE_INIT;
+	struct mvl_link_info lo;
+	char a[18];
+	int r;
+
+	r = mvl_nl_link_get(ctx, NULL, ifindex, &lo);
+	if (r == -ENODEV)
+		return 0; /* the lower is gone: nothing to restore */
+	if (r < 0)
+		return mvl_fail_kernel(ctx, r, "cannot look up lower device (ifindex %d)", ifindex);
+	if (mac && memcmp(lo.mac, mac, 6) != 0)
+		chg.mac = mac;
+	if (bring_down && (lo.flags & IFF_UP))
+		chg.up = 0;
+	if (!chg.mac && chg.up < 0)
+		return 0;
+	r = mvl_nl_link_change(ctx, ifindex, &chg);
+	if (r < 0)
+		return mvl_fail_kernel(ctx, r, "cannot restore lower device %s (MAC %s%s)", lo.name,
+				       mac ? mvl_mac_format(mac, a) : "unchanged",
+				       chg.up == 0 ? ", down" : "");
+	return 0;
+}
+
+/* The lower's passthru state recorded in a tag: 1 when there is one. */
+static int tag_lower_state(const char *alias, uint8_t mac[6], bool *bring_down)
+{
+	char v[32];
+
+	if (mvl_tag_get_field(alias, "lower_mac", v, sizeof(v)) != 1 || mvl_mac_parse(v, mac) < 0)
+		return 0;
+	*bring_down =
+		mvl_tag_get_field(alias, "lower_up", v, sizeof(v)) == 1 && strcmp(v, "0") == 0;
+	return 1;
+}
 
 int mvl_macvtap_delete_link(struct mvl_ctx *ctx, const struct mvl_link_info *li)
 {
+	uint8_t mac[6];
+	bool bring_down = false;
+	bool passthru = tag_lower_state(li->alias, mac, &bring_down) == 1;
 	int r = mvl_nl_link_del(ctx, li->ifindex);
 
 	if (r == -ENODEV)
 		return 0;
 	if (r < 0)
 		return mvl_fail_kernel(ctx, r, "cannot delete macvtap %s", li->name);
+	if (passthru && li->link > 0) {
+		r = restore_lower(ctx, li->link, mac, bring_down);
+		if (r < 0) {
+			char a[18], why[sizeof(ctx->errmsg)];
+
+			memcpy(why, ctx->errmsg, sizeof(why));
+			return mvl_fail(ctx, r,
+					"deleted passthru macvtap %s, but %s; set it back by "
+					"hand (MAC %s%s)",
+					li->name, why, mvl_mac_format(mac, a),
+					bring_down ? ", down" : "");
+		}
+	}
 	return 1;
+}
+
+/* Refuse a lower device a macvtap cannot (or should not) sit on. */
+static int check_lower(struct mvl_ctx *ctx, const struct mvt_want *w)
+{
+	const struct mvl_link_info *lo = &w->lower;
+	const struct mvl_macvtap_opts *o = w->o;
+
+	if (strcmp(lo->kind, "bridge") == 0)
+		return mvl_fail(ctx, -EINVAL,
+				"lower device %s is a bridge: put VMs on a bridge with "
+				"a tap (mode tap), or give the macvtap the bridge's uplink",
+				lo->name);
+	if (lo->master && strcmp(lo->slave_kind, "vrf") != 0) {
+		struct mvl_link_info m;
+		const char *mname = mvl_nl_link_get(ctx, NULL, lo->master, &m) == 0 ? m.name : "?";
+
+		if (strcmp(lo->slave_kind, "bridge") == 0)
+			return mvl_fail(ctx, -EBUSY,
+					"lower device %s is a port of bridge %s: it "
+					"cannot feed macvtaps too; use a tap on %s, or take %s out "
+					"of it",
+					lo->name, mname, mname, lo->name);
+		if (strcmp(lo->slave_kind, "bond") == 0)
+			return mvl_fail(ctx, -EBUSY,
+					"lower device %s is a slave of bond %s: put the "
+					"macvtap on %s instead",
+					lo->name, mname, mname);
+		return mvl_fail(ctx, -EBUSY,
+				"lower device %s is enslaved to %s%s%s: it cannot "
+				"feed macvtaps too",
+				lo->name, lo->slave_kind, lo->slave_kind[0] ? " " : "", mname);
+	}
+	if (o->mtu && lo->mtu && o->mtu > lo->mtu)
+		return mvl_fail(ctx, -EINVAL, "MTU %u is larger than the MTU %u of lower device %s",
+				o->mtu, lo->mtu, lo->name);
+	return 0;
+}
+
+struct children {
+	int lower, skip; /* the lower's ifindex; a child to ignore */
+	int n;
+	char first[IFNAMSIZ]; /* the first child */
+	char passthru[IFNAMSIZ]; /* a passthru child ... */
+	char passthru_kind[32]; /* ... and its kind */
+};
+
+/* (dump callback: must not send requests) */
+static int child_cb(struct mvl_ctx *ctx, const struct mvl_link_info *li, void *data)
+{
+	struct children *c = data;
+
+	if (li->link != c->lower || li->ifindex == c->skip || li->ifindex == c->lower ||
+	    (strcmp(li->kind, "macvtap") != 0 && strcmp(li->kind, "macvlan") != 0))
+		return 0;
+	if (c->n++ == 0)
+		snprintf(c->first, sizeof(c->first), "%s", li->name);
+	if (li->macvtap_mode == MVL_MACVTAP_PASSTHRU) {
+		snprintf(c->passthru, sizeof(c->passthru), "%s", li->name);
+		snprintf(c->passthru_kind, sizeof(c->passthru_kind), "%s", li->kind);
+	}
+	return 0;
+}
+
+static void child_restart(void *data)
+{
+	struct children *c = data;
+
+	c->n = 0;
+	c->first[0] = c->passthru[0] = '\0';
+}
+
+/* passthru wants the lower to itself; a passthru child keeps others off.
+ * The listings are filtered by kind in the kernel, so their cost does not
+ * grow with unrelated links. */
+static int check_children(struct mvl_ctx *ctx, const struct mvt_want *w, int skip)
+{
+	struct children c = { .lower = w->lower.ifindex, .skip = skip };
+	struct children m = c;
+	int r = mvl_nl_link_dump_kind(ctx, "macvtap", child_cb, child_restart, &c);
+
+	if (r == 0)
+		r = mvl_nl_link_dump_kind(ctx, "macvlan", child_cb, child_restart, &m);
+	if (r == 0 && m.n) {
+		if (!c.n)
+			snprintf(c.first, sizeof(c.first), "%s", m.first);
+		if (m.passthru[0])
+			snprintf(c.passthru, sizeof(c.passthru), "%s", m.passthru);
+		c.n += m.n;
+	}
+	if (r < 0)
+		return mvl_fail_kernel(ctx, r, "cannot list links");
+	if (c.passthru[0])
+		return mvl_fail(ctx, -EBUSY,
+				"lower device %s is taken by passthru %s %s: no other "
+				"macvlan/macvtap can share it",
+				w->lower.name, c.passthru_kind, c.passthru);
+	if (w->mode == MVL_MACVTAP_PASSTHRU && c.n > 0)
+		return mvl_fail(ctx, -EBUSY,
+				"passthru needs lower device %s to itself, but it "
+				"already has macvlan/macvtap %s%s",
+				w->lower.name, c.first, c.n > 1 ? " (and more)" : "");
+	return 0;
+}
+
+/* ---------------------------------------------------------------- adopt */
+
+static int mac_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, 6);
+}
+
+/* Whether the source-mode MAC lists are the same set. */
+static bool same_sources(const struct mvl_macvtap_opts *o, const struct mvl_link_info *li)
+{
+	uint8_t a[MVL_MACVTAP_MAX_SOURCE][6], b[MVL_MACVTAP_MAX_SOURCE][6];
+	unsigned n = o->n_source_macs;
+
+	if (li->macvtap_n_source != n)
+		return false;
+	if (n == 0)
+		return true;
+	memcpy(a, o->source_macs, n * 6);
+	memcpy(b, li->macvtap_source, n * 6);
+	qsort(a, n, 6, mac_cmp);
+	qsort(b, n, 6, mac_cmp);
+	return memcmp(a, b, n * 6) == 0;
+}
+
+static int describe_mismatch(struct mvl_ctx *ctx, const struct mvt_want *w,
+			     const struct mvl_link_info *li)
+{
+	const struct mvl_macvtap_opts *o = w->o;
+	char vm[128], a[18], b[18];
+	enum mvl_mode mode;
+
+	if (strcmp(li->kind, "macvtap") != 0)
+		return mvl_fail(ctx, -EEXIST,
+				"%s exists and is a %s device, not an mvlink macvtap; "
+				"left untouched",
+				li->name, li->kind[0] ? li->kind : "plain");
+	if (mvl_tag_parse(li->alias, vm, sizeof(vm), &mode) != 1)
+		return mvl_fail(ctx, -EEXIST,
+				"macvtap %s exists and was not created by mvlink%s%s%s; "
+				"left untouched",
+				li->name, li->alias[0] ? " (alias '" : "", li->alias,
+				li->alias[0] ? "')" : "");
+	if (strcmp(vm, o->vm_id) != 0)
+		return mvl_fail(ctx, -EEXIST,
+				"macvtap %s exists and belongs to VM %s; left untouched", li->name,
+				vm);
+	if (mode != MVL_MODE_MACVTAP)
+		return mvl_fail(ctx, -EEXIST,
+				"macvtap %s of VM %s is tagged as mode %s; left "
+				"untouched",
+				li->name, vm, mvl_mode_to_string(mode));
+	if (li->link != w->lower.ifindex) {
+		struct mvl_link_info other;
+		const char *on =
+			mvl_nl_link_get(ctx, NULL, li->link, &other) == 0 ? other.name : "?";
+
+		return mvl_fail(ctx, -EEXIST,
+				"macvtap %s of VM %s exists on lower device %s; "
+				"requested %s",
+				li->name, vm, on, w->lower.name);
+	}
+	if (li->macvtap_mode != w->mode)
+		return mvl_fail(ctx, -EEXIST, "macvtap %s of VM %s exists in mode %s; requested %s",
+				li->name, vm, mode_name(li->macvtap_mode), mode_name(w->mode));
+	if (w->fixed_mac && memcmp(li->mac, w->mac, 6) != 0)
+		return mvl_fail(ctx, -EEXIST,
+				"macvtap %s of VM %s exists with MAC %s; requested %s", li->name,
+				vm, mvl_mac_format(li->mac, a), mvl_mac_format(w->mac, b));
+	if (o->mtu && li->mtu != o->mtu)
+		return mvl_fail(ctx, -EEXIST,
+				"macvtap %s of VM %s exists with MTU %u; requested %u", li->name,
+				vm, li->mtu, o->mtu);
+	if (w->mode == MVL_MACVTAP_SOURCE && !same_sources(o, li))
+		return mvl_fail(ctx, -EEXIST,
+				"macvtap %s of VM %s exists with %u other allowed "
+				"source MAC%s; requested %u",
+				li->name, vm, li->macvtap_n_source,
+				li->macvtap_n_source == 1 ? "" : "s", o->n_source_macs);
+	if (!(li->flags & IFF_UP))
+		return mvl_fail(ctx, -EEXIST,
+				"macvtap %s of VM %s exists but is down; delete it "
+				"first",
+				li->name, vm);
+	return 0;
+}
+
+/* ------------------------------------------------------------ the node */
+
+struct mvt_node {
+	char path[PATH_MAX]; /* <dev root>/tap<ifindex> */
+	dev_t rdev; /* what sysfs says the macvtap's char device is */
+	bool usable; /* path is that char device */
+	bool missing; /* path does not exist */
+	char why[128]; /* when not usable: why not */
+};
+
+static int find_node(struct mvl_ctx *ctx, const char *name, int ifindex, struct mvt_node *n)
+{
+	char buf[64], extra;
+	unsigned maj, min;
+	unsigned long idx;
+	struct stat st;
+	int r;
+
+	/* sysfs must show our network namespace, or the name is someone else's */
+	r = mvl_sysfs_read(ctx, buf, sizeof(buf), "class/net/%s/ifindex", name);
+	if (r < 0)
+		return mvl_fail(ctx, r, "cannot read %s/class/net/%s/ifindex: %s%s",
+				ctx->sysfs_root, name, MVL_STRERROR(r),
+				r == -ENOENT ? " (is sysfs mounted in this "
+					       "network namespace?)" :
+					       "");
+	if (mvl_parse_uint(buf, INT_MAX, &idx) < 0 || (int)idx != ifindex)
+		return mvl_fail(ctx, -ENXIO,
+				"%s/class/net/%s is another device (ifindex %s, not %d): "
+				"sysfs must be mounted in this network namespace",
+				ctx->sysfs_root, name, buf, ifindex);
+	r = mvl_sysfs_read(ctx, buf, sizeof(buf), "class/net/%s/macvtap/tap%d/dev", name, ifindex);
+	if (r < 0)
+		return mvl_fail(ctx, r,
+				"cannot read the device number of macvtap %s from "
+				"%s/class/net/%s/macvtap/tap%d/dev: %s",
+				name, ctx->sysfs_root, name, ifindex, MVL_STRERROR(r));
+	if (sscanf(buf, "%u:%u%c", &maj, &min, &extra) != 2)
+		return mvl_fail(ctx, -EBADMSG, "macvtap %s: unexpected device number '%s' in sysfs",
+				name, buf);
+	n->rdev = makedev(maj, min);
+	snprintf(n->path, sizeof(n->path), "%s/tap%d", ctx->dev_root, ifindex);
+	n->usable = n->missing = false;
+	if (lstat(n->path, &st) < 0) {
+		n->missing = errno == ENOENT;
+		snprintf(n->why, sizeof(n->why), "%s",
+			 n->missing ? "missing (no devtmpfs here?)" : MVL_STRERROR(errno));
+	} else if (!S_ISCHR(st.st_mode) || st.st_rdev != n->rdev)
+		snprintf(n->why, sizeof(n->why),
+			 "another device (%s %u:%u; a macvtap with the same "
+			 "ifindex in another network namespace?)",
+			 S_ISCHR(st.st_mode) ? "char device" : "not a char device",
+			 major(st.st_rdev), minor(st.st_rdev));
+	else
+		n->usable = true;
+	return 0;
+}
+
+/* Open @path @count times, each fd checked to be char device @rdev. */
+static int open_node(struct mvl_ctx *ctx, const char *path, dev_t rdev, unsigned count, int *fds)
+{
+	unsigned i;
+	int r = 0;
+
+	for (i = 0; i < count; i++) {
+		struct stat st;
+
+		r = mvl_step(ctx, "open macvtap queue");
+		if (r < 0)
+			break;
+		/* blocking, as libvirt and microvm.nix hand them over: the VMM
+		 * sets O_NONBLOCK itself (QEMU does) */
+		fds[i] = open(path, O_RDWR | O_CLOEXEC | O_NOCTTY);
+		if (fds[i] < 0) {
+			r = -errno;
+			break;
+		}
+		if (fstat(fds[i], &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != rdev) {
+			r = -ESTALE; /* replaced since we looked */
+			close(fds[i]);
+			fds[i] = -1;
+			break;
+		}
+	}
+	if (r < 0)
+		for (unsigned j = 0; j < i; j++) {
+			close(fds[j]);
+			fds[j] = -1;
+		}
+	return r;
+}
+
+/* mkdir -p @path with @mode for the last component (0755 above it). */
+static int mkdir_p(struct mvl_ctx *ctx, const char *path, mode_t mode)
+{
+	char buf[PATH_MAX];
+	int r;
+
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+		return -ENAMETOOLONG;
+	for (char *p = buf + 1;; p++) {
+		bool last = *p == '\0';
+
+		if (*p != '/' && !last)
+			continue;
+		*p = '\0';
+		if (access(buf, F_OK) < 0) {
+			r = mvl_step(ctx, "mkdir");
+			if (r < 0)
+				return r;
+			if (mkdir(buf, last ? mode : 0755) < 0 && errno != EEXIST)
+				return -errno;
+		}
+		if (last)
+			return 0;
+		*p = '/';
+	}
+}
+
+/*
+ * Open the macvtap's char device @count times through a private node:
+ * <state dir>/dev/tap<ifindex>.<random>, made with mknod, opened and
+ * unlinked at once.  For when <dev root>/tapN is missing (no devtmpfs, udev
+ * lag) or is another device.
+ */
+static int open_private(struct mvl_ctx *ctx, int ifindex, dev_t rdev, unsigned count, int *fds)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 64];
+	uint32_t rnd;
+	struct stat st;
+	int r, u;
+
+	if (snprintf(dir, sizeof(dir), "%s/dev", ctx->state_dir) >= (int)sizeof(dir))
+		return mvl_fail(ctx, -ENAMETOOLONG, "state directory %s: path too long",
+				ctx->state_dir);
+	r = mkdir_p(ctx, dir, 0700);
+	if (r < 0)
+		return mvl_fail(ctx, r, "cannot create %s for a private device node: %s", dir,
+				MVL_STRERROR(r));
+	if (lstat(dir, &st) < 0)
+		return mvl_fail(ctx, -errno, "%s: %s", dir, MVL_STRERROR(errno));
+	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077))
+		return mvl_fail(ctx, -EPERM,
+				"refusing to make device nodes in %s: not a directory "
+				"of uid %u with mode 0700",
+				dir, (unsigned)geteuid());
+	r = mvl_random_bytes(&rnd, sizeof(rnd));
+	if (r < 0)
+		return mvl_fail(ctx, r, "cannot get random bytes");
+	snprintf(path, sizeof(path), "%s/tap%d.%ld.%08x", dir, ifindex, (long)getpid(), rnd);
+	r = mvl_step(ctx, "mknod private macvtap node");
+	if (r < 0)
+		return mvl_fail(ctx, r, "cannot create device node %s: %s", path, MVL_STRERROR(r));
+	if (mknod(path, S_IFCHR | 0600, rdev) < 0) {
+		r = -errno;
+		return mvl_fail(ctx, r, "cannot create device node %s (%u:%u): %s%s", path,
+				major(rdev), minor(rdev), MVL_STRERROR(r),
+				r == -EPERM ? " (needs CAP_MKNOD in the initial user namespace)" :
+					      "");
+	}
+	r = open_node(ctx, path, rdev, count, fds);
+	u = unlink(path) < 0 ? -errno : 0;
+	if (r < 0) {
+		r = mvl_fail(ctx, r, "cannot open private device node %s: %s%s", path,
+			     MVL_STRERROR(r),
+			     r == -EACCES ? " (is the state directory on a nodev "
+					    "mount?)" :
+					    "");
+		if (u < 0)
+			mvl_undo_failed(ctx, "remove %s: %s", path, MVL_STRERROR(u));
+		return r;
+	}
+	if (u < 0) {
+		for (unsigned i = 0; i < count; i++) {
+			close(fds[i]);
+			fds[i] = -1;
+		}
+		return mvl_fail(ctx, u, "cannot remove private device node %s: %s", path,
+				MVL_STRERROR(u));
+	}
+	return 0;
+}
+
+static int open_queues(struct mvl_ctx *ctx, const struct mvt_want *w, const char *name,
+		       const struct mvt_node *node, int ifindex, int *fds)
+{
+	int r = -ENOENT;
+
+	if (node->usable) {
+		r = open_node(ctx, node->path, node->rdev, w->queues, fds);
+		if (r < 0 && r != -ENOENT && r != -ESTALE)
+			return mvl_fail(ctx, r, "cannot open %s (macvtap %s): %s", node->path, name,
+					MVL_STRERROR(r));
+	}
+	if (r < 0) {
+		dbg(ctx, "%s is %s: using a private node", node->path,
+		    node->usable ? "gone or replaced" : node->why);
+		r = open_private(ctx, ifindex, node->rdev, w->queues, fds);
+		if (r < 0)
+			return r;
+	}
+	for (unsigned i = 0; i < w->queues; i++) {
+		struct ifreq ifr = { .ifr_flags = (short)w->tun_flags };
+
+		r = mvl_step(ctx, "TUNSETIFF");
+		if (r < 0 || ioctl(fds[i], TUNSETIFF, &ifr) < 0) {
+			if (r == 0)
+				r = -errno;
+			for (unsigned j = 0; j < w->queues; j++) {
+				close(fds[j]);
+				fds[j] = -1;
+			}
+			return mvl_fail(ctx, r,
+					"cannot set the flags of queue %u of macvtap %s "
+					"(TUNSETIFF 0x%x): %s",
+					i, name, (unsigned)w->tun_flags, MVL_STRERROR(r));
+		}
+	}
+	return 0;
+}
+
+/* chown/chmod the real /dev/tapN for VMMs that open it by path. */
+static int give_node(struct mvl_ctx *ctx, const struct mvl_macvtap_opts *o, const char *name,
+		     const struct mvt_node *node, struct mvt_done *d)
+{
+	uid_t uid = (o->flags & MVL_MACVTAP_OWNER) ? o->owner : (uid_t)-1;
+	gid_t gid = (o->flags & MVL_MACVTAP_GROUP) ? o->group : (gid_t)-1;
+	struct stat st;
+	int r;
+
+	if (!node->usable)
+		return mvl_fail(ctx, node->missing ? -ENOENT : -EEXIST,
+				"cannot hand %s (macvtap %s) to %s%u: it is %s", node->path, name,
+				uid != (uid_t)-1 ? "user " : "group ",
+				uid != (uid_t)-1 ? (unsigned)uid : (unsigned)gid, node->why);
+	if (lstat(node->path, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != node->rdev)
+		return mvl_fail(ctx, -ESTALE, "%s changed while macvtap %s was set up", node->path,
+				name);
+	snprintf(d->node, sizeof(d->node), "%s", node->path);
+	d->node_rdev = node->rdev;
+	d->node_uid = st.st_uid;
+	d->node_gid = st.st_gid;
+	d->node_mode = st.st_mode & 07777;
+	r = mvl_step(ctx, "chown macvtap node");
+	if (r == 0 && fchownat(AT_FDCWD, node->path, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+		r = -errno;
+	if (r < 0)
+		return mvl_fail(ctx, r, "cannot chown %s (macvtap %s) to %lld:%lld: %s", node->path,
+				name, uid == (uid_t)-1 ? -1LL : (long long)uid,
+				gid == (gid_t)-1 ? -1LL : (long long)gid, MVL_STRERROR(r));
+	d->chowned = true;
+	/* a group needs read/write permission to use its ownership */
+	if (gid != (gid_t)-1 && (d->node_mode & 060) != 060) {
+		r = mvl_step(ctx, "chmod macvtap node");
+		if (r == 0 && fchmodat(AT_FDCWD, node->path, d->node_mode | 060, 0) < 0)
+			r = -errno;
+		if (r < 0)
+			return mvl_fail(ctx, r, "cannot chmod %s (macvtap %s) to %04o: %s",
+					node->path, name, (unsigned)(d->node_mode | 060),
+					MVL_STRERROR(r));
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------- the undo */
+
+static void undo(struct mvl_ctx *ctx, const struct mvt_want *w, struct mvt_done *d)
+{
+	int r;
+
+	for (unsigned i = 0; i < d->n_fds; i++)
+		if (d->fds[i] >= 0) {
+			close(d->fds[i]);
+			d->fds[i] = -1;
+		}
+	if (d->chowned) {
+		struct stat st;
+
+		/* only the same node (an adopted macvtap's; ours goes with it) */
+		if (lstat(d->node, &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == d->node_rdev &&
+		    (fchownat(AT_FDCWD, d->node, d->node_uid, d->node_gid, AT_SYMLINK_NOFOLLOW) <
+			     0 ||
+		     fchmodat(AT_FDCWD, d->node, d->node_mode, 0) < 0))
+			mvl_undo_failed(ctx, "give %s back to %u:%u mode %04o: %s", d->node,
+					(unsigned)d->node_uid, (unsigned)d->node_gid,
+					(unsigned)d->node_mode, MVL_STRERROR(errno));
+	}
+	if (d->created) {
+		r = mvl_nl_link_del(ctx, d->created);
+		if (r < 0 && r != -ENODEV)
+			mvl_undo_failed(ctx, "delete macvtap (ifindex %d): %s", d->created,
+					MVL_STRERROR(r));
+	}
+	if (d->passthru_mac_set || d->lower_brought_up) {
+		char saved[sizeof(ctx->errmsg)];
+
+		/* restore_lower() sets the message: keep the original one */
+		memcpy(saved, ctx->errmsg, sizeof(saved));
+		r = restore_lower(ctx, w->lower.ifindex, d->passthru_mac_set ? w->lower.mac : NULL,
+				  d->lower_brought_up);
+		if (r < 0)
+			mvl_undo_failed(ctx, "%s", ctx->errmsg);
+		memcpy(ctx->errmsg, saved, sizeof(saved));
+	}
+}
+
+/* --------------------------------------------------------------- create */
+
+static int check_opts(struct mvl_ctx *ctx, const struct mvl_macvtap_opts *o, int *ret_template)
+{
+	char m[18];
+	int t;
+
+	if (!MVL_OPTS_VALID(o, struct mvl_macvtap_opts, link))
+		return mvl_fail(ctx, -EINVAL,
+				"invalid struct mvl_macvtap_opts (size or trailing bytes)");
+	if (mvl_vm_id_check(o->vm_id) < 0)
+		return mvl_fail(ctx, -EINVAL,
+				"invalid VM id '%s': 1-64 characters of A-Z a-z 0-9 . _ -",
+				o->vm_id ? o->vm_id : "");
+	t = mvl_ifname_template_check(o->name);
+	if (t < 0)
+		return mvl_fail(
+			ctx, -EINVAL,
+			"invalid macvtap name '%s': 1-15 bytes without '/', ':' or spaces, or "
+			"a template with one %%d",
+			o->name ? o->name : "");
+	if (mvl_ifname_check(o->link) < 0)
+		return mvl_fail(ctx, -EINVAL, "invalid lower device name '%s'",
+				o->link ? o->link : "");
+	if (o->mac && mvl_mac_check(o->mac) < 0)
+		return mvl_fail(ctx, -EINVAL, "invalid guest MAC %s: multicast or all-zero",
+				mvl_mac_format(o->mac, m));
+	if (!mvl_macvtap_mode_to_string(o->mode))
+		return mvl_fail(ctx, -EINVAL,
+				"invalid macvtap mode %d: bridge, vepa, private, "
+				"passthru or source",
+				(int)o->mode);
+	if ((o->source_macs || o->n_source_macs) && o->mode != MVL_MACVTAP_SOURCE)
+		return mvl_fail(ctx, -EINVAL,
+				"allowed source MACs are given but the mode is %s; "
+				"they need mode source",
+				mode_name(o->mode));
+	if (o->n_source_macs && !o->source_macs)
+		return mvl_fail(ctx, -EINVAL, "%u source MACs announced but source_macs is NULL",
+				o->n_source_macs);
+	if (o->n_source_macs > MVL_MACVTAP_MAX_SOURCE)
+		return mvl_fail(ctx, -EINVAL, "too many source MACs: %u (at most %d)",
+				o->n_source_macs, MVL_MACVTAP_MAX_SOURCE);
+	for (unsigned i = 0; i < o->n_source_macs; i++) {
+		if (mvl_mac_check(o->source_macs[i]) < 0)
+			return mvl_fail(ctx, -EINVAL,
+					"invalid source MAC %s: multicast or all-zero",
+					mvl_mac_format(o->source_macs[i], m));
+		for (unsigned j = 0; j < i; j++)
+			if (memcmp(o->source_macs[i], o->source_macs[j], 6) == 0)
+				return mvl_fail(ctx, -EINVAL, "source MAC %s is listed twice",
+						mvl_mac_format(o->source_macs[i], m));
+	}
+	if (o->mtu && (o->mtu < 68 || o->mtu > 65535))
+		return mvl_fail(ctx, -EINVAL, "invalid MTU %u (68..65535)", o->mtu);
+	if (o->queues > MVL_MAX_QUEUES)
+		return mvl_fail(ctx, -EINVAL, "invalid queue count %u (1..%d)", o->queues,
+				MVL_MAX_QUEUES);
+	if (o->flags & ~(unsigned)(MVL_MACVTAP_NO_VNET_HDR | MVL_MACVTAP_LINK_UP |
+				   MVL_MACVTAP_OWNER | MVL_MACVTAP_GROUP | MVL_MACVTAP_NO_FDS))
+		return mvl_fail(ctx, -EINVAL, "unknown macvtap flags 0x%x", o->flags);
+	*ret_template = t;
+	return 0;
+}
+
+/* Create a new macvtap named @name; -EEXIST (no message) when it is taken. */
+static int macvtap_new(struct mvl_ctx *ctx, const struct mvt_want *w, const char *name,
+		       struct mvt_done *d)
+{
+	const struct mvl_macvtap_opts *o = w->o;
+	bool passthru = w->mode == MVL_MACVTAP_PASSTHRU;
+	struct mvl_link_new spec = {
+		.name = name,
+		.kind = "macvtap",
+		.link = w->lower.ifindex,
+		/* passthru takes the lower's MAC whatever we say: set below */
+		.mac = passthru ? NULL : w->mac,
+		.mtu = o->mtu,
+		.alias = w->tag,
+		.up = 1,
+		.macvtap_mode = w->mode, /* always explicit: the kernel's default is vepa */
+		.source_macs = o->source_macs,
+		.n_source_macs = o->n_source_macs,
+	};
+	char a[18];
+	int r, ifindex = 0;
+
+	r = mvl_nl_link_new(ctx, &spec, &ifindex);
+	if (r == -EEXIST)
+		return r;
+	if (r == -EADDRINUSE)
+		return mvl_fail(ctx, r,
+				"cannot create macvtap %s: MAC %s is already used on lower "
+				"device %s (by the device itself or another macvlan/macvtap)",
+				name, mvl_mac_format(w->mac, a), w->lower.name);
+	if (r == -EINVAL && !passthru) {
+		int c = check_children(ctx, w, 0); /* held by a passthru child? */
+
+		if (c < 0)
+			return c;
+	}
+	if (r < 0)
+		return mvl_fail_kernel(ctx, r, "cannot create macvtap %s on %s (mode %s)", name,
+				       w->lower.name, mode_name(w->mode));
+	d->created = ifindex;
+	if (passthru && w->fixed_mac && memcmp(w->mac, w->lower.mac, 6) != 0) {
+		struct mvl_link_change chg = MVL_LINK_CHANGE_INIT;
+
+		chg.mac = w->mac;
+		d->passthru_mac_set = true; /* before: a failure may have half-applied */
+		r = mvl_nl_link_change(ctx, ifindex, &chg);
+		if (r < 0)
+			return mvl_fail_kernel(ctx, r,
+					       "cannot set MAC %s on passthru macvtap %s "
+					       "(and lower device %s)",
+					       mvl_mac_format(w->mac, a), name, w->lower.name);
+	}
+	return 0;
+}
+
+MVL_EXPORT int mvl_macvtap_create(struct mvl_ctx *ctx, const struct mvl_macvtap_opts *o,
+				  struct mvl_iface **ret_iface)
+{
+	struct mvt_want w = { .o = o };
+	struct mvt_done d = { .created = 0 };
+	struct mvt_node node;
+	struct mvl_link_info li;
+	struct mvl_iface *iface = NULL;
+	char name[IFNAMSIZ], path[PATH_MAX];
+	int r, is_template = 0, ifindex = 0;
+	bool adopted = false;
+
+	r = mvl_ctx_enter(ctx);
+	if (r < 0)
+		return r;
+	if (!ret_iface)
+		return mvl_fail(ctx, -EINVAL, "ret_iface is NULL");
+	r = check_opts(ctx, o, &is_template);
+	if (r < 0)
+		return r;
+	w.mode = (int)o->mode;
+	w.queues = (o->flags & MVL_MACVTAP_NO_FDS) ? 0 : (o->queues ? o->queues : 1);
+	w.tun_flags = IFF_TAP | IFF_NO_PI;
+	if (!(o->flags & MVL_MACVTAP_NO_VNET_HDR))
+		w.tun_flags |= IFF_VNET_HDR;
+	if (o->queues > 1)
+		w.tun_flags |= IFF_MULTI_QUEUE;
+
+	/* 0. checks that change nothing */
+	r = mvl_nl_link_get(ctx, o->link, 0, &w.lower);
+	if (r == -ENODEV)
+		return mvl_fail(ctx, -ENODEV, "lower device %s does not exist", o->link);
+	if (r < 0)
+		return mvl_fail_kernel(ctx, r, "cannot look up lower device %s", o->link);
+	r = check_lower(ctx, &w);
+	if (r < 0)
+		return r;
+	if (o->mac) {
+		memcpy(w.mac, o->mac, 6);
+		w.fixed_mac = true;
+	} else if (w.mode == MVL_MACVTAP_PASSTHRU) {
+		memcpy(w.mac, w.lower.mac, 6); /* the kernel's choice: keep the lower's */
+	} else {
+		r = mvl_random_bytes(w.mac, 6);
+		if (r < 0)
+			return mvl_fail(ctx, r, "cannot get random bytes for a MAC");
+		w.mac[0] = (uint8_t)((w.mac[0] & 0xfe) | 0x02); /* unicast, locally administered */
+	}
+	r = mvl_tag_format(w.tag, sizeof(w.tag), o->vm_id, MVL_MODE_MACVTAP);
+	if (r == 0 && w.mode == MVL_MACVTAP_PASSTHRU) {
+		char a[18];
+		size_t n = strlen(w.tag);
+
+		/* what delete must put back on the lower, from any process */
+		if (snprintf(w.tag + n, sizeof(w.tag) - n, ";lower_mac=%s;lower_up=%d",
+			     mvl_mac_format(w.lower.mac, a),
+			     (w.lower.flags & IFF_UP) ? 1 : 0) >= (int)(sizeof(w.tag) - n))
+			r = -ENAMETOOLONG;
+	}
+	if (r < 0)
+		return mvl_fail(ctx, r, "cannot tag VM %s", o->vm_id);
+
+	if (!is_template) {
+		snprintf(name, sizeof(name), "%s", o->name);
+		r = mvl_nl_link_get(ctx, name, 0, &li);
+		if (r == 0) {
+			r = describe_mismatch(ctx, &w, &li);
+			if (r < 0)
+				return r;
+			adopted = true;
+			ifindex = li.ifindex;
+		} else if (r != -ENODEV)
+			return mvl_fail_kernel(ctx, r, "cannot look up %s", name);
+	}
+	/* The kernel refuses (EINVAL) a macvtap on a lower held by passthru,
+	 * and passthru on a lower with children, before it changes anything:
+	 * the children are listed first only for passthru, or before the
+	 * lower is brought up; otherwise macvtap_new() explains an EINVAL
+	 * afterwards, and a create does not list every macvtap of the host. */
+	if (w.mode == MVL_MACVTAP_PASSTHRU || !(w.lower.flags & IFF_UP)) {
+		r = check_children(ctx, &w, ifindex);
+		if (r < 0)
+			return r;
+	}
+	if (!(w.lower.flags & IFF_UP) && !(o->flags & MVL_MACVTAP_LINK_UP))
+		return mvl_fail(ctx, -ENETDOWN,
+				"lower device %s is down: bring it up first, or ask "
+				"for it to be brought up",
+				w.lower.name);
+
+	d.fds = calloc(w.queues ? w.queues : 1, sizeof(int));
+	if (!d.fds)
+		return mvl_fail(ctx, -ENOMEM, "out of memory");
+	d.n_fds = w.queues;
+	for (unsigned i = 0; i < w.queues; i++)
+		d.fds[i] = -1;
+
+	/* 1. the lower up */
+	if (!(w.lower.flags & IFF_UP)) {
+		struct mvl_link_change chg = MVL_LINK_CHANGE_INIT;
+
+		chg.up = 1;
+		r = mvl_nl_link_change(ctx, w.lower.ifindex, &chg);
+		if (r < 0) {
+			r = mvl_fail_kernel(ctx, r, "cannot bring lower device %s up",
+					    w.lower.name);
+			goto fail;
+		}
+		d.lower_brought_up = true;
+	}
+
+	/* 2, 3. the macvtap: a new one, or the lowest free number of a template */
+	for (unsigned n = 0; !adopted && n < 100000; n++) {
+		if (is_template) {
+			const char *pct = strstr(o->name, "%d");
+
+			snprintf(name, sizeof(name), "%.*s%u%s", (int)(pct - o->name), o->name, n,
+				 pct + 2);
+			r = mvl_nl_link_get(ctx, name, 0, &li);
+			if (r == 0)
+				continue;
+			if (r != -ENODEV) {
+				r = mvl_fail_kernel(ctx, r, "cannot look up %s", name);
+				goto fail;
+			}
+		}
+		r = macvtap_new(ctx, &w, name, &d);
+		if (r == -EEXIST && is_template)
+			continue; /* taken meanwhile: next number */
+		if (r == -EEXIST)
+			r = mvl_fail(ctx, -EEXIST,
+				     "%s was created by someone else meanwhile; left "
+				     "untouched",
+				     name);
+		if (r < 0)
+			goto fail;
+		ifindex = d.created;
+		break;
+	}
+	if (!ifindex) {
+		r = mvl_fail(ctx, -ENOSPC, "no free name for template '%s'", o->name);
+		goto fail;
+	}
+
+	/* 4, 5. the queues; 6. the node's owner */
+	if (w.queues || (o->flags & (MVL_MACVTAP_OWNER | MVL_MACVTAP_GROUP))) {
+		r = find_node(ctx, name, ifindex, &node);
+		if (r < 0)
+			goto fail;
+	}
+	if (w.queues) {
+		r = open_queues(ctx, &w, name, &node, ifindex, d.fds);
+		if (r < 0)
+			goto fail;
+	}
+	if (o->flags & (MVL_MACVTAP_OWNER | MVL_MACVTAP_GROUP)) {
+		r = give_node(ctx, o, name, &node, &d);
+		if (r < 0)
+			goto fail;
+	}
+
+	r = mvl_nl_link_get(ctx, NULL, ifindex, &li);
+	if (r < 0) {
+		r = mvl_fail_kernel(ctx, r, "macvtap %s", name);
+		goto fail;
+	}
+	snprintf(path, sizeof(path), "%s/tap%d", ctx->dev_root, ifindex);
+	iface = mvl_iface_new(MVL_MODE_MACVTAP, name, o->vm_id);
+	if (!iface || mvl_iface_set_str(&iface->link, w.lower.name) < 0 ||
+	    mvl_iface_set_str(&iface->devnode, path) < 0) {
+		mvl_iface_unref(iface);
+		r = mvl_fail(ctx, -ENOMEM, "out of memory");
+		goto fail;
+	}
+	iface->ifindex = ifindex;
+	iface->adopted = adopted;
+	memcpy(iface->mac, li.mac, 6);
+	iface->mtu = li.mtu;
+	iface->fds = TAKE_PTR(d.fds);
+	iface->n_fds = w.queues;
+	*ret_iface = iface;
+	info(ctx, "%s macvtap %s on %s for VM %s (mode %s, %u queue fd%s)",
+	     adopted ? "adopted" : "created", name, w.lower.name, o->vm_id, mode_name(w.mode),
+	     w.queues, w.queues == 1 ? "" : "s");
+	return 0;
+
+fail:
+	undo(ctx, &w, &d);
+	free(d.fds);
+	return r;
 }

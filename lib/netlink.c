@@ -11,6 +11,8 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/if_addr.h>
+#include <linux/if_ether.h>
+#include <arpa/inet.h>
 
 #include <netlink/netlink.h>
 #include <netlink/msg.h>
@@ -150,7 +152,12 @@ static int nl_request(struct mvl_ctx *ctx, struct nl_msg *msg,
 	if (r < 0)
 		return mvl_fail(ctx, -EIO, "cannot send an rtnetlink request: %s", nl_geterror(r));
 
-	cb = nl_cb_clone(nl_socket_get_cb(nl->sk));
+	{
+		struct nl_cb *sk_cb = nl_socket_get_cb(nl->sk); /* a new reference */
+
+		cb = nl_cb_clone(sk_cb);
+		nl_cb_put(sk_cb);
+	}
 	if (!cb)
 		return -ENOMEM;
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, valid_cb, &st);
@@ -604,4 +611,435 @@ int mvl_nl_has_default_route(struct mvl_ctx *ctx, int ifindex)
 	}
 	nl_cache_free(cache);
 	return found;
+}
+
+/* ------------------------------------------------ SR-IOV VF attributes */
+
+/*
+ * VF attributes live on the PF: RTM_SETLINK on the PF with
+ * IFLA_VFINFO_LIST { IFLA_VF_INFO { one attribute } }.  One attribute per
+ * request: the kernel applies those of one message in order and stops at
+ * the first error, so a refusal then names exactly one attribute.
+ */
+static const struct mvl_nl_test_ops *test_ops;
+static void *test_ops_data;
+
+void mvl_nl_set_test_ops(const struct mvl_nl_test_ops *ops, void *data)
+{
+	test_ops = ops;
+	test_ops_data = data;
+}
+
+const char *mvl_vf_attr_name(unsigned attr)
+{
+	switch (attr) {
+	case MVL_VF_A_MAC:
+		return "mac";
+	case MVL_VF_A_VLAN:
+		return "vlan";
+	case MVL_VF_A_SPOOFCHK:
+		return "spoofchk";
+	case MVL_VF_A_TRUST:
+		return "trust";
+	case MVL_VF_A_LINK_STATE:
+		return "link-state";
+	case MVL_VF_A_RATE:
+		return "rate";
+	}
+	return "?";
+}
+
+static int vf_put_attr(struct nl_msg *msg, unsigned attr, const struct mvl_vf_state *v)
+{
+	uint32_t vf = (uint32_t)v->vf;
+
+	switch (attr) {
+	case MVL_VF_A_MAC: {
+		struct ifla_vf_mac m = { .vf = vf };
+
+		memcpy(m.mac, v->mac, 6);
+		return nla_put(msg, IFLA_VF_MAC, sizeof(m), &m);
+	}
+	case MVL_VF_A_VLAN: {
+		struct ifla_vf_vlan_info vi = { .vf = vf, .vlan = v->vlan, .qos = v->qos,
+						.vlan_proto = htons(v->vlan_proto ? v->vlan_proto
+										  : ETH_P_8021Q) };
+		struct nlattr *list = nla_nest_start(msg, IFLA_VF_VLAN_LIST);
+
+		if (!list || nla_put(msg, IFLA_VF_VLAN_INFO, sizeof(vi), &vi) < 0)
+			return -NLE_NOMEM;
+		nla_nest_end(msg, list);
+		return 0;
+	}
+	case MVL_VF_A_SPOOFCHK: {
+		struct ifla_vf_spoofchk s = { .vf = vf, .setting = (uint32_t)v->spoofchk };
+
+		return nla_put(msg, IFLA_VF_SPOOFCHK, sizeof(s), &s);
+	}
+	case MVL_VF_A_TRUST: {
+		struct ifla_vf_trust t = { .vf = vf, .setting = (uint32_t)v->trust };
+
+		return nla_put(msg, IFLA_VF_TRUST, sizeof(t), &t);
+	}
+	case MVL_VF_A_LINK_STATE: {
+		struct ifla_vf_link_state l = { .vf = vf, .link_state = (uint32_t)v->link_state };
+
+		return nla_put(msg, IFLA_VF_LINK_STATE, sizeof(l), &l);
+	}
+	case MVL_VF_A_RATE: {
+		/* both values, always: one alone would zero the other */
+		struct ifla_vf_rate r = { .vf = vf, .min_tx_rate = v->min_tx_rate,
+					  .max_tx_rate = v->max_tx_rate };
+
+		return nla_put(msg, IFLA_VF_RATE, sizeof(r), &r);
+	}
+	}
+	return -NLE_INVAL;
+}
+
+static int vf_msg_build(int pf_ifindex, unsigned attr, const struct mvl_vf_state *val,
+			struct nl_msg **ret)
+{
+	struct nlattr *list, *info;
+	struct nl_msg *msg;
+
+	if (pf_ifindex <= 0 || val->vf < 0 || (attr & (attr - 1)) || !(attr & MVL_VF_A_ALL))
+		return -EINVAL;
+	msg = link_msg(RTM_SETLINK, 0, pf_ifindex);
+	if (!msg)
+		return -ENOMEM;
+	list = nla_nest_start(msg, IFLA_VFINFO_LIST);
+	info = list ? nla_nest_start(msg, IFLA_VF_INFO) : NULL;
+	if (!info || vf_put_attr(msg, attr, val) < 0) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	nla_nest_end(msg, info);
+	nla_nest_end(msg, list);
+	*ret = msg;
+	return 0;
+}
+
+int mvl_nl_vf_build(int pf_ifindex, unsigned attr, const struct mvl_vf_state *val, void *buf,
+		    size_t len)
+{
+	struct nl_msg *msg;
+	struct nlmsghdr *hdr;
+	int r;
+
+	r = vf_msg_build(pf_ifindex, attr, val, &msg);
+	if (r < 0)
+		return r;
+	hdr = nlmsg_hdr(msg);
+	r = (int)hdr->nlmsg_len;
+	if ((size_t)r > len)
+		r = -ENOBUFS;
+	else
+		memcpy(buf, hdr, hdr->nlmsg_len);
+	nlmsg_free(msg);
+	return r;
+}
+
+/* The payload of @a if it holds at least @size bytes, else NULL. */
+static const void *attr_data(struct nlattr *a, size_t size)
+{
+	return a && (size_t)nla_len(a) >= size ? nla_data(a) : NULL;
+}
+
+static int vf_parse_info(struct nlattr *info, struct mvl_vf_state *s)
+{
+	struct nlattr *tb[IFLA_VF_MAX + 1];
+	const struct ifla_vf_mac *mac;
+	const struct ifla_vf_vlan *vlan;
+	const struct ifla_vf_spoofchk *sc;
+	const struct ifla_vf_trust *tr;
+	const struct ifla_vf_link_state *ls;
+	const struct ifla_vf_rate *rate;
+	const struct ifla_vf_tx_rate *txr;
+
+	if (nla_parse_nested(tb, IFLA_VF_MAX, info, NULL) < 0)
+		return -EBADMSG;
+	memset(s, 0, sizeof(*s));
+	s->vf = -1;
+	s->spoofchk = s->trust = -1;
+	s->vlan_proto = ETH_P_8021Q;
+	/* every VF attribute starts with the VF number */
+	mac = attr_data(tb[IFLA_VF_MAC], sizeof(*mac));
+	if (!mac)
+		return -EBADMSG;
+	s->vf = (int)mac->vf;
+	memcpy(s->mac, mac->mac, 6);
+	s->have |= MVL_VF_A_MAC;
+	vlan = attr_data(tb[IFLA_VF_VLAN], sizeof(*vlan));
+	if (vlan) {
+		s->vlan = vlan->vlan;
+		s->qos = vlan->qos;
+		s->have |= MVL_VF_A_VLAN;
+	}
+	if (tb[IFLA_VF_VLAN_LIST]) {
+		struct nlattr *a;
+		int rem;
+
+		/* the first entry is the outer tag (the one we set) */
+		nla_for_each_nested(a, tb[IFLA_VF_VLAN_LIST], rem) {
+			const struct ifla_vf_vlan_info *vi = attr_data(a, sizeof(*vi));
+
+			if (nla_type(a) != IFLA_VF_VLAN_INFO || !vi)
+				continue;
+			s->vlan = vi->vlan;
+			s->qos = vi->qos;
+			s->vlan_proto = ntohs(vi->vlan_proto);
+			s->have |= MVL_VF_A_VLAN;
+			break;
+		}
+	}
+	sc = attr_data(tb[IFLA_VF_SPOOFCHK], sizeof(*sc));
+	if (sc) {
+		s->spoofchk = sc->setting == (uint32_t)-1 ? -1 : !!sc->setting;
+		s->have |= MVL_VF_A_SPOOFCHK;
+	}
+	tr = attr_data(tb[IFLA_VF_TRUST], sizeof(*tr));
+	if (tr) {
+		s->trust = tr->setting == (uint32_t)-1 ? -1 : !!tr->setting;
+		s->have |= MVL_VF_A_TRUST;
+	}
+	ls = attr_data(tb[IFLA_VF_LINK_STATE], sizeof(*ls));
+	if (ls && ls->link_state <= IFLA_VF_LINK_STATE_DISABLE) {
+		s->link_state = (int)ls->link_state;
+		s->have |= MVL_VF_A_LINK_STATE;
+	}
+	rate = attr_data(tb[IFLA_VF_RATE], sizeof(*rate));
+	txr = attr_data(tb[IFLA_VF_TX_RATE], sizeof(*txr));
+	if (rate) {
+		s->min_tx_rate = rate->min_tx_rate;
+		s->max_tx_rate = rate->max_tx_rate;
+		s->have |= MVL_VF_A_RATE;
+	} else if (txr) {
+		s->max_tx_rate = txr->rate;
+		s->have |= MVL_VF_A_RATE;
+	}
+	return 0;
+}
+
+int mvl_nl_vf_parse(const void *buf, size_t len, struct mvl_vf_state **ret, size_t *ret_n)
+{
+	struct nlmsghdr *hdr = (struct nlmsghdr *)buf;
+	struct nlattr *tb[IFLA_MAX + 1], *info;
+	struct mvl_vf_state *vfs = NULL;
+	size_t n = 0, cap = 0;
+	int rem, r;
+
+	if (len < NLMSG_HDRLEN + sizeof(struct ifinfomsg) || hdr->nlmsg_len > len ||
+	    hdr->nlmsg_len < NLMSG_HDRLEN + sizeof(struct ifinfomsg) ||
+	    hdr->nlmsg_type != RTM_NEWLINK)
+		return -EBADMSG;
+	if (nlmsg_parse(hdr, sizeof(struct ifinfomsg), tb, IFLA_MAX, NULL) < 0)
+		return -EBADMSG;
+	if (tb[IFLA_VFINFO_LIST]) {
+		nla_for_each_nested(info, tb[IFLA_VFINFO_LIST], rem) {
+			if (nla_type(info) != IFLA_VF_INFO)
+				continue;
+			if (n == cap) {
+				size_t c = cap ? cap * 2 : 8;
+				struct mvl_vf_state *v = realloc(vfs, c * sizeof(*v));
+
+				if (!v) {
+					free(vfs);
+					return -ENOMEM;
+				}
+				vfs = v;
+				cap = c;
+			}
+			r = vf_parse_info(info, &vfs[n]);
+			if (r < 0) {
+				free(vfs);
+				return r;
+			}
+			n++;
+		}
+	}
+	*ret = vfs;
+	*ret_n = n;
+	return 0;
+}
+
+struct vf_get_state {
+	struct mvl_vf_state *vfs;
+	size_t n;
+	bool got;
+};
+
+static int vf_get_cb(struct mvl_ctx *ctx, struct nlmsghdr *hdr, void *data)
+{
+	struct vf_get_state *st = data;
+
+	if (hdr->nlmsg_type != RTM_NEWLINK || st->got)
+		return 0;
+	st->got = true;
+	return mvl_nl_vf_parse(hdr, hdr->nlmsg_len, &st->vfs, &st->n);
+}
+
+int mvl_nl_vf_get_all(struct mvl_ctx *ctx, int pf_ifindex, struct mvl_vf_state **ret,
+		      size_t *ret_n)
+{
+	struct vf_get_state st = { .vfs = NULL };
+	struct nl_msg *msg;
+	int r;
+
+	if (test_ops && test_ops->vf_get_all)
+		return test_ops->vf_get_all(test_ops_data, pf_ifindex, ret, ret_n);
+	msg = link_msg(RTM_GETLINK, 0, pf_ifindex);
+	if (!msg)
+		return -ENOMEM;
+	if (nla_put_u32(msg, IFLA_EXT_MASK, RTEXT_FILTER_VF | RTEXT_FILTER_SKIP_STATS) < 0) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	r = nl_request(ctx, msg, vf_get_cb, &st);
+	nlmsg_free(msg);
+	if (r == 0 && !st.got)
+		r = -ENODEV;
+	if (r < 0) {
+		free(st.vfs);
+		return r;
+	}
+	*ret = st.vfs;
+	*ret_n = st.n;
+	return 0;
+}
+
+int mvl_nl_vf_get(struct mvl_ctx *ctx, int pf_ifindex, int vf, struct mvl_vf_state *ret)
+{
+	struct mvl_vf_state *vfs = NULL;
+	size_t n = 0;
+	int r;
+
+	r = mvl_nl_vf_get_all(ctx, pf_ifindex, &vfs, &n);
+	if (r < 0)
+		return r;
+	r = -ENODEV;
+	for (size_t i = 0; i < n; i++)
+		if (vfs[i].vf == vf) {
+			*ret = vfs[i];
+			r = 0;
+			break;
+		}
+	free(vfs);
+	return r;
+}
+
+int mvl_nl_vf_set(struct mvl_ctx *ctx, int pf_ifindex, unsigned attr,
+		  const struct mvl_vf_state *val)
+{
+	struct nl_msg *msg;
+	char what[64];
+	int r;
+
+	snprintf(what, sizeof(what), "RTM_SETLINK vf %d %s", val->vf, mvl_vf_attr_name(attr));
+	r = mvl_step(ctx, what);
+	if (r < 0)
+		return r;
+	if (test_ops && test_ops->vf_set)
+		return test_ops->vf_set(test_ops_data, pf_ifindex, attr, val);
+	r = vf_msg_build(pf_ifindex, attr, val, &msg);
+	if (r < 0)
+		return r;
+	r = nl_request(ctx, msg, NULL, NULL);
+	nlmsg_free(msg);
+	return r;
+}
+
+int mvl_nl_dev_has_default_route(struct mvl_ctx *ctx, int ifindex)
+{
+	if (test_ops && test_ops->has_default_route)
+		return test_ops->has_default_route(test_ops_data, ifindex);
+	return mvl_nl_has_default_route(ctx, ifindex);
+}
+
+/* ------------------------------------------------------ bulk deletion */
+
+struct kind_dump_state {
+	const char *kind;
+	int (*cb)(struct mvl_ctx *ctx, const struct mvl_link_info *li, void *data);
+	void *data;
+};
+
+static int kind_dump_cb(struct mvl_ctx *ctx, struct nlmsghdr *hdr, void *data)
+{
+	struct kind_dump_state *ks = data;
+	struct mvl_link_info li;
+	int r = parse_link(hdr, &li);
+
+	if (r <= 0)
+		return r;
+	/* a kernel that does not know the kind sends every link */
+	if (ks->kind && strcmp(li.kind, ks->kind) != 0)
+		return 0;
+	return ks->cb(ctx, &li, ks->data);
+}
+
+int mvl_nl_link_dump_kind(struct mvl_ctx *ctx, const char *kind,
+			  int (*cb)(struct mvl_ctx *ctx, const struct mvl_link_info *li, void *data),
+			  void (*restart)(void *data), void *data)
+{
+	struct kind_dump_state ks = { .kind = kind, .cb = cb, .data = data };
+	int r = -EINTR;
+
+	for (int attempt = 0; attempt < 5 && r == -EINTR; attempt++) {
+		struct nl_msg *msg = link_msg(RTM_GETLINK, NLM_F_DUMP, 0);
+		struct nlattr *linkinfo;
+
+		if (!msg)
+			return -ENOMEM;
+		if (attempt > 0 && restart)
+			restart(data);
+		r = -ENOMEM;
+		if (nla_put_u32(msg, IFLA_EXT_MASK, 0) < 0)
+			goto next;
+		if (kind) {
+			/* the kernel sends only links of this kind */
+			linkinfo = nla_nest_start(msg, IFLA_LINKINFO);
+			if (!linkinfo || nla_put_string(msg, IFLA_INFO_KIND, kind) < 0)
+				goto next;
+			nla_nest_end(msg, linkinfo);
+		}
+		r = nl_request(ctx, msg, kind_dump_cb, &ks);
+next:
+		nlmsg_free(msg);
+	}
+	return r;
+}
+
+int mvl_nl_link_set_group(struct mvl_ctx *ctx, int ifindex, uint32_t group)
+{
+	struct nl_msg *msg;
+	int r;
+
+	r = mvl_step(ctx, "RTM_SETLINK group");
+	if (r < 0)
+		return r;
+	msg = link_msg(RTM_SETLINK, 0, ifindex);
+	if (!msg)
+		return -ENOMEM;
+	r = nla_put_u32(msg, IFLA_GROUP, group) < 0 ? -ENOMEM : nl_request(ctx, msg, NULL, NULL);
+	nlmsg_free(msg);
+	return r;
+}
+
+int mvl_nl_link_del_group(struct mvl_ctx *ctx, uint32_t group)
+{
+	struct nl_msg *msg;
+	int r;
+
+	if (group == 0)
+		return -EINVAL; /* the default group holds every link */
+	r = mvl_step(ctx, "RTM_DELLINK group");
+	if (r < 0)
+		return r;
+	msg = link_msg(RTM_DELLINK, 0, 0);
+	if (!msg)
+		return -ENOMEM;
+	r = nla_put_u32(msg, IFLA_GROUP, group) < 0 ? -ENOMEM : nl_request(ctx, msg, NULL, NULL);
+	nlmsg_free(msg);
+	return r;
 }

@@ -352,29 +352,29 @@ MVL_EXPORT int mvl_tap_create(struct mvl_ctx *ctx, const struct mvl_tap_opts *o,
 		} else
 			snprintf(name, sizeof(name), "%s", o->name);
 		w.name = name;
-		r = mvl_nl_link_get(ctx, name, 0, &li);
-		if (r == 0) {
-			if (is_template)
-				continue;
-			r = tap_adopt(ctx, &w, &li, fds);
+		/* the name is usually free: create at once (TUNSETIFF with
+		 * IFF_TUN_EXCL changes nothing when it is taken), look only
+		 * at a taken name */
+		r = tap_new(ctx, &w, fds, &ifindex);
+		if (r != -EEXIST) {
 			if (r < 0)
 				goto undo_bridge;
-			adopted = true;
-			ifindex = li.ifindex;
 			break;
 		}
-		if (r != -ENODEV) {
+		if (is_template)
+			continue; /* taken: next number */
+		r = mvl_nl_link_get(ctx, name, 0, &li);
+		if (r == -ENODEV)
+			r = mvl_fail(ctx, -EEXIST, "%s was created or deleted by someone else "
+				     "meanwhile; left untouched", name);
+		else if (r < 0)
 			r = mvl_fail_kernel(ctx, r, "cannot look up %s", name);
-			goto undo_bridge;
-		}
-		r = tap_new(ctx, &w, fds, &ifindex);
-		if (r == -EEXIST && is_template)
-			continue; /* taken meanwhile: next number */
-		if (r == -EEXIST)
-			r = mvl_fail(ctx, -EEXIST, "%s was created by someone else meanwhile; left "
-				     "untouched", name);
+		else
+			r = tap_adopt(ctx, &w, &li, fds);
 		if (r < 0)
 			goto undo_bridge;
+		adopted = true;
+		ifindex = li.ifindex;
 		break;
 	}
 	if (!ifindex) {
@@ -389,10 +389,17 @@ MVL_EXPORT int mvl_tap_create(struct mvl_ctx *ctx, const struct mvl_tap_opts *o,
 	}
 	iface->ifindex = ifindex;
 	iface->adopted = adopted;
-	r = mvl_nl_link_get(ctx, NULL, ifindex, &li);
-	if (r < 0) {
-		r = mvl_fail_kernel(ctx, r, "tap %s", name);
-		goto undo_tap;
+	if (!adopted) {
+		/* what tap_new() set; the kernel's MTU only when none was */
+		li.mtu = w.mtu;
+		memcpy(li.mac, w.host_mac, 6);
+	}
+	if (!adopted && !w.mtu) {
+		r = mvl_nl_link_get(ctx, NULL, ifindex, &li);
+		if (r < 0) {
+			r = mvl_fail_kernel(ctx, r, "tap %s", name);
+			goto undo_tap;
+		}
 	}
 	memcpy(iface->mac, li.mac, 6);
 	iface->mtu = li.mtu;

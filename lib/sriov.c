@@ -1,0 +1,1353 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * sriov.c - SR-IOV: enabling VFs on a PF, attaching a VF to a VM (its
+ * attributes set through the PF, then vfio-pci), restoring the attributes,
+ * and listing PFs with their VFs.
+ *
+ * Order of an attach (undone in reverse by mvl_vfio_restore()):
+ *   0. checks: options, PF, VF choice under its lock, PF up, vfio viability
+ *   1. journal (state "attaching"): the VF's original driver,
+ *      driver_override and attributes, before anything changes
+ *   2. one RTM_SETLINK per attribute: MAC, VLAN, spoofchk, trust, link
+ *      state, rate; then read back and compared
+ *   3. vfio-pci bind and chown (vfio.c)
+ *   4. journal state "attached"
+ * Locks: the PF shared (mvl_sriov_disable() takes it exclusively), then
+ * the VF exclusively.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/if_ether.h>
+#include <linux/if_link.h>
+
+#include "libmvlink-private.h"
+
+/* Attributes in the order an attach sets them (a restore goes backwards). */
+static const unsigned attr_order[] = {
+	MVL_VF_A_MAC,	MVL_VF_A_VLAN,	     MVL_VF_A_SPOOFCHK,
+	MVL_VF_A_TRUST, MVL_VF_A_LINK_STATE, MVL_VF_A_RATE,
+};
+
+/* ------------------------------------------------------------- strings */
+
+static const char *const link_state_names[] = {
+	[MVL_VF_LINK_AUTO] = "auto",
+	[MVL_VF_LINK_ENABLE] = "enable",
+	[MVL_VF_LINK_DISABLE] = "disable",
+};
+
+MVL_EXPORT const char *mvl_vf_link_state_to_string(enum mvl_vf_link_state state)
+{
+	if ((unsigned)state >= ARRAY_SIZE(link_state_names))
+		return NULL;
+	return link_state_names[state];
+}
+
+MVL_EXPORT int mvl_vf_link_state_from_string(const char *s)
+{
+	for (size_t i = 0; s && i < ARRAY_SIZE(link_state_names); i++)
+		if (link_state_names[i] && strcmp(s, link_state_names[i]) == 0)
+			return (int)i;
+	return -EINVAL;
+}
+
+MVL_EXPORT const char *mvl_vlan_proto_to_string(enum mvl_vlan_proto proto)
+{
+	switch (proto) {
+	case MVL_VLAN_PROTO_DEFAULT:
+	case MVL_VLAN_PROTO_8021Q:
+		return "802.1Q";
+	case MVL_VLAN_PROTO_8021AD:
+		return "802.1ad";
+	}
+	return NULL;
+}
+
+MVL_EXPORT int mvl_vlan_proto_from_string(const char *s)
+{
+	if (s && strcasecmp(s, "802.1Q") == 0)
+		return MVL_VLAN_PROTO_8021Q;
+	if (s && strcasecmp(s, "802.1ad") == 0)
+		return MVL_VLAN_PROTO_8021AD;
+	return -EINVAL;
+}
+
+/* "mac 02:00:00:00:00:01", "vlan 10 qos 3 802.1Q" ... for messages */
+static const char *attr_text(unsigned attr, const struct mvl_vf_state *v, char *buf, size_t len)
+{
+	char mac[18];
+
+	switch (attr) {
+	case MVL_VF_A_MAC:
+		snprintf(buf, len, "MAC %s", mvl_mac_format(v->mac, mac));
+		break;
+	case MVL_VF_A_VLAN:
+		snprintf(buf, len, "VLAN %u qos %u (%s)", v->vlan, v->qos,
+			 v->vlan_proto == ETH_P_8021AD ? "802.1ad" : "802.1Q");
+		break;
+	case MVL_VF_A_SPOOFCHK:
+		snprintf(buf, len, "spoofchk %s", v->spoofchk ? "on" : "off");
+		break;
+	case MVL_VF_A_TRUST:
+		snprintf(buf, len, "trust %s", v->trust ? "on" : "off");
+		break;
+	case MVL_VF_A_LINK_STATE:
+		snprintf(buf, len, "link state %s",
+			 mvl_vf_link_state_to_string((enum mvl_vf_link_state)(v->link_state + 1)));
+		break;
+	case MVL_VF_A_RATE:
+		snprintf(buf, len, "min/max tx rate %u/%u Mbps", v->min_tx_rate, v->max_tx_rate);
+		break;
+	default:
+		snprintf(buf, len, "?");
+	}
+	return buf;
+}
+
+/* Whether attribute @attr of @a and @b are equal. */
+static bool attr_equal(unsigned attr, const struct mvl_vf_state *a, const struct mvl_vf_state *b)
+{
+	switch (attr) {
+	case MVL_VF_A_MAC:
+		return memcmp(a->mac, b->mac, 6) == 0;
+	case MVL_VF_A_VLAN:
+		return a->vlan == b->vlan && a->qos == b->qos &&
+		       (a->vlan == 0 || a->vlan_proto == b->vlan_proto);
+	case MVL_VF_A_SPOOFCHK:
+		return a->spoofchk == b->spoofchk;
+	case MVL_VF_A_TRUST:
+		return a->trust == b->trust;
+	case MVL_VF_A_LINK_STATE:
+		return a->link_state == b->link_state;
+	case MVL_VF_A_RATE:
+		return a->min_tx_rate == b->min_tx_rate && a->max_tx_rate == b->max_tx_rate;
+	}
+	return false;
+}
+
+/* @dst's attribute @attr := @src's. */
+static void attr_copy(unsigned attr, struct mvl_vf_state *dst, const struct mvl_vf_state *src)
+{
+	switch (attr) {
+	case MVL_VF_A_MAC:
+		memcpy(dst->mac, src->mac, 6);
+		break;
+	case MVL_VF_A_VLAN:
+		dst->vlan = src->vlan;
+		dst->qos = src->qos;
+		dst->vlan_proto = src->vlan_proto;
+		break;
+	case MVL_VF_A_SPOOFCHK:
+		dst->spoofchk = src->spoofchk;
+		break;
+	case MVL_VF_A_TRUST:
+		dst->trust = src->trust;
+		break;
+	case MVL_VF_A_LINK_STATE:
+		dst->link_state = src->link_state;
+		break;
+	case MVL_VF_A_RATE:
+		dst->min_tx_rate = src->min_tx_rate;
+		dst->max_tx_rate = src->max_tx_rate;
+		break;
+	}
+}
+
+/* ------------------------------------------------------------------ PFs */
+
+struct pf_ref {
+	char addr[MVL_PCI_ADDR_LEN];
+	char ifname[IFNAMSIZ]; /* "" when the PF has no netdev */
+	int ifindex;
+	unsigned flags;
+};
+
+struct first_netdev {
+	char name[IFNAMSIZ];
+};
+
+static int first_netdev_cb(struct mvl_ctx *ctx, const char *ifname, void *data)
+{
+	struct first_netdev *f = data;
+
+	/* the lowest name: readdir order is arbitrary */
+	if (mvl_ifname_check(ifname) == 0 && (!f->name[0] || strcmp(ifname, f->name) < 0))
+		snprintf(f->name, sizeof(f->name), "%s", ifname);
+	return 0;
+}
+
+int mvl_pf_ifindex(struct mvl_ctx *ctx, const char *pf_addr, char *ifname, size_t len)
+{
+	struct first_netdev f = { .name = "" };
+	unsigned flags;
+	int ifindex, r;
+
+	r = mvl_pci_foreach_netdev(ctx, pf_addr, first_netdev_cb, &f);
+	if (r < 0)
+		return r;
+	if (!f.name[0])
+		return -ENODEV;
+	r = mvl_netdev_info(ctx, f.name, &ifindex, &flags);
+	if (r < 0)
+		return r;
+	snprintf(ifname, len, "%s", f.name);
+	return ifindex;
+}
+
+static int pf_resolve(struct mvl_ctx *ctx, const char *pf, struct pf_ref *ret)
+{
+	struct pf_ref p = { .ifindex = 0 };
+	char buf[MVL_PCI_ADDR_LEN];
+	unsigned long total;
+	int r;
+
+	if (!pf)
+		return mvl_fail(ctx, -EINVAL, "no PF given");
+	if (mvl_pci_addr_parse(pf, p.addr) == 0) {
+		if (!mvl_pci_exists(ctx, p.addr))
+			return mvl_fail(ctx, -ENODEV, "no PCI device %s", p.addr);
+	} else if (mvl_ifname_check(pf) == 0) {
+		r = mvl_netdev_pci_addr(ctx, pf, p.addr);
+		if (r == -ENODEV)
+			return mvl_fail(ctx, r, "no network interface %s", pf);
+		if (r == -ENOTTY)
+			return mvl_fail(ctx, -EOPNOTSUPP, "%s is not a PCI device; SR-IOV PFs are",
+					pf);
+		if (r < 0)
+			return mvl_fail(ctx, r, "cannot find the device of %s: %s", pf,
+					MVL_STRERROR(r));
+		snprintf(p.ifname, sizeof(p.ifname), "%s", pf);
+	} else {
+		return mvl_fail(
+			ctx, -EINVAL,
+			"invalid PF '%s': give a netdev name (eno1) or a PCI address (0000:af:00.0)",
+			pf);
+	}
+	if (mvl_pci_link_addr(ctx, p.addr, "physfn", buf) == 0)
+		return mvl_fail(ctx, -EOPNOTSUPP, "%s is a VF (of PF %s), not a PF", p.addr, buf);
+	r = mvl_pci_read_ulong(ctx, p.addr, "sriov_totalvfs", &total);
+	if (r == -ENOENT || (r == 0 && total == 0))
+		return mvl_fail(ctx, -EOPNOTSUPP, "%s is not an SR-IOV PF (no VFs possible)",
+				p.addr);
+	if (r < 0)
+		return mvl_fail(ctx, r, "cannot read sriov_totalvfs of %s: %s", p.addr,
+				MVL_STRERROR(r));
+	if (!p.ifname[0]) {
+		r = mvl_pf_ifindex(ctx, p.addr, p.ifname, sizeof(p.ifname));
+		if (r < 0 && r != -ENODEV)
+			return mvl_fail(ctx, r, "cannot read the netdev of %s: %s", p.addr,
+					MVL_STRERROR(r));
+	}
+	if (p.ifname[0]) {
+		r = mvl_netdev_info(ctx, p.ifname, &p.ifindex, &p.flags);
+		if (r < 0)
+			return mvl_fail(ctx, r, "cannot read netdev %s: %s", p.ifname,
+					MVL_STRERROR(r));
+	}
+	*ret = p;
+	return 0;
+}
+
+static const char *pf_name(const struct pf_ref *p)
+{
+	return p->ifname[0] ? p->ifname : p->addr;
+}
+
+static int read_count(struct mvl_ctx *ctx, const struct pf_ref *p, const char *attr,
+		      unsigned long *ret)
+{
+	int r = mvl_pci_read_ulong(ctx, p->addr, attr, ret);
+
+	return r < 0 ? mvl_fail(ctx, r, "cannot read %s of PF %s: %s", attr, pf_name(p),
+				MVL_STRERROR(r)) :
+		       0;
+}
+
+static const char *numvfs_hint(int err)
+{
+	switch (-err) {
+	case ENOENT:
+		return "the PF has no driver, or its driver cannot create VFs";
+	case ENOMEM:
+	case ENOSPC:
+		return "not enough resources (bus numbers or MMIO space; check the firmware's "
+		       "SR-IOV setting)";
+	case EPERM:
+		return "permission denied: this needs root";
+	}
+	return NULL;
+}
+
+MVL_EXPORT int mvl_sriov_enable(struct mvl_ctx *ctx, const char *pf, unsigned num_vfs)
+{
+	unsigned long total, cur, autoprobe = 0;
+	struct pf_ref p;
+	char n[16];
+	int lock = -1, r;
+
+	r = mvl_ctx_enter(ctx);
+	if (r < 0)
+		return r;
+	r = pf_resolve(ctx, pf, &p);
+	if (r < 0)
+		return r;
+	if (num_vfs == 0)
+		return mvl_fail(ctx, -EINVAL, "enabling 0 VFs on %s: use disable", pf_name(&p));
+	r = mvl_lock_take(ctx, p.addr, false, true, &lock);
+	if (r < 0)
+		return r;
+	r = read_count(ctx, &p, "sriov_totalvfs", &total);
+	r = r ?: read_count(ctx, &p, "sriov_numvfs", &cur);
+	if (r < 0)
+		goto out;
+	if (num_vfs > total) {
+		r = mvl_fail(ctx, -ERANGE, "PF %s supports at most %lu VFs; %u requested",
+			     pf_name(&p), total, num_vfs);
+		goto out;
+	}
+	if (cur == num_vfs) {
+		r = 0;
+		goto out;
+	}
+	if (cur != 0) {
+		r = mvl_fail(ctx, -EBUSY,
+			     "PF %s already has %lu VFs; disable first (the kernel only "
+			     "changes the number from 0)",
+			     pf_name(&p), cur);
+		goto out;
+	}
+	r = read_count(ctx, &p, "sriov_drivers_autoprobe", &autoprobe);
+	if (r < 0)
+		goto out;
+	if (autoprobe) {
+		r = mvl_sysfs_write(ctx, "0", "bus/pci/devices/%s/sriov_drivers_autoprobe", p.addr);
+		if (r < 0) {
+			r = mvl_fail_kernel(ctx, r, "cannot turn off VF autoprobe on %s",
+					    pf_name(&p));
+			goto out;
+		}
+	}
+	snprintf(n, sizeof(n), "%u", num_vfs);
+	r = mvl_sysfs_write(ctx, n, "bus/pci/devices/%s/sriov_numvfs", p.addr);
+	if (r < 0) {
+		const char *hint = numvfs_hint(r);
+
+		if (hint)
+			mvl_fail(ctx, r, "cannot create %u VFs on %s: %s (%s)", num_vfs,
+				 pf_name(&p), hint, MVL_STRERROR(r));
+		else
+			mvl_fail_kernel(ctx, r, "cannot create %u VFs on %s", num_vfs, pf_name(&p));
+		if (autoprobe) {
+			int u = mvl_sysfs_write(
+				ctx, "1", "bus/pci/devices/%s/sriov_drivers_autoprobe", p.addr);
+			if (u < 0)
+				mvl_undo_failed(ctx, "restore sriov_drivers_autoprobe=1 on %s: %s",
+						pf_name(&p), MVL_STRERROR(u));
+		}
+		goto out;
+	}
+	info(ctx, "created %u VFs on %s", num_vfs, pf_name(&p));
+	r = 1;
+out:
+	mvl_lock_drop(&lock);
+	return r;
+}
+
+struct busy_vf {
+	const char *pf_addr;
+	char addr[MVL_PCI_ADDR_LEN];
+	char vm[65];
+};
+
+static int busy_vf_cb(struct mvl_ctx *ctx, const char *addr, void *data)
+{
+	struct busy_vf *b = data;
+	struct mvl_journal j;
+	int r = mvl_journal_read(ctx, addr, &j);
+
+	char pf[MVL_PCI_ADDR_LEN];
+
+	if (r == -EBADMSG)
+		return r; /* cannot tell whose: refuse */
+	if (r < 0)
+		return 0;
+	/* a VF given as a whole device (mvl_pci_attach()) counts too */
+	if (j.mode == MVL_MODE_SRIOV ?
+		    strcmp(j.pf_addr, b->pf_addr) != 0 :
+		    mvl_pci_link_addr(ctx, j.addr, "physfn", pf) < 0 || strcmp(pf, b->pf_addr) != 0)
+		return 0;
+	snprintf(b->addr, sizeof(b->addr), "%s", j.addr);
+	snprintf(b->vm, sizeof(b->vm), "%s", j.vm_id);
+	return 1;
+}
+
+MVL_EXPORT int mvl_sriov_disable(struct mvl_ctx *ctx, const char *pf)
+{
+	struct pf_ref p;
+	struct busy_vf b = { .pf_addr = NULL };
+	unsigned long cur;
+	int lock = -1, r;
+
+	r = mvl_ctx_enter(ctx);
+	if (r < 0)
+		return r;
+	r = pf_resolve(ctx, pf, &p);
+	if (r < 0)
+		return r;
+	r = mvl_lock_take(ctx, p.addr, false, true, &lock);
+	if (r < 0)
+		return r;
+	r = read_count(ctx, &p, "sriov_numvfs", &cur);
+	if (r < 0 || cur == 0)
+		goto out;
+	b.pf_addr = p.addr;
+	r = mvl_journal_foreach(ctx, busy_vf_cb, &b);
+	if (r < 0)
+		goto out;
+	if (r > 0) {
+		r = mvl_fail(ctx, -EBUSY, "VF %s of PF %s is attached to VM %s; release it first",
+			     b.addr, pf_name(&p), b.vm);
+		goto out;
+	}
+	for (unsigned long i = 0; i < cur; i++) {
+		char link[32], vf[MVL_PCI_ADDR_LEN], drv[64];
+
+		snprintf(link, sizeof(link), "virtfn%lu", i);
+		if (mvl_pci_link_addr(ctx, p.addr, link, vf) < 0 ||
+		    mvl_pci_driver(ctx, vf, drv, sizeof(drv)) < 0)
+			continue;
+		if (strcmp(drv, "vfio-pci") == 0) {
+			r = mvl_fail(ctx, -EBUSY,
+				     "VF %s of PF %s is bound to vfio-pci by another "
+				     "tool (no mvlink journal), maybe in use by a VM; unbind it "
+				     "first",
+				     vf, pf_name(&p));
+			goto out;
+		}
+	}
+	r = mvl_sysfs_write(ctx, "0", "bus/pci/devices/%s/sriov_numvfs", p.addr);
+	if (r < 0) {
+		mvl_fail_kernel(ctx, r, "cannot remove the VFs of %s", pf_name(&p));
+		goto out;
+	}
+	info(ctx, "removed the %lu VFs of %s", cur, pf_name(&p));
+	r = 1;
+out:
+	mvl_lock_drop(&lock);
+	return r;
+}
+
+/* ---------------------------------------------------------------- attach */
+
+static int check_vf_opts(struct mvl_ctx *ctx, const struct mvl_vf_opts *o)
+{
+	const unsigned known = MVL_VF_NO_VFIO | MVL_VF_FORCE | MVL_VF_VLAN | MVL_VF_MIN_RATE |
+			       MVL_VF_MAX_RATE | MVL_VF_OWNER | MVL_VF_GROUP;
+
+	if (!MVL_OPTS_VALID(o, struct mvl_vf_opts, pf))
+		return mvl_fail(ctx, -EINVAL,
+				"invalid struct mvl_vf_opts (size or trailing bytes)");
+	if (o->flags & ~known)
+		return mvl_fail(ctx, -EINVAL, "unknown VF flags 0x%x", o->flags & ~known);
+	if (mvl_vm_id_check(o->vm_id) < 0)
+		return mvl_fail(ctx, -EINVAL,
+				"invalid VM id '%s': 1-64 characters of A-Z a-z 0-9 . _ -",
+				o->vm_id ? o->vm_id : "");
+	if (!o->pf)
+		return mvl_fail(ctx, -EINVAL, "no PF given");
+	if (o->vf < -1)
+		return mvl_fail(ctx, -EINVAL, "invalid VF index %d (0.., or -1 for the first free)",
+				o->vf);
+	if (o->mac && mvl_mac_check(o->mac) < 0) {
+		char m[18];
+
+		return mvl_fail(ctx, -EINVAL, "invalid VF MAC %s: multicast or all-zero",
+				mvl_mac_format(o->mac, m));
+	}
+	if (!(o->flags & MVL_VF_VLAN) && (o->vlan || o->qos || o->vlan_proto))
+		return mvl_fail(ctx, -EINVAL, "VLAN settings given without MVL_VF_VLAN");
+	if (o->vlan > 4094)
+		return mvl_fail(ctx, -EINVAL, "invalid VLAN %u (0..4094; 0 clears)", o->vlan);
+	if (o->qos > 7)
+		return mvl_fail(ctx, -EINVAL, "invalid QoS %u (0..7)", o->qos);
+	if (o->qos && !o->vlan)
+		return mvl_fail(ctx, -EINVAL, "QoS %u needs a VLAN id", o->qos);
+	if ((unsigned)o->vlan_proto > MVL_VLAN_PROTO_8021AD)
+		return mvl_fail(ctx, -EINVAL, "invalid VLAN protocol %d (802.1Q or 802.1ad)",
+				(int)o->vlan_proto);
+	if (o->vlan_proto == MVL_VLAN_PROTO_8021AD && !o->vlan)
+		return mvl_fail(ctx, -EINVAL, "VLAN protocol 802.1ad needs a VLAN id");
+	if ((unsigned)o->spoofchk > MVL_OFF || (unsigned)o->trust > MVL_OFF)
+		return mvl_fail(ctx, -EINVAL, "invalid spoofchk/trust value (unset, on or off)");
+	if ((unsigned)o->link_state > MVL_VF_LINK_DISABLE)
+		return mvl_fail(ctx, -EINVAL, "invalid link state %d (auto, enable or disable)",
+				(int)o->link_state);
+	if ((!(o->flags & MVL_VF_MIN_RATE) && o->min_tx_rate) ||
+	    (!(o->flags & MVL_VF_MAX_RATE) && o->max_tx_rate))
+		return mvl_fail(ctx, -EINVAL, "a tx rate given without MVL_VF_MIN_RATE/MAX_RATE");
+	if ((o->flags & MVL_VF_MIN_RATE) && (o->flags & MVL_VF_MAX_RATE) && o->max_tx_rate &&
+	    o->min_tx_rate > o->max_tx_rate)
+		return mvl_fail(ctx, -EINVAL, "min tx rate %u Mbps above max tx rate %u Mbps",
+				o->min_tx_rate, o->max_tx_rate);
+	if ((o->flags & MVL_VF_NO_VFIO) && (o->flags & (MVL_VF_OWNER | MVL_VF_GROUP)))
+		return mvl_fail(
+			ctx, -EINVAL,
+			"owner/group apply to /dev/vfio, which MVL_VF_NO_VFIO does not use");
+	if (((o->flags & MVL_VF_OWNER) && o->owner == (uid_t)-1) ||
+	    ((o->flags & MVL_VF_GROUP) && o->group == (gid_t)-1))
+		return mvl_fail(ctx, -EINVAL, "invalid owner or group -1");
+	return 0;
+}
+
+unsigned mvl_vf_wanted(const struct mvl_vf_opts *o, const struct mvl_vf_state *cur,
+		       struct mvl_vf_state *want)
+{
+	unsigned mask = 0;
+
+	*want = *cur;
+	if (o->mac) {
+		memcpy(want->mac, o->mac, 6);
+		mask |= MVL_VF_A_MAC;
+	}
+	if (o->flags & MVL_VF_VLAN) {
+		want->vlan = o->vlan;
+		want->qos = o->qos;
+		want->vlan_proto =
+			o->vlan_proto == MVL_VLAN_PROTO_8021AD ? ETH_P_8021AD : ETH_P_8021Q;
+		mask |= MVL_VF_A_VLAN;
+	}
+	if (o->spoofchk) {
+		want->spoofchk = o->spoofchk == MVL_ON;
+		mask |= MVL_VF_A_SPOOFCHK;
+	}
+	if (o->trust) {
+		want->trust = o->trust == MVL_ON;
+		mask |= MVL_VF_A_TRUST;
+	}
+	if (o->link_state) {
+		want->link_state = (int)o->link_state - 1; /* IFLA_VF_LINK_STATE_* */
+		mask |= MVL_VF_A_LINK_STATE;
+	}
+	if (o->flags & (MVL_VF_MIN_RATE | MVL_VF_MAX_RATE)) {
+		/* both go in one request: keep the current value of the other */
+		if (o->flags & MVL_VF_MIN_RATE)
+			want->min_tx_rate = o->min_tx_rate;
+		if (o->flags & MVL_VF_MAX_RATE)
+			want->max_tx_rate = o->max_tx_rate;
+		mask |= MVL_VF_A_RATE;
+	}
+	return mask;
+}
+
+struct vf_pick {
+	struct pf_ref pf;
+	int index;
+	char addr[MVL_PCI_ADDR_LEN];
+	int lock;
+};
+
+/* Whether VF @addr can be taken: 0 yes, or -EBUSY with a message. */
+static int vf_free(struct mvl_ctx *ctx, const char *addr, int index, const char *pf)
+{
+	struct mvl_journal j;
+	char drv[64];
+	int r;
+
+	r = mvl_journal_read(ctx, addr, &j);
+	if (r == 0)
+		return mvl_fail(ctx, -EBUSY,
+				"VF %d (%s) of %s is attached to VM %s; release it first", index,
+				addr, pf, j.vm_id);
+	if (r != -ENOENT)
+		return r;
+	r = mvl_pci_driver(ctx, addr, drv, sizeof(drv));
+	if (r < 0)
+		return mvl_fail(ctx, r, "cannot read the driver of %s: %s", addr, MVL_STRERROR(r));
+	if (strcmp(drv, "vfio-pci") == 0)
+		return mvl_fail(ctx, -EBUSY,
+				"VF %d (%s) of %s is bound to vfio-pci by another tool "
+				"(no mvlink journal); not taking it",
+				index, addr, pf);
+	return 0;
+}
+
+/* Choose the VF and take its lock (p->lock). */
+static int pick_vf(struct mvl_ctx *ctx, const struct mvl_vf_opts *o, struct vf_pick *p)
+{
+	const char *pf = pf_name(&p->pf);
+	unsigned long num;
+	int r;
+
+	r = read_count(ctx, &p->pf, "sriov_numvfs", &num);
+	if (r < 0)
+		return r;
+	if (num == 0)
+		return mvl_fail(ctx, -ENODEV,
+				"PF %s has no VFs; enable them first (mvlink sriov enable %s N)",
+				pf, pf);
+	if (o->vf >= 0 && (unsigned long)o->vf >= num)
+		return mvl_fail(ctx, -ENODEV, "PF %s has %lu VFs (0..%lu); there is no VF %d", pf,
+				num, num - 1, o->vf);
+	for (unsigned long i = o->vf >= 0 ? (unsigned long)o->vf : 0; i < num; i++) {
+		char link[32];
+
+		snprintf(link, sizeof(link), "virtfn%lu", i);
+		r = mvl_pci_link_addr(ctx, p->pf.addr, link, p->addr);
+		if (r < 0)
+			return mvl_fail(ctx, r == -ENOENT ? -ENODEV : r,
+					"cannot find VF %lu of %s (%s): %s", i, pf, link,
+					MVL_STRERROR(r));
+		/* an explicit VF waits for its lock; the search skips busy ones */
+		r = mvl_lock_take(ctx, p->addr, false, o->vf >= 0, &p->lock);
+		if (r == 0) {
+			r = vf_free(ctx, p->addr, (int)i, pf);
+			if (r == 0) {
+				p->index = (int)i;
+				return 0;
+			}
+			mvl_lock_drop(&p->lock);
+		}
+		if (o->vf >= 0)
+			return r;
+		/* taken, or with a corrupt journal: certainly not free */
+		if (r == -EBADMSG)
+			warn(ctx, "%s", ctx->errmsg);
+		else if (r != -EBUSY)
+			return r;
+	}
+	return mvl_fail(ctx, -EBUSY, "all %lu VFs of %s are in use", num, pf);
+}
+
+int mvl_vf_apply_attrs(struct mvl_ctx *ctx, int pf_ifindex, const char *pf_ifname, int vf,
+		       unsigned mask, const struct mvl_vf_state *want)
+{
+	static const unsigned checked = MVL_VF_A_MAC | MVL_VF_A_VLAN | MVL_VF_A_SPOOFCHK |
+					MVL_VF_A_TRUST | MVL_VF_A_LINK_STATE;
+	struct mvl_vf_state now;
+	char a[96], b[96];
+	int r;
+
+	for (size_t i = 0; i < ARRAY_SIZE(attr_order); i++) {
+		unsigned at = attr_order[i];
+
+		if (!(mask & at))
+			continue;
+		r = mvl_nl_vf_set(ctx, pf_ifindex, at, want);
+		if (r < 0)
+			return mvl_fail_kernel(ctx, r, "PF %s refused %s for VF %d", pf_ifname,
+					       attr_text(at, want, a, sizeof(a)), vf);
+	}
+	if (!mask)
+		return 0;
+	/* read back: what the driver accepted must be what it reports */
+	r = mvl_nl_vf_get(ctx, pf_ifindex, vf, &now);
+	if (r < 0)
+		return mvl_fail_kernel(ctx, r, "cannot read VF %d of %s back", vf, pf_ifname);
+	for (size_t i = 0; i < ARRAY_SIZE(attr_order); i++) {
+		unsigned at = attr_order[i];
+
+		/* rates may be rounded by the driver: not compared */
+		if (!(mask & at & checked) || !(now.have & at) || attr_equal(at, want, &now))
+			continue;
+		return mvl_fail(ctx, -EIO, "PF %s accepted %s for VF %d but reports %s", pf_ifname,
+				attr_text(at, want, a, sizeof(a)), vf,
+				attr_text(at, &now, b, sizeof(b)));
+	}
+	return 0;
+}
+
+/* Undo an attach from its journal, keeping the original error message.
+ * The journal goes only when the device is back as it was. */
+static void rollback(struct mvl_ctx *ctx, const struct mvl_journal *j)
+{
+	char msg[sizeof(ctx->errmsg)], path[PATH_MAX] = "";
+	int r;
+
+	snprintf(msg, sizeof(msg), "%s", ctx->errmsg);
+	r = mvl_vfio_restore(ctx, j);
+	if (r == 0)
+		r = mvl_journal_remove(ctx, j);
+	if (r < 0) {
+		mvl_journal_path(ctx, j->mode, j->addr, path, sizeof(path));
+		mvl_undo_failed(ctx, "%s: %s (journal %s kept; mvlink recover retries)", j->addr,
+				ctx->errmsg, path);
+	}
+	snprintf(ctx->errmsg, sizeof(ctx->errmsg), "%s", msg);
+}
+
+static int vf_orig_state(struct mvl_ctx *ctx, const struct vf_pick *p, unsigned mask,
+			 struct mvl_journal *j)
+{
+	int r;
+
+	if (!p->pf.ifindex) {
+		if (mask)
+			return mvl_fail(
+				ctx, -EOPNOTSUPP,
+				"PF %s has no network interface; VF attributes (%s...) cannot be set",
+				p->pf.addr, mvl_vf_attr_name(mask & -mask));
+		return 0;
+	}
+	r = mvl_nl_vf_get(ctx, p->pf.ifindex, p->index, &j->vf_orig);
+	if (r == -ENODEV)
+		return mvl_fail(ctx, r, "PF %s does not report VF %d", p->pf.ifname, p->index);
+	if (r < 0)
+		return mvl_fail_kernel(ctx, r, "cannot read VF %d of %s", p->index, p->pf.ifname);
+	for (size_t i = 0; i < ARRAY_SIZE(attr_order); i++) {
+		unsigned a = attr_order[i];
+		bool unknown = !(j->vf_orig.have & a) ||
+			       (a == MVL_VF_A_SPOOFCHK && j->vf_orig.spoofchk < 0) ||
+			       (a == MVL_VF_A_TRUST && j->vf_orig.trust < 0);
+
+		if ((mask & a) && unknown)
+			return mvl_fail(ctx, -EOPNOTSUPP,
+					"the driver of PF %s does not report "
+					"VF %s, so it could not be restored; not changing it",
+					p->pf.ifname, mvl_vf_attr_name(a));
+	}
+	return 0;
+}
+
+MVL_EXPORT int mvl_vf_attach(struct mvl_ctx *ctx, const struct mvl_vf_opts *o,
+			     struct mvl_iface **ret_iface)
+{
+	struct vf_pick p = { .lock = -1 };
+	struct mvl_journal j = { .mode = MVL_MODE_SRIOV, .state = MVL_J_ATTACHING };
+	struct mvl_vf_state want;
+	struct mvl_iface *iface = NULL;
+	int pf_lock = -1, r;
+	unsigned mask;
+
+	r = mvl_ctx_enter(ctx);
+	if (r < 0)
+		return r;
+	if (!ret_iface)
+		return mvl_fail(ctx, -EINVAL, "ret_iface is NULL");
+	r = check_vf_opts(ctx, o);
+	if (r < 0)
+		return r;
+	r = pf_resolve(ctx, o->pf, &p.pf);
+	if (r < 0)
+		return r;
+	if (p.pf.ifindex && !(p.pf.flags & IFF_UP))
+		return mvl_fail(ctx, -ENETDOWN,
+				"PF %s is down: the VF settings would be ignored; "
+				"bring it up first (ip link set %s up)",
+				p.pf.ifname, p.pf.ifname);
+	r = mvl_lock_take(ctx, p.pf.addr, true, true, &pf_lock);
+	if (r < 0)
+		return r;
+	r = pick_vf(ctx, o, &p);
+	if (r < 0)
+		goto out;
+
+	/* everything the restore needs, before the first change */
+	snprintf(j.addr, sizeof(j.addr), "%s", p.addr);
+	snprintf(j.vm_id, sizeof(j.vm_id), "%s", o->vm_id);
+	snprintf(j.pf_addr, sizeof(j.pf_addr), "%s", p.pf.addr);
+	snprintf(j.pf_ifname, sizeof(j.pf_ifname), "%s", p.pf.ifname);
+	j.vf = p.index;
+	j.vfio = !(o->flags & MVL_VF_NO_VFIO);
+	j.iommu_group = -1;
+	j.vf_orig.vf = p.index;
+	r = mvl_pci_driver(ctx, p.addr, j.driver, sizeof(j.driver));
+	if (r == 0)
+		r = mvl_pci_driver_override(ctx, p.addr, j.driver_override,
+					    sizeof(j.driver_override));
+	if (r < 0) {
+		r = mvl_fail(ctx, r, "cannot read the driver of VF %s: %s", p.addr,
+			     MVL_STRERROR(r));
+		goto out;
+	}
+	mask = mvl_vf_wanted(o, &j.vf_orig, &want); /* which ones; values below */
+	r = vf_orig_state(ctx, &p, mask, &j);
+	if (r < 0)
+		goto out;
+	mask = mvl_vf_wanted(o, &j.vf_orig, &want);
+	if (want.max_tx_rate && want.min_tx_rate > want.max_tx_rate) {
+		r = mvl_fail(ctx, -EINVAL,
+			     "min tx rate %u Mbps would exceed VF %d's max tx rate %u Mbps",
+			     want.min_tx_rate, p.index, want.max_tx_rate);
+		goto out;
+	}
+	j.vf_changes = mask;
+	if (j.vfio) {
+		r = mvl_vfio_check(ctx, p.addr, o->flags & MVL_VF_FORCE);
+		if (r < 0)
+			goto out;
+		j.iommu_group = r;
+	} else {
+		r = mvl_pci_iommu_group(ctx, p.addr);
+		j.iommu_group = r >= 0 ? r : -1;
+	}
+	r = mvl_journal_write(ctx, &j);
+	if (r < 0)
+		goto out;
+
+	r = mvl_vf_apply_attrs(ctx, p.pf.ifindex, p.pf.ifname, p.index, mask, &want);
+	if (r == 0 && j.vfio)
+		r = mvl_vfio_bind(ctx, &j, (o->flags & MVL_VF_OWNER) ? (long long)o->owner : -1,
+				  (o->flags & MVL_VF_GROUP) ? (long long)o->group : -1);
+	if (r == 0) {
+		j.state = MVL_J_ATTACHED;
+		r = mvl_journal_write(ctx, &j);
+	}
+	if (r == 0) {
+		r = mvl_vfio_iface(ctx, &j, &iface);
+		if (r < 0)
+			r = mvl_fail(ctx, r, "out of memory");
+	}
+	if (r < 0) {
+		rollback(ctx, &j);
+		goto out;
+	}
+	*ret_iface = iface;
+	info(ctx, "attached VF %d (%s) of %s to VM %s", p.index, p.addr, pf_name(&p.pf), o->vm_id);
+out:
+	mvl_lock_drop(&p.lock);
+	mvl_lock_drop(&pf_lock);
+	return r;
+}
+
+/* --------------------------------------------------------------- restore */
+
+static int set_attr(struct mvl_ctx *ctx, int ifindex, const char *pf, unsigned a,
+		    const struct mvl_vf_state *v)
+{
+	static const uint8_t zero[6];
+	char what[96];
+	int r = mvl_nl_vf_set(ctx, ifindex, a, v);
+
+	/* some drivers refuse an all-zero (unset) MAC: libvirt's fallback is
+	 * the locally administered 02:00:00:00:00:00 */
+	if (r == -EINVAL && a == MVL_VF_A_MAC && memcmp(v->mac, zero, 6) == 0) {
+		struct mvl_vf_state alt = *v;
+
+		alt.mac[0] = 0x02;
+		r = mvl_nl_vf_set(ctx, ifindex, a, &alt);
+	}
+	if (r < 0)
+		return mvl_fail_kernel(ctx, r, "cannot restore %s of VF %d on %s",
+				       attr_text(a, v, what, sizeof(what)), v->vf, pf);
+	return 0;
+}
+
+int mvl_vf_restore_attrs_on(struct mvl_ctx *ctx, int pf_ifindex, const char *pf_ifname,
+			    const struct mvl_journal *j)
+{
+	struct mvl_vf_state cur;
+	char msg[sizeof(ctx->errmsg)] = "";
+	unsigned mask = j->vf_changes | (j->vf_orig.have & MVL_VF_A_MAC);
+	int r, first = 0;
+
+	r = mvl_nl_vf_get(ctx, pf_ifindex, j->vf, &cur);
+	if (r < 0)
+		return mvl_fail_kernel(ctx, r, "cannot read VF %d of %s", j->vf, pf_ifname);
+	for (size_t i = ARRAY_SIZE(attr_order); i-- > 0;) {
+		unsigned a = attr_order[i];
+		struct mvl_vf_state v = cur;
+
+		if (!(mask & a) || !(j->vf_orig.have & a) || attr_equal(a, &cur, &j->vf_orig))
+			continue;
+		attr_copy(a, &v, &j->vf_orig);
+		v.vf = j->vf;
+		r = set_attr(ctx, pf_ifindex, pf_ifname, a, &v);
+		if (r < 0 && !first) {
+			first = r;
+			snprintf(msg, sizeof(msg), "%s", ctx->errmsg);
+		}
+	}
+	if (first)
+		snprintf(ctx->errmsg, sizeof(ctx->errmsg), "%s", msg);
+	return first;
+}
+
+int mvl_vf_restore_attrs(struct mvl_ctx *ctx, const struct mvl_journal *j)
+{
+	char ifname[IFNAMSIZ] = "";
+	unsigned long num;
+	int ifindex;
+
+	if (!(j->vf_changes | (j->vf_orig.have & MVL_VF_A_MAC)))
+		return 0;
+	/* VFs gone with sriov_numvfs=0 keep nothing to restore */
+	if (mvl_pci_read_ulong(ctx, j->pf_addr, "sriov_numvfs", &num) == 0 &&
+	    (unsigned long)j->vf >= num) {
+		info(ctx, "VF %d of %s no longer exists; its settings went with it", j->vf,
+		     j->pf_addr);
+		return 0;
+	}
+	ifindex = mvl_pf_ifindex(ctx, j->pf_addr, ifname, sizeof(ifname));
+	if (ifindex < 0)
+		return mvl_fail(
+			ctx, ifindex,
+			"cannot restore VF %d of %s: the PF has no network interface now (%s)",
+			j->vf, j->pf_addr, MVL_STRERROR(ifindex));
+	return mvl_vf_restore_attrs_on(ctx, ifindex, ifname, j);
+}
+
+/* ------------------------------------------------------------- PCI attach */
+
+static int check_pci_opts(struct mvl_ctx *ctx, const struct mvl_pci_opts *o, char *addr)
+{
+	const unsigned known = MVL_PCI_FORCE | MVL_PCI_OWNER | MVL_PCI_GROUP;
+
+	if (!MVL_OPTS_VALID(o, struct mvl_pci_opts, device))
+		return mvl_fail(ctx, -EINVAL,
+				"invalid struct mvl_pci_opts (size or trailing bytes)");
+	if (o->flags & ~known)
+		return mvl_fail(ctx, -EINVAL, "unknown PCI flags 0x%x", o->flags & ~known);
+	if (mvl_vm_id_check(o->vm_id) < 0)
+		return mvl_fail(ctx, -EINVAL,
+				"invalid VM id '%s': 1-64 characters of A-Z a-z 0-9 . _ -",
+				o->vm_id ? o->vm_id : "");
+	if (mvl_pci_addr_parse(o->device, addr) < 0)
+		return mvl_fail(ctx, -EINVAL, "invalid PCI address '%s' (e.g. 0000:af:00.0)",
+				o->device ? o->device : "");
+	if (((o->flags & MVL_PCI_OWNER) && o->owner == (uid_t)-1) ||
+	    ((o->flags & MVL_PCI_GROUP) && o->group == (gid_t)-1))
+		return mvl_fail(ctx, -EINVAL, "invalid owner or group -1");
+	return 0;
+}
+
+MVL_EXPORT int mvl_pci_attach(struct mvl_ctx *ctx, const struct mvl_pci_opts *o,
+			      struct mvl_iface **ret_iface)
+{
+	struct mvl_journal j = {
+		.mode = MVL_MODE_PCI, .state = MVL_J_ATTACHING, .vfio = true, .vf = -1
+	};
+	struct mvl_journal old;
+	struct mvl_iface *iface = NULL;
+	char pf[MVL_PCI_ADDR_LEN];
+	unsigned long num, cls;
+	int lock = -1, pf_lock = -1, r;
+
+	r = mvl_ctx_enter(ctx);
+	if (r < 0)
+		return r;
+	if (!ret_iface)
+		return mvl_fail(ctx, -EINVAL, "ret_iface is NULL");
+	r = check_pci_opts(ctx, o, j.addr);
+	if (r < 0)
+		return r;
+	snprintf(j.vm_id, sizeof(j.vm_id), "%s", o->vm_id);
+	if (!mvl_pci_exists(ctx, j.addr))
+		return mvl_fail(ctx, -ENODEV, "no PCI device %s", j.addr);
+	/* a VF: its PF may not lose its VFs meanwhile (see mvl_sriov_disable()) */
+	if (mvl_pci_link_addr(ctx, j.addr, "physfn", pf) == 0) {
+		r = mvl_lock_take(ctx, pf, true, true, &pf_lock);
+		if (r < 0)
+			return r;
+	}
+	r = mvl_lock_take(ctx, j.addr, false, true, &lock);
+	if (r < 0)
+		goto out;
+	r = mvl_journal_read(ctx, j.addr, &old);
+	if (r == 0)
+		r = mvl_fail(ctx, -EBUSY, "%s is attached to VM %s; release it first", j.addr,
+			     old.vm_id);
+	else if (r == -ENOENT)
+		r = 0;
+	if (r < 0)
+		goto out;
+	if (mvl_pci_read_ulong(ctx, j.addr, "class", &cls) == 0 && (cls >> 8) == 0x0604) {
+		r = mvl_fail(ctx, -EINVAL, "%s is a PCI bridge; vfio-pci takes endpoints only",
+			     j.addr);
+		goto out;
+	}
+	if (mvl_pci_read_ulong(ctx, j.addr, "sriov_numvfs", &num) == 0 && num > 0) {
+		r = mvl_fail(ctx, -EBUSY,
+			     "%s has %lu VFs enabled; disable them first (its driver "
+			     "would take them away when it lets go)",
+			     j.addr, num);
+		goto out;
+	}
+	r = mvl_pci_driver(ctx, j.addr, j.driver, sizeof(j.driver));
+	if (r == 0)
+		r = mvl_pci_driver_override(ctx, j.addr, j.driver_override,
+					    sizeof(j.driver_override));
+	if (r < 0) {
+		r = mvl_fail(ctx, r, "cannot read the driver of %s: %s", j.addr, MVL_STRERROR(r));
+		goto out;
+	}
+	if (strcmp(j.driver, "vfio-pci") == 0) {
+		r = mvl_fail(
+			ctx, -EBUSY,
+			"%s is bound to vfio-pci by another tool (no mvlink journal); not taking it",
+			j.addr);
+		goto out;
+	}
+	r = mvl_vfio_check(ctx, j.addr, o->flags & MVL_PCI_FORCE);
+	if (r < 0)
+		goto out;
+	j.iommu_group = r;
+	r = mvl_journal_write(ctx, &j);
+	if (r < 0)
+		goto out;
+	r = mvl_vfio_bind(ctx, &j, (o->flags & MVL_PCI_OWNER) ? (long long)o->owner : -1,
+			  (o->flags & MVL_PCI_GROUP) ? (long long)o->group : -1);
+	if (r == 0) {
+		j.state = MVL_J_ATTACHED;
+		r = mvl_journal_write(ctx, &j);
+	}
+	if (r == 0) {
+		r = mvl_vfio_iface(ctx, &j, &iface);
+		if (r < 0)
+			r = mvl_fail(ctx, r, "out of memory");
+	}
+	if (r < 0) {
+		rollback(ctx, &j);
+		goto out;
+	}
+	*ret_iface = iface;
+	info(ctx, "attached %s to VM %s", j.addr, o->vm_id);
+out:
+	mvl_lock_drop(&lock);
+	mvl_lock_drop(&pf_lock);
+	return r;
+}
+
+/* ---------------------------------------------------------------- listing */
+
+struct mvl_sriov_vf {
+	unsigned index;
+	char addr[MVL_PCI_ADDR_LEN];
+	char driver[64];
+	int iommu_group;
+	char vm_id[65];
+	bool has_attrs;
+	struct mvl_vf_state st;
+};
+
+struct mvl_sriov_pf {
+	char addr[MVL_PCI_ADDR_LEN];
+	char ifname[IFNAMSIZ];
+	struct mvl_pci_info info;
+	unsigned total, num;
+	struct mvl_sriov_vf *vfs;
+};
+
+struct mvl_sriov_list {
+	size_t n, cap;
+	struct mvl_sriov_pf *pfs;
+};
+
+MVL_EXPORT struct mvl_sriov_list *mvl_sriov_list_free(struct mvl_sriov_list *list)
+{
+	if (!list)
+		return NULL;
+	for (size_t i = 0; i < list->n; i++)
+		free(list->pfs[i].vfs);
+	free(list->pfs);
+	free(list);
+	return NULL;
+}
+
+static int fill_pf(struct mvl_ctx *ctx, struct mvl_pci *pci, struct mvl_sriov_pf *pf)
+{
+	struct pf_ref ref = { .ifindex = 0 };
+	struct mvl_vf_state *vfs = NULL;
+	unsigned long total = 0, num = 0;
+	size_t nvfs = 0;
+	int r, ifindex;
+
+	snprintf(ref.addr, sizeof(ref.addr), "%s", pf->addr);
+	r = read_count(ctx, &ref, "sriov_totalvfs", &total);
+	r = r ?: read_count(ctx, &ref, "sriov_numvfs", &num);
+	if (r < 0)
+		return r;
+	pf->total = (unsigned)total;
+	pf->num = (unsigned)num;
+	/* identity is for people: without libpci's answer, just no names */
+	if (!pci || mvl_pci_identify(ctx, pci, pf->addr, true, &pf->info) < 0) {
+		memset(&pf->info, 0, sizeof(pf->info));
+		pf->info.iommu_group = pf->info.numa_node = -1;
+		mvl_pci_driver(ctx, pf->addr, pf->info.driver, sizeof(pf->info.driver));
+	}
+	ifindex = mvl_pf_ifindex(ctx, pf->addr, pf->ifname, sizeof(pf->ifname));
+	if (ifindex < 0 && ifindex != -ENODEV)
+		return mvl_fail(ctx, ifindex, "cannot read the netdev of %s: %s", pf->addr,
+				MVL_STRERROR(ifindex));
+	if (ifindex > 0) {
+		r = mvl_nl_vf_get_all(ctx, ifindex, &vfs, &nvfs);
+		if (r < 0)
+			return mvl_fail_kernel(ctx, r, "cannot read the VFs of %s", pf->ifname);
+	}
+	pf->vfs = calloc(num ? num : 1, sizeof(*pf->vfs));
+	if (!pf->vfs) {
+		free(vfs);
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < num; i++) {
+		struct mvl_sriov_vf *vf = &pf->vfs[i];
+		struct mvl_journal j;
+		char link[32];
+
+		vf->index = i;
+		vf->iommu_group = -1;
+		snprintf(link, sizeof(link), "virtfn%u", i);
+		if (mvl_pci_link_addr(ctx, pf->addr, link, vf->addr) == 0) {
+			mvl_pci_driver(ctx, vf->addr, vf->driver, sizeof(vf->driver));
+			r = mvl_pci_iommu_group(ctx, vf->addr);
+			vf->iommu_group = r >= 0 ? r : -1;
+			if (mvl_journal_read(ctx, vf->addr, &j) == 0)
+				snprintf(vf->vm_id, sizeof(vf->vm_id), "%s", j.vm_id);
+		}
+		for (size_t k = 0; k < nvfs; k++)
+			if (vfs[k].vf == (int)i) {
+				vf->st = vfs[k];
+				vf->has_attrs = true;
+			}
+	}
+	free(vfs);
+	ctx->errmsg[0] = '\0';
+	return 0;
+}
+
+static int list_add_pf(struct mvl_sriov_list *list, const char *addr)
+{
+	if (list->n == list->cap) {
+		size_t cap = list->cap ? list->cap * 2 : 8;
+		struct mvl_sriov_pf *p = realloc(list->pfs, cap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		list->pfs = p;
+		list->cap = cap;
+	}
+	memset(&list->pfs[list->n], 0, sizeof(list->pfs[0]));
+	snprintf(list->pfs[list->n].addr, MVL_PCI_ADDR_LEN, "%s", addr);
+	list->n++;
+	return 0;
+}
+
+static int pf_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct mvl_sriov_pf *)a)->addr,
+		      ((const struct mvl_sriov_pf *)b)->addr);
+}
+
+static int scan_pfs(struct mvl_ctx *ctx, struct mvl_sriov_list *list)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+	int r = 0, fd;
+
+	r = mvl_sysfs_path(ctx, path, sizeof(path), "bus/pci/devices");
+	if (r < 0)
+		return r;
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return mvl_fail(ctx, -errno, "cannot read %s: %s", path, MVL_STRERROR(errno));
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -errno;
+	}
+	while (r == 0 && (de = readdir(d))) {
+		char addr[MVL_PCI_ADDR_LEN];
+		unsigned long total;
+
+		if (mvl_pci_addr_parse(de->d_name, addr) < 0 || strcmp(addr, de->d_name) != 0 ||
+		    mvl_pci_read_ulong(ctx, addr, "sriov_totalvfs", &total) < 0 || total == 0)
+			continue;
+		r = list_add_pf(list, addr);
+	}
+	closedir(d);
+	if (list->n)
+		qsort(list->pfs, list->n, sizeof(list->pfs[0]), pf_cmp);
+	return r;
+}
+
+MVL_EXPORT int mvl_sriov_list_new(struct mvl_ctx *ctx, const char *pf,
+				  struct mvl_sriov_list **ret_list)
+{
+	struct mvl_sriov_list *list;
+	struct mvl_pci *pci = NULL;
+	int r;
+
+	r = mvl_ctx_enter(ctx);
+	if (r < 0)
+		return r;
+	if (!ret_list)
+		return mvl_fail(ctx, -EINVAL, "ret_list is NULL");
+	list = calloc(1, sizeof(*list));
+	if (!list)
+		return -ENOMEM;
+	if (pf) {
+		struct pf_ref p;
+
+		r = pf_resolve(ctx, pf, &p);
+		if (r == 0)
+			r = list_add_pf(list, p.addr);
+	} else {
+		r = scan_pfs(ctx, list);
+	}
+	if (r == 0 && list->n && mvl_pci_open(ctx, &pci) < 0)
+		pci = NULL; /* names are optional */
+	for (size_t i = 0; r == 0 && i < list->n; i++)
+		r = fill_pf(ctx, pci, &list->pfs[i]);
+	mvl_pci_close(pci);
+	if (r < 0) {
+		mvl_sriov_list_free(list);
+		return r == -ENOMEM ? mvl_fail(ctx, r, "out of memory") : r;
+	}
+	*ret_list = list;
+	return 0;
+}
+
+MVL_EXPORT size_t mvl_sriov_list_count(const struct mvl_sriov_list *list)
+{
+	return list ? list->n : 0;
+}
+
+MVL_EXPORT const struct mvl_sriov_pf *mvl_sriov_list_get(const struct mvl_sriov_list *list,
+							 size_t i)
+{
+	return list && i < list->n ? &list->pfs[i] : NULL;
+}
+
+static const char *str_or_null(const char *s)
+{
+	return s && s[0] ? s : NULL;
+}
+
+MVL_EXPORT const char *mvl_sriov_pf_get_addr(const struct mvl_sriov_pf *pf)
+{
+	return pf ? pf->addr : NULL;
+}
+
+MVL_EXPORT const char *mvl_sriov_pf_get_ifname(const struct mvl_sriov_pf *pf)
+{
+	return pf ? str_or_null(pf->ifname) : NULL;
+}
+
+MVL_EXPORT const char *mvl_sriov_pf_get_driver(const struct mvl_sriov_pf *pf)
+{
+	return pf ? str_or_null(pf->info.driver) : NULL;
+}
+
+MVL_EXPORT unsigned mvl_sriov_pf_get_vendor_id(const struct mvl_sriov_pf *pf)
+{
+	return pf ? pf->info.vendor_id : 0;
+}
+
+MVL_EXPORT unsigned mvl_sriov_pf_get_device_id(const struct mvl_sriov_pf *pf)
+{
+	return pf ? pf->info.device_id : 0;
+}
+
+MVL_EXPORT const char *mvl_sriov_pf_get_vendor_name(const struct mvl_sriov_pf *pf)
+{
+	return pf ? str_or_null(pf->info.vendor_name) : NULL;
+}
+
+MVL_EXPORT const char *mvl_sriov_pf_get_device_name(const struct mvl_sriov_pf *pf)
+{
+	return pf ? str_or_null(pf->info.device_name) : NULL;
+}
+
+MVL_EXPORT int mvl_sriov_pf_get_numa_node(const struct mvl_sriov_pf *pf)
+{
+	return pf ? pf->info.numa_node : -1;
+}
+
+MVL_EXPORT unsigned mvl_sriov_pf_get_total_vfs(const struct mvl_sriov_pf *pf)
+{
+	return pf ? pf->total : 0;
+}
+
+MVL_EXPORT unsigned mvl_sriov_pf_get_num_vfs(const struct mvl_sriov_pf *pf)
+{
+	return pf ? pf->num : 0;
+}
+
+MVL_EXPORT const struct mvl_sriov_vf *mvl_sriov_pf_get_vf(const struct mvl_sriov_pf *pf, unsigned i)
+{
+	return pf && i < pf->num ? &pf->vfs[i] : NULL;
+}
+
+MVL_EXPORT unsigned mvl_sriov_vf_get_index(const struct mvl_sriov_vf *vf)
+{
+	return vf ? vf->index : 0;
+}
+
+MVL_EXPORT const char *mvl_sriov_vf_get_addr(const struct mvl_sriov_vf *vf)
+{
+	return vf ? str_or_null(vf->addr) : NULL;
+}
+
+MVL_EXPORT const char *mvl_sriov_vf_get_driver(const struct mvl_sriov_vf *vf)
+{
+	return vf ? str_or_null(vf->driver) : NULL;
+}
+
+MVL_EXPORT int mvl_sriov_vf_get_iommu_group(const struct mvl_sriov_vf *vf)
+{
+	return vf ? vf->iommu_group : -1;
+}
+
+MVL_EXPORT const char *mvl_sriov_vf_get_vm_id(const struct mvl_sriov_vf *vf)
+{
+	return vf ? str_or_null(vf->vm_id) : NULL;
+}
+
+static bool vf_has(const struct mvl_sriov_vf *vf, unsigned a)
+{
+	return vf && vf->has_attrs && (vf->st.have & a);
+}
+
+MVL_EXPORT const uint8_t *mvl_sriov_vf_get_mac(const struct mvl_sriov_vf *vf)
+{
+	return vf_has(vf, MVL_VF_A_MAC) ? vf->st.mac : NULL;
+}
+
+MVL_EXPORT int mvl_sriov_vf_get_vlan(const struct mvl_sriov_vf *vf)
+{
+	return vf_has(vf, MVL_VF_A_VLAN) ? (int)vf->st.vlan : -1;
+}
+
+MVL_EXPORT int mvl_sriov_vf_get_qos(const struct mvl_sriov_vf *vf)
+{
+	return vf_has(vf, MVL_VF_A_VLAN) ? (int)vf->st.qos : -1;
+}
+
+MVL_EXPORT enum mvl_vlan_proto mvl_sriov_vf_get_vlan_proto(const struct mvl_sriov_vf *vf)
+{
+	if (!vf_has(vf, MVL_VF_A_VLAN))
+		return MVL_VLAN_PROTO_DEFAULT;
+	return vf->st.vlan_proto == ETH_P_8021AD ? MVL_VLAN_PROTO_8021AD : MVL_VLAN_PROTO_8021Q;
+}
+
+static enum mvl_tristate tri(int v)
+{
+	return v < 0 ? MVL_UNSET : v ? MVL_ON : MVL_OFF;
+}
+
+MVL_EXPORT enum mvl_tristate mvl_sriov_vf_get_spoofchk(const struct mvl_sriov_vf *vf)
+{
+	return vf_has(vf, MVL_VF_A_SPOOFCHK) ? tri(vf->st.spoofchk) : MVL_UNSET;
+}
+
+MVL_EXPORT enum mvl_tristate mvl_sriov_vf_get_trust(const struct mvl_sriov_vf *vf)
+{
+	return vf_has(vf, MVL_VF_A_TRUST) ? tri(vf->st.trust) : MVL_UNSET;
+}
+
+MVL_EXPORT enum mvl_vf_link_state mvl_sriov_vf_get_link_state(const struct mvl_sriov_vf *vf)
+{
+	if (!vf_has(vf, MVL_VF_A_LINK_STATE))
+		return MVL_VF_LINK_UNSET;
+	return (enum mvl_vf_link_state)(vf->st.link_state + 1);
+}
+
+MVL_EXPORT long mvl_sriov_vf_get_min_tx_rate(const struct mvl_sriov_vf *vf)
+{
+	return vf_has(vf, MVL_VF_A_RATE) ? (long)vf->st.min_tx_rate : -1;
+}
+
+MVL_EXPORT long mvl_sriov_vf_get_max_tx_rate(const struct mvl_sriov_vf *vf)
+{
+	return vf_has(vf, MVL_VF_A_RATE) ? (long)vf->st.max_tx_rate : -1;
+}

@@ -1,0 +1,852 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * state.c - what mvlink keeps outside the kernel: journals and locks under
+ * the state directory (default /run/mvlink).
+ *
+ *   <state_dir>/locks/<addr>.lock   flock()ed while a device (or a PF) is
+ *                                   worked on; never deleted (deleting a
+ *                                   lock file races with its next user)
+ *   <state_dir>/vf/<addr>.json      an SR-IOV VF given to a VM
+ *   <state_dir>/pci/<addr>.json     a whole PCI device given to a VM
+ *
+ * A journal holds the device's original state and is written before the
+ * first change, atomically (temp file, fsync, rename, fsync of the
+ * directory): after a crash there is either the old journal, the new one or
+ * none, never a torn one.  Decoding validates every field, so a truncated
+ * or edited file gives a clear error and never a wrong restore.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <linux/if_ether.h>
+#include <linux/if_link.h>
+
+#include <json-c/json.h>
+
+#include "libmvlink-private.h"
+
+#define JOURNAL_VERSION 1
+#define JOURNAL_MAX_SIZE (64 * 1024)
+
+unsigned mvl_lock_timeout_ms = 10000;
+
+/* ---------------------------------------------------------------- paths */
+
+static int mkdir_one(const char *path, mode_t mode)
+{
+	if (mkdir(path, mode) == 0 || errno == EEXIST)
+		return 0;
+	return -errno;
+}
+
+/* <state_dir>/<sub>, created when missing. */
+static int state_subdir(struct mvl_ctx *ctx, const char *sub, char *buf, size_t len)
+{
+	int n, r;
+
+	r = mkdir_one(ctx->state_dir, 0755);
+	if (r < 0)
+		return mvl_fail(ctx, r, "cannot create the state directory %s: %s", ctx->state_dir,
+				MVL_STRERROR(r));
+	n = snprintf(buf, len, "%s/%s", ctx->state_dir, sub);
+	if (n < 0 || (size_t)n >= len)
+		return mvl_fail(ctx, -ENAMETOOLONG, "state directory path too long");
+	r = mkdir_one(buf, strcmp(sub, "locks") == 0 ? 0700 : 0755);
+	if (r < 0)
+		return mvl_fail(ctx, r, "cannot create %s: %s", buf, MVL_STRERROR(r));
+	return 0;
+}
+
+/* ---------------------------------------------------------------- locks */
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int mvl_lock_take(struct mvl_ctx *ctx, const char *name, bool shared, bool wait, int *ret_fd)
+{
+	char dir[PATH_MAX], path[PATH_MAX];
+	_cleanup_close_ int fd = -1;
+	long long deadline;
+	int r, n;
+
+	r = state_subdir(ctx, "locks", dir, sizeof(dir));
+	if (r < 0)
+		return r;
+	n = snprintf(path, sizeof(path), "%s/%s.lock", dir, name);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return mvl_fail(ctx, -ENAMETOOLONG, "lock path too long");
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+	if (fd < 0)
+		return mvl_fail(ctx, -errno, "cannot open lock file %s: %s", path,
+				MVL_STRERROR(errno));
+	deadline = now_ms() + (wait ? mvl_lock_timeout_ms : 0);
+	for (;;) {
+		if (flock(fd, (shared ? LOCK_SH : LOCK_EX) | LOCK_NB) == 0)
+			break;
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return mvl_fail(ctx, -errno, "cannot lock %s: %s", path,
+					MVL_STRERROR(errno));
+		if (now_ms() >= deadline)
+			return mvl_fail(ctx, -EBUSY,
+					"%s is busy: another mvlink process is working on it "
+					"(lock %s held%s); try again later",
+					name, path, wait ? " for too long" : "");
+		nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
+	}
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+void mvl_lock_drop(int *fd)
+{
+	if (*fd >= 0) {
+		close(*fd); /* drops the flock */
+		*fd = -1;
+	}
+}
+
+/* -------------------------------------------------------- the process */
+
+static int read_boot_id(char *buf, size_t len)
+{
+	int r = mvl_read_file("/proc/sys/kernel/random/boot_id", buf, len);
+
+	if (r < 0)
+		buf[0] = '\0';
+	return r < 0 ? r : 0;
+}
+
+/* Field 22 of /proc/<pid>/stat: start time in clock ticks since boot. */
+static int pid_start_time(long long pid, unsigned long long *ret)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long v;
+	int r;
+
+	snprintf(path, sizeof(path), "/proc/%lld/stat", pid);
+	r = mvl_read_file(path, buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	p = strrchr(buf, ')'); /* the command may contain spaces and ')' */
+	if (!p)
+		return -EBADMSG;
+	/* after ") " come fields 3..: state is 3, starttime is 22 */
+	for (int field = 3; field < 22; field++) {
+		p = strchr(p + 1, ' ');
+		if (!p)
+			return -EBADMSG;
+	}
+	if (sscanf(p + 1, "%llu", &v) != 1)
+		return -EBADMSG;
+	*ret = v;
+	return 0;
+}
+
+bool mvl_journal_owner_alive(const struct mvl_journal *j)
+{
+	char boot[40];
+	unsigned long long start;
+
+	if (j->pid <= 0)
+		return false;
+	if (j->boot_id[0] && read_boot_id(boot, sizeof(boot)) == 0 && strcmp(boot, j->boot_id))
+		return false; /* written before a reboot */
+	if (kill((pid_t)j->pid, 0) < 0 && errno == ESRCH)
+		return false;
+	if (pid_start_time(j->pid, &start) == 0 && j->pid_start && start != j->pid_start)
+		return false; /* the pid was reused */
+	return true;
+}
+
+/* ------------------------------------------------------------- encoding */
+
+static const char *const state_names[] = {
+	[MVL_J_ATTACHING] = "attaching",
+	[MVL_J_ATTACHED] = "attached",
+	[MVL_J_RELEASING] = "releasing",
+};
+
+static const char *const link_state_names[] = {
+	[IFLA_VF_LINK_STATE_AUTO] = "auto",
+	[IFLA_VF_LINK_STATE_ENABLE] = "enable",
+	[IFLA_VF_LINK_STATE_DISABLE] = "disable",
+};
+
+static const unsigned vf_attrs[] = {
+	MVL_VF_A_MAC,	MVL_VF_A_VLAN,	     MVL_VF_A_SPOOFCHK,
+	MVL_VF_A_TRUST, MVL_VF_A_LINK_STATE, MVL_VF_A_RATE,
+};
+
+static int add(struct json_object *o, const char *key, struct json_object *v)
+{
+	if (!v)
+		return -ENOMEM;
+	if (json_object_object_add(o, key, v) < 0) {
+		json_object_put(v);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* json-c's null is a NULL object */
+static int add_tristate(struct json_object *o, const char *key, int v)
+{
+	if (v < 0)
+		return json_object_object_add(o, key, NULL) < 0 ? -ENOMEM : 0;
+	return add(o, key, json_object_new_boolean(v));
+}
+
+static int encode_vf(const struct mvl_journal *j, struct json_object *o)
+{
+	const struct mvl_vf_state *s = &j->vf_orig;
+	struct json_object *orig, *changes;
+	char mac[18];
+	int r;
+
+	r = add(o, "pf", json_object_new_string(j->pf_addr));
+	r = r ?: add(o, "pf_ifname", json_object_new_string(j->pf_ifname));
+	r = r ?: add(o, "vf", json_object_new_int(j->vf));
+	if (r < 0)
+		return r;
+	changes = json_object_new_array();
+	r = add(o, "changes", changes);
+	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(vf_attrs); i++)
+		if (j->vf_changes & vf_attrs[i])
+			r = json_object_array_add(
+				changes, json_object_new_string(mvl_vf_attr_name(vf_attrs[i])));
+	if (r < 0)
+		return -ENOMEM;
+	orig = json_object_new_object();
+	r = add(o, "orig", orig);
+	if (r == 0 && (s->have & MVL_VF_A_MAC))
+		r = add(orig, "mac", json_object_new_string(mvl_mac_format(s->mac, mac)));
+	if (r == 0 && (s->have & MVL_VF_A_VLAN)) {
+		r = add(orig, "vlan", json_object_new_int((int)s->vlan));
+		r = r ?: add(orig, "qos", json_object_new_int((int)s->qos));
+		r = r	  ?:
+			    add(orig, "vlan_proto",
+				json_object_new_string(s->vlan_proto == ETH_P_8021AD ? "802.1ad" :
+										       "802.1Q"));
+	}
+	if (r == 0 && (s->have & MVL_VF_A_SPOOFCHK))
+		r = add_tristate(orig, "spoofchk", s->spoofchk);
+	if (r == 0 && (s->have & MVL_VF_A_TRUST))
+		r = add_tristate(orig, "trust", s->trust);
+	if (r == 0 && (s->have & MVL_VF_A_LINK_STATE))
+		r = add(orig, "link_state",
+			json_object_new_string(link_state_names[s->link_state]));
+	if (r == 0 && (s->have & MVL_VF_A_RATE)) {
+		r = add(orig, "min_tx_rate", json_object_new_int64(s->min_tx_rate));
+		r = r ?: add(orig, "max_tx_rate", json_object_new_int64(s->max_tx_rate));
+	}
+	return r;
+}
+
+int mvl_journal_encode(const struct mvl_journal *j, char **ret_text)
+{
+	struct json_object *o, *owner, *orig, *sub;
+	const char *text;
+	char *copy;
+	int r;
+
+	if ((j->mode != MVL_MODE_SRIOV && j->mode != MVL_MODE_PCI) || j->state < MVL_J_ATTACHING ||
+	    j->state > MVL_J_RELEASING ||
+	    (j->vf_orig.have & MVL_VF_A_LINK_STATE && (unsigned)j->vf_orig.link_state > 2))
+		return -EINVAL;
+	o = json_object_new_object();
+	if (!o)
+		return -ENOMEM;
+	r = add(o, "format", json_object_new_string("mvlink-journal"));
+	r = r ?: add(o, "version", json_object_new_int(JOURNAL_VERSION));
+	r = r ?: add(o, "mode", json_object_new_string(mvl_mode_to_string(j->mode)));
+	r = r ?: add(o, "state", json_object_new_string(state_names[j->state]));
+	r = r ?: add(o, "device", json_object_new_string(j->addr));
+	r = r ?: add(o, "vm", json_object_new_string(j->vm_id));
+	owner = json_object_new_object();
+	r = r ?: add(o, "owner", owner);
+	r = r ?: add(owner, "pid", json_object_new_int64(j->pid));
+	r = r ?: add(owner, "start", json_object_new_int64((int64_t)j->pid_start));
+	r = r ?: add(owner, "boot_id", json_object_new_string(j->boot_id));
+	r = r ?: add(o, "vfio", json_object_new_boolean(j->vfio));
+	r = r ?: add(o, "iommu_group", json_object_new_int(j->iommu_group));
+	orig = json_object_new_object();
+	r = r ?: add(o, "orig", orig);
+	r = r ?: add(orig, "driver", json_object_new_string(j->driver));
+	r = r ?: add(orig, "driver_override", json_object_new_string(j->driver_override));
+	if (r == 0 && j->has_devnode) {
+		sub = json_object_new_object();
+		r = add(orig, "devnode", sub);
+		r = r ?: add(sub, "uid", json_object_new_int64(j->dev_uid));
+		r = r ?: add(sub, "gid", json_object_new_int64(j->dev_gid));
+	}
+	if (r == 0 && j->mode == MVL_MODE_SRIOV) {
+		sub = json_object_new_object();
+		r = add(o, "sriov", sub);
+		r = r ?: encode_vf(j, sub);
+	}
+	if (r < 0) {
+		json_object_put(o);
+		return r;
+	}
+	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+							 JSON_C_TO_STRING_NOSLASHESCAPE);
+	copy = text ? strdup(text) : NULL;
+	json_object_put(o);
+	if (!copy)
+		return -ENOMEM;
+	*ret_text = copy;
+	return 0;
+}
+
+/* ------------------------------------------------------------- decoding */
+
+struct dec {
+	char *why;
+	size_t len;
+};
+
+static int bad(struct dec *d, const char *fmt, ...) _printf_(2, 3);
+static int bad(struct dec *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(d->why, d->len, fmt, ap);
+	va_end(ap);
+	return -EBADMSG;
+}
+
+static struct json_object *field(struct json_object *o, const char *key, enum json_type type)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, type))
+		return NULL;
+	return v;
+}
+
+static int get_str(struct dec *d, struct json_object *o, const char *key, char *buf, size_t len)
+{
+	struct json_object *v = field(o, key, json_type_string);
+
+	if (!v)
+		return bad(d, "\"%s\" missing or not a string", key);
+	if ((size_t)json_object_get_string_len(v) >= len ||
+	    strlen(json_object_get_string(v)) != (size_t)json_object_get_string_len(v))
+		return bad(d, "\"%s\" is too long or holds a NUL", key);
+	strcpy(buf, json_object_get_string(v));
+	return 0;
+}
+
+static int get_int(struct dec *d, struct json_object *o, const char *key, long long min,
+		   long long max, long long *ret)
+{
+	struct json_object *v = field(o, key, json_type_int);
+	int64_t x;
+
+	if (!v)
+		return bad(d, "\"%s\" missing or not an integer", key);
+	errno = 0;
+	x = json_object_get_int64(v);
+	if (errno || x < min || x > max)
+		return bad(d, "\"%s\" out of range (%lld..%lld)", key, min, max);
+	*ret = x;
+	return 0;
+}
+
+static int get_tristate(struct dec *d, struct json_object *o, const char *key, int *ret)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v))
+		return bad(d, "\"%s\" missing", key);
+	if (!v) {
+		*ret = -1;
+		return 0;
+	}
+	if (!json_object_is_type(v, json_type_boolean))
+		return bad(d, "\"%s\" is not true, false or null", key);
+	*ret = json_object_get_boolean(v);
+	return 0;
+}
+
+static int index_of(const char *const *names, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (names[i] && strcmp(names[i], s) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int decode_vf(struct dec *d, struct json_object *o, struct mvl_journal *j)
+{
+	struct mvl_vf_state *s = &j->vf_orig;
+	struct json_object *orig, *changes;
+	char buf[32];
+	long long v;
+	int r;
+
+	r = get_str(d, o, "pf", buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	if (mvl_pci_addr_parse(buf, j->pf_addr) < 0 || strcmp(buf, j->pf_addr))
+		return bad(d, "\"pf\" is not a PCI address");
+	r = get_str(d, o, "pf_ifname", j->pf_ifname, sizeof(j->pf_ifname));
+	if (r < 0)
+		return r;
+	if (j->pf_ifname[0] && mvl_ifname_check(j->pf_ifname) < 0)
+		return bad(d, "\"pf_ifname\" is not an interface name");
+	r = get_int(d, o, "vf", 0, 65535, &v);
+	if (r < 0)
+		return r;
+	j->vf = (int)v;
+	s->vf = j->vf;
+	changes = field(o, "changes", json_type_array);
+	if (!changes)
+		return bad(d, "\"changes\" missing or not an array");
+	for (size_t i = 0; i < json_object_array_length(changes); i++) {
+		struct json_object *c = json_object_array_get_idx(changes, i);
+		unsigned bit = 0;
+
+		for (size_t k = 0; c && k < ARRAY_SIZE(vf_attrs); k++)
+			if (json_object_is_type(c, json_type_string) &&
+			    strcmp(json_object_get_string(c), mvl_vf_attr_name(vf_attrs[k])) == 0)
+				bit = vf_attrs[k];
+		if (!bit)
+			return bad(d, "\"changes\" holds an unknown attribute");
+		j->vf_changes |= bit;
+	}
+	orig = field(o, "orig", json_type_object);
+	if (!orig)
+		return bad(d, "\"sriov.orig\" missing");
+	if (json_object_object_get_ex(orig, "mac", NULL)) {
+		r = get_str(d, orig, "mac", buf, sizeof(buf));
+		if (r < 0)
+			return r;
+		/* the original may be all-zero (unset): only the syntax counts */
+		if (mvl_mac_parse(buf, s->mac) < 0)
+			return bad(d, "\"mac\" is not a MAC address");
+		s->have |= MVL_VF_A_MAC;
+	}
+	if (json_object_object_get_ex(orig, "vlan", NULL)) {
+		r = get_int(d, orig, "vlan", 0, 4095, &v);
+		if (r < 0)
+			return r;
+		s->vlan = (unsigned)v;
+		r = get_int(d, orig, "qos", 0, 7, &v);
+		if (r < 0)
+			return r;
+		s->qos = (unsigned)v;
+		r = get_str(d, orig, "vlan_proto", buf, sizeof(buf));
+		if (r < 0)
+			return r;
+		if (strcmp(buf, "802.1Q") == 0)
+			s->vlan_proto = ETH_P_8021Q;
+		else if (strcmp(buf, "802.1ad") == 0)
+			s->vlan_proto = ETH_P_8021AD;
+		else
+			return bad(d, "\"vlan_proto\" is neither 802.1Q nor 802.1ad");
+		s->have |= MVL_VF_A_VLAN;
+	}
+	if (json_object_object_get_ex(orig, "spoofchk", NULL)) {
+		r = get_tristate(d, orig, "spoofchk", &s->spoofchk);
+		if (r < 0)
+			return r;
+		s->have |= MVL_VF_A_SPOOFCHK;
+	}
+	if (json_object_object_get_ex(orig, "trust", NULL)) {
+		r = get_tristate(d, orig, "trust", &s->trust);
+		if (r < 0)
+			return r;
+		s->have |= MVL_VF_A_TRUST;
+	}
+	if (json_object_object_get_ex(orig, "link_state", NULL)) {
+		r = get_str(d, orig, "link_state", buf, sizeof(buf));
+		if (r < 0)
+			return r;
+		s->link_state = index_of(link_state_names, ARRAY_SIZE(link_state_names), buf);
+		if (s->link_state < 0)
+			return bad(d, "\"link_state\" is not auto, enable or disable");
+		s->have |= MVL_VF_A_LINK_STATE;
+	}
+	if (json_object_object_get_ex(orig, "min_tx_rate", NULL)) {
+		r = get_int(d, orig, "min_tx_rate", 0, UINT32_MAX, &v);
+		if (r < 0)
+			return r;
+		s->min_tx_rate = (unsigned)v;
+		r = get_int(d, orig, "max_tx_rate", 0, UINT32_MAX, &v);
+		if (r < 0)
+			return r;
+		s->max_tx_rate = (unsigned)v;
+		s->have |= MVL_VF_A_RATE;
+	}
+	/* a change whose original value is unknown could not be undone */
+	if (j->vf_changes & ~s->have & ~(unsigned)MVL_VF_A_MAC)
+		return bad(d, "\"changes\" names an attribute without its original value");
+	if ((j->vf_changes & MVL_VF_A_MAC) && !(s->have & MVL_VF_A_MAC))
+		return bad(d, "\"changes\" names the MAC without its original value");
+	return 0;
+}
+
+static int decode(struct dec *d, struct json_object *o, struct mvl_journal *j)
+{
+	struct json_object *owner, *orig, *sub;
+	char buf[80];
+	long long v;
+	int r;
+
+	if (!json_object_is_type(o, json_type_object))
+		return bad(d, "not a JSON object");
+	r = get_str(d, o, "format", buf, sizeof(buf));
+	if (r < 0 || strcmp(buf, "mvlink-journal") != 0)
+		return bad(d, "not an mvlink journal (\"format\")");
+	r = get_int(d, o, "version", 1, INT_MAX, &v);
+	if (r < 0)
+		return r;
+	if (v != JOURNAL_VERSION)
+		return bad(d, "version %lld, written by a newer mvlink", v);
+	r = get_str(d, o, "mode", buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	j->mode = mvl_mode_from_string(buf);
+	if (j->mode != MVL_MODE_SRIOV && j->mode != MVL_MODE_PCI)
+		return bad(d, "\"mode\" is neither sriov nor pci");
+	r = get_str(d, o, "state", buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	r = index_of(state_names, ARRAY_SIZE(state_names), buf);
+	if (r < 0)
+		return bad(d, "\"state\" is not attaching, attached or releasing");
+	j->state = (enum mvl_journal_state)r;
+	r = get_str(d, o, "device", buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	if (mvl_pci_addr_parse(buf, j->addr) < 0 || strcmp(buf, j->addr))
+		return bad(d, "\"device\" is not a PCI address");
+	r = get_str(d, o, "vm", j->vm_id, sizeof(j->vm_id));
+	if (r < 0)
+		return r;
+	if (mvl_vm_id_check(j->vm_id) < 0)
+		return bad(d, "\"vm\" is not a VM id");
+	owner = field(o, "owner", json_type_object);
+	if (!owner)
+		return bad(d, "\"owner\" missing");
+	r = get_int(d, owner, "pid", 0, INT_MAX, &j->pid);
+	r = r ?: get_int(d, owner, "start", 0, INT64_MAX, &v);
+	if (r < 0)
+		return r;
+	j->pid_start = (unsigned long long)v;
+	r = get_str(d, owner, "boot_id", j->boot_id, sizeof(j->boot_id));
+	if (r < 0)
+		return r;
+	sub = field(o, "vfio", json_type_boolean);
+	if (!sub)
+		return bad(d, "\"vfio\" missing or not a boolean");
+	j->vfio = json_object_get_boolean(sub);
+	r = get_int(d, o, "iommu_group", -1, INT_MAX, &v);
+	if (r < 0)
+		return r;
+	j->iommu_group = (int)v;
+	orig = field(o, "orig", json_type_object);
+	if (!orig)
+		return bad(d, "\"orig\" missing");
+	r = get_str(d, orig, "driver", j->driver, sizeof(j->driver));
+	r = r	  ?:
+		    get_str(d, orig, "driver_override", j->driver_override,
+			    sizeof(j->driver_override));
+	if (r < 0)
+		return r;
+	if ((j->driver[0] && !mvl_driver_name_valid(j->driver)) ||
+	    (j->driver_override[0] && !mvl_driver_name_valid(j->driver_override)))
+		return bad(d, "\"driver\" or \"driver_override\" is not a driver name");
+	if (json_object_object_get_ex(orig, "devnode", NULL)) {
+		sub = field(orig, "devnode", json_type_object);
+		if (!sub)
+			return bad(d, "\"devnode\" is not an object");
+		r = get_int(d, sub, "uid", 0, UINT32_MAX - 1, &j->dev_uid);
+		r = r ?: get_int(d, sub, "gid", 0, UINT32_MAX - 1, &j->dev_gid);
+		if (r < 0)
+			return r;
+		if (j->iommu_group < 0)
+			return bad(d, "\"devnode\" without an IOMMU group");
+		j->has_devnode = true;
+	}
+	if (j->mode == MVL_MODE_SRIOV) {
+		sub = field(o, "sriov", json_type_object);
+		if (!sub)
+			return bad(d, "\"sriov\" missing");
+		return decode_vf(d, sub, j);
+	}
+	return 0;
+}
+
+int mvl_journal_decode(const char *text, size_t len, struct mvl_journal *ret, char *why,
+		       size_t whylen)
+{
+	struct mvl_journal j = { .iommu_group = -1, .vf = -1 };
+	struct dec d = { .why = why, .len = whylen };
+	struct json_tokener *tok;
+	struct json_object *o;
+	enum json_tokener_error e;
+	size_t end;
+	int r;
+
+	if (len == 0)
+		return bad(&d, "empty file");
+	if (len > JOURNAL_MAX_SIZE)
+		return bad(&d, "larger than %d bytes", JOURNAL_MAX_SIZE);
+	tok = json_tokener_new();
+	if (!tok)
+		return -ENOMEM;
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	o = json_tokener_parse_ex(tok, text, (int)len);
+	e = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	if (e == json_tokener_continue) {
+		json_object_put(o);
+		return bad(&d, "truncated (the JSON text ends early)");
+	}
+	if (e != json_tokener_success) {
+		json_object_put(o);
+		return bad(&d, "not valid JSON: %s", json_tokener_error_desc(e));
+	}
+	for (; end < len; end++)
+		if (!strchr(" \t\r\n", text[end])) {
+			json_object_put(o);
+			return bad(&d, "trailing data after the JSON text");
+		}
+	r = decode(&d, o, &j);
+	json_object_put(o);
+	if (r < 0)
+		return r;
+	*ret = j;
+	return 0;
+}
+
+/* ------------------------------------------------------------ the files */
+
+static const char *mode_dir(enum mvl_mode mode)
+{
+	return mode == MVL_MODE_SRIOV ? "vf" : "pci";
+}
+
+int mvl_journal_path(struct mvl_ctx *ctx, enum mvl_mode mode, const char *addr, char *buf,
+		     size_t len)
+{
+	int n = snprintf(buf, len, "%s/%s/%s.json", ctx->state_dir, mode_dir(mode), addr);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+static int fsync_dir(const char *dir)
+{
+	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0 || fsync(fd) < 0)
+		return -errno;
+	return 0;
+}
+
+static int write_all(int fd, const char *s, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, s, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		s += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int mvl_journal_write(struct mvl_ctx *ctx, struct mvl_journal *j)
+{
+	char dir[PATH_MAX], path[PATH_MAX], tmp[PATH_MAX];
+	_cleanup_free_ char *text = NULL;
+	_cleanup_close_ int fd = -1;
+	unsigned long long start = 0;
+	int r;
+
+	j->pid = getpid();
+	if (pid_start_time(j->pid, &start) == 0)
+		j->pid_start = start;
+	read_boot_id(j->boot_id, sizeof(j->boot_id));
+	r = mvl_journal_encode(j, &text);
+	if (r < 0)
+		return mvl_fail(ctx, r, "cannot encode the journal of %s", j->addr);
+	r = mvl_journal_path(ctx, j->mode, j->addr, path, sizeof(path));
+	if (r < 0)
+		return mvl_fail(ctx, r, "journal path too long");
+	r = mvl_step(ctx, path);
+	if (r < 0)
+		return mvl_fail(ctx, r, "cannot write journal %s: %s", path, MVL_STRERROR(r));
+	r = state_subdir(ctx, mode_dir(j->mode), dir, sizeof(dir));
+	if (r < 0)
+		return r;
+	r = snprintf(tmp, sizeof(tmp), "%s/.%s.json.tmp", dir, j->addr);
+	if (r < 0 || (size_t)r >= sizeof(tmp))
+		return mvl_fail(ctx, -ENAMETOOLONG, "journal path too long");
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0644);
+	if (fd < 0)
+		return mvl_fail(ctx, -errno, "cannot write journal %s: %s", tmp,
+				MVL_STRERROR(errno));
+	r = write_all(fd, text, strlen(text));
+	if (r == 0)
+		r = write_all(fd, "\n", 1);
+	if (r == 0 && fsync(fd) < 0)
+		r = -errno;
+	if (r == 0 && close(TAKE_FD(fd)) < 0)
+		r = -errno;
+	if (r == 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0) {
+		unlink(tmp);
+		return mvl_fail(ctx, r, "cannot write journal %s: %s", path, MVL_STRERROR(r));
+	}
+	r = fsync_dir(dir);
+	if (r < 0)
+		return mvl_fail(ctx, r, "cannot sync %s: %s", dir, MVL_STRERROR(r));
+	return 0;
+}
+
+static int read_one(struct mvl_ctx *ctx, const char *path, struct mvl_journal *ret)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *buf = NULL;
+	char why[256] = "";
+	struct stat st;
+	ssize_t n = 0;
+	size_t len = 0;
+	int r;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(why, sizeof(why), "not a regular file");
+		r = -EBADMSG;
+		goto corrupt;
+	}
+	buf = malloc(JOURNAL_MAX_SIZE + 1);
+	if (!buf)
+		return -ENOMEM;
+	while (len <= JOURNAL_MAX_SIZE && (n = read(fd, buf + len, JOURNAL_MAX_SIZE + 1 - len)) > 0)
+		len += (size_t)n;
+	if (n < 0)
+		return -errno;
+	r = mvl_journal_decode(buf, len, ret, why, sizeof(why));
+	if (r == -EBADMSG)
+		goto corrupt;
+	return r;
+corrupt:
+	return mvl_fail(ctx, -EBADMSG,
+			"journal %s is corrupt: %s; nothing was done.  Check the device by hand "
+			"(driver, VF settings), then remove the file",
+			path, why);
+}
+
+int mvl_journal_read(struct mvl_ctx *ctx, const char *addr, struct mvl_journal *ret)
+{
+	static const enum mvl_mode modes[] = { MVL_MODE_SRIOV, MVL_MODE_PCI };
+	struct mvl_journal j;
+	char path[PATH_MAX], found[PATH_MAX] = "";
+	int r;
+
+	for (size_t i = 0; i < ARRAY_SIZE(modes); i++) {
+		r = mvl_journal_path(ctx, modes[i], addr, path, sizeof(path));
+		if (r < 0)
+			return r;
+		r = read_one(ctx, path, &j);
+		if (r == -ENOENT)
+			continue;
+		if (r < 0)
+			return r == -EBADMSG ? r :
+					       mvl_fail(ctx, r, "cannot read journal %s: %s", path,
+							MVL_STRERROR(r));
+		if (found[0])
+			return mvl_fail(
+				ctx, -EBADMSG,
+				"%s has two journals, %s and %s; remove the wrong one by hand",
+				addr, found, path);
+		if (j.mode != modes[i] || strcmp(j.addr, addr) != 0)
+			return mvl_fail(
+				ctx, -EBADMSG,
+				"journal %s describes %s device %s; it does not belong there", path,
+				mvl_mode_to_string(j.mode), j.addr);
+		snprintf(found, sizeof(found), "%s", path);
+		*ret = j;
+	}
+	return found[0] ? 0 : -ENOENT;
+}
+
+int mvl_journal_remove(struct mvl_ctx *ctx, const struct mvl_journal *j)
+{
+	char path[PATH_MAX], *slash;
+	int r;
+
+	r = mvl_journal_path(ctx, j->mode, j->addr, path, sizeof(path));
+	if (r < 0)
+		return r;
+	r = mvl_step(ctx, path);
+	if (r < 0)
+		return mvl_fail(ctx, r, "cannot remove journal %s: %s", path, MVL_STRERROR(r));
+	if (unlink(path) < 0 && errno != ENOENT)
+		return mvl_fail(ctx, -errno, "cannot remove journal %s: %s", path,
+				MVL_STRERROR(errno));
+	slash = strrchr(path, '/');
+	*slash = '\0';
+	r = fsync_dir(path);
+	return r < 0 ? mvl_fail(ctx, r, "cannot sync %s: %s", path, MVL_STRERROR(r)) : 0;
+}
+
+int mvl_journal_foreach(struct mvl_ctx *ctx,
+			int (*cb)(struct mvl_ctx *ctx, const char *addr, void *data), void *data)
+{
+	static const enum mvl_mode modes[] = { MVL_MODE_SRIOV, MVL_MODE_PCI };
+	char dir[PATH_MAX];
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(modes); i++) {
+		struct dirent *de;
+		DIR *d;
+
+		snprintf(dir, sizeof(dir), "%s/%s", ctx->state_dir, mode_dir(modes[i]));
+		d = opendir(dir);
+		if (!d) {
+			if (errno == ENOENT)
+				continue;
+			return mvl_fail(ctx, -errno, "cannot read %s: %s", dir,
+					MVL_STRERROR(errno));
+		}
+		while (r == 0 && (de = readdir(d))) {
+			char addr[MVL_PCI_ADDR_LEN], name[64];
+			size_t n = strlen(de->d_name);
+
+			/* "<addr>.json"; temp files start with '.' */
+			if (n <= 5 || n - 5 >= sizeof(name) || strcmp(de->d_name + n - 5, ".json"))
+				continue;
+			memcpy(name, de->d_name, n - 5);
+			name[n - 5] = '\0';
+			if (mvl_pci_addr_parse(name, addr) < 0 || strcmp(addr, name) != 0)
+				continue;
+			r = cb(ctx, addr, data);
+		}
+		closedir(d);
+	}
+	return r;
+}

@@ -1,0 +1,67 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Usage: sriov.sh [--build DIR] [CACHE_DIR]
+#
+# mvlink's SR-IOV and vfio-pci tests on a real kernel: boots the kernel-test
+# guest (run-guest.sh: intel-iommu, NVMe SR-IOV PF) with three e1000 NICs
+# added, two of them behind a PCIe-to-PCI bridge (one IOMMU group) and one
+# alone, loads netdevsim there and runs tests/test-sriov-vm
+# (guest/sriov.sh).  --build DIR is the build tree holding
+# tests/test-sriov-vm (default: the current directory).  Exit status: the
+# guest test's (0 passed, 1 failed), or 99 when the guest never reported.
+
+set -eu
+
+# shellcheck source-path=SCRIPTDIR source=vm-lib.sh
+. "$(dirname -- "$0")/vm-lib.sh"
+
+build=.
+while [ $# -gt 0 ]; do
+	case $1 in
+	-h | --help)
+		sed -n '4,/^$/s/^# \{0,1\}//p' "$0"
+		exit 0
+		;;
+	--build)
+		[ $# -ge 2 ] || vm_die "--build needs a directory"
+		build=$2
+		shift 2
+		;;
+	-*) vm_die "unknown option '$1' (see --help)" ;;
+	*) break ;;
+	esac
+done
+[ -x "$build/tests/test-sriov-vm" ] ||
+	vm_die "no $build/tests/test-sriov-vm (make -C $build tests/test-sriov-vm)"
+vm_need devlink
+
+tmp=
+# shellcheck disable=SC2317 # run by the EXIT trap
+cleanup() {
+	[ -z "$tmp" ] || rm -rf -- "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+here=$(vm_here)
+vm_prepare_kernel "$(vm_cache_dir "${1-}")"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/mvlink-sriov.XXXXXX")
+
+"$here/mkinitramfs.sh" --moddir "$MODDIR" --kver "$KVER" \
+	--modules 'nvme vfio-pci vfio_iommu_type1 pci-stub e1000' --ko "$NETDEVSIM" \
+	--bin "$build/tests/test-sriov-vm" --bin "$(command -v devlink)" \
+	--script "$here/guest/sriov.sh" --timeout 900 -o "$tmp/initrd.gz"
+
+status=0
+"$here/run-guest.sh" --kernel "$VMLINUZ" --initrd "$tmp/initrd.gz" --mem 768 \
+	--timeout 1200 -- \
+	-device pcie-pci-bridge,id=pbr,bus=pcie.0 \
+	-device e1000,bus=pbr,addr=1 -device e1000,bus=pbr,addr=2 \
+	-device e1000,bus=pcie.0 || status=$?
+case $status in
+0) vm_msg "PASS" ;;
+"$VM_NO_RESULT") vm_msg "INFRASTRUCTURE FAILURE (no result from the guest)" ;;
+*) vm_msg "FAIL (guest status $status)" ;;
+esac
+exit "$status"
