@@ -11,6 +11,7 @@
  * "{mac}" the guest MAC.  The macvtap outlives this process (it is not a
  * non-persistent tap): delete it with `mvlink delete --vm VM-ID`.
  */
+#define _GNU_SOURCE /* asprintf */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -20,15 +21,26 @@
 
 #include <mvlink.h>
 
+/* @arg with every @key replaced by @value (malloc'd), or NULL */
 static char *replace(const char *arg, const char *key, const char *value)
 {
 	const char *p = strstr(arg, key);
-	char *out;
+	char *head, *out;
 
 	if (!p)
 		return strdup(arg);
-	if (asprintf(&out, "%.*s%s%s", (int)(p - arg), arg, value, p + strlen(key)) < 0)
+	if (asprintf(&head, "%.*s%s", (int)(p - arg), arg, value) < 0)
 		return NULL;
+	out = replace(p + strlen(key), key, value);
+	if (out) {
+		char *joined;
+
+		if (asprintf(&joined, "%s%s", head, out) < 0)
+			joined = NULL;
+		free(out);
+		out = joined;
+	}
+	free(head);
 	return out;
 }
 

@@ -30,111 +30,32 @@ set -eu
 
 # shellcheck source-path=SCRIPTDIR source=vm-lib.sh
 . "$(dirname -- "$0")/vm-lib.sh"
+# shellcheck source-path=SCRIPTDIR source=vmnet-lib.sh
+. "$(dirname -- "$0")/vmnet-lib.sh"
 
 ALL_CASES='tap tap-mq macvtap macvtap-mq'
-GUEST_MAC=02:00:00:00:00:01
-GUEST_IP=10.99.0.2/24
-PEER_IP=10.99.0.1
-PEER_NET=10.99.0.1/24
-TCP_PORT=5001
 
 # --------------------------------------------------------------------------------
 # Inner part: runs in the private network + mount namespace.
 # Arguments: --inner TMPDIR VMLINUZ INITRD CASE...
 # --------------------------------------------------------------------------------
 inner() {
-	local tmp=$1 vmlinuz=$2 initrd=$3 c status failed=0 infra=0 results=''
+	INNER_TMP=$1 INNER_VMLINUZ=$2 INNER_INITRD=$3
 	shift 3
-	peer_pid='' nc_pid=''
-	trap inner_cleanup EXIT
-	trap 'exit 130' INT TERM
-
-	# Nothing mounted here may propagate to the host.  (unshare does this by
-	# default; done here to give a clear error where / is not a mount point.)
-	mount --make-rprivate / 2>/dev/null ||
-		vm_die "cannot make the mount namespace private (/ is not a mount point? in a chroot, bind-mount its root onto itself first)"
-	# Our own sysfs shows this namespace's interfaces; a tmpfs for device nodes.
-	mount -t sysfs sysfs /sys
-	mkdir -p "$tmp/dev"
-	mount -t tmpfs -o mode=0700 tmpfs "$tmp/dev"
-
-	ip link set lo up
-	# The "lan" namespace: held by a sleeper that dies with us (pdeathsig).
-	unshare -n -- setpriv --pdeathsig KILL -- sleep 3600 &
-	peer_pid=$!
-	local i=0
-	while [ "$(readlink "/proc/$peer_pid/ns/net")" = "$(readlink /proc/self/ns/net)" ]; do
-		i=$((i + 1))
-		[ "$i" -le 100 ] || vm_die "the lan namespace did not appear"
-		sleep 0.05
-	done
-
-	ip link add eno1 type veth peer name eno1-peer
-	ip link set eno1-peer netns "$peer_pid"
-	in_lan ip link set lo up
-	in_lan ip addr add "$PEER_NET" dev eno1-peer
-	in_lan ip link set eno1-peer up
-	ip link set eno1 up
-	# TCP echo server for the guest's nc (-ll: keep listening, fork per client).
-	in_lan setpriv --pdeathsig KILL -- busybox nc -ll -p "$TCP_PORT" -e /bin/cat &
-	nc_pid=$!
-
-	for c in "$@"; do
-		vm_msg "=== case $c"
-		reset_links
-		in_lan ip neigh flush dev eno1-peer
-		# A subshell with errexit in force: a failed setup step ends the case.
-		case_name=$c
-		set +e
-		(
-			set -e
-			case $c in
-			tap) tap_case "$tmp" "$vmlinuz" "$initrd" 1 ;;
-			tap-mq) tap_case "$tmp" "$vmlinuz" "$initrd" 2 ;;
-			macvtap) macvtap_case "$tmp" "$vmlinuz" "$initrd" 1 ;;
-			macvtap-mq) macvtap_case "$tmp" "$vmlinuz" "$initrd" 2 ;;
-			esac
-		)
-		status=$?
-		set -e
-		case $status in
-		0) results="$results PASS:$c" ;;
-		"$VM_NO_RESULT")
-			results="$results INFRA:$c"
-			infra=1
-			;;
-		*)
-			results="$results FAIL:$c"
-			failed=1
-			;;
-		esac
-	done
-
-	vm_msg "results:$results"
-	if [ "$failed" -ne 0 ]; then
-		return 1
-	elif [ "$infra" -ne 0 ]; then
-		return "$VM_NO_RESULT"
-	fi
-	return 0
+	vmnet_setup "$INNER_TMP"
+	vmnet_run_cases "$@"
+	vm_msg "results:$VMNET_RESULTS"
 }
 
-# shellcheck disable=SC2317 # run by the EXIT trap
-inner_cleanup() {
-	[ -z "$nc_pid" ] || kill "$nc_pid" 2>/dev/null || :
-	[ -z "$peer_pid" ] || kill "$peer_pid" 2>/dev/null || :
-	wait 2>/dev/null || :
-}
-
-# Remove what a case may have left behind (a failed setup step).
-reset_links() {
-	ip link del vm-test1 2>/dev/null || :
-	ip link del mvt-test1 2>/dev/null || :
-	ip link del br0 2>/dev/null || :
-}
-
-in_lan() {
-	nsenter -t "$peer_pid" -n -- "$@"
+# vmnet_case CASE: called by vmnet_run_cases (in a subshell with errexit)
+vmnet_case() {
+	local tmp=$INNER_TMP vmlinuz=$INNER_VMLINUZ initrd=$INNER_INITRD
+	case $1 in
+	tap) tap_case "$tmp" "$vmlinuz" "$initrd" 1 ;;
+	tap-mq) tap_case "$tmp" "$vmlinuz" "$initrd" 2 ;;
+	macvtap) macvtap_case "$tmp" "$vmlinuz" "$initrd" 1 ;;
+	macvtap-mq) macvtap_case "$tmp" "$vmlinuz" "$initrd" 2 ;;
+	esac
 }
 
 # boot TMP VMLINUZ INITRD QUEUES RUN-VMM-GUEST-ARGS...: boot the guest.
@@ -142,8 +63,8 @@ boot() {
 	local tmp=$1 vmlinuz=$2 initrd=$3 queues=$4
 	shift 4
 	"$(vm_here)/run-vmm-guest.sh" --kernel "$vmlinuz" --initrd "$initrd" \
-		--timeout 120 --log "$tmp/$case_name.log" \
-		--append "mvt.ip=$GUEST_IP mvt.peer=$PEER_IP mvt.mac=$GUEST_MAC mvt.queues=$queues mvt.tcp=$TCP_PORT" \
+		--timeout 120 --log "$tmp/$VMNET_CASE.log" \
+		--append "$(vmnet_append "$queues")" \
 		"$@"
 }
 
@@ -164,7 +85,7 @@ tap_case() {
 	ip link set vm-test1 master br0
 	ip link set vm-test1 up
 	boot "$1" "$2" "$3" "$4" --netdev "$netdev" --device "$device" || rc=$?
-	reset_links
+	vmnet_reset
 	return "$rc"
 }
 
@@ -175,7 +96,7 @@ macvtap_case() {
 	ip link add link eno1 name mvt-test1 address "$GUEST_MAC" type macvtap mode bridge
 	ip link set mvt-test1 up
 	idx=$(cat /sys/class/net/mvt-test1/ifindex)
-	devnum=$(cat "/sys/class/net/mvt-test1/macvtap/tap$idx/dev")
+	devnum=$(vmnet_devnum mvt-test1)
 	node=/dev/tap$idx
 	if [ ! -c "$node" ] || [ "$(stat -c '%Hr:%Lr' "$node")" != "$devnum" ]; then
 		node=$1/dev/tap$idx
@@ -194,15 +115,15 @@ macvtap_case() {
 			--device "virtio-net-pci,netdev=n0,mac=$GUEST_MAC" \
 			3<>"$node" || rc=$?
 	fi
-	reset_links
+	vmnet_reset
 	return "$rc"
 }
 
 if [ "${1-}" = --inner ]; then
 	shift
-	status=0
-	inner "$@" || status=$?
-	exit "$status"
+	# A plain call: in a condition, bash would ignore errexit in the cases.
+	inner "$@"
+	exit "$VMNET_STATUS"
 fi
 
 # --------------------------------------------------------------------------------
