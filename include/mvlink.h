@@ -196,7 +196,8 @@ int mvl_iface_get_iommu_group(const struct mvl_iface *iface);
 /* flags of struct mvl_tap_opts */
 enum {
 	/* Keep the tap after its fds close; VMMs that open taps by name
-	 * (Firecracker) need this.  No queue fds are returned. */
+	 * (Firecracker) need this.  The queue fds are still returned: close
+	 * them (mvl_iface_unref() does) before such a VMM opens the tap. */
 	MVL_TAP_PERSIST = 1u << 0,
 	/* Do not enable IFF_VNET_HDR (it is on by default). */
 	MVL_TAP_NO_VNET_HDR = 1u << 1,
@@ -426,9 +427,11 @@ int mvl_iface_get(struct mvl_ctx *ctx, const char *name, struct mvl_iface **ret_
 int mvl_iface_delete(struct mvl_ctx *ctx, const char *name);
 
 /**
- * mvl_vm_delete - delete every interface tagged with @vm_id (and bridges
- * mvlink created for it that have no other ports).  Idempotent.  Returns
- * the number of objects removed, or a negative errno.
+ * mvl_vm_delete - delete every interface tagged with @vm_id and release its
+ * VFs and PCI devices.  Bridges stay, even one mvlink created for this VM:
+ * a bridge is shared (another VM may be attaching to it right now); delete
+ * an empty one by name with mvl_iface_delete().  Idempotent.  Returns the
+ * number of objects removed, or a negative errno.
  */
 int mvl_vm_delete(struct mvl_ctx *ctx, const char *vm_id);
 
