@@ -1,44 +1,100 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+#
 # Build mvlink and run every test: unit, kernel (private network
-# namespaces), CLI, the QEMU harness, and make distcheck.  Needs root and the
+# namespaces), CLI, the QEMU harness (a real VMM on mvlink's fds; SR-IOV
+# and VFIO on Debian's kernel), make distcheck, a sanitizer build with
+# fault injection, valgrind memcheck and the fuzzers.  Needs root and the
 # packages of .ci/deps.sh.  Kernel and VM tests may not skip here.
+#
+# Environment: MVLINK_BUILD_DIR (default ./build), MVLINK_VM_CACHE
+# (default /var/cache/mvlink-vm), MVLINK_FUZZ_SECONDS (default 30),
+# MVLINK_QUICK=1 to stop after make check.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${MVLINK_BUILD_DIR:-$top/build}
 export MVLINK_REQUIRE_KERNEL_TESTS=1
 export MVLINK_VM_CACHE=${MVLINK_VM_CACHE:-/var/cache/mvlink-vm}
+passed=0
+failed=0
 
-summary() { # the automake harness's counts of a build dir, as one line
-	local log=$1/test-suite.log
-	[ -f "$log" ] || return 0
-	awk -v what="$2" '/^# (TOTAL|PASS|SKIP|XFAIL|FAIL|XPASS|ERROR):/ { n[$2]=$3 }
+step() { printf '\n== %s\n' "$*"; }
+ok() { passed=$((passed + 1)); echo "ok: $*"; }
+bad() { failed=$((failed + 1)); echo "FAILED: $*"; }
+
+# The automake harness's verdict of a build dir, as one line; failing logs.
+report() {
+	local dir=$1 what=$2 log=$1/test-suite.log
+	[ -f "$log" ] || { bad "$what: no test-suite.log"; return; }
+	awk -v what="$what" '/^# (TOTAL|PASS|SKIP|XFAIL|FAIL|XPASS|ERROR):/ { n[$2]=$3 }
 	END { printf "%s: %d passed, %d failed, %d skipped\n", what, n["PASS:"]+n["XFAIL:"],
 	      n["FAIL:"]+n["XPASS:"]+n["ERROR:"], n["SKIP:"] }' "$log"
+	grep -h -A60 -E '^(FAIL|ERROR): ' "$log" | head -n 400 || :
 }
 
 cd "$top"
 ./autogen.sh >/dev/null
+
+step "preparing the QEMU guest kernel (cached in $MVLINK_VM_CACHE)"
+"$top/tests/vm/prepare-kernel.sh" "$MVLINK_VM_CACHE"
+
+step "build and make check ($build)"
 rm -rf "$build"
 mkdir -p "$build"
 cd "$build"
 "$top/configure" -q
 make -j2 >/dev/null
+if make -j2 check >/dev/null 2>&1; then ok "make check"; else bad "make check"; fi
+report "$build" "make check"
+[ "${MVLINK_QUICK:-0}" = 1 ] && { echo "$passed passed, $failed failed"; [ "$failed" = 0 ]; exit; }
 
-echo "== preparing the QEMU guest kernel (cached in $MVLINK_VM_CACHE)"
-"$top/tests/vm/prepare-kernel.sh" "$MVLINK_VM_CACHE"
-
-echo "== make check"
-if ! make -j2 check; then
-	for f in tests/*.log tests/vm/*.log; do
-		[ -f "$f" ] && grep -qE '^(FAIL|ERROR)' "${f%.log}.trs" 2>/dev/null &&
-			{ echo "---- $f"; tail -n 80 "$f"; }
-	done
-	summary . "make check"
-	exit 1
+step "make distcheck"
+if make -j2 distcheck >distcheck.log 2>&1; then ok "distcheck"; else
+	bad "distcheck"
+	tail -n 150 distcheck.log
 fi
-summary . "make check"
 
-echo "== make distcheck"
-make -j2 distcheck >distcheck.log 2>&1 || { tail -n 120 distcheck.log; exit 1; }
-echo "distcheck: ok"
+step "ASan + UBSan + fault injection: the C tests and the exit-3 CLI test"
+san="$build-san"
+rm -rf "$san"
+mkdir -p "$san"
+(cd "$san" && "$top/configure" -q --enable-asan --enable-ubsan --enable-fault-injection &&
+	make -j2 >/dev/null)
+# the C test programs plus cli-undo, which needs fault injection
+ctests=$(cd "$san" && make -s -f - print-unit-tests <<'MK'
+include Makefile
+print-unit-tests: ; @echo $(unit_tests)
+MK
+)
+if (cd "$san" && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	make -j2 check TESTS="$ctests tests/cli-undo.sh" >/dev/null 2>&1); then
+	ok "sanitizers"
+else
+	bad "sanitizers"
+fi
+report "$san" "sanitizers"
+
+step "valgrind memcheck: the C tests"
+vg_fail=0
+for t in $ctests; do
+	log="$build/$t.valgrind.log"
+	if (cd "$build" && CK_FORK=no valgrind -q --child-silent-after-fork=yes \
+		--suppressions="$top/tests/valgrind.supp" --leak-check=full \
+		--show-leak-kinds=definite,indirect,possible \
+		--errors-for-leak-kinds=definite,indirect,possible --error-exitcode=42 \
+		"./$t" >"$log" 2>&1); then
+		echo "valgrind: $t clean"
+	else
+		echo "valgrind: $t FAILED"
+		grep -v '^==[0-9]*== *$' "$log" | head -n 60
+		vg_fail=1
+	fi
+done
+if [ "$vg_fail" = 0 ]; then ok "valgrind"; else bad "valgrind"; fi
+
+step "fuzzing (${MVLINK_FUZZ_SECONDS:-30} s per target)"
+if "$top/fuzz/run.sh" "$build"; then ok "fuzzing"; else bad "fuzzing"; fi
+
+echo
+echo "run-all: $passed passed, $failed failed"
+[ "$failed" = 0 ]
