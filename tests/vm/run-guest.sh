@@ -17,7 +17,7 @@
 #   --kernel PATH    the guest kernel (VMLINUZ= of prepare-kernel.sh)
 #   --initrd PATH    the initramfs (mkinitramfs.sh -o)
 #   --append ARGS    more kernel command line (repeatable); always present:
-#                    console=ttyS0 panic=-1 quiet intel_iommu=on
+#                    console=ttyS0 panic=-1 quiet no_timer_check intel_iommu=on
 #   --mem MB         guest memory (default 512)
 #   --smp N          guest CPUs (default 2)
 #   --timeout SECS   kill qemu after SECS (default 300)

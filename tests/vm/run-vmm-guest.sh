@@ -25,7 +25,7 @@
 #   --netdev SPEC    a -netdev for QEMU (repeatable)
 #   --device SPEC    a -device for QEMU (repeatable)
 #   --append ARGS    more kernel command line (repeatable); always present:
-#                    console=ttyS0 panic=-1 quiet
+#                    console=ttyS0 panic=-1 quiet no_timer_check
 #   --mem MB         guest memory (default 256)
 #   --smp N          guest CPUs (default 2; virtio-net uses min(queues, CPUs))
 #   --timeout SECS   kill qemu after SECS (default 300)
