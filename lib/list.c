@@ -219,19 +219,11 @@ MVL_EXPORT int mvl_iface_get(struct mvl_ctx *ctx, const char *name, struct mvl_i
 	return r < 0 ? mvl_fail(ctx, r, "out of memory") : 0;
 }
 
-/* Delete one tagged link; returns 1 removed, 0 already gone, or -errno. */
+/* Delete one tagged link under its locks (recover.c; a bridge only when it
+ * has no ports); returns 1 removed, 0 already gone, or -errno. */
 static int delete_link(struct mvl_ctx *ctx, const struct mvl_link_info *li)
 {
-	int r;
-
-	if (strcmp(li->kind, "macvtap") == 0)
-		return mvl_macvtap_delete_link(ctx, li);
-	r = mvl_nl_link_del(ctx, li->ifindex);
-	if (r == -ENODEV)
-		return 0;
-	if (r < 0)
-		return mvl_fail_kernel(ctx, r, "cannot delete %s", li->name);
-	return 1;
+	return mvl_link_delete_locked(ctx, li);
 }
 
 MVL_EXPORT int mvl_iface_delete(struct mvl_ctx *ctx, const char *name)
@@ -258,18 +250,6 @@ MVL_EXPORT int mvl_iface_delete(struct mvl_ctx *ctx, const char *name)
 		return mvl_fail(ctx, -EPERM, "%s was not created by mvlink (no mvlink tag%s%s%s); "
 				"left untouched", name, li.alias[0] ? ", alias '" : "", li.alias,
 				li.alias[0] ? "'" : "");
-	if (mode == MVL_MODE_BRIDGE) {
-		/* a bridge is shared: only an empty one goes */
-		char port[IFNAMSIZ] = "";
-
-		r = mvl_bridge_port_count(ctx, li.ifindex, port, sizeof(port));
-		if (r < 0)
-			return mvl_fail_kernel(ctx, r, "cannot list the ports of bridge %s", name);
-		if (r > 0)
-			return mvl_fail(ctx, -EBUSY, "bridge %s still has %d port%s (%s%s); not "
-					"deleting it", name, r, r > 1 ? "s" : "", port,
-					r > 1 ? ", ..." : "");
-	}
 	return delete_link(ctx, &li);
 }
 
@@ -418,6 +398,18 @@ static void collect_restart(void *data)
 	lv->n = lv->mark;
 }
 
+struct sorted_ids {
+	const char **ids;
+	size_t n;
+};
+
+static bool vm_in_ids(const char *vm_id, void *data)
+{
+	const struct sorted_ids *si = data;
+
+	return bsearch(&vm_id, si->ids, si->n, sizeof(*si->ids), cmp_str) != NULL;
+}
+
 /* Delete every link tagged for one of @ids (sorted).  Carries on past a
  * failure and returns the first, else the number of links removed. */
 static int delete_vms(struct mvl_ctx *ctx, const char **ids, size_t n_ids)
@@ -429,6 +421,15 @@ static int delete_vms(struct mvl_ctx *ctx, const char **ids, size_t n_ids)
 	size_t n_gl = 0;
 	bool grouped = false;
 
+	/* first what crashed creates for these VMs left (recover.c) */
+	r = mvl_links_recover(ctx, vm_in_ids, &(struct sorted_ids){ ids, n_ids }, 0);
+	if (r > 0)
+		removed += r;
+	else if (r < 0) {
+		first_err = r;
+		snprintf(first_msg, sizeof(first_msg), "%s", ctx->errmsg);
+	}
+	r = 0;
 	for (size_t k = 0; k < ARRAY_SIZE(vm_link_kinds) && r >= 0; k++) {
 		lv.mark = lv.n;
 		r = mvl_nl_link_dump_kind(ctx, vm_link_kinds[k], collect_cb, collect_restart, &lv);

@@ -476,7 +476,10 @@ int mvl_nl_link_new(struct mvl_ctx *ctx, const struct mvl_link_new *spec, int *r
 	if (!msg)
 		return -ENOMEM;
 	ifi = nlmsg_data(nlmsg_hdr(msg));
-	if (spec->up) {
+	ifi->ifi_index = spec->ifindex; /* 0: the kernel's choice */
+	/* with a tag, up only once it is set: an alias set on an up link
+	 * sends NETDEV_CHANGE, on which IPv6 walks its whole routing table */
+	if (spec->up && !spec->alias) {
 		ifi->ifi_change = IFF_UP;
 		ifi->ifi_flags = IFF_UP;
 	}
@@ -523,6 +526,11 @@ int mvl_nl_link_new(struct mvl_ctx *ctx, const struct mvl_link_new *spec, int *r
 
 		chg.alias = spec->alias;
 		r = mvl_nl_link_change(ctx, li.ifindex, &chg);
+		if (r == 0 && spec->up) {
+			chg = (struct mvl_link_change)MVL_LINK_CHANGE_INIT;
+			chg.up = 1;
+			r = mvl_nl_link_change(ctx, li.ifindex, &chg);
+		}
 		if (r < 0) {
 			int u = mvl_nl_link_del(ctx, li.ifindex);
 
