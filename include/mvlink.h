@@ -428,7 +428,8 @@ int mvl_iface_delete(struct mvl_ctx *ctx, const char *name);
 
 /**
  * mvl_vm_delete - delete every interface tagged with @vm_id and release its
- * VFs and PCI devices.  Bridges stay, even one mvlink created for this VM:
+ * VFs and PCI devices, after undoing what crashed creates for this VM left
+ * (see mvl_recover()).  Bridges stay, even one mvlink created for this VM:
  * a bridge is shared (another VM may be attaching to it right now); delete
  * an empty one by name with mvl_iface_delete().  Idempotent.  Returns the
  * number of objects removed, or a negative errno.
@@ -472,7 +473,7 @@ int mvl_vm_delete_many(struct mvl_ctx *ctx, const char *const *vm_ids, size_t n)
  * the address, mvl_vm_delete() or mvl_recover() restore that state from the
  * journal, from any process, also after the attaching process died; the
  * journal is removed only once the restore succeeded.  Each device (and
- * each PF) has a host-wide lock, <state_dir>/locks/<addr>.lock, taken with
+ * each PF) has a host-wide lock, <state_dir>/locks/pci-<addr>.lock, taken with
  * a bounded wait: a second process gets -EBUSY ("busy") rather than racing.
  */
 
@@ -626,13 +627,73 @@ enum {
 };
 
 /**
- * mvl_recover - finish what crashed processes left half done: every journal
- * of an attach or release that is not complete and whose process is gone
- * (its lock is free) is restored and removed.  Completed attachments stay.
- * Carries on past a failure (a corrupt journal is reported, never acted
- * on) and returns the first error, else the number of devices restored.
+ * mvl_recover - finish what crashed processes left half done.
+ *
+ * Crash safety.  Every create (tap, bridge, macvtap, VF, PCI device) takes
+ * host-wide locks before its first change and holds them to its end:
+ * flock()s on <state_dir>/locks/<kind>-<name>.lock for the bridge, the
+ * uplink or lower device it changes, the interface name, the PCI function
+ * (always in that order, so that no two processes wait for each other; at
+ * most 5 s in all, then -EBUSY "busy: another mvlink process holds ...").
+ * Deletions take the same locks.  Before a change that a crash would leave
+ * behind, a create writes what it is about to do into an intent journal,
+ * atomically (temp file, fsync, rename): for VFs and PCI devices
+ * <state_dir>/vf|pci/<addr>.json; for links <state_dir>/links/<op>-<id>.json,
+ * naming every link it creates or changes by name, kind and ifindex (mvlink
+ * chooses the ifindex of a link it creates, at random above 2^20, so the
+ * journal can name it before it exists).  A tap that is not persistent
+ * needs none: the kernel removes it with the process's fds.  The journal
+ * goes once the create completed, or was undone.
+ *
+ * mvl_recover() undoes every journal of this network namespace whose
+ * locks are free (its process is gone) and that is not a completed VF/PCI
+ * attachment, in reverse order, touching a link only while it still is
+ * the one named (name, ifindex, kind, and untagged or tagged for the
+ * journal's VM): the tap or macvtap is deleted, an adopted macvtap's node
+ * gets its owner back, a passthru lower device its MAC and down state, the
+ * uplink leaves the bridge, a bridge brought up goes down, a bridge created
+ * is deleted (kept and tagged when someone put a port on it meanwhile).
+ * It also removes private macvtap device nodes left by killed processes.
+ * mvl_vm_delete() and mvl_gc() undo the journals of their VMs, and every
+ * create first undoes a dead journal that names one of its locks.  A
+ * crashed delete is finished by deleting again.
+ *
+ * @flags: MVL_RECOVER_DRY_RUN only counts.
+ * Carries on past a failure (a truncated or corrupt journal gives -EBADMSG
+ * naming the file and is never acted on) and returns the first error, else
+ * the number of devices and creates restored.
  */
 int mvl_recover(struct mvl_ctx *ctx, unsigned flags);
+
+/* flags of mvl_gc() */
+enum {
+	MVL_GC_DRY_RUN = 1u << 0, /* only count what would be removed */
+};
+
+/**
+ * mvl_gc - garbage-collect what mvlink made for VMs that are gone (the CNI
+ * GC contract).
+ * @keep_vm_ids: the VMs whose interfaces are still valid (@n_keep ids;
+ *               duplicates are fine; NULL when @n_keep is 0).
+ * @flags: MVL_GC_DRY_RUN only counts.
+ *
+ * Removes everything tagged for a VM that is not in @keep_vm_ids: its taps
+ * and macvtaps (a passthru lower device gets its MAC and state back), its
+ * VFs and PCI devices (released to their original drivers and settings,
+ * from their journals), what crashed creates for it left (their intent
+ * journals, see mvl_recover()), and bridges mvlink created for it once they
+ * have no ports left (an uplink counts as a port: a bridge holding one
+ * stays).  Nothing untagged is ever touched; a corrupt journal is skipped
+ * (whose it is cannot be told; mvl_recover() reports it).  The same locks
+ * as the creates are taken, so a create running meanwhile finishes first.
+ * Idempotent: a second run removes nothing.  With @n_keep 0 everything
+ * mvlink made goes.
+ *
+ * Returns the number of objects removed (would be removed), or the first
+ * error (carrying on past it); -EINVAL for an invalid id or unknown flags,
+ * checked before anything is done.
+ */
+int mvl_gc(struct mvl_ctx *ctx, const char *const *keep_vm_ids, size_t n_keep, unsigned flags);
 
 /*
  * Listing SR-IOV PFs and their VFs (mvlink sriov list).  Attributes the

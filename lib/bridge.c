@@ -4,6 +4,12 @@
  * uplink.  An existing device of the name that is not a bridge is an error
  * and is left untouched; an uplink that carries the host's addresses or
  * default route is not enslaved unless the caller forces it.
+ *
+ * Crash safety: the caller holds the bridge's (and uplink's) lock; before
+ * the first change (create, bring up, enslave) what will change is written
+ * into the caller's intent journal, naming a new bridge by the ifindex
+ * chosen for it (the kernel ignores an alias at creation, so the bridge
+ * exists untagged for a moment: the journal is what proves it ours).
  */
 #include "libmvlink-private.h"
 
@@ -137,12 +143,56 @@ static int check_uplink(struct mvl_ctx *ctx, const struct mvl_bridge_opts *opts,
 	return 0;
 }
 
+/* Create bridge @opts->name with the ifindex the journal names (a new one
+ * when the number turned out to be taken).  0, or -errno with a message;
+ * -EEXIST (no message) when the name exists now. */
+static int bridge_new(struct mvl_ctx *ctx, const struct mvl_bridge_opts *opts,
+		      struct mvl_link_journal *j, struct mvl_link_info *br)
+{
+	struct mvl_link_new spec = { .name = opts->name, .kind = "bridge", .up = 1,
+				     .mtu = opts->mtu };
+	char tag[128];
+	int r;
+
+	if (opts->vm_id) {
+		r = mvl_tag_format(tag, sizeof(tag), opts->vm_id, MVL_MODE_BRIDGE);
+		if (r < 0)
+			return mvl_fail(ctx, r, "cannot tag bridge %s", opts->name);
+		spec.alias = tag;
+	}
+	for (int attempt = 0;; attempt++) {
+		spec.ifindex = j->bridge.ifindex;
+		r = mvl_nl_link_new(ctx, &spec, NULL);
+		if (r != -EEXIST)
+			break;
+		r = mvl_nl_link_get(ctx, opts->name, 0, br);
+		if (r == 0)
+			return -EEXIST;
+		if (r != -ENODEV)
+			return mvl_fail_kernel(ctx, r, "bridge %s", opts->name);
+		if (attempt == 2)
+			return mvl_fail(ctx, -EEXIST, "cannot create bridge %s: ifindex %d is taken",
+					opts->name, j->bridge.ifindex);
+		/* the ifindex was taken meanwhile: another one, journaled first */
+		j->bridge.ifindex = mvl_link_pick_ifindex();
+		r = mvl_link_journal_write(ctx, j);
+		if (r < 0)
+			return r;
+	}
+	if (r < 0)
+		return mvl_fail_kernel(ctx, r, "cannot create bridge %s", opts->name);
+	r = mvl_nl_link_get(ctx, NULL, j->bridge.ifindex, br);
+	if (r < 0)
+		return mvl_fail_kernel(ctx, r, "bridge %s", opts->name);
+	return 0;
+}
+
 int mvl_bridge_ensure_internal(struct mvl_ctx *ctx, const struct mvl_bridge_opts *opts,
-			       struct mvl_bridge_state *ret_st)
+			       struct mvl_bridge_state *ret_st, struct mvl_link_journal *j)
 {
 	struct mvl_bridge_state st = { .created = false };
 	struct mvl_link_info *br = &st.br, up;
-	char tag[128];
+	bool create, bring_up, enslave;
 	int r, up_state = 1;
 
 	if (mvl_ifname_check(opts->name) < 0)
@@ -159,33 +209,50 @@ int mvl_bridge_ensure_internal(struct mvl_ctx *ctx, const struct mvl_bridge_opts
 		return mvl_fail(ctx, -EEXIST,
 				"%s exists and is a %s device, not a bridge; left untouched",
 				br->name, br->kind[0] ? br->kind : "plain");
+	create = r == -ENODEV;
 	if (opts->uplink) {
-		up_state = check_uplink(ctx, opts, r == 0 ? br->ifindex : 0, &up);
+		up_state = check_uplink(ctx, opts, create ? 0 : br->ifindex, &up);
 		if (up_state < 0)
 			return up_state;
 	}
-	if (r == -ENODEV) {
-		struct mvl_link_new spec = { .name = opts->name, .kind = "bridge", .up = 1,
-					     .mtu = opts->mtu };
+	bring_up = !create && !(br->flags & IFF_UP);
+	enslave = opts->uplink && up_state == 0;
+	if (!create && !bring_up && !enslave) {
+		if (ret_st)
+			*ret_st = st;
+		return 0;
+	}
 
-		if (opts->vm_id) {
-			r = mvl_tag_format(tag, sizeof(tag), opts->vm_id, MVL_MODE_BRIDGE);
-			if (r < 0)
-				return mvl_fail(ctx, r, "cannot tag bridge %s", opts->name);
-			spec.alias = tag;
-		}
-		r = mvl_nl_link_new(ctx, &spec, NULL);
+	/* what a crash would leave, journaled before it is done (the
+	 * caller's journal, which may name its own link too) */
+	j->bridge = (struct mvl_lj_dev){ .set = true, .ifindex = create ? mvl_link_pick_ifindex() :
+									   br->ifindex };
+	snprintf(j->bridge.name, sizeof(j->bridge.name), "%s", opts->name);
+	snprintf(j->bridge.kind, sizeof(j->bridge.kind), "bridge");
+	j->bridge_created = create;
+	j->bridge_brought_up = bring_up;
+	if (enslave) {
+		j->uplink = (struct mvl_lj_dev){ .set = true, .ifindex = up.ifindex };
+		snprintf(j->uplink.name, sizeof(j->uplink.name), "%s", up.name);
+		snprintf(j->uplink.kind, sizeof(j->uplink.kind), "%s", up.kind);
+		j->uplink_was_down = !(up.flags & IFF_UP);
+	}
+	r = mvl_link_journal_write(ctx, j);
+	if (r < 0)
+		return r;
+
+	if (create) {
+		r = bridge_new(ctx, opts, j, br);
 		if (r == 0)
 			st.created = true;
-		else if (r != -EEXIST) /* EEXIST: another process was quicker */
-			return mvl_fail_kernel(ctx, r, "cannot create bridge %s", opts->name);
-		r = mvl_nl_link_get(ctx, opts->name, 0, br);
-		if (r < 0)
-			return mvl_fail_kernel(ctx, r, "bridge %s", opts->name);
-		if (strcmp(br->kind, "bridge") != 0)
-			return mvl_fail(ctx, -EEXIST,
-					"%s exists and is a %s device, not a bridge; left untouched",
-					br->name, br->kind[0] ? br->kind : "plain");
+		else if (r != -EEXIST) /* EEXIST: made by someone else meanwhile */
+			goto undo;
+		if (strcmp(br->kind, "bridge") != 0) {
+			r = mvl_fail(ctx, -EEXIST,
+				     "%s exists and is a %s device, not a bridge; left untouched",
+				     br->name, br->kind[0] ? br->kind : "plain");
+			goto undo;
+		}
 	}
 	if (!(br->flags & IFF_UP)) {
 		struct mvl_link_change chg = MVL_LINK_CHANGE_INIT;
@@ -200,7 +267,7 @@ int mvl_bridge_ensure_internal(struct mvl_ctx *ctx, const struct mvl_bridge_opts
 			st.brought_up = true;
 		br->flags |= IFF_UP;
 	}
-	if (opts->uplink && up_state == 0) {
+	if (enslave) {
 		struct mvl_link_change chg = MVL_LINK_CHANGE_INIT;
 
 		chg.master = br->ifindex;
@@ -219,16 +286,47 @@ int mvl_bridge_ensure_internal(struct mvl_ctx *ctx, const struct mvl_bridge_opts
 	return st.created ? 1 : 0;
 undo:
 	mvl_bridge_undo(ctx, &st);
+	mvl_link_journal_drop(ctx, j);
 	return r;
 }
 
 MVL_EXPORT int mvl_bridge_ensure(struct mvl_ctx *ctx, const struct mvl_bridge_opts *opts)
 {
+	struct mvl_link_journal j = { .op = MVL_LJ_BRIDGE };
+	struct mvl_bridge_state st;
+	struct mvl_lockset locks;
 	int r = mvl_ctx_enter(ctx);
 
 	if (r < 0)
 		return r;
 	if (!MVL_OPTS_VALID(opts, struct mvl_bridge_opts, name))
 		return mvl_fail(ctx, -EINVAL, "invalid struct mvl_bridge_opts (size or trailing bytes)");
-	return mvl_bridge_ensure_internal(ctx, opts, NULL);
+	if (mvl_ifname_check(opts->name) < 0)
+		return mvl_fail(ctx, -EINVAL, "invalid bridge name '%s'", opts->name ? opts->name : "");
+	if (opts->uplink && mvl_ifname_check(opts->uplink) < 0)
+		return mvl_fail(ctx, -EINVAL, "invalid uplink name '%s'", opts->uplink);
+	if (opts->vm_id && mvl_vm_id_check(opts->vm_id) < 0)
+		return mvl_fail(ctx, -EINVAL, "invalid VM id '%s'", opts->vm_id);
+	if (opts->vm_id)
+		snprintf(j.vm_id, sizeof(j.vm_id), "%s", opts->vm_id);
+	mvl_lockset_init(&locks);
+	mvl_lockset_add(&locks, MVL_LOCK_BRIDGE, opts->name);
+	if (opts->uplink)
+		mvl_lockset_add(&locks, MVL_LOCK_UPLINK, opts->uplink);
+	r = mvl_locks_take_recover(ctx, &locks);
+	if (r < 0)
+		return r;
+	r = mvl_bridge_ensure_internal(ctx, opts, &st, &j);
+	if (r >= 0 && j.file[0]) {
+		/* the last step: from here on a crash leaves a finished bridge */
+		int u = mvl_link_journal_remove(ctx, &j);
+
+		if (u < 0) {
+			mvl_bridge_undo(ctx, &st);
+			mvl_link_journal_drop(ctx, &j);
+			r = u;
+		}
+	}
+	mvl_lockset_drop(&locks);
+	return r;
 }

@@ -198,6 +198,7 @@ int mvl_nl_link_change(struct mvl_ctx *ctx, int ifindex, const struct mvl_link_c
 struct mvl_link_new {
 	const char *name;
 	const char *kind;     /* "bridge" or "macvtap" */
+	int ifindex;          /* 0: the kernel's choice; taken: -EEXIST */
 	int link;             /* lower device ifindex (macvtap) */
 	const uint8_t *mac;
 	unsigned mtu;
@@ -325,10 +326,15 @@ struct mvl_bridge_state {
 	int uplink_ifindex;   /* the uplink that was enslaved, 0 for none */
 	bool uplink_was_down; /* ... and was brought up with it */
 };
-/* Ensure a bridge (and its uplink); returns 1 created, 0 existed, negative
- * errno (then everything is as it was). */
+struct mvl_link_journal;
+/* Ensure a bridge (and its uplink), the caller holding the bridge's (and
+ * uplink's) lock; returns 1 created, 0 existed, negative errno (then
+ * everything is as it was).  When it changes anything it first writes
+ * what into @j (the caller's journal, j->file set): the caller removes the
+ * journal once its whole create is complete, or undoes it (with
+ * mvl_bridge_undo() and mvl_link_journal_drop()). */
 int mvl_bridge_ensure_internal(struct mvl_ctx *ctx, const struct mvl_bridge_opts *opts,
-			       struct mvl_bridge_state *st);
+			       struct mvl_bridge_state *st, struct mvl_link_journal *j);
 /* Number of ports of a bridge (the first one's name into @first). */
 int mvl_bridge_port_count(struct mvl_ctx *ctx, int ifindex, char *first, size_t len);
 /* Undo what mvl_bridge_ensure_internal() did, in reverse order. */
@@ -347,9 +353,10 @@ bool mvl_opts_valid(const void *opts, size_t sz, size_t min_end, size_t known);
 				  sizeof(type)))
 
 /* ---- tap.c ------------------------------------------------------------ */
-/* Open /dev/net/tun and attach to (or create) tap @name with @flags (IFF_*).
- * Returns the fd (O_CLOEXEC) or a negative errno. */
-int mvl_tun_open(struct mvl_ctx *ctx, const char *name, int flags);
+/* Open /dev/net/tun and attach to (or create, with @ifindex unless 0) tap
+ * @name with @flags (IFF_*).  Returns the fd (O_CLOEXEC) or a negative
+ * errno (-EBUSY: the name or the ifindex is taken). */
+int mvl_tun_open(struct mvl_ctx *ctx, const char *name, int flags, int ifindex);
 
 /* ---- list.c ----------------------------------------------------------- */
 struct mvl_iface_list {
@@ -422,13 +429,56 @@ int mvl_netdev_info(struct mvl_ctx *ctx, const char *ifname, int *ret_ifindex,
 bool mvl_driver_name_valid(const char *name);
 
 /* ---- state.c: journals and host-wide locks --------------------------- */
-/* How long a lock is waited for before -EBUSY (tests lower it). */
+/*
+ * Host-wide locks: flock() on <state_dir>/locks/<kind>-<name>.lock
+ * (O_CLOEXEC), never deleted.  A process takes every lock of an operation
+ * before its first change and holds them to its end, always in the order
+ * of enum mvl_lock_kind and then of the names (so two processes never wait
+ * for each other in a circle), waiting at most mvl_lock_timeout_ms in all,
+ * then -EBUSY "busy: another mvlink process holds <resource>".  Names are
+ * host-wide: the same interface name in two network namespaces shares a
+ * lock, which only serialises them.
+ */
+enum mvl_lock_kind {
+	MVL_LOCK_BRIDGE = 0, /* a bridge: created, brought up, ports added, deleted */
+	MVL_LOCK_UPLINK = 1, /* a device mvlink changes but did not create: a
+			      * bridge's uplink, a macvtap's lower device */
+	MVL_LOCK_NAME = 2,   /* an interface name mvlink creates or deletes */
+	MVL_LOCK_PCI = 3,    /* a PCI function: a VF, a PF, a whole device */
+};
+/* How long locks are waited for before -EBUSY (tests lower it). */
 extern unsigned mvl_lock_timeout_ms;
-/* Lock <state_dir>/locks/<name>.lock (@name a PCI address): shared or
- * exclusive, waiting up to mvl_lock_timeout_ms when @wait.  The fd in
- * @ret_fd (O_CLOEXEC); -EBUSY with a message when another holds it. */
-int mvl_lock_take(struct mvl_ctx *ctx, const char *name, bool shared, bool wait, int *ret_fd);
+/* One lock, shared or exclusive, waiting up to mvl_lock_timeout_ms when
+ * @wait.  The fd in @ret_fd (O_CLOEXEC); -EBUSY with a message when another
+ * holds it. */
+int mvl_lock_take(struct mvl_ctx *ctx, enum mvl_lock_kind kind, const char *name, bool shared,
+		  bool wait, int *ret_fd);
 void mvl_lock_drop(int *fd);
+
+/* The locks of one operation, kept in the order they are taken. */
+#define MVL_LOCKSET_MAX 8
+struct mvl_lockset {
+	unsigned n;
+	struct mvl_lock {
+		enum mvl_lock_kind kind;
+		char name[IFNAMSIZ]; /* an interface name or a PCI address */
+		int fd;              /* -1 while not held */
+	} l[MVL_LOCKSET_MAX];
+};
+void mvl_lockset_init(struct mvl_lockset *set);
+/* Add a lock (not taken yet); 0, -EINVAL for a bad name, -E2BIG. */
+int mvl_lockset_add(struct mvl_lockset *set, enum mvl_lock_kind kind, const char *name);
+bool mvl_lockset_has(const struct mvl_lockset *set, enum mvl_lock_kind kind, const char *name);
+/* Take every lock not held yet, exclusively, in order, within one
+ * mvl_lockset_timeout_ms; on failure none is held (-EBUSY with a message). */
+int mvl_lockset_take(struct mvl_ctx *ctx, struct mvl_lockset *set, bool wait);
+void mvl_lockset_drop(struct mvl_lockset *set);
+
+/* The process that writes a journal (pid, its start time, the boot). */
+void mvl_owner_stamp(long long *pid, unsigned long long *pid_start, char boot_id[40]);
+bool mvl_owner_alive(long long pid, unsigned long long pid_start, const char *boot_id);
+/* The inode of this process's network namespace. */
+int mvl_netns_id(unsigned long long *ret);
 
 enum mvl_journal_state {
 	MVL_J_ATTACHING = 1, /* written before the first change of an attach */
@@ -480,6 +530,127 @@ int mvl_journal_foreach(struct mvl_ctx *ctx,
 			int (*cb)(struct mvl_ctx *ctx, const char *addr, void *data), void *data);
 /* Whether the process that wrote @j is still running. */
 bool mvl_journal_owner_alive(const struct mvl_journal *j);
+
+/*
+ * Intent journals of link creates: <state_dir>/links/<op>-<16 hex>.json,
+ * written atomically before the first change of a create that leaves
+ * something a crash would not take away (a bridge, an uplink enslaved, a
+ * macvtap, a lower device's MAC or state, a persistent tap that is not yet
+ * complete), removed once it completed or was undone.  Everything it names
+ * is named with its ifindex, known in advance: mvlink chooses the ifindex
+ * of every link it creates.  A journal whose locks are free belongs to a
+ * process that died: recover.c undoes what it names, after checking that
+ * each device is still the one named (name, ifindex, kind, tag).
+ */
+enum mvl_lj_op {
+	MVL_LJ_TAP = 1,
+	MVL_LJ_BRIDGE = 2,
+	MVL_LJ_MACVTAP = 3,
+};
+/* A link as a journal names it. */
+struct mvl_lj_dev {
+	bool set;
+	char name[IFNAMSIZ];
+	int ifindex;
+	char kind[32];       /* IFLA_INFO_KIND, "" for a plain device */
+};
+struct mvl_link_journal {
+	enum mvl_lj_op op;
+	char vm_id[65];                   /* "" only for a bridge without a VM */
+	char name[IFNAMSIZ];              /* tap, macvtap: the interface ("" for
+					   * a bridge) */
+	unsigned long long netns;         /* see mvl_netns_id() */
+	long long pid;                    /* the writer, see mvl_owner_stamp() */
+	unsigned long long pid_start;
+	char boot_id[40];
+	/* the bridge, created with .ifindex, or an existing one brought up */
+	struct mvl_lj_dev bridge;
+	bool bridge_created, bridge_brought_up;
+	/* the uplink enslaved to the bridge (and brought up when it was down) */
+	struct mvl_lj_dev uplink;
+	bool uplink_was_down;
+	/* the tap or macvtap created with the ifindex mvlink chose (none when
+	 * a macvtap is adopted) */
+	struct mvl_lj_dev link;
+	int link_lower;                   /* macvtap: the lower device's ifindex */
+	/* a macvtap's lower device: brought up, its MAC set through passthru */
+	struct mvl_lj_dev lower;
+	uint8_t lower_mac[6];             /* its MAC before */
+	bool lower_set_mac;
+	uint8_t lower_new_mac[6];         /* ... and the one set */
+	bool lower_was_down;
+	/* the device node of an adopted macvtap, chowned */
+	bool has_node;
+	char node[PATH_MAX];
+	unsigned node_major, node_minor;
+	long long node_uid, node_gid;
+	unsigned node_mode;
+	/* not in the file: its name once written ("" before) */
+	char file[64];
+};
+#define MVL_LJ_FILE_MAX 64
+/* "tap", "bridge", "macvtap" or NULL. */
+const char *mvl_lj_op_name(enum mvl_lj_op op);
+/* Pure: JSON text (malloc'd) of @j; -EINVAL for an inconsistent one. */
+int mvl_link_journal_encode(const struct mvl_link_journal *j, char **ret_text);
+/* Pure: parse and validate; -EBADMSG with the reason in @why. */
+int mvl_link_journal_decode(const char *text, size_t len, struct mvl_link_journal *ret, char *why,
+			    size_t whylen);
+/* The locks an operation holds while its journal exists, which recovery
+ * takes before acting on it. */
+int mvl_link_journal_locks(const struct mvl_link_journal *j, struct mvl_lockset *set);
+/* Write @j (stamping owner and netns; naming a new file on the first
+ * write); atomic; one mvl_step(). */
+int mvl_link_journal_write(struct mvl_ctx *ctx, struct mvl_link_journal *j);
+/* Remove j->file; one mvl_step().  Nothing written: 0, no step. */
+int mvl_link_journal_remove(struct mvl_ctx *ctx, struct mvl_link_journal *j);
+/* Read links/@file: -ENOENT none, -EBADMSG corrupt (with a message). */
+int mvl_link_journal_read(struct mvl_ctx *ctx, const char *file, struct mvl_link_journal *ret);
+/* Call @cb with the file name of every link journal; stops at a non-zero
+ * return, which is returned. */
+int mvl_link_journal_foreach(struct mvl_ctx *ctx,
+			     int (*cb)(struct mvl_ctx *ctx, const char *file, void *data),
+			     void *data);
+
+/* ---- recover.c: undoing what crashed creates left -------------------- */
+/* Take @set, then undo every journal of a dead process (of this network
+ * namespace) that names one of its locks, first growing @set by the
+ * journal's other locks and taking them all again, in order, when needed.
+ * Every create calls it before it looks at the host.  On failure nothing
+ * is held. */
+int mvl_locks_take_recover(struct mvl_ctx *ctx, struct mvl_lockset *set);
+/* flags of mvl_links_recover() */
+enum {
+	MVL_LR_DRY_RUN = 1u << 0,       /* count only */
+	MVL_LR_REPORT_CORRUPT = 1u << 1, /* a corrupt journal is an error */
+};
+/* Undo the journals of this network namespace whose locks are free and
+ * whose VM @want accepts (NULL: all); carries on past a failure.  The
+ * number undone, or the first error. */
+int mvl_links_recover(struct mvl_ctx *ctx, bool (*want)(const char *vm_id, void *data), void *data,
+		      unsigned flags);
+/* Remove @j on an undo path: a failure is recorded as an undo failure,
+ * keeping the message of the error being undone. */
+void mvl_link_journal_drop(struct mvl_ctx *ctx, struct mvl_link_journal *j);
+/* Remove private macvtap nodes left by killed processes; the number. */
+int mvl_private_nodes_clean(struct mvl_ctx *ctx, bool dry_run);
+/* Delete the tagged link @li (found by a listing) under its locks, if it is
+ * still there with that tag; a bridge only without ports (-EBUSY).  1
+ * deleted, 0 gone, -errno with a message. */
+int mvl_link_delete_locked(struct mvl_ctx *ctx, const struct mvl_link_info *li);
+/* The ifindex of a link mvlink creates: chosen at random in
+ * [MVL_IFINDEX_MIN, MVL_IFINDEX_MAX), far above what the kernel hands out,
+ * so that a journal names the link before it exists. */
+/* The lowest number of template @tmpl whose name is free and whose NAME
+ * lock no other process holds, with that lock taken (without waiting, so
+ * in any order) in @ret_lock.  -ENOSPC when none is free. */
+int mvl_name_pick(struct mvl_ctx *ctx, const char *tmpl, char name[IFNAMSIZ], int *ret_lock);
+#define MVL_IFINDEX_MIN (1 << 20)
+#define MVL_IFINDEX_MAX (1 << 30)
+int mvl_link_pick_ifindex(void);
+/* Tests set it: the ifindex mvl_link_pick_ifindex() returns next (then one
+ * more each time); 0, the default: random. */
+extern int mvl_next_ifindex;
 
 /* ---- vfio.c: binding to vfio-pci and restoring from a journal -------- */
 /* Checks before binding @addr: vfio-pci present (modprobe), an IOMMU group

@@ -7,15 +7,21 @@
  *      not a bridge, not a bridge port or bond slave, MTU), the name (free,
  *      or our own macvtap of the same configuration: adopted), the lower's
  *      other macvlan/macvtap children (passthru wants the lower to itself)
- *   1. bring the lower up (MVL_MACVTAP_LINK_UP only)
- *   2. RTM_NEWLINK with NLM_F_CREATE|NLM_F_EXCL: kind macvtap, explicit
- *      mode, MAC, MTU, up; then the tag
- *   3. passthru with a guest MAC: set it (the kernel moves it to the lower)
- *   4. open the char device once per queue: /dev/tap<ifindex> when it is
+ *      Before them: the locks (the lower device when passthru or LINK_UP,
+ *      the name or a template's lowest free number), what crashed creates
+ *      left on them undone (recover.c).
+ *   1. the intent journal (state.c): the macvtap with the ifindex chosen
+ *      for it, the lower's MAC and up state, an adopted macvtap's node
+ *   2. bring the lower up (MVL_MACVTAP_LINK_UP only)
+ *   3. RTM_NEWLINK with NLM_F_CREATE|NLM_F_EXCL: kind macvtap, the chosen
+ *      ifindex, explicit mode, MAC, MTU, up; then the tag
+ *   4. passthru with a guest MAC: set it (the kernel moves it to the lower)
+ *   5. open the char device once per queue: /dev/tap<ifindex> when it is
  *      the device sysfs names, else a private node made with mknod in
  *      <state dir>/dev (0700) and unlinked right after the opens
- *   5. TUNSETIFF per fd (vnet_hdr, multi-queue)
- *   6. chown/chmod /dev/tapN (MVL_MACVTAP_OWNER/GROUP)
+ *   6. TUNSETIFF per fd (vnet_hdr, multi-queue)
+ *   7. chown/chmod /dev/tapN (MVL_MACVTAP_OWNER/GROUP)
+ *   8. the journal removed: the last step
  *
  * Unlike a tap, a macvtap is a plain netdev: it stays until it is deleted,
  * whether or not queue fds are open.  What passthru mode changes on the
@@ -113,15 +119,45 @@ static int tag_lower_state(const char *alias, uint8_t mac[6], bool *bring_down)
 
 int mvl_macvtap_delete_link(struct mvl_ctx *ctx, const struct mvl_link_info *li)
 {
+	struct mvl_link_change chg = MVL_LINK_CHANGE_INIT;
+	struct mvl_link_info lo;
 	uint8_t mac[6];
-	bool bring_down = false;
+	bool bring_down = false, took_down = false;
 	bool passthru = tag_lower_state(li->alias, mac, &bring_down) == 1;
-	int r = mvl_nl_link_del(ctx, li->ifindex);
+	int r;
 
+	/* a lower that was down goes down again first, while the macvtap is
+	 * still there: a failure of either step leaves everything as it was
+	 * (and a crash in between is finished by deleting again) */
+	if (passthru && bring_down && li->link > 0 &&
+	    mvl_nl_link_get(ctx, NULL, li->link, &lo) == 0 && (lo.flags & IFF_UP)) {
+		chg.up = 0;
+		r = mvl_nl_link_change(ctx, lo.ifindex, &chg);
+		if (r < 0)
+			return mvl_fail_kernel(
+				ctx, r,
+				"cannot bring lower device %s of passthru macvtap %s "
+				"down again",
+				lo.name, li->name);
+		took_down = true;
+	}
+	r = mvl_nl_link_del(ctx, li->ifindex);
 	if (r == -ENODEV)
 		return 0;
-	if (r < 0)
-		return mvl_fail_kernel(ctx, r, "cannot delete macvtap %s", li->name);
+	if (r < 0) {
+		r = mvl_fail_kernel(ctx, r, "cannot delete macvtap %s", li->name);
+		if (took_down) {
+			int u;
+
+			chg.up = 1;
+			u = mvl_nl_link_change(ctx, lo.ifindex, &chg);
+			if (u < 0)
+				mvl_undo_failed(ctx, "bring lower device %s up again: %s", lo.name,
+						MVL_STRERROR(u));
+		}
+		return r;
+	}
+	/* the kernel gives a passthru lower its MAC back itself: make sure */
 	if (passthru && li->link > 0) {
 		r = restore_lower(ctx, li->link, mac, bring_down);
 		if (r < 0) {
@@ -700,7 +736,7 @@ static int check_opts(struct mvl_ctx *ctx, const struct mvl_macvtap_opts *o, int
 
 /* Create a new macvtap named @name; -EEXIST (no message) when it is taken. */
 static int macvtap_new(struct mvl_ctx *ctx, const struct mvt_want *w, const char *name,
-		       struct mvt_done *d)
+		       struct mvl_link_journal *j, struct mvt_done *d)
 {
 	const struct mvl_macvtap_opts *o = w->o;
 	bool passthru = w->mode == MVL_MACVTAP_PASSTHRU;
@@ -717,12 +753,30 @@ static int macvtap_new(struct mvl_ctx *ctx, const struct mvt_want *w, const char
 		.source_macs = o->source_macs,
 		.n_source_macs = o->n_source_macs,
 	};
+	struct mvl_link_info li;
 	char a[18];
 	int r, ifindex = 0;
 
-	r = mvl_nl_link_new(ctx, &spec, &ifindex);
-	if (r == -EEXIST)
-		return r;
+	for (int attempt = 0;; attempt++) {
+		spec.ifindex = j->link.ifindex;
+		r = mvl_nl_link_new(ctx, &spec, &ifindex);
+		if (r != -EEXIST)
+			break;
+		r = mvl_nl_link_get(ctx, name, 0, &li);
+		if (r == 0)
+			return -EEXIST;
+		if (r != -ENODEV)
+			return mvl_fail_kernel(ctx, r, "cannot look up %s", name);
+		if (attempt == 2)
+			return mvl_fail(ctx, -EEXIST,
+					"cannot create macvtap %s: ifindex %d is taken", name,
+					j->link.ifindex);
+		/* the ifindex was taken meanwhile: another one, journaled first */
+		j->link.ifindex = mvl_link_pick_ifindex();
+		r = mvl_link_journal_write(ctx, j);
+		if (r < 0)
+			return r;
+	}
 	if (r == -EADDRINUSE)
 		return mvl_fail(ctx, r,
 				"cannot create macvtap %s: MAC %s is already used on lower "
@@ -758,12 +812,14 @@ MVL_EXPORT int mvl_macvtap_create(struct mvl_ctx *ctx, const struct mvl_macvtap_
 {
 	struct mvt_want w = { .o = o };
 	struct mvt_done d = { .created = 0 };
+	struct mvl_link_journal j = { .op = MVL_LJ_MACVTAP };
+	struct mvl_lockset locks;
 	struct mvt_node node;
 	struct mvl_link_info li;
 	struct mvl_iface *iface = NULL;
 	char name[IFNAMSIZ], path[PATH_MAX];
-	int r, is_template = 0, ifindex = 0;
-	bool adopted = false;
+	int r, is_template = 0, ifindex = 0, name_lock = -1;
+	bool adopted = false, have_node = false, passthru;
 
 	r = mvl_ctx_enter(ctx);
 	if (r < 0)
@@ -774,35 +830,59 @@ MVL_EXPORT int mvl_macvtap_create(struct mvl_ctx *ctx, const struct mvl_macvtap_
 	if (r < 0)
 		return r;
 	w.mode = (int)o->mode;
+	passthru = w.mode == MVL_MACVTAP_PASSTHRU;
 	w.queues = (o->flags & MVL_MACVTAP_NO_FDS) ? 0 : (o->queues ? o->queues : 1);
 	w.tun_flags = IFF_TAP | IFF_NO_PI;
 	if (!(o->flags & MVL_MACVTAP_NO_VNET_HDR))
 		w.tun_flags |= IFF_VNET_HDR;
 	if (o->queues > 1)
 		w.tun_flags |= IFF_MULTI_QUEUE;
+	d.fds = calloc(w.queues ? w.queues : 1, sizeof(int));
+	if (!d.fds)
+		return mvl_fail(ctx, -ENOMEM, "out of memory");
+	d.n_fds = w.queues;
+	for (unsigned i = 0; i < w.queues; i++)
+		d.fds[i] = -1;
+
+	/* the locks (the lower device when it may be changed, the name), and
+	 * what crashed processes left on them undone, before looking */
+	mvl_lockset_init(&locks);
+	if (passthru || (o->flags & MVL_MACVTAP_LINK_UP))
+		mvl_lockset_add(&locks, MVL_LOCK_UPLINK, o->link);
+	if (!is_template)
+		mvl_lockset_add(&locks, MVL_LOCK_NAME, o->name);
+	r = mvl_locks_take_recover(ctx, &locks);
+	if (r < 0)
+		goto out;
 
 	/* 0. checks that change nothing */
 	r = mvl_nl_link_get(ctx, o->link, 0, &w.lower);
-	if (r == -ENODEV)
-		return mvl_fail(ctx, -ENODEV, "lower device %s does not exist", o->link);
-	if (r < 0)
-		return mvl_fail_kernel(ctx, r, "cannot look up lower device %s", o->link);
+	if (r == -ENODEV) {
+		r = mvl_fail(ctx, -ENODEV, "lower device %s does not exist", o->link);
+		goto out;
+	}
+	if (r < 0) {
+		r = mvl_fail_kernel(ctx, r, "cannot look up lower device %s", o->link);
+		goto out;
+	}
 	r = check_lower(ctx, &w);
 	if (r < 0)
-		return r;
+		goto out;
 	if (o->mac) {
 		memcpy(w.mac, o->mac, 6);
 		w.fixed_mac = true;
-	} else if (w.mode == MVL_MACVTAP_PASSTHRU) {
+	} else if (passthru) {
 		memcpy(w.mac, w.lower.mac, 6); /* the kernel's choice: keep the lower's */
 	} else {
 		r = mvl_random_bytes(w.mac, 6);
-		if (r < 0)
-			return mvl_fail(ctx, r, "cannot get random bytes for a MAC");
+		if (r < 0) {
+			r = mvl_fail(ctx, r, "cannot get random bytes for a MAC");
+			goto out;
+		}
 		w.mac[0] = (uint8_t)((w.mac[0] & 0xfe) | 0x02); /* unicast, locally administered */
 	}
 	r = mvl_tag_format(w.tag, sizeof(w.tag), o->vm_id, MVL_MODE_MACVTAP);
-	if (r == 0 && w.mode == MVL_MACVTAP_PASSTHRU) {
+	if (r == 0 && passthru) {
 		char a[18];
 		size_t n = strlen(w.tag);
 
@@ -812,8 +892,10 @@ MVL_EXPORT int mvl_macvtap_create(struct mvl_ctx *ctx, const struct mvl_macvtap_
 			     (w.lower.flags & IFF_UP) ? 1 : 0) >= (int)(sizeof(w.tag) - n))
 			r = -ENAMETOOLONG;
 	}
-	if (r < 0)
-		return mvl_fail(ctx, r, "cannot tag VM %s", o->vm_id);
+	if (r < 0) {
+		r = mvl_fail(ctx, r, "cannot tag VM %s", o->vm_id);
+		goto out;
+	}
 
 	if (!is_template) {
 		snprintf(name, sizeof(name), "%s", o->name);
@@ -821,34 +903,80 @@ MVL_EXPORT int mvl_macvtap_create(struct mvl_ctx *ctx, const struct mvl_macvtap_
 		if (r == 0) {
 			r = describe_mismatch(ctx, &w, &li);
 			if (r < 0)
-				return r;
+				goto out;
 			adopted = true;
 			ifindex = li.ifindex;
-		} else if (r != -ENODEV)
-			return mvl_fail_kernel(ctx, r, "cannot look up %s", name);
+		} else if (r != -ENODEV) {
+			r = mvl_fail_kernel(ctx, r, "cannot look up %s", name);
+			goto out;
+		}
+	} else {
+		/* the lowest free number, its lock taken */
+		r = mvl_name_pick(ctx, o->name, name, &name_lock);
+		if (r < 0)
+			goto out;
 	}
 	/* The kernel refuses (EINVAL) a macvtap on a lower held by passthru,
 	 * and passthru on a lower with children, before it changes anything:
 	 * the children are listed first only for passthru, or before the
 	 * lower is brought up; otherwise macvtap_new() explains an EINVAL
 	 * afterwards, and a create does not list every macvtap of the host. */
-	if (w.mode == MVL_MACVTAP_PASSTHRU || !(w.lower.flags & IFF_UP)) {
+	if (passthru || !(w.lower.flags & IFF_UP)) {
 		r = check_children(ctx, &w, ifindex);
 		if (r < 0)
-			return r;
+			goto out;
 	}
-	if (!(w.lower.flags & IFF_UP) && !(o->flags & MVL_MACVTAP_LINK_UP))
-		return mvl_fail(ctx, -ENETDOWN,
-				"lower device %s is down: bring it up first, or ask "
-				"for it to be brought up",
-				w.lower.name);
+	if (!(w.lower.flags & IFF_UP) && !(o->flags & MVL_MACVTAP_LINK_UP)) {
+		r = mvl_fail(ctx, -ENETDOWN,
+			     "lower device %s is down: bring it up first, or ask "
+			     "for it to be brought up",
+			     w.lower.name);
+		goto out;
+	}
 
-	d.fds = calloc(w.queues ? w.queues : 1, sizeof(int));
-	if (!d.fds)
-		return mvl_fail(ctx, -ENOMEM, "out of memory");
-	d.n_fds = w.queues;
-	for (unsigned i = 0; i < w.queues; i++)
-		d.fds[i] = -1;
+	/* what a crash would leave, journaled before it is done: the macvtap
+	 * (with the ifindex chosen here), the lower's MAC and up state, an
+	 * adopted macvtap's node */
+	snprintf(j.vm_id, sizeof(j.vm_id), "%s", o->vm_id);
+	snprintf(j.name, sizeof(j.name), "%s", name);
+	if (!adopted) {
+		j.link = (struct mvl_lj_dev){ .set = true, .ifindex = mvl_link_pick_ifindex() };
+		snprintf(j.link.name, sizeof(j.link.name), "%s", name);
+		snprintf(j.link.kind, sizeof(j.link.kind), "macvtap");
+		j.link_lower = w.lower.ifindex;
+		j.lower_set_mac = passthru && w.fixed_mac && memcmp(w.mac, w.lower.mac, 6) != 0;
+	}
+	j.lower_was_down = !(w.lower.flags & IFF_UP);
+	if (j.lower_set_mac || j.lower_was_down) {
+		j.lower = (struct mvl_lj_dev){ .set = true, .ifindex = w.lower.ifindex };
+		snprintf(j.lower.name, sizeof(j.lower.name), "%s", w.lower.name);
+		snprintf(j.lower.kind, sizeof(j.lower.kind), "%s", w.lower.kind);
+		memcpy(j.lower_mac, w.lower.mac, 6);
+		memcpy(j.lower_new_mac, w.mac, 6);
+	}
+	if (adopted && (o->flags & (MVL_MACVTAP_OWNER | MVL_MACVTAP_GROUP))) {
+		struct stat st;
+
+		r = find_node(ctx, name, ifindex, &node);
+		if (r < 0)
+			goto out;
+		have_node = true;
+		if (node.usable && lstat(node.path, &st) == 0 && S_ISCHR(st.st_mode) &&
+		    st.st_rdev == node.rdev) {
+			j.has_node = true;
+			snprintf(j.node, sizeof(j.node), "%s", node.path);
+			j.node_major = major(node.rdev);
+			j.node_minor = minor(node.rdev);
+			j.node_uid = st.st_uid;
+			j.node_gid = st.st_gid;
+			j.node_mode = st.st_mode & 07777;
+		}
+	}
+	if (j.link.set || j.lower.set || j.has_node) {
+		r = mvl_link_journal_write(ctx, &j);
+		if (r < 0)
+			goto out;
+	}
 
 	/* 1. the lower up */
 	if (!(w.lower.flags & IFF_UP)) {
@@ -864,24 +992,9 @@ MVL_EXPORT int mvl_macvtap_create(struct mvl_ctx *ctx, const struct mvl_macvtap_
 		d.lower_brought_up = true;
 	}
 
-	/* 2, 3. the macvtap: a new one, or the lowest free number of a template */
-	for (unsigned n = 0; !adopted && n < 100000; n++) {
-		if (is_template) {
-			const char *pct = strstr(o->name, "%d");
-
-			snprintf(name, sizeof(name), "%.*s%u%s", (int)(pct - o->name), o->name, n,
-				 pct + 2);
-			r = mvl_nl_link_get(ctx, name, 0, &li);
-			if (r == 0)
-				continue;
-			if (r != -ENODEV) {
-				r = mvl_fail_kernel(ctx, r, "cannot look up %s", name);
-				goto fail;
-			}
-		}
-		r = macvtap_new(ctx, &w, name, &d);
-		if (r == -EEXIST && is_template)
-			continue; /* taken meanwhile: next number */
+	/* 2, 3. the macvtap */
+	if (!adopted) {
+		r = macvtap_new(ctx, &w, name, &j, &d);
 		if (r == -EEXIST)
 			r = mvl_fail(ctx, -EEXIST,
 				     "%s was created by someone else meanwhile; left "
@@ -890,15 +1003,10 @@ MVL_EXPORT int mvl_macvtap_create(struct mvl_ctx *ctx, const struct mvl_macvtap_
 		if (r < 0)
 			goto fail;
 		ifindex = d.created;
-		break;
-	}
-	if (!ifindex) {
-		r = mvl_fail(ctx, -ENOSPC, "no free name for template '%s'", o->name);
-		goto fail;
 	}
 
 	/* 4, 5. the queues; 6. the node's owner */
-	if (w.queues || (o->flags & (MVL_MACVTAP_OWNER | MVL_MACVTAP_GROUP))) {
+	if (!have_node && (w.queues || (o->flags & (MVL_MACVTAP_OWNER | MVL_MACVTAP_GROUP)))) {
 		r = find_node(ctx, name, ifindex, &node);
 		if (r < 0)
 			goto fail;
@@ -927,6 +1035,12 @@ MVL_EXPORT int mvl_macvtap_create(struct mvl_ctx *ctx, const struct mvl_macvtap_
 		r = mvl_fail(ctx, -ENOMEM, "out of memory");
 		goto fail;
 	}
+	/* the last step: from here on a crash leaves a complete macvtap */
+	r = mvl_link_journal_remove(ctx, &j);
+	if (r < 0) {
+		mvl_iface_unref(iface);
+		goto fail;
+	}
 	iface->ifindex = ifindex;
 	iface->adopted = adopted;
 	memcpy(iface->mac, li.mac, 6);
@@ -937,10 +1051,16 @@ MVL_EXPORT int mvl_macvtap_create(struct mvl_ctx *ctx, const struct mvl_macvtap_
 	info(ctx, "%s macvtap %s on %s for VM %s (mode %s, %u queue fd%s)",
 	     adopted ? "adopted" : "created", name, w.lower.name, o->vm_id, mode_name(w.mode),
 	     w.queues, w.queues == 1 ? "" : "s");
+	mvl_lock_drop(&name_lock);
+	mvl_lockset_drop(&locks);
 	return 0;
 
 fail:
 	undo(ctx, &w, &d);
+	mvl_link_journal_drop(ctx, &j);
+out:
+	mvl_lock_drop(&name_lock);
+	mvl_lockset_drop(&locks);
 	free(d.fds);
 	return r;
 }

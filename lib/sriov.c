@@ -293,7 +293,7 @@ MVL_EXPORT int mvl_sriov_enable(struct mvl_ctx *ctx, const char *pf, unsigned nu
 		return r;
 	if (num_vfs == 0)
 		return mvl_fail(ctx, -EINVAL, "enabling 0 VFs on %s: use disable", pf_name(&p));
-	r = mvl_lock_take(ctx, p.addr, false, true, &lock);
+	r = mvl_lock_take(ctx, MVL_LOCK_PCI, p.addr, false, true, &lock);
 	if (r < 0)
 		return r;
 	r = read_count(ctx, &p, "sriov_totalvfs", &total);
@@ -394,7 +394,7 @@ MVL_EXPORT int mvl_sriov_disable(struct mvl_ctx *ctx, const char *pf)
 	r = pf_resolve(ctx, pf, &p);
 	if (r < 0)
 		return r;
-	r = mvl_lock_take(ctx, p.addr, false, true, &lock);
+	r = mvl_lock_take(ctx, MVL_LOCK_PCI, p.addr, false, true, &lock);
 	if (r < 0)
 		return r;
 	r = read_count(ctx, &p, "sriov_numvfs", &cur);
@@ -598,7 +598,7 @@ static int pick_vf(struct mvl_ctx *ctx, const struct mvl_vf_opts *o, struct vf_p
 					"cannot find VF %lu of %s (%s): %s", i, pf, link,
 					MVL_STRERROR(r));
 		/* an explicit VF waits for its lock; the search skips busy ones */
-		r = mvl_lock_take(ctx, p->addr, false, o->vf >= 0, &p->lock);
+		r = mvl_lock_take(ctx, MVL_LOCK_PCI, p->addr, false, o->vf >= 0, &p->lock);
 		if (r == 0) {
 			r = vf_free(ctx, p->addr, (int)i, pf);
 			if (r == 0) {
@@ -734,7 +734,7 @@ MVL_EXPORT int mvl_vf_attach(struct mvl_ctx *ctx, const struct mvl_vf_opts *o,
 				"PF %s is down: the VF settings would be ignored; "
 				"bring it up first (ip link set %s up)",
 				p.pf.ifname, p.pf.ifname);
-	r = mvl_lock_take(ctx, p.pf.addr, true, true, &pf_lock);
+	r = mvl_lock_take(ctx, MVL_LOCK_PCI, p.pf.addr, true, true, &pf_lock);
 	if (r < 0)
 		return r;
 	r = pick_vf(ctx, o, &p);
@@ -935,11 +935,11 @@ MVL_EXPORT int mvl_pci_attach(struct mvl_ctx *ctx, const struct mvl_pci_opts *o,
 		return mvl_fail(ctx, -ENODEV, "no PCI device %s", j.addr);
 	/* a VF: its PF may not lose its VFs meanwhile (see mvl_sriov_disable()) */
 	if (mvl_pci_link_addr(ctx, j.addr, "physfn", pf) == 0) {
-		r = mvl_lock_take(ctx, pf, true, true, &pf_lock);
+		r = mvl_lock_take(ctx, MVL_LOCK_PCI, pf, true, true, &pf_lock);
 		if (r < 0)
 			return r;
 	}
-	r = mvl_lock_take(ctx, j.addr, false, true, &lock);
+	r = mvl_lock_take(ctx, MVL_LOCK_PCI, j.addr, false, true, &lock);
 	if (r < 0)
 		goto out;
 	r = mvl_journal_read(ctx, j.addr, &old);

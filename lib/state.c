@@ -3,11 +3,16 @@
  * state.c - what mvlink keeps outside the kernel: journals and locks under
  * the state directory (default /run/mvlink).
  *
- *   <state_dir>/locks/<addr>.lock   flock()ed while a device (or a PF) is
- *                                   worked on; never deleted (deleting a
- *                                   lock file races with its next user)
+ *   <state_dir>/locks/<kind>-<name>.lock
+ *                                   flock()ed while a resource is worked on
+ *                                   (bridge-, uplink-, name-, pci-); never
+ *                                   deleted (deleting a lock file races with
+ *                                   its next user)
  *   <state_dir>/vf/<addr>.json      an SR-IOV VF given to a VM
  *   <state_dir>/pci/<addr>.json     a whole PCI device given to a VM
+ *   <state_dir>/links/<op>-<id>.json
+ *                                   the intent journal of a tap, bridge or
+ *                                   macvtap create at work (or crashed)
  *
  * A journal holds the device's original state and is written before the
  * first change, atomically (temp file, fsync, rename, fsync of the
@@ -32,7 +37,7 @@
 #define JOURNAL_VERSION 1
 #define JOURNAL_MAX_SIZE (64 * 1024)
 
-unsigned mvl_lock_timeout_ms = 10000;
+unsigned mvl_lock_timeout_ms = 5000;
 
 /* ---------------------------------------------------------------- paths */
 
@@ -43,12 +48,32 @@ static int mkdir_one(const char *path, mode_t mode)
 	return -errno;
 }
 
-/* <state_dir>/<sub>, created when missing. */
+/* mkdir -p @path (0755). */
+static int mkdir_parents(const char *path)
+{
+	char buf[PATH_MAX];
+	int r;
+
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+		return -ENAMETOOLONG;
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		r = mkdir_one(buf, 0755);
+		*p = '/';
+		if (r < 0)
+			return r;
+	}
+	return mkdir_one(buf, 0755);
+}
+
+/* <state_dir>/<sub>, created (with the state directory) when missing. */
 static int state_subdir(struct mvl_ctx *ctx, const char *sub, char *buf, size_t len)
 {
 	int n, r;
 
-	r = mkdir_one(ctx->state_dir, 0755);
+	r = mkdir_parents(ctx->state_dir);
 	if (r < 0)
 		return mvl_fail(ctx, r, "cannot create the state directory %s: %s", ctx->state_dir,
 				MVL_STRERROR(r));
@@ -63,6 +88,20 @@ static int state_subdir(struct mvl_ctx *ctx, const char *sub, char *buf, size_t 
 
 /* ---------------------------------------------------------------- locks */
 
+static const char *const lock_prefix[] = {
+	[MVL_LOCK_BRIDGE] = "bridge",
+	[MVL_LOCK_UPLINK] = "uplink",
+	[MVL_LOCK_NAME] = "name",
+	[MVL_LOCK_PCI] = "pci",
+};
+
+static const char *const lock_what[] = {
+	[MVL_LOCK_BRIDGE] = "bridge",
+	[MVL_LOCK_UPLINK] = "uplink",
+	[MVL_LOCK_NAME] = "interface",
+	[MVL_LOCK_PCI] = "PCI device",
+};
+
 static long long now_ms(void)
 {
 	struct timespec ts;
@@ -71,37 +110,74 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int mvl_lock_take(struct mvl_ctx *ctx, const char *name, bool shared, bool wait, int *ret_fd)
+/* Whether @name may be part of a lock file name. */
+static bool lock_name_valid(enum mvl_lock_kind kind, const char *name)
 {
-	char dir[PATH_MAX], path[PATH_MAX];
-	_cleanup_close_ int fd = -1;
-	long long deadline;
-	int r, n;
+	char addr[MVL_PCI_ADDR_LEN];
 
+	if ((unsigned)kind >= ARRAY_SIZE(lock_prefix) || !name)
+		return false;
+	if (kind == MVL_LOCK_PCI)
+		return mvl_pci_addr_parse(name, addr) == 0 && strcmp(addr, name) == 0;
+	return mvl_ifname_check(name) == 0;
+}
+
+/* Open (creating) the lock file of @kind/@name; the fd or -errno (with a
+ * message). */
+static int lock_open(struct mvl_ctx *ctx, enum mvl_lock_kind kind, const char *name, char *path,
+		     size_t len)
+{
+	char dir[PATH_MAX];
+	int fd, r, n;
+
+	if (!lock_name_valid(kind, name))
+		return mvl_fail(ctx, -EINVAL, "invalid lock name '%s'", name ? name : "");
 	r = state_subdir(ctx, "locks", dir, sizeof(dir));
 	if (r < 0)
 		return r;
-	n = snprintf(path, sizeof(path), "%s/%s.lock", dir, name);
-	if (n < 0 || (size_t)n >= sizeof(path))
+	n = snprintf(path, len, "%s/%s-%s.lock", dir, lock_prefix[kind], name);
+	if (n < 0 || (size_t)n >= len)
 		return mvl_fail(ctx, -ENAMETOOLONG, "lock path too long");
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
 	if (fd < 0)
 		return mvl_fail(ctx, -errno, "cannot open lock file %s: %s", path,
 				MVL_STRERROR(errno));
-	deadline = now_ms() + (wait ? mvl_lock_timeout_ms : 0);
+	return fd;
+}
+
+/* flock @fd, polling with LOCK_NB until @deadline (CLOCK_MONOTONIC ms). */
+static int lock_wait(struct mvl_ctx *ctx, int fd, bool shared, long long deadline,
+		     enum mvl_lock_kind kind, const char *name, const char *path)
+{
 	for (;;) {
 		if (flock(fd, (shared ? LOCK_SH : LOCK_EX) | LOCK_NB) == 0)
-			break;
+			return 0;
 		if (errno != EWOULDBLOCK && errno != EINTR)
 			return mvl_fail(ctx, -errno, "cannot lock %s: %s", path,
 					MVL_STRERROR(errno));
 		if (now_ms() >= deadline)
 			return mvl_fail(ctx, -EBUSY,
-					"%s is busy: another mvlink process is working on it "
-					"(lock %s held%s); try again later",
-					name, path, wait ? " for too long" : "");
-		nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
+					"busy: another mvlink process holds %s %s (lock %s); "
+					"try again later",
+					lock_what[kind], name, path);
+		nanosleep(&(struct timespec){ .tv_nsec = 5 * 1000 * 1000 }, NULL);
 	}
+}
+
+int mvl_lock_take(struct mvl_ctx *ctx, enum mvl_lock_kind kind, const char *name, bool shared,
+		  bool wait, int *ret_fd)
+{
+	char path[PATH_MAX];
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	fd = lock_open(ctx, kind, name, path, sizeof(path));
+	if (fd < 0)
+		return fd;
+	r = lock_wait(ctx, fd, shared, now_ms() + (wait ? mvl_lock_timeout_ms : 0), kind, name,
+		      path);
+	if (r < 0)
+		return r;
 	*ret_fd = TAKE_FD(fd);
 	return 0;
 }
@@ -112,6 +188,80 @@ void mvl_lock_drop(int *fd)
 		close(*fd); /* drops the flock */
 		*fd = -1;
 	}
+}
+
+void mvl_lockset_init(struct mvl_lockset *set)
+{
+	set->n = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(set->l); i++)
+		set->l[i].fd = -1;
+}
+
+static int lock_cmp(enum mvl_lock_kind ka, const char *a, enum mvl_lock_kind kb, const char *b)
+{
+	if (ka != kb)
+		return ka < kb ? -1 : 1;
+	return strcmp(a, b);
+}
+
+bool mvl_lockset_has(const struct mvl_lockset *set, enum mvl_lock_kind kind, const char *name)
+{
+	for (unsigned i = 0; i < set->n; i++)
+		if (set->l[i].kind == kind && strcmp(set->l[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+int mvl_lockset_add(struct mvl_lockset *set, enum mvl_lock_kind kind, const char *name)
+{
+	unsigned i;
+
+	if (!lock_name_valid(kind, name) || strlen(name) >= sizeof(set->l[0].name))
+		return -EINVAL;
+	if (mvl_lockset_has(set, kind, name))
+		return 0;
+	if (set->n == ARRAY_SIZE(set->l))
+		return -E2BIG;
+	/* kept sorted: the order every process takes locks in */
+	for (i = set->n; i > 0 && lock_cmp(kind, name, set->l[i - 1].kind, set->l[i - 1].name) < 0;
+	     i--)
+		set->l[i] = set->l[i - 1];
+	set->l[i].kind = kind;
+	snprintf(set->l[i].name, sizeof(set->l[i].name), "%s", name);
+	set->l[i].fd = -1;
+	set->n++;
+	return 0;
+}
+
+int mvl_lockset_take(struct mvl_ctx *ctx, struct mvl_lockset *set, bool wait)
+{
+	long long deadline = now_ms() + (wait ? mvl_lock_timeout_ms : 0);
+
+	for (unsigned i = 0; i < set->n; i++) {
+		struct mvl_lock *l = &set->l[i];
+		char path[PATH_MAX];
+		int r;
+
+		if (l->fd >= 0)
+			continue;
+		l->fd = lock_open(ctx, l->kind, l->name, path, sizeof(path));
+		r = l->fd;
+		if (r >= 0)
+			r = lock_wait(ctx, l->fd, false, deadline, l->kind, l->name, path);
+		if (r < 0) {
+			if (l->fd < 0)
+				l->fd = -1;
+			mvl_lockset_drop(set);
+			return r;
+		}
+	}
+	return 0;
+}
+
+void mvl_lockset_drop(struct mvl_lockset *set)
+{
+	for (unsigned i = set->n; i-- > 0;)
+		mvl_lock_drop(&set->l[i].fd);
 }
 
 /* -------------------------------------------------------- the process */
@@ -151,20 +301,44 @@ static int pid_start_time(long long pid, unsigned long long *ret)
 	return 0;
 }
 
-bool mvl_journal_owner_alive(const struct mvl_journal *j)
+bool mvl_owner_alive(long long pid, unsigned long long pid_start, const char *boot_id)
 {
 	char boot[40];
 	unsigned long long start;
 
-	if (j->pid <= 0)
+	if (pid <= 0)
 		return false;
-	if (j->boot_id[0] && read_boot_id(boot, sizeof(boot)) == 0 && strcmp(boot, j->boot_id))
+	if (boot_id[0] && read_boot_id(boot, sizeof(boot)) == 0 && strcmp(boot, boot_id))
 		return false; /* written before a reboot */
-	if (kill((pid_t)j->pid, 0) < 0 && errno == ESRCH)
+	if (kill((pid_t)pid, 0) < 0 && errno == ESRCH)
 		return false;
-	if (pid_start_time(j->pid, &start) == 0 && j->pid_start && start != j->pid_start)
+	if (pid_start_time(pid, &start) == 0 && pid_start && start != pid_start)
 		return false; /* the pid was reused */
 	return true;
+}
+
+bool mvl_journal_owner_alive(const struct mvl_journal *j)
+{
+	return mvl_owner_alive(j->pid, j->pid_start, j->boot_id);
+}
+
+void mvl_owner_stamp(long long *pid, unsigned long long *pid_start, char boot_id[40])
+{
+	unsigned long long start = 0;
+
+	*pid = getpid();
+	*pid_start = pid_start_time(*pid, &start) == 0 ? start : 0;
+	read_boot_id(boot_id, 40);
+}
+
+int mvl_netns_id(unsigned long long *ret)
+{
+	struct stat st;
+
+	if (stat("/proc/self/ns/net", &st) < 0)
+		return -errno;
+	*ret = (unsigned long long)st.st_ino;
+	return 0;
 }
 
 /* ------------------------------------------------------------- encoding */
@@ -589,21 +763,18 @@ static int decode(struct dec *d, struct json_object *o, struct mvl_journal *j)
 	return 0;
 }
 
-int mvl_journal_decode(const char *text, size_t len, struct mvl_journal *ret, char *why,
-		       size_t whylen)
+/* Parse @text as one strict JSON document (and nothing else). */
+static int parse_json(struct dec *d, const char *text, size_t len, struct json_object **ret)
 {
-	struct mvl_journal j = { .iommu_group = -1, .vf = -1 };
-	struct dec d = { .why = why, .len = whylen };
 	struct json_tokener *tok;
 	struct json_object *o;
 	enum json_tokener_error e;
 	size_t end;
-	int r;
 
 	if (len == 0)
-		return bad(&d, "empty file");
+		return bad(d, "empty file");
 	if (len > JOURNAL_MAX_SIZE)
-		return bad(&d, "larger than %d bytes", JOURNAL_MAX_SIZE);
+		return bad(d, "larger than %d bytes", JOURNAL_MAX_SIZE);
 	tok = json_tokener_new();
 	if (!tok)
 		return -ENOMEM;
@@ -614,17 +785,32 @@ int mvl_journal_decode(const char *text, size_t len, struct mvl_journal *ret, ch
 	json_tokener_free(tok);
 	if (e == json_tokener_continue) {
 		json_object_put(o);
-		return bad(&d, "truncated (the JSON text ends early)");
+		return bad(d, "truncated (the JSON text ends early)");
 	}
 	if (e != json_tokener_success) {
 		json_object_put(o);
-		return bad(&d, "not valid JSON: %s", json_tokener_error_desc(e));
+		return bad(d, "not valid JSON: %s", json_tokener_error_desc(e));
 	}
 	for (; end < len; end++)
-		if (!strchr(" \t\r\n", text[end])) {
+		if (text[end] == '\0' || !strchr(" \t\r\n", text[end])) {
 			json_object_put(o);
-			return bad(&d, "trailing data after the JSON text");
+			return bad(d, "trailing data after the JSON text");
 		}
+	*ret = o;
+	return 0;
+}
+
+int mvl_journal_decode(const char *text, size_t len, struct mvl_journal *ret, char *why,
+		       size_t whylen)
+{
+	struct mvl_journal j = { .iommu_group = -1, .vf = -1 };
+	struct dec d = { .why = why, .len = whylen };
+	struct json_object *o = NULL;
+	int r;
+
+	r = parse_json(&d, text, len, &o);
+	if (r < 0)
+		return r;
 	r = decode(&d, o, &j);
 	json_object_put(o);
 	if (r < 0)
@@ -672,36 +858,30 @@ static int write_all(int fd, const char *s, size_t len)
 	return 0;
 }
 
-int mvl_journal_write(struct mvl_ctx *ctx, struct mvl_journal *j)
+/* Write @text (plus a newline) to <state_dir>/<sub>/<name> atomically:
+ * temp file, fsync, rename, fsync of the directory.  One mvl_step(). */
+static int atomic_write(struct mvl_ctx *ctx, const char *sub, const char *name, const char *what,
+			const char *text)
 {
 	char dir[PATH_MAX], path[PATH_MAX], tmp[PATH_MAX];
-	_cleanup_free_ char *text = NULL;
 	_cleanup_close_ int fd = -1;
-	unsigned long long start = 0;
-	int r;
+	int r, n;
 
-	j->pid = getpid();
-	if (pid_start_time(j->pid, &start) == 0)
-		j->pid_start = start;
-	read_boot_id(j->boot_id, sizeof(j->boot_id));
-	r = mvl_journal_encode(j, &text);
-	if (r < 0)
-		return mvl_fail(ctx, r, "cannot encode the journal of %s", j->addr);
-	r = mvl_journal_path(ctx, j->mode, j->addr, path, sizeof(path));
-	if (r < 0)
-		return mvl_fail(ctx, r, "journal path too long");
+	n = snprintf(path, sizeof(path), "%s/%s/%s", ctx->state_dir, sub, name);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return mvl_fail(ctx, -ENAMETOOLONG, "%s path too long", what);
 	r = mvl_step(ctx, path);
 	if (r < 0)
-		return mvl_fail(ctx, r, "cannot write journal %s: %s", path, MVL_STRERROR(r));
-	r = state_subdir(ctx, mode_dir(j->mode), dir, sizeof(dir));
+		return mvl_fail(ctx, r, "cannot write %s %s: %s", what, path, MVL_STRERROR(r));
+	r = state_subdir(ctx, sub, dir, sizeof(dir));
 	if (r < 0)
 		return r;
-	r = snprintf(tmp, sizeof(tmp), "%s/.%s.json.tmp", dir, j->addr);
-	if (r < 0 || (size_t)r >= sizeof(tmp))
-		return mvl_fail(ctx, -ENAMETOOLONG, "journal path too long");
+	n = snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name);
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		return mvl_fail(ctx, -ENAMETOOLONG, "%s path too long", what);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0644);
 	if (fd < 0)
-		return mvl_fail(ctx, -errno, "cannot write journal %s: %s", tmp,
+		return mvl_fail(ctx, -errno, "cannot write %s %s: %s", what, tmp,
 				MVL_STRERROR(errno));
 	r = write_all(fd, text, strlen(text));
 	if (r == 0)
@@ -714,7 +894,7 @@ int mvl_journal_write(struct mvl_ctx *ctx, struct mvl_journal *j)
 		r = -errno;
 	if (r < 0) {
 		unlink(tmp);
-		return mvl_fail(ctx, r, "cannot write journal %s: %s", path, MVL_STRERROR(r));
+		return mvl_fail(ctx, r, "cannot write %s %s: %s", what, path, MVL_STRERROR(r));
 	}
 	r = fsync_dir(dir);
 	if (r < 0)
@@ -722,25 +902,47 @@ int mvl_journal_write(struct mvl_ctx *ctx, struct mvl_journal *j)
 	return 0;
 }
 
-static int read_one(struct mvl_ctx *ctx, const char *path, struct mvl_journal *ret)
+/* Remove @path (a missing file is fine) and fsync its directory.  One
+ * mvl_step(). */
+static int state_unlink(struct mvl_ctx *ctx, const char *path, const char *what)
+{
+	char dir[PATH_MAX], *slash;
+	int r;
+
+	r = mvl_step(ctx, path);
+	if (r < 0)
+		return mvl_fail(ctx, r, "cannot remove %s %s: %s", what, path, MVL_STRERROR(r));
+	if (unlink(path) < 0 && errno != ENOENT)
+		return mvl_fail(ctx, -errno, "cannot remove %s %s: %s", what, path,
+				MVL_STRERROR(errno));
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	r = fsync_dir(dir);
+	return r < 0 ? mvl_fail(ctx, r, "cannot sync %s: %s", dir, MVL_STRERROR(r)) : 0;
+}
+
+/* Read a journal file (a regular file, at most JOURNAL_MAX_SIZE + 1 bytes
+ * so that a larger one is recognised) into malloc'd @ret_buf.  -errno;
+ * -EBADMSG with @why for a file that is not regular. */
+static int read_text(const char *path, char **ret_buf, size_t *ret_len, char *why, size_t whylen)
 {
 	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *buf = NULL;
-	char why[256] = "";
 	struct stat st;
 	ssize_t n = 0;
 	size_t len = 0;
-	int r;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
 	if (fd < 0)
-		return -errno;
+		return errno == ELOOP ? (snprintf(why, whylen, "a symbolic link"), -EBADMSG) :
+					-errno;
 	if (fstat(fd, &st) < 0)
 		return -errno;
 	if (!S_ISREG(st.st_mode)) {
-		snprintf(why, sizeof(why), "not a regular file");
-		r = -EBADMSG;
-		goto corrupt;
+		snprintf(why, whylen, "not a regular file");
+		return -EBADMSG;
 	}
 	buf = malloc(JOURNAL_MAX_SIZE + 1);
 	if (!buf)
@@ -749,11 +951,37 @@ static int read_one(struct mvl_ctx *ctx, const char *path, struct mvl_journal *r
 		len += (size_t)n;
 	if (n < 0)
 		return -errno;
-	r = mvl_journal_decode(buf, len, ret, why, sizeof(why));
-	if (r == -EBADMSG)
-		goto corrupt;
-	return r;
-corrupt:
+	*ret_buf = TAKE_PTR(buf);
+	*ret_len = len;
+	return 0;
+}
+
+int mvl_journal_write(struct mvl_ctx *ctx, struct mvl_journal *j)
+{
+	_cleanup_free_ char *text = NULL;
+	char name[64];
+	int r;
+
+	mvl_owner_stamp(&j->pid, &j->pid_start, j->boot_id);
+	r = mvl_journal_encode(j, &text);
+	if (r < 0)
+		return mvl_fail(ctx, r, "cannot encode the journal of %s", j->addr);
+	snprintf(name, sizeof(name), "%s.json", j->addr);
+	return atomic_write(ctx, mode_dir(j->mode), name, "journal", text);
+}
+
+static int read_one(struct mvl_ctx *ctx, const char *path, struct mvl_journal *ret)
+{
+	_cleanup_free_ char *buf = NULL;
+	char why[256] = "";
+	size_t len = 0;
+	int r;
+
+	r = read_text(path, &buf, &len, why, sizeof(why));
+	if (r == 0)
+		r = mvl_journal_decode(buf, len, ret, why, sizeof(why));
+	if (r != -EBADMSG)
+		return r;
 	return mvl_fail(ctx, -EBADMSG,
 			"journal %s is corrupt: %s; nothing was done.  Check the device by hand "
 			"(driver, VF settings), then remove the file",
@@ -796,22 +1024,13 @@ int mvl_journal_read(struct mvl_ctx *ctx, const char *addr, struct mvl_journal *
 
 int mvl_journal_remove(struct mvl_ctx *ctx, const struct mvl_journal *j)
 {
-	char path[PATH_MAX], *slash;
+	char path[PATH_MAX];
 	int r;
 
 	r = mvl_journal_path(ctx, j->mode, j->addr, path, sizeof(path));
 	if (r < 0)
 		return r;
-	r = mvl_step(ctx, path);
-	if (r < 0)
-		return mvl_fail(ctx, r, "cannot remove journal %s: %s", path, MVL_STRERROR(r));
-	if (unlink(path) < 0 && errno != ENOENT)
-		return mvl_fail(ctx, -errno, "cannot remove journal %s: %s", path,
-				MVL_STRERROR(errno));
-	slash = strrchr(path, '/');
-	*slash = '\0';
-	r = fsync_dir(path);
-	return r < 0 ? mvl_fail(ctx, r, "cannot sync %s: %s", path, MVL_STRERROR(r)) : 0;
+	return state_unlink(ctx, path, "journal");
 }
 
 int mvl_journal_foreach(struct mvl_ctx *ctx,
@@ -848,5 +1067,469 @@ int mvl_journal_foreach(struct mvl_ctx *ctx,
 		}
 		closedir(d);
 	}
+	return r;
+}
+
+/* ================================================= link journals */
+
+#define LINK_JOURNAL_VERSION 1
+
+static const char *const lj_op_names[] = {
+	[MVL_LJ_TAP] = "tap",
+	[MVL_LJ_BRIDGE] = "bridge",
+	[MVL_LJ_MACVTAP] = "macvtap",
+};
+
+const char *mvl_lj_op_name(enum mvl_lj_op op)
+{
+	return (unsigned)op < ARRAY_SIZE(lj_op_names) ? lj_op_names[op] : NULL;
+}
+
+/* IFLA_INFO_KIND as the kernel names kinds: [a-z0-9_-], may be empty. */
+static bool kind_valid(const char *kind)
+{
+	for (const char *p = kind; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' ||
+		      *p == '-'))
+			return false;
+	return true;
+}
+
+static bool lj_dev_valid(const struct mvl_lj_dev *dv)
+{
+	if (!dv->set)
+		return true;
+	return dv->ifindex > 0 && kind_valid(dv->kind) && mvl_ifname_check(dv->name) == 0;
+}
+
+/* What decode() also checks: the parts an operation has, and nothing else. */
+static bool lj_consistent(const struct mvl_link_journal *j)
+{
+	if (!mvl_lj_op_name(j->op))
+		return false;
+	if (j->vm_id[0] ? mvl_vm_id_check(j->vm_id) < 0 : j->op != MVL_LJ_BRIDGE)
+		return false;
+	if (j->op == MVL_LJ_BRIDGE ? j->name[0] != '\0' : mvl_ifname_check(j->name) < 0)
+		return false;
+	if (j->link.set && strcmp(j->link.name, j->name) != 0)
+		return false;
+	if (!lj_dev_valid(&j->bridge) || !lj_dev_valid(&j->uplink) || !lj_dev_valid(&j->link) ||
+	    !lj_dev_valid(&j->lower))
+		return false;
+	if ((j->bridge_created || j->bridge_brought_up) && !j->bridge.set)
+		return false;
+	if (j->bridge.set && strcmp(j->bridge.kind, "bridge") != 0)
+		return false;
+	if (j->bridge_created && j->bridge_brought_up)
+		return false;
+	if (j->uplink.set && !j->bridge.set)
+		return false;
+	switch (j->op) {
+	case MVL_LJ_BRIDGE:
+		if (!j->bridge.set || j->link.set || j->lower.set || j->has_node)
+			return false;
+		break;
+	case MVL_LJ_TAP:
+		if (!j->link.set || strcmp(j->link.kind, "tun") != 0 || j->lower.set ||
+		    j->has_node || j->link_lower)
+			return false;
+		break;
+	case MVL_LJ_MACVTAP:
+		/* a macvtap created, or an adopted one's lower or node changed */
+		if (j->bridge.set || j->uplink.set ||
+		    (!j->link.set && !j->lower.set && !j->has_node))
+			return false;
+		if (j->link.set ? strcmp(j->link.kind, "macvtap") != 0 || j->link_lower <= 0 :
+				  j->link_lower != 0)
+			return false;
+		if (j->lower.set && j->link.set && j->lower.ifindex != j->link_lower)
+			return false;
+		break;
+	}
+	if ((j->lower_set_mac || j->lower_was_down) && !j->lower.set)
+		return false;
+	if (j->has_node && (j->node[0] != '/' || strstr(j->node, "/..") || j->node_mode > 07777 ||
+			    j->node_uid < 0 || j->node_gid < 0 || j->node_uid > UINT32_MAX - 1 ||
+			    j->node_gid > UINT32_MAX - 1))
+		return false;
+	return true;
+}
+
+static int add_dev(struct json_object *o, const char *key, const struct mvl_lj_dev *dv,
+		   struct json_object **ret)
+{
+	struct json_object *sub = json_object_new_object();
+	int r = add(o, key, sub);
+
+	r = r ?: add(sub, "name", json_object_new_string(dv->name));
+	r = r ?: add(sub, "ifindex", json_object_new_int(dv->ifindex));
+	r = r ?: add(sub, "kind", json_object_new_string(dv->kind));
+	*ret = sub;
+	return r;
+}
+
+int mvl_link_journal_encode(const struct mvl_link_journal *j, char **ret_text)
+{
+	struct json_object *o, *owner, *sub;
+	const char *text;
+	char mac[18], *copy;
+	int r;
+
+	if (!lj_consistent(j))
+		return -EINVAL;
+	o = json_object_new_object();
+	if (!o)
+		return -ENOMEM;
+	r = add(o, "format", json_object_new_string("mvlink-link-journal"));
+	r = r ?: add(o, "version", json_object_new_int(LINK_JOURNAL_VERSION));
+	r = r ?: add(o, "op", json_object_new_string(mvl_lj_op_name(j->op)));
+	r = r ?: add(o, "vm", json_object_new_string(j->vm_id));
+	r = r ?: add(o, "name", json_object_new_string(j->name));
+	r = r ?: add(o, "netns", json_object_new_int64((int64_t)j->netns));
+	owner = json_object_new_object();
+	r = r ?: add(o, "owner", owner);
+	r = r ?: add(owner, "pid", json_object_new_int64(j->pid));
+	r = r ?: add(owner, "start", json_object_new_int64((int64_t)j->pid_start));
+	r = r ?: add(owner, "boot_id", json_object_new_string(j->boot_id));
+	if (r == 0 && j->bridge.set) {
+		r = add_dev(o, "bridge", &j->bridge, &sub);
+		r = r ?: add(sub, "created", json_object_new_boolean(j->bridge_created));
+		r = r ?: add(sub, "brought_up", json_object_new_boolean(j->bridge_brought_up));
+	}
+	if (r == 0 && j->uplink.set) {
+		r = add_dev(o, "uplink", &j->uplink, &sub);
+		r = r ?: add(sub, "was_down", json_object_new_boolean(j->uplink_was_down));
+	}
+	if (r == 0 && j->link.set) {
+		r = add_dev(o, "link", &j->link, &sub);
+		if (r == 0 && j->op == MVL_LJ_MACVTAP)
+			r = add(sub, "lower", json_object_new_int(j->link_lower));
+	}
+	if (r == 0 && j->lower.set) {
+		r = add_dev(o, "lower", &j->lower, &sub);
+		r = r ?: add(sub, "mac", json_object_new_string(mvl_mac_format(j->lower_mac, mac)));
+		if (r == 0 && j->lower_set_mac)
+			r = add(sub, "new_mac",
+				json_object_new_string(mvl_mac_format(j->lower_new_mac, mac)));
+		r = r ?: add(sub, "was_down", json_object_new_boolean(j->lower_was_down));
+	}
+	if (r == 0 && j->has_node) {
+		sub = json_object_new_object();
+		r = add(o, "node", sub);
+		r = r ?: add(sub, "path", json_object_new_string(j->node));
+		r = r ?: add(sub, "major", json_object_new_int64(j->node_major));
+		r = r ?: add(sub, "minor", json_object_new_int64(j->node_minor));
+		r = r ?: add(sub, "uid", json_object_new_int64(j->node_uid));
+		r = r ?: add(sub, "gid", json_object_new_int64(j->node_gid));
+		r = r ?: add(sub, "mode", json_object_new_int64(j->node_mode));
+	}
+	if (r < 0) {
+		json_object_put(o);
+		return r;
+	}
+	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+							 JSON_C_TO_STRING_NOSLASHESCAPE);
+	copy = text ? strdup(text) : NULL;
+	json_object_put(o);
+	if (!copy)
+		return -ENOMEM;
+	*ret_text = copy;
+	return 0;
+}
+
+static int get_bool(struct dec *d, struct json_object *o, const char *key, bool *ret)
+{
+	struct json_object *v = field(o, key, json_type_boolean);
+
+	if (!v)
+		return bad(d, "\"%s\" missing or not a boolean", key);
+	*ret = json_object_get_boolean(v);
+	return 0;
+}
+
+static int get_mac(struct dec *d, struct json_object *o, const char *key, uint8_t mac[6])
+{
+	char buf[32];
+	int r = get_str(d, o, key, buf, sizeof(buf));
+
+	if (r < 0)
+		return r;
+	if (mvl_mac_parse(buf, mac) < 0)
+		return bad(d, "\"%s\" is not a MAC address", key);
+	return 0;
+}
+
+/* An optional part {"name", "ifindex", "kind"}: NULL when absent. */
+static int get_dev(struct dec *d, struct json_object *o, const char *key, struct mvl_lj_dev *dv,
+		   struct json_object **ret)
+{
+	struct json_object *sub;
+	long long v;
+	int r;
+
+	*ret = NULL;
+	if (!json_object_object_get_ex(o, key, NULL))
+		return 0;
+	sub = field(o, key, json_type_object);
+	if (!sub)
+		return bad(d, "\"%s\" is not an object", key);
+	r = get_str(d, sub, "name", dv->name, sizeof(dv->name));
+	if (r < 0)
+		return r;
+	if (mvl_ifname_check(dv->name) < 0)
+		return bad(d, "\"%s.name\" is not an interface name", key);
+	r = get_int(d, sub, "ifindex", 1, INT_MAX, &v);
+	if (r < 0)
+		return r;
+	dv->ifindex = (int)v;
+	r = get_str(d, sub, "kind", dv->kind, sizeof(dv->kind));
+	if (r < 0)
+		return r;
+	if (!kind_valid(dv->kind))
+		return bad(d, "\"%s.kind\" is not a link kind", key);
+	dv->set = true;
+	*ret = sub;
+	return 0;
+}
+
+static int lj_decode(struct dec *d, struct json_object *o, struct mvl_link_journal *j)
+{
+	struct json_object *owner, *sub;
+	char buf[80];
+	long long v;
+	int r;
+
+	if (!json_object_is_type(o, json_type_object))
+		return bad(d, "not a JSON object");
+	r = get_str(d, o, "format", buf, sizeof(buf));
+	if (r < 0 || strcmp(buf, "mvlink-link-journal") != 0)
+		return bad(d, "not an mvlink link journal (\"format\")");
+	r = get_int(d, o, "version", 1, INT_MAX, &v);
+	if (r < 0)
+		return r;
+	if (v != LINK_JOURNAL_VERSION)
+		return bad(d, "version %lld, written by a newer mvlink", v);
+	r = get_str(d, o, "op", buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	r = index_of(lj_op_names, ARRAY_SIZE(lj_op_names), buf);
+	if (r < 0)
+		return bad(d, "\"op\" is not tap, bridge or macvtap");
+	j->op = (enum mvl_lj_op)r;
+	r = get_str(d, o, "vm", j->vm_id, sizeof(j->vm_id));
+	if (r < 0)
+		return r;
+	if (j->vm_id[0] ? mvl_vm_id_check(j->vm_id) < 0 : j->op != MVL_LJ_BRIDGE)
+		return bad(d, "\"vm\" is not a VM id");
+	r = get_str(d, o, "name", j->name, sizeof(j->name));
+	if (r < 0)
+		return r;
+	if (j->op == MVL_LJ_BRIDGE ? j->name[0] != '\0' : mvl_ifname_check(j->name) < 0)
+		return bad(d, "\"name\" is not an interface name");
+	r = get_int(d, o, "netns", 1, INT64_MAX, &v);
+	if (r < 0)
+		return r;
+	j->netns = (unsigned long long)v;
+	owner = field(o, "owner", json_type_object);
+	if (!owner)
+		return bad(d, "\"owner\" missing");
+	r = get_int(d, owner, "pid", 0, INT_MAX, &j->pid);
+	r = r ?: get_int(d, owner, "start", 0, INT64_MAX, &v);
+	if (r < 0)
+		return r;
+	j->pid_start = (unsigned long long)v;
+	r = get_str(d, owner, "boot_id", j->boot_id, sizeof(j->boot_id));
+	if (r < 0)
+		return r;
+
+	r = get_dev(d, o, "bridge", &j->bridge, &sub);
+	if (r == 0 && sub) {
+		r = get_bool(d, sub, "created", &j->bridge_created);
+		r = r ?: get_bool(d, sub, "brought_up", &j->bridge_brought_up);
+	}
+	r = r ?: get_dev(d, o, "uplink", &j->uplink, &sub);
+	if (r == 0 && sub)
+		r = get_bool(d, sub, "was_down", &j->uplink_was_down);
+	r = r ?: get_dev(d, o, "link", &j->link, &sub);
+	if (r == 0 && sub && j->op == MVL_LJ_MACVTAP) {
+		r = get_int(d, sub, "lower", 1, INT_MAX, &v);
+		j->link_lower = (int)v;
+	}
+	r = r ?: get_dev(d, o, "lower", &j->lower, &sub);
+	if (r == 0 && sub) {
+		r = get_mac(d, sub, "mac", j->lower_mac);
+		if (r == 0 && json_object_object_get_ex(sub, "new_mac", NULL)) {
+			r = get_mac(d, sub, "new_mac", j->lower_new_mac);
+			j->lower_set_mac = true;
+		}
+		r = r ?: get_bool(d, sub, "was_down", &j->lower_was_down);
+	}
+	if (r == 0 && json_object_object_get_ex(o, "node", NULL)) {
+		sub = field(o, "node", json_type_object);
+		if (!sub)
+			return bad(d, "\"node\" is not an object");
+		r = get_str(d, sub, "path", j->node, sizeof(j->node));
+		r = r ?: get_int(d, sub, "major", 0, 4095, &v);
+		j->node_major = (unsigned)v;
+		r = r ?: get_int(d, sub, "minor", 0, (1 << 20) - 1, &v);
+		j->node_minor = (unsigned)v;
+		r = r ?: get_int(d, sub, "uid", 0, UINT32_MAX - 1, &j->node_uid);
+		r = r ?: get_int(d, sub, "gid", 0, UINT32_MAX - 1, &j->node_gid);
+		r = r ?: get_int(d, sub, "mode", 0, 07777, &v);
+		j->node_mode = (unsigned)v;
+		j->has_node = true;
+	}
+	if (r < 0)
+		return r;
+	if (!lj_consistent(j))
+		return bad(d, "the parts do not fit a %s operation", mvl_lj_op_name(j->op));
+	return 0;
+}
+
+int mvl_link_journal_decode(const char *text, size_t len, struct mvl_link_journal *ret, char *why,
+			    size_t whylen)
+{
+	struct mvl_link_journal j = { .op = MVL_LJ_TAP };
+	struct dec d = { .why = why, .len = whylen };
+	struct json_object *o = NULL;
+	int r;
+
+	r = parse_json(&d, text, len, &o);
+	if (r < 0)
+		return r;
+	r = lj_decode(&d, o, &j);
+	json_object_put(o);
+	if (r < 0)
+		return r;
+	*ret = j;
+	return 0;
+}
+
+int mvl_link_journal_locks(const struct mvl_link_journal *j, struct mvl_lockset *set)
+{
+	int r = 0;
+
+	if (j->bridge.set)
+		r = mvl_lockset_add(set, MVL_LOCK_BRIDGE, j->bridge.name);
+	if (r == 0 && j->uplink.set)
+		r = mvl_lockset_add(set, MVL_LOCK_UPLINK, j->uplink.name);
+	if (r == 0 && j->lower.set)
+		r = mvl_lockset_add(set, MVL_LOCK_UPLINK, j->lower.name);
+	if (r == 0 && j->name[0])
+		r = mvl_lockset_add(set, MVL_LOCK_NAME, j->name);
+	return r;
+}
+
+/* "<op>-<16 hex>.json" */
+static bool lj_file_valid(const char *file)
+{
+	const char *dash = strchr(file, '-');
+	size_t n = strlen(file);
+	char op[16];
+
+	if (!dash || n != (size_t)(dash - file) + 1 + 16 + 5 || strcmp(file + n - 5, ".json"))
+		return false;
+	if ((size_t)(dash - file) >= sizeof(op))
+		return false;
+	snprintf(op, sizeof(op), "%.*s", (int)(dash - file), file);
+	if (index_of(lj_op_names, ARRAY_SIZE(lj_op_names), op) < 0)
+		return false;
+	for (const char *p = dash + 1; p < file + n - 5; p++)
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+			return false;
+	return true;
+}
+
+int mvl_link_journal_write(struct mvl_ctx *ctx, struct mvl_link_journal *j)
+{
+	_cleanup_free_ char *text = NULL;
+	int r;
+
+	mvl_owner_stamp(&j->pid, &j->pid_start, j->boot_id);
+	r = mvl_netns_id(&j->netns);
+	if (r < 0)
+		return mvl_fail(ctx, r, "cannot identify the network namespace: %s",
+				MVL_STRERROR(r));
+	r = mvl_link_journal_encode(j, &text);
+	if (r < 0)
+		return mvl_fail(ctx, r, "cannot encode the journal of a %s create",
+				mvl_lj_op_name(j->op) ?: "?");
+	if (!j->file[0]) {
+		uint8_t rnd[8];
+
+		r = mvl_random_bytes(rnd, sizeof(rnd));
+		if (r < 0)
+			return mvl_fail(ctx, r, "cannot get random bytes");
+		snprintf(j->file, sizeof(j->file), "%s-%02x%02x%02x%02x%02x%02x%02x%02x.json",
+			 mvl_lj_op_name(j->op), rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5],
+			 rnd[6], rnd[7]);
+	}
+	r = atomic_write(ctx, "links", j->file, "journal", text);
+	return r;
+}
+
+int mvl_link_journal_remove(struct mvl_ctx *ctx, struct mvl_link_journal *j)
+{
+	char path[PATH_MAX];
+	int r, n;
+
+	if (!j->file[0])
+		return 0;
+	n = snprintf(path, sizeof(path), "%s/links/%s", ctx->state_dir, j->file);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return mvl_fail(ctx, -ENAMETOOLONG, "journal path too long");
+	r = state_unlink(ctx, path, "journal");
+	if (r == 0)
+		j->file[0] = '\0';
+	return r;
+}
+
+int mvl_link_journal_read(struct mvl_ctx *ctx, const char *file, struct mvl_link_journal *ret)
+{
+	_cleanup_free_ char *buf = NULL;
+	char path[PATH_MAX], why[256] = "";
+	size_t len = 0;
+	int r, n;
+
+	if (!lj_file_valid(file))
+		return -EINVAL;
+	n = snprintf(path, sizeof(path), "%s/links/%s", ctx->state_dir, file);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return mvl_fail(ctx, -ENAMETOOLONG, "journal path too long");
+	r = read_text(path, &buf, &len, why, sizeof(why));
+	if (r == 0)
+		r = mvl_link_journal_decode(buf, len, ret, why, sizeof(why));
+	if (r == -EBADMSG)
+		return mvl_fail(ctx, r,
+				"journal %s is corrupt: %s; nothing was done.  Check the links it "
+				"may name by hand (ip -d link), then remove the file",
+				path, why);
+	if (r == -ENOENT)
+		return r;
+	if (r < 0)
+		return mvl_fail(ctx, r, "cannot read journal %s: %s", path, MVL_STRERROR(r));
+	snprintf(ret->file, sizeof(ret->file), "%s", file);
+	return 0;
+}
+
+int mvl_link_journal_foreach(struct mvl_ctx *ctx,
+			     int (*cb)(struct mvl_ctx *ctx, const char *file, void *data),
+			     void *data)
+{
+	char dir[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+	int r = 0;
+
+	snprintf(dir, sizeof(dir), "%s/links", ctx->state_dir);
+	d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 :
+					 mvl_fail(ctx, -errno, "cannot read %s: %s", dir,
+						  MVL_STRERROR(errno));
+	while (r == 0 && (de = readdir(d)))
+		if (lj_file_valid(de->d_name)) /* not temp files ('.'), nor strangers */
+			r = cb(ctx, de->d_name, data);
+	closedir(d);
 	return r;
 }

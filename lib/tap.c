@@ -3,13 +3,34 @@
  * tap.c - taps through /dev/net/tun, optionally on a bridge.
  *
  * Order of a create (each step undone, in reverse, when a later one fails):
+ *   0. the locks: bridge, uplink, name (a template's lowest free number,
+ *      whose lock is free); what crashed creates left on them undone
+ *      (recover.c)
  *   1. ensure the bridge (and uplink)            bridge.c
- *   2. TUNSETIFF with IFF_TUN_EXCL: a new tap, never someone else's
- *   3. TUNSETPERSIST / TUNSETOWNER / TUNSETGROUP
- *   4. one more TUNSETIFF per extra queue
- *   5. one RTM_SETLINK: host-side MAC, MTU, tag, master, up (the kernel
- *      applies MAC and MTU before enslaving and the flags last)
- * A non-persistent tap lives exactly as long as its queue fds.
+ *      (a change there is journaled first, see below)
+ *   2. TUNSETIFF with IFF_TUN_EXCL, after TUNSETIFINDEX: a new tap with the
+ *      ifindex mvlink chose, never someone else's
+ *   3. (a persistent tap: the journal, if the bridge did not write one)
+ *      TUNSETPERSIST / TUNSETOWNER / TUNSETGROUP
+ *   4. one more TUNSETIFF per extra queue; a persistent tap instead closes
+ *      its only queue: its VMM attaches the queues by name
+ *   5. RTM_SETLINK of host-side MAC, MTU and tag while the tap is down, then
+ *      RTM_SETLINK of master and up
+ *   6. the journal removed: the last step
+ * A non-persistent tap lives exactly as long as its queue fds: a crash
+ * before its last step takes it away with the process.  What a crash would
+ * leave (a bridge created or brought up, an uplink enslaved, a persistent
+ * tap) is written into an intent journal before it is done (state.c), which
+ * names the tap and bridge by the ifindexes chosen for them; a crash leaves
+ * the journal for mvl_recover(), mvl_vm_delete(), mvl_gc() or the next
+ * create on the same locks to undo.
+ *
+ * Why a persistent tap comes up with no queue: a queue gives the tap its
+ * carrier, and a tap that comes up with a carrier gets IPv6 configured and
+ * its bridge port forwarding, all undone when the caller closes the fd a
+ * moment later; that doubled the kernel's work per tap (bench/README.md).
+ * Why the tag is set while the tap is down: setting an alias on an up link
+ * sends NETDEV_CHANGE, on which IPv6 walks the whole routing table.
  */
 #include <fcntl.h>
 #include <sys/ioctl.h>
@@ -19,7 +40,7 @@
 
 #define MVL_MAX_QUEUES 256 /* the kernel's MAX_TAP_QUEUES */
 
-int mvl_tun_open(struct mvl_ctx *ctx, const char *name, int flags)
+int mvl_tun_open(struct mvl_ctx *ctx, const char *name, int flags, int ifindex)
 {
 	_cleanup_close_ int fd = -1;
 	char path[PATH_MAX];
@@ -32,6 +53,9 @@ int mvl_tun_open(struct mvl_ctx *ctx, const char *name, int flags)
 	snprintf(path, sizeof(path), "%s/net/tun", ctx->dev_root);
 	fd = open(path, O_RDWR | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
+		return -errno;
+	/* the ifindex a new tap gets (only this fd's: changes nothing) */
+	if (ifindex > 0 && ioctl(fd, TUNSETIFINDEX, &(unsigned){ (unsigned)ifindex }) < 0)
 		return -errno;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
 	r = mvl_step(ctx, "TUNSETIFF");
@@ -54,6 +78,7 @@ static int tun_ioctl(struct mvl_ctx *ctx, int fd, unsigned long req, unsigned lo
 
 struct tap_want {
 	const struct mvl_tap_opts *o;
+	struct mvl_link_journal *j; /* j->link: the name and ifindex of a new tap */
 	const char *name;
 	int tun_flags;
 	int master;            /* bridge ifindex or 0 */
@@ -153,8 +178,8 @@ static int tap_adopt(struct mvl_ctx *ctx, const struct tap_want *w, const struct
 	if (!(li->flags & IFF_UP))
 		return mvl_fail(ctx, -EEXIST, "tap %s of VM %s exists but is down; delete it first",
 				li->name, w->o->vm_id);
-	for (i = 0; i < w->queues; i++) {
-		r = mvl_tun_open(ctx, li->name, w->tun_flags & ~IFF_TUN_EXCL);
+	for (i = 0; !(w->o->flags & MVL_TAP_PERSIST) && i < w->queues; i++) {
+		r = mvl_tun_open(ctx, li->name, w->tun_flags & ~IFF_TUN_EXCL, 0);
 		if (r < 0) {
 			tap_destroy(ctx, fds, i, false);
 			if (r == -EBUSY)
@@ -174,16 +199,35 @@ static int tap_new(struct mvl_ctx *ctx, const struct tap_want *w, int *fds, int 
 	struct mvl_link_change chg = MVL_LINK_CHANGE_INIT;
 	bool persistent = false;
 	unsigned n = 0;
-	int r, ifindex;
+	int r, u, ifindex;
 
-	r = mvl_tun_open(ctx, w->name, w->tun_flags);
-	if (r == -EBUSY || r == -EEXIST)
-		return -EEXIST;
+	for (int attempt = 0;; attempt++) {
+		r = mvl_tun_open(ctx, w->name, w->tun_flags, w->j->link.ifindex);
+		if (r != -EBUSY && r != -EEXIST)
+			break;
+		if (if_nametoindex(w->name) > 0 || attempt == 2)
+			return -EEXIST;
+		/* the ifindex was taken meanwhile: another one (journaled
+		 * first when the journal names it) */
+		w->j->link.ifindex = mvl_link_pick_ifindex();
+		if (w->j->file[0]) {
+			r = mvl_link_journal_write(ctx, w->j);
+			if (r < 0)
+				return r;
+		}
+	}
 	if (r < 0)
 		return mvl_fail_kernel(ctx, r, "cannot create tap %s through %s/net/tun", w->name,
 				       ctx->dev_root);
 	fds[n++] = r;
 	if (o->flags & MVL_TAP_PERSIST) {
+		/* a persistent tap outlives a crash from here on: journaled
+		 * (if the bridge did not already) */
+		if (!w->j->file[0]) {
+			r = mvl_link_journal_write(ctx, w->j);
+			if (r < 0)
+				goto undo;
+		}
 		r = tun_ioctl(ctx, fds[0], TUNSETPERSIST, 1, "TUNSETPERSIST");
 		if (r < 0) {
 			r = mvl_fail_kernel(ctx, r, "cannot make tap %s persistent", w->name);
@@ -207,8 +251,8 @@ static int tap_new(struct mvl_ctx *ctx, const struct tap_want *w, int *fds, int 
 			goto undo;
 		}
 	}
-	for (; n < w->queues; n++) {
-		r = mvl_tun_open(ctx, w->name, w->tun_flags & ~IFF_TUN_EXCL);
+	for (; !persistent && n < w->queues; n++) {
+		r = mvl_tun_open(ctx, w->name, w->tun_flags & ~IFF_TUN_EXCL, 0);
 		if (r < 0) {
 			r = mvl_fail_kernel(ctx, r, "cannot open queue %u of tap %s", n, w->name);
 			goto undo;
@@ -220,9 +264,20 @@ static int tap_new(struct mvl_ctx *ctx, const struct tap_want *w, int *fds, int 
 		r = mvl_fail(ctx, -ENODEV, "tap %s vanished after creation", w->name);
 		goto undo;
 	}
+	if (persistent) {
+		/* from now on only RTM_DELLINK removes it */
+		tap_destroy(ctx, fds, n, false);
+		n = 0;
+	}
 	chg.mac = w->host_mac;
 	chg.mtu = w->mtu;
 	chg.alias = w->tag;
+	r = mvl_nl_link_change(ctx, ifindex, &chg);
+	if (r < 0) {
+		r = mvl_fail_kernel(ctx, r, "cannot configure tap %s", w->name);
+		goto undo;
+	}
+	chg = (struct mvl_link_change)MVL_LINK_CHANGE_INIT;
 	chg.master = w->master ? w->master : -1;
 	chg.up = 1;
 	r = mvl_nl_link_change(ctx, ifindex, &chg);
@@ -231,13 +286,18 @@ static int tap_new(struct mvl_ctx *ctx, const struct tap_want *w, int *fds, int 
 			r = mvl_fail_kernel(ctx, r, "cannot attach tap %s to bridge %s", w->name,
 					    o->bridge);
 		else
-			r = mvl_fail_kernel(ctx, r, "cannot configure tap %s", w->name);
+			r = mvl_fail_kernel(ctx, r, "cannot bring tap %s up", w->name);
 		goto undo;
 	}
 	*ret_ifindex = ifindex;
 	return 0;
 undo:
-	tap_destroy(ctx, fds, n, persistent);
+	if (persistent && n == 0) {
+		u = mvl_nl_link_del(ctx, ifindex);
+		if (u < 0 && u != -ENODEV)
+			mvl_undo_failed(ctx, "delete tap %s: %s", w->name, MVL_STRERROR(u));
+	} else
+		tap_destroy(ctx, fds, n, persistent);
 	return r;
 }
 
@@ -284,11 +344,13 @@ MVL_EXPORT int mvl_tap_create(struct mvl_ctx *ctx, const struct mvl_tap_opts *o,
 			      struct mvl_iface **ret_iface)
 {
 	struct mvl_bridge_state bst = { .created = false };
-	struct tap_want w = { .o = o };
+	struct mvl_link_journal j = { .op = MVL_LJ_TAP };
+	struct tap_want w = { .o = o, .j = &j };
+	struct mvl_lockset locks;
 	struct mvl_link_info li;
 	struct mvl_iface *iface = NULL;
 	char name[IFNAMSIZ];
-	int *fds = NULL, r, is_template = 0, ifindex = 0;
+	int *fds = NULL, r, is_template = 0, ifindex = 0, name_lock = -1;
 	bool adopted = false, have_bridge = false;
 
 	r = mvl_ctx_enter(ctx);
@@ -327,13 +389,38 @@ MVL_EXPORT int mvl_tap_create(struct mvl_ctx *ctx, const struct mvl_tap_opts *o,
 	for (unsigned i = 0; i < w.queues; i++)
 		fds[i] = -1;
 
+	/* the locks (bridge, uplink, name: in this order), and what crashed
+	 * processes left on them undone; then the name of a template */
+	mvl_lockset_init(&locks);
+	if (o->bridge)
+		mvl_lockset_add(&locks, MVL_LOCK_BRIDGE, o->bridge);
+	if (o->uplink)
+		mvl_lockset_add(&locks, MVL_LOCK_UPLINK, o->uplink);
+	if (!is_template)
+		mvl_lockset_add(&locks, MVL_LOCK_NAME, o->name);
+	r = mvl_locks_take_recover(ctx, &locks);
+	if (r < 0)
+		goto out;
+	if (is_template) {
+		r = mvl_name_pick(ctx, o->name, name, &name_lock);
+		if (r < 0)
+			goto out;
+	} else
+		snprintf(name, sizeof(name), "%s", o->name);
+	w.name = name;
+	snprintf(j.vm_id, sizeof(j.vm_id), "%s", o->vm_id);
+	snprintf(j.name, sizeof(j.name), "%s", name);
+	j.link = (struct mvl_lj_dev){ .set = true, .ifindex = mvl_link_pick_ifindex() };
+	snprintf(j.link.name, sizeof(j.link.name), "%s", name);
+	snprintf(j.link.kind, sizeof(j.link.kind), "tun");
+
 	if (o->bridge) {
 		struct mvl_bridge_opts bo = { .sz = sizeof(bo), .name = o->bridge, .vm_id = o->vm_id,
 					      .uplink = o->uplink };
 
 		if (o->flags & MVL_TAP_FORCE_UPLINK)
 			bo.flags |= MVL_BRIDGE_FORCE_UPLINK;
-		r = mvl_bridge_ensure_internal(ctx, &bo, &bst);
+		r = mvl_bridge_ensure_internal(ctx, &bo, &bst, &j);
 		if (r < 0)
 			goto out;
 		have_bridge = true;
@@ -342,28 +429,12 @@ MVL_EXPORT int mvl_tap_create(struct mvl_ctx *ctx, const struct mvl_tap_opts *o,
 			w.mtu = bst.br.mtu; /* inherit before enslaving */
 	}
 
-	/* the lowest free name of a template, or the name itself */
-	for (unsigned n = 0; n < 100000; n++) {
-		if (is_template) {
-			const char *pct = strstr(o->name, "%d");
-
-			snprintf(name, sizeof(name), "%.*s%u%s", (int)(pct - o->name), o->name, n,
-				 pct + 2);
-		} else
-			snprintf(name, sizeof(name), "%s", o->name);
-		w.name = name;
-		/* the name is usually free: create at once (TUNSETIFF with
-		 * IFF_TUN_EXCL changes nothing when it is taken), look only
-		 * at a taken name */
-		r = tap_new(ctx, &w, fds, &ifindex);
-		if (r != -EEXIST) {
-			if (r < 0)
-				goto undo_bridge;
-			break;
-		}
-		if (is_template)
-			continue; /* taken: next number */
-		r = mvl_nl_link_get(ctx, name, 0, &li);
+	/* the name is usually free: create at once (TUNSETIFF with
+	 * IFF_TUN_EXCL changes nothing when it is taken), look only at a
+	 * taken name */
+	r = tap_new(ctx, &w, fds, &ifindex);
+	if (r == -EEXIST) {
+		r = is_template ? -ENODEV : mvl_nl_link_get(ctx, name, 0, &li);
 		if (r == -ENODEV)
 			r = mvl_fail(ctx, -EEXIST, "%s was created or deleted by someone else "
 				     "meanwhile; left untouched", name);
@@ -375,12 +446,8 @@ MVL_EXPORT int mvl_tap_create(struct mvl_ctx *ctx, const struct mvl_tap_opts *o,
 			goto undo_bridge;
 		adopted = true;
 		ifindex = li.ifindex;
-		break;
-	}
-	if (!ifindex) {
-		r = mvl_fail(ctx, -ENOSPC, "no free name for template '%s'", o->name);
+	} else if (r < 0)
 		goto undo_bridge;
-	}
 
 	iface = mvl_iface_new(MVL_MODE_TAP, name, o->vm_id);
 	if (!iface || mvl_iface_set_str(&iface->link, o->bridge) < 0) {
@@ -403,22 +470,37 @@ MVL_EXPORT int mvl_tap_create(struct mvl_ctx *ctx, const struct mvl_tap_opts *o,
 	}
 	memcpy(iface->mac, li.mac, 6);
 	iface->mtu = li.mtu;
+	/* the last step: from here on a crash leaves a complete tap */
+	r = mvl_link_journal_remove(ctx, &j);
+	if (r < 0)
+		goto undo_tap;
 	iface->fds = TAKE_PTR(fds);
-	iface->n_fds = w.queues;
+	/* a persistent tap's VMM attaches its queues by name */
+	iface->n_fds = (o->flags & MVL_TAP_PERSIST) ? 0 : w.queues;
 	*ret_iface = iface;
 	info(ctx, "%s tap %s for VM %s (%u queue%s)", adopted ? "adopted" : "created", name,
 	     o->vm_id, w.queues, w.queues > 1 ? "s" : "");
+	mvl_lock_drop(&name_lock);
+	mvl_lockset_drop(&locks);
 	return 0;
 
 undo_tap:
 	mvl_iface_unref(iface);
 	/* an adopted tap stays as it was; ours goes */
-	if (fds)
-		tap_destroy(ctx, fds, w.queues, !adopted && (o->flags & MVL_TAP_PERSIST));
+	if (!adopted && (o->flags & MVL_TAP_PERSIST)) {
+		int u = mvl_nl_link_del(ctx, ifindex);
+
+		if (u < 0 && u != -ENODEV)
+			mvl_undo_failed(ctx, "delete tap %s: %s", name, MVL_STRERROR(u));
+	} else if (fds)
+		tap_destroy(ctx, fds, w.queues, false);
 undo_bridge:
 	if (have_bridge)
 		mvl_bridge_undo(ctx, &bst);
+	mvl_link_journal_drop(ctx, &j);
 out:
+	mvl_lock_drop(&name_lock);
+	mvl_lockset_drop(&locks);
 	free(fds);
 	return r;
 }

@@ -452,7 +452,7 @@ int mvl_vfio_release(struct mvl_ctx *ctx, const char *addr)
 	struct mvl_journal j;
 	int lock = -1, r;
 
-	r = mvl_lock_take(ctx, addr, false, true, &lock);
+	r = mvl_lock_take(ctx, MVL_LOCK_PCI, addr, false, true, &lock);
 	if (r < 0)
 		return r;
 	r = mvl_journal_read(ctx, addr, &j);
@@ -590,7 +590,7 @@ static int recover_cb(struct mvl_ctx *ctx, const char *addr, void *data)
 	int lock = -1, r;
 
 	/* a held lock: an attach or release is running right now */
-	r = mvl_lock_take(ctx, addr, false, false, &lock);
+	r = mvl_lock_take(ctx, MVL_LOCK_PCI, addr, false, false, &lock);
 	if (r == -EBUSY) {
 		ctx->errmsg[0] = '\0';
 		return 0;
@@ -630,6 +630,17 @@ MVL_EXPORT int mvl_recover(struct mvl_ctx *ctx, unsigned flags)
 	r = mvl_journal_foreach(ctx, recover_cb, &rw);
 	if (r < 0)
 		return r;
+	/* and what crashed link creates left (recover.c) */
+	r = mvl_links_recover(ctx, NULL, NULL,
+			      MVL_LR_REPORT_CORRUPT |
+				      ((flags & MVL_RECOVER_DRY_RUN) ? MVL_LR_DRY_RUN : 0));
+	if (r > 0)
+		rw.w.count += r;
+	else if (r < 0)
+		note_err(ctx, &rw.w, r);
+	r = mvl_private_nodes_clean(ctx, flags & MVL_RECOVER_DRY_RUN);
+	if (r < 0)
+		note_err(ctx, &rw.w, r);
 	if (rw.w.first_err) {
 		snprintf(ctx->errmsg, sizeof(ctx->errmsg), "%s", rw.w.first_msg);
 		return rw.w.first_err;

@@ -647,8 +647,9 @@ START_TEST(private_node_when_wrong_device)
 	ino = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
 	ck_assert_int_ge(ino, 0);
 	ck_assert_int_ge(inotify_add_watch(ino, dev, IN_OPEN | IN_ATTRIB | IN_MODIFY), 0);
+	mvl_next_ifindex = 42; /* mvlink chooses the ifindex: one of those */
 	iface = create_ok(ctx, &o);
-	ck_assert_int_le(mvl_iface_get_ifindex(iface), 64);
+	ck_assert_int_eq(mvl_iface_get_ifindex(iface), 42);
 	/* not even opened (an open of another macvtap's node adds a queue to it) */
 	{
 		char ev[4096];

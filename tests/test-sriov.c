@@ -777,7 +777,7 @@ START_TEST(vf_first_free)
 	ck_assert_str_eq(mvl_iface_get_name(a), vf1);
 	ck_assert_ptr_null(mvl_iface_get_devnode(a));
 	/* VF 2 is being worked on by another process: skipped too */
-	ck_assert_int_eq(mvl_lock_take(e.ctx, vf2, false, false, &lock), 0);
+	ck_assert_int_eq(mvl_lock_take(e.ctx, MVL_LOCK_PCI, vf2, false, false, &lock), 0);
 	ck_assert_int_eq(mvl_vf_attach(e.ctx, &o, &b), -EBUSY);
 	ck_error_has(e.ctx, "all 3 VFs of " PF_IF " are in use");
 	mvl_lock_drop(&lock);
@@ -817,13 +817,13 @@ START_TEST(vf_lock_busy)
 	env_nic(&e);
 	enable(&e, 2);
 	vf_addr(&e, 0, vf);
-	ck_assert_int_eq(mvl_lock_take(e.ctx, vf, false, false, &lock), 0);
+	ck_assert_int_eq(mvl_lock_take(e.ctx, MVL_LOCK_PCI, vf, false, false, &lock), 0);
 	ck_assert_int_eq(mvl_vf_attach(e.ctx, &o, &iface), -EBUSY);
-	ck_error_has(e.ctx, "is busy");
+	ck_error_has(e.ctx, "busy: another mvlink process holds PCI device");
 	ck_assert_int_eq(mvl_iface_delete(e.ctx, vf), -EBUSY);
 	/* enable/disable wait for the PF: an attach holds it shared */
 	mvl_lock_drop(&lock);
-	ck_assert_int_eq(mvl_lock_take(e.ctx, PF_ADDR, true, false, &lock), 0);
+	ck_assert_int_eq(mvl_lock_take(e.ctx, MVL_LOCK_PCI, PF_ADDR, true, false, &lock), 0);
 	ck_assert_int_eq(mvl_sriov_disable(e.ctx, PF_IF), -EBUSY);
 	ck_assert_int_eq(mvl_vf_attach(e.ctx, &o, &iface), 0); /* shared with shared */
 	mvl_lock_drop(&lock);
@@ -1434,7 +1434,7 @@ START_TEST(recover_incomplete_only)
 	ck_assert_int_eq(mvl_journal_read(e.ctx, vf, &j), 0);
 	j.state = MVL_J_ATTACHING;
 	ck_assert_int_eq(mvl_journal_write(e.ctx, &j), 0);
-	ck_assert_int_eq(mvl_lock_take(e.ctx, vf, false, false, &lock), 0);
+	ck_assert_int_eq(mvl_lock_take(e.ctx, MVL_LOCK_PCI, vf, false, false, &lock), 0);
 	ck_assert_int_eq(mvl_recover(e.ctx, 0), 0);
 	mvl_lock_drop(&lock);
 	ck_assert_int_eq(mvl_recover(e.ctx, MVL_RECOVER_DRY_RUN), 1);

@@ -1,0 +1,595 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * recover.c - finishing what crashed creates left behind, and the locks
+ * around it.
+ *
+ * A create of a bridge, a macvtap or a persistent tap writes an intent
+ * journal (state.c) before its first change that a crash would leave
+ * behind, naming every link it creates or changes by name, ifindex (chosen
+ * by mvlink before the link exists) and kind, and removes it once it
+ * completed or was undone.  The journal of a dead process is undone here,
+ * in reverse order of the create, touching a device only when it is still
+ * the one the journal names (and, for a link mvlink created, untagged or
+ * tagged for the journal's VM):
+ *   1. the tap or macvtap is deleted (the kernel gives a passthru lower
+ *      its MAC back);
+ *   2. an adopted macvtap's device node gets its owner and mode back;
+ *   3. the macvtap's lower device gets its MAC back (when it still has the
+ *      one set through passthru) and goes down again (when it was down);
+ *   4. the uplink leaves the bridge (when it is still its port) and goes
+ *      down again (when it was down);
+ *   5. a bridge brought up goes down again; a bridge created is deleted
+ *      when it has no ports, else kept and tagged (someone uses it now).
+ *
+ * Who undoes it: mvl_recover() (every dead journal), mvl_vm_delete() and
+ * mvl_gc() (those of their VMs), and any create or delete that takes a
+ * lock the journal names, before it looks at the host: a journal whose
+ * locks are all free (or held by the caller) belongs to a process that is
+ * gone, and nobody can act on what it names before it is undone.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include "libmvlink-private.h"
+
+/* --------------------------------------------------------- the checks */
+
+/* Look up what @dv names: 1 when it is still that link, 0 when it is gone
+ * or is another link now (left alone), or -errno. */
+static int find_dev(struct mvl_ctx *ctx, const struct mvl_lj_dev *dv, struct mvl_link_info *li)
+{
+	int r = mvl_nl_link_get(ctx, NULL, dv->ifindex, li);
+
+	if (r == -ENODEV)
+		return 0;
+	if (r < 0)
+		return mvl_fail_kernel(ctx, r, "cannot look up %s (ifindex %d)", dv->name,
+				       dv->ifindex);
+	if (strcmp(li->name, dv->name) != 0 || strcmp(li->kind, dv->kind) != 0) {
+		info(ctx, "ifindex %d is %s %s now, not %s %s; left untouched", dv->ifindex,
+		     li->kind[0] ? li->kind : "plain", li->name, dv->kind[0] ? dv->kind : "plain",
+		     dv->name);
+		return 0;
+	}
+	return 1;
+}
+
+/* A link mvlink created is untagged (the crash came before the tag) or
+ * carries the journal's own tag. */
+static bool ours(const char *alias, const char *vm_id, enum mvl_mode mode)
+{
+	char vm[128];
+	enum mvl_mode m;
+
+	if (!alias[0])
+		return true;
+	return vm_id[0] && mvl_tag_parse(alias, vm, sizeof(vm), &m) == 1 &&
+	       strcmp(vm, vm_id) == 0 && m == mode;
+}
+
+/* -------------------------------------------------------------- undo */
+
+struct first_err {
+	int err;
+	char msg[1024];
+};
+
+static void note(struct mvl_ctx *ctx, struct first_err *fe, int r)
+{
+	if (r < 0 && !fe->err) {
+		fe->err = r;
+		snprintf(fe->msg, sizeof(fe->msg), "%s", ctx->errmsg);
+	}
+}
+
+static int undo_link(struct mvl_ctx *ctx, const struct mvl_link_journal *j)
+{
+	enum mvl_mode mode = j->op == MVL_LJ_TAP ? MVL_MODE_TAP : MVL_MODE_MACVTAP;
+	struct mvl_link_info li;
+	int r = find_dev(ctx, &j->link, &li);
+
+	if (r <= 0)
+		return r;
+	if (!ours(li.alias, j->vm_id, mode) ||
+	    (j->op == MVL_LJ_MACVTAP && li.link != j->link_lower)) {
+		info(ctx, "%s is not the %s mvlink was creating for VM %s; left untouched", li.name,
+		     mvl_mode_to_string(mode), j->vm_id);
+		return 0;
+	}
+	r = mvl_nl_link_del(ctx, li.ifindex);
+	if (r == -ENODEV)
+		return 0;
+	if (r < 0)
+		return mvl_fail_kernel(ctx, r, "cannot delete %s %s", mvl_mode_to_string(mode),
+				       li.name);
+	return 1;
+}
+
+static int undo_node(struct mvl_ctx *ctx, const struct mvl_link_journal *j)
+{
+	struct stat st;
+	int r;
+
+	if (lstat(j->node, &st) < 0 || !S_ISCHR(st.st_mode) ||
+	    st.st_rdev != makedev(j->node_major, j->node_minor))
+		return 0; /* gone, or another device: not ours to change */
+	if (st.st_uid == (uid_t)j->node_uid && st.st_gid == (gid_t)j->node_gid &&
+	    (st.st_mode & 07777) == j->node_mode)
+		return 0;
+	r = mvl_step(ctx, "chown macvtap node back");
+	if (r == 0 && (fchownat(AT_FDCWD, j->node, (uid_t)j->node_uid, (gid_t)j->node_gid,
+				AT_SYMLINK_NOFOLLOW) < 0 ||
+		       fchmodat(AT_FDCWD, j->node, j->node_mode, 0) < 0))
+		r = -errno;
+	if (r < 0)
+		return mvl_fail(ctx, r, "cannot give %s back to %lld:%lld mode %04o: %s", j->node,
+				j->node_uid, j->node_gid, j->node_mode, MVL_STRERROR(r));
+	return 0;
+}
+
+static int undo_lower(struct mvl_ctx *ctx, const struct mvl_link_journal *j)
+{
+	struct mvl_link_change chg = MVL_LINK_CHANGE_INIT;
+	struct mvl_link_info li;
+	char a[18];
+	int r = find_dev(ctx, &j->lower, &li);
+
+	if (r <= 0)
+		return r;
+	/* only the MAC mvlink set: one set by someone else since stays */
+	if (j->lower_set_mac && memcmp(li.mac, j->lower_new_mac, 6) == 0 &&
+	    memcmp(li.mac, j->lower_mac, 6) != 0)
+		chg.mac = j->lower_mac;
+	if (j->lower_was_down && (li.flags & IFF_UP))
+		chg.up = 0;
+	if (!chg.mac && chg.up < 0)
+		return 0;
+	r = mvl_nl_link_change(ctx, li.ifindex, &chg);
+	if (r < 0)
+		return mvl_fail_kernel(ctx, r, "cannot restore lower device %s (MAC %s%s)", li.name,
+				       mvl_mac_format(j->lower_mac, a),
+				       chg.up == 0 ? ", down" : "");
+	return 0;
+}
+
+static int undo_uplink(struct mvl_ctx *ctx, const struct mvl_link_journal *j)
+{
+	struct mvl_link_change chg = MVL_LINK_CHANGE_INIT;
+	struct mvl_link_info li;
+	int r = find_dev(ctx, &j->uplink, &li);
+
+	if (r <= 0 || li.master != j->bridge.ifindex)
+		return r < 0 ? r : 0;
+	chg.master = 0;
+	if (j->uplink_was_down && (li.flags & IFF_UP))
+		chg.up = 0;
+	r = mvl_nl_link_change(ctx, li.ifindex, &chg);
+	if (r < 0)
+		return mvl_fail_kernel(ctx, r, "cannot release uplink %s from bridge %s", li.name,
+				       j->bridge.name);
+	return 0;
+}
+
+static int undo_bridge(struct mvl_ctx *ctx, const struct mvl_link_journal *j)
+{
+	struct mvl_link_change chg = MVL_LINK_CHANGE_INIT;
+	struct mvl_link_info li;
+	char port[IFNAMSIZ] = "", tag[128];
+	int r = find_dev(ctx, &j->bridge, &li);
+
+	if (r <= 0)
+		return r;
+	if (j->bridge_brought_up) {
+		if (!(li.flags & IFF_UP))
+			return 0;
+		chg.up = 0;
+		r = mvl_nl_link_change(ctx, li.ifindex, &chg);
+		return r < 0 ? mvl_fail_kernel(ctx, r, "cannot bring bridge %s down again",
+					       li.name) :
+			       0;
+	}
+	if (!j->bridge_created)
+		return 0;
+	if (!ours(li.alias, j->vm_id, MVL_MODE_BRIDGE)) {
+		info(ctx, "bridge %s is tagged '%s' now; left untouched", li.name, li.alias);
+		return 0;
+	}
+	r = mvl_bridge_port_count(ctx, li.ifindex, port, sizeof(port));
+	if (r < 0)
+		return mvl_fail_kernel(ctx, r, "cannot list the ports of bridge %s", li.name);
+	if (r > 0) {
+		/* someone put a port on it meanwhile (not mvlink: it would
+		 * have undone this journal first): keep it, known as ours */
+		info(ctx, "bridge %s has gained port %s; keeping it", li.name, port);
+		if (li.alias[0] || !j->vm_id[0] ||
+		    mvl_tag_format(tag, sizeof(tag), j->vm_id, MVL_MODE_BRIDGE) < 0)
+			return 0;
+		chg.alias = tag;
+		r = mvl_nl_link_change(ctx, li.ifindex, &chg);
+		return r < 0 ? mvl_fail_kernel(ctx, r, "cannot tag bridge %s", li.name) : 0;
+	}
+	r = mvl_nl_link_del(ctx, li.ifindex);
+	if (r == -ENODEV)
+		return 0;
+	if (r < 0)
+		return mvl_fail_kernel(ctx, r, "cannot delete bridge %s", li.name);
+	return 1;
+}
+
+/* Undo @j (its locks held) and remove it.  The number of links deleted,
+ * or the first error (the journal then stays, for a later try). */
+static int undo_journal(struct mvl_ctx *ctx, struct mvl_link_journal *j)
+{
+	struct first_err fe = { 0 };
+	int r, removed = 0;
+
+	info(ctx, "undoing the %s create of VM %s that process %lld left half done (%s)",
+	     mvl_lj_op_name(j->op), j->vm_id[0] ? j->vm_id : "-", j->pid, j->file);
+	if (j->link.set) {
+		r = undo_link(ctx, j);
+		note(ctx, &fe, r);
+		removed += r > 0;
+	}
+	if (j->has_node)
+		note(ctx, &fe, undo_node(ctx, j));
+	if (j->lower.set)
+		note(ctx, &fe, undo_lower(ctx, j));
+	if (j->uplink.set)
+		note(ctx, &fe, undo_uplink(ctx, j));
+	if (j->bridge.set && !fe.err) {
+		r = undo_bridge(ctx, j);
+		note(ctx, &fe, r);
+		removed += r > 0;
+	}
+	if (!fe.err)
+		note(ctx, &fe, mvl_link_journal_remove(ctx, j));
+	if (fe.err)
+		return mvl_fail(ctx, fe.err,
+				"cannot undo what a crashed mvlink process left of the %s create "
+				"of VM %s: %s (journal %s/links/%s kept)",
+				mvl_lj_op_name(j->op), j->vm_id[0] ? j->vm_id : "-", fe.msg,
+				ctx->state_dir, j->file);
+	return removed;
+}
+
+void mvl_link_journal_drop(struct mvl_ctx *ctx, struct mvl_link_journal *j)
+{
+	char saved[sizeof(ctx->errmsg)];
+	int r;
+
+	if (!j->file[0])
+		return;
+	/* keep the message of the failure being undone */
+	memcpy(saved, ctx->errmsg, sizeof(saved));
+	r = mvl_link_journal_remove(ctx, j);
+	if (r < 0)
+		mvl_undo_failed(ctx, "%s (mvlink recover removes it)", ctx->errmsg);
+	memcpy(ctx->errmsg, saved, sizeof(saved));
+}
+
+/* ------------------------------------------------- locks with recovery */
+
+static bool lockset_subset(const struct mvl_lockset *a, const struct mvl_lockset *b)
+{
+	for (unsigned i = 0; i < a->n; i++)
+		if (!mvl_lockset_has(b, a->l[i].kind, a->l[i].name))
+			return false;
+	return true;
+}
+
+static bool lockset_meet(const struct mvl_lockset *a, const struct mvl_lockset *b)
+{
+	for (unsigned i = 0; i < a->n; i++)
+		if (mvl_lockset_has(b, a->l[i].kind, a->l[i].name))
+			return true;
+	return false;
+}
+
+struct held_scan {
+	struct mvl_lockset *held;
+	unsigned long long netns;
+	bool grow;
+};
+
+static int held_cb(struct mvl_ctx *ctx, const char *file, void *data)
+{
+	struct held_scan *hs = data;
+	struct mvl_link_journal j;
+	struct mvl_lockset js;
+	int r;
+
+	r = mvl_link_journal_read(ctx, file, &j);
+	if (r < 0) {
+		/* gone meanwhile, or corrupt: mvl_recover() reports that one */
+		if (r != -ENOENT)
+			dbg(ctx, "%s", ctx->errmsg);
+		ctx->errmsg[0] = '\0';
+		return 0;
+	}
+	mvl_lockset_init(&js);
+	if (j.netns != hs->netns || mvl_link_journal_locks(&j, &js) < 0 ||
+	    !lockset_meet(&js, hs->held))
+		return 0;
+	if (!lockset_subset(&js, hs->held)) {
+		/* take its other locks too, all again in order */
+		for (unsigned i = 0; i < js.n; i++)
+			if (mvl_lockset_add(hs->held, js.l[i].kind, js.l[i].name) < 0)
+				return mvl_fail(ctx, -EBUSY,
+						"too many locks to undo what a crashed mvlink "
+						"process left (journal %s/links/%s); run mvlink "
+						"recover",
+						ctx->state_dir, file);
+		hs->grow = true;
+		return 0;
+	}
+	/* its writer held all these locks while it worked: it is gone */
+	r = undo_journal(ctx, &j);
+	return r < 0 ? r : 0;
+}
+
+int mvl_locks_take_recover(struct mvl_ctx *ctx, struct mvl_lockset *set)
+{
+	struct held_scan hs = { .held = set };
+	int r;
+
+	r = mvl_netns_id(&hs.netns);
+	if (r < 0)
+		return mvl_fail(ctx, r, "cannot identify the network namespace: %s",
+				MVL_STRERROR(r));
+	for (int round = 0; round < 4; round++) {
+		r = mvl_lockset_take(ctx, set, true);
+		if (r < 0)
+			return r;
+		hs.grow = false;
+		r = mvl_link_journal_foreach(ctx, held_cb, &hs);
+		if (r < 0) {
+			mvl_lockset_drop(set);
+			return r;
+		}
+		if (!hs.grow)
+			return 0;
+		mvl_lockset_drop(set);
+	}
+	return mvl_fail(ctx, -EBUSY,
+			"busy: journals of crashed mvlink processes keep asking for more locks; "
+			"run mvlink recover");
+}
+
+/* ------------------------------------------------------ recover them all */
+
+struct recover_scan {
+	bool (*want)(const char *vm_id, void *data);
+	void *data;
+	unsigned flags;
+	unsigned long long netns;
+	int count;
+	struct first_err fe;
+};
+
+static int recover_cb(struct mvl_ctx *ctx, const char *file, void *data)
+{
+	struct recover_scan *rs = data;
+	struct mvl_link_journal j;
+	struct mvl_lockset set;
+	int r;
+
+	r = mvl_link_journal_read(ctx, file, &j);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0) {
+		/* whose it is cannot be told: never acted on */
+		if (rs->flags & MVL_LR_REPORT_CORRUPT)
+			note(ctx, &rs->fe, r);
+		else
+			dbg(ctx, "%s", ctx->errmsg);
+		ctx->errmsg[0] = '\0';
+		return 0;
+	}
+	/* another namespace's: its devices are not visible from here */
+	if (j.netns != rs->netns || (rs->want && !rs->want(j.vm_id, rs->data)))
+		return 0;
+	mvl_lockset_init(&set);
+	r = mvl_link_journal_locks(&j, &set);
+	if (r == 0)
+		r = mvl_lockset_take(ctx, &set, false);
+	if (r == -EBUSY) {
+		/* its writer is still at work */
+		ctx->errmsg[0] = '\0';
+		return 0;
+	}
+	if (r < 0) {
+		note(ctx, &rs->fe, r);
+		return 0;
+	}
+	/* undone by another process meanwhile? */
+	r = mvl_link_journal_read(ctx, file, &j);
+	if (r == 0 && (rs->flags & MVL_LR_DRY_RUN))
+		rs->count++;
+	else if (r == 0) {
+		r = undo_journal(ctx, &j);
+		if (r >= 0)
+			rs->count++;
+	}
+	if (r < 0 && r != -ENOENT)
+		note(ctx, &rs->fe, r);
+	mvl_lockset_drop(&set);
+	return 0;
+}
+
+int mvl_links_recover(struct mvl_ctx *ctx, bool (*want)(const char *vm_id, void *data), void *data,
+		      unsigned flags)
+{
+	struct recover_scan rs = { .want = want, .data = data, .flags = flags };
+	int r;
+
+	r = mvl_netns_id(&rs.netns);
+	if (r < 0)
+		return mvl_fail(ctx, r, "cannot identify the network namespace: %s",
+				MVL_STRERROR(r));
+	r = mvl_link_journal_foreach(ctx, recover_cb, &rs);
+	if (r < 0)
+		return r;
+	if (rs.fe.err) {
+		snprintf(ctx->errmsg, sizeof(ctx->errmsg), "%s", rs.fe.msg);
+		return rs.fe.err;
+	}
+	return rs.count;
+}
+
+/*
+ * Private device nodes (macvtap.c): <state_dir>/dev/tap<ifindex>.<pid>.<hex>,
+ * made, opened and unlinked at once; one is left only when its process was
+ * killed in between.  It names a macvtap's char device, which a later
+ * macvtap may get: remove those of processes that are gone.
+ */
+int mvl_private_nodes_clean(struct mvl_ctx *ctx, bool dry_run)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 256];
+	struct dirent *de;
+	int r = 0, n = 0;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%s/dev", ctx->state_dir);
+	d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 :
+					 mvl_fail(ctx, -errno, "cannot read %s: %s", dir,
+						  MVL_STRERROR(errno));
+	while ((de = readdir(d))) {
+		unsigned ifindex;
+		long long pid;
+		char hex[16], extra;
+
+		if (sscanf(de->d_name, "tap%u.%lld.%8[0-9a-f]%c", &ifindex, &pid, hex, &extra) !=
+			    3 ||
+		    strlen(hex) != 8 || pid <= 0 || !(kill((pid_t)pid, 0) < 0 && errno == ESRCH))
+			continue;
+		n++;
+		if (dry_run)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		r = mvl_step(ctx, "remove stale private node");
+		if (r == 0 && unlink(path) < 0 && errno != ENOENT)
+			r = -errno;
+		if (r < 0) {
+			r = mvl_fail(ctx, r, "cannot remove stale device node %s: %s", path,
+				     MVL_STRERROR(r));
+			break;
+		}
+		info(ctx, "removed device node %s left by process %lld", path, pid);
+	}
+	closedir(d);
+	return r < 0 ? r : n;
+}
+
+/* ------------------------------------------------------------ deletion */
+
+int mvl_link_delete_locked(struct mvl_ctx *ctx, const struct mvl_link_info *li)
+{
+	struct mvl_lockset set;
+	struct mvl_link_info now, lower;
+	char v[32];
+	bool bridge = strcmp(li->kind, "bridge") == 0;
+	int r;
+
+	mvl_lockset_init(&set);
+	r = mvl_lockset_add(&set, bridge ? MVL_LOCK_BRIDGE : MVL_LOCK_NAME, li->name);
+	/* a passthru macvtap gives its lower device its state back */
+	if (r == 0 && strcmp(li->kind, "macvtap") == 0 && li->link > 0 &&
+	    mvl_tag_get_field(li->alias, "lower_mac", v, sizeof(v)) == 1 &&
+	    mvl_nl_link_get(ctx, NULL, li->link, &lower) == 0)
+		r = mvl_lockset_add(&set, MVL_LOCK_UPLINK, lower.name);
+	if (r < 0)
+		return mvl_fail(ctx, r, "cannot lock %s", li->name);
+	r = mvl_lockset_take(ctx, &set, true);
+	if (r < 0)
+		return r;
+	/* still the link that was found, with the same tag? */
+	r = mvl_nl_link_get(ctx, NULL, li->ifindex, &now);
+	if (r == -ENODEV ||
+	    (r == 0 && (strcmp(now.name, li->name) != 0 || strcmp(now.alias, li->alias) != 0))) {
+		r = 0;
+		goto out;
+	}
+	if (r < 0) {
+		r = mvl_fail_kernel(ctx, r, "cannot look up %s", li->name);
+		goto out;
+	}
+	if (bridge) {
+		/* a bridge is shared: only an empty one goes */
+		char port[IFNAMSIZ] = "";
+
+		r = mvl_bridge_port_count(ctx, now.ifindex, port, sizeof(port));
+		if (r < 0) {
+			r = mvl_fail_kernel(ctx, r, "cannot list the ports of bridge %s", li->name);
+			goto out;
+		}
+		if (r > 0) {
+			r = mvl_fail(ctx, -EBUSY,
+				     "bridge %s still has %d port%s (%s%s); not deleting it",
+				     li->name, r, r > 1 ? "s" : "", port, r > 1 ? ", ..." : "");
+			goto out;
+		}
+	}
+	if (strcmp(now.kind, "macvtap") == 0)
+		r = mvl_macvtap_delete_link(ctx, &now);
+	else {
+		r = mvl_nl_link_del(ctx, now.ifindex);
+		if (r == -ENODEV)
+			r = 0;
+		else if (r < 0)
+			r = mvl_fail_kernel(ctx, r, "cannot delete %s", li->name);
+		else
+			r = 1;
+	}
+out:
+	mvl_lockset_drop(&set);
+	return r;
+}
+
+/* ------------------------------------------------------ names, ifindexes */
+
+/* The lowest number of template @tmpl whose name is free and whose lock
+ * another process does not hold; the lock is taken (without waiting: any
+ * order is then safe). */
+int mvl_name_pick(struct mvl_ctx *ctx, const char *tmpl, char name[IFNAMSIZ], int *ret_lock)
+{
+	const char *pct = strstr(tmpl, "%d");
+	int r;
+
+	for (unsigned n = 0; n < 100000; n++) {
+		snprintf(name, IFNAMSIZ, "%.*s%u%s", (int)(pct - tmpl), tmpl, n, pct + 2);
+		if (if_nametoindex(name) > 0)
+			continue;
+		r = mvl_lock_take(ctx, MVL_LOCK_NAME, name, false, false, ret_lock);
+		if (r == -EBUSY)
+			continue; /* being created or deleted right now */
+		if (r < 0)
+			return r;
+		if (if_nametoindex(name) == 0)
+			return 0;
+		mvl_lock_drop(ret_lock);
+	}
+	ctx->errmsg[0] = '\0';
+	return mvl_fail(ctx, -ENOSPC, "no free name for template '%s'", tmpl);
+}
+
+int mvl_next_ifindex;
+
+int mvl_link_pick_ifindex(void)
+{
+	uint32_t v = 0;
+
+	if (mvl_next_ifindex > 0)
+		return mvl_next_ifindex++;
+
+	/* far above what the kernel hands out (it counts up from 1): a
+	 * journal can name the link before it exists, and nobody else is
+	 * given that number meanwhile */
+	if (mvl_random_bytes(&v, sizeof(v)) < 0)
+		v = (uint32_t)getpid() * 2654435761u;
+	return (int)(MVL_IFINDEX_MIN + v % (MVL_IFINDEX_MAX - MVL_IFINDEX_MIN));
+}

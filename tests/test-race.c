@@ -1,0 +1,578 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * test-race.c - 16 processes at once on the same resources, against the
+ * real kernel in private namespaces (and, for a VF, on a fake sysfs tree):
+ * the same tap name, the same bridge, a template, deletions, creates and
+ * deletes and recovers mixed, the same VF.  Exactly one winner per
+ * resource; the others get a clear "exists"/"busy" error naming it;
+ * nothing is corrupted (the result is whole: tagged, on its bridge, up);
+ * nothing is left after the cleanup.
+ */
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "fakesys.h"
+#include "testutil.h"
+
+#define N 16
+
+/* What a child reports. */
+struct result {
+	int i;
+	int r;
+	int extra;
+	char msg[400];
+};
+
+struct env {
+	struct mvl_ctx *ctx;
+	char state[64];
+	struct fakesys *fs; /* the VF race */
+};
+
+static struct mvl_ctx *new_ctx(struct env *e)
+{
+	struct mvl_ctx *ctx = NULL;
+
+	if (mvl_ctx_new(&ctx) < 0)
+		return NULL;
+	if (e->fs)
+		fs_setup_ctx(e->fs, ctx);
+	else if (mvl_ctx_set_state_dir(ctx, e->state) < 0)
+		return NULL;
+	return ctx;
+}
+
+static void env_init(struct env *e)
+{
+	memset(e, 0, sizeof(*e));
+	mvt_enter_netns();
+	snprintf(e->state, sizeof(e->state), "/tmp/mvlink-race.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(e->state));
+	e->ctx = new_ctx(e);
+	ck_assert_ptr_nonnull(e->ctx);
+	mvl_lock_timeout_ms = 5000;
+}
+
+static void env_free(struct env *e)
+{
+	mvl_ctx_unref(e->ctx);
+	mvt_sh("rm -rf '%s'", e->state);
+}
+
+/* The links, and the state files (lock files stay by design). */
+static char *snap(struct env *e)
+{
+	char *k = mvt_snapshot(), *files, *s = NULL;
+
+	files = mvt_sh_out("cd '%s' && find . -path ./locks -prune -o -type f -print | sort",
+			   e->state);
+	ck_assert_int_ge(asprintf(&s, "%s\n--- state files\n%s", k, files), 0);
+	free(k);
+	free(files);
+	return s;
+}
+
+static void assert_same(const char *before, const char *now)
+{
+	if (strcmp(before, now) != 0)
+		mvt_show_diff(before, now);
+	ck_assert_msg(strcmp(before, now) == 0, "something was left (diff above)");
+}
+
+/*
+ * Run @fn(ctx, i, &extra) in @n children started together (they wait on a
+ * pipe that the parent closes), each with a context of its own; collect
+ * their results in @res (by child index).
+ */
+static void race(struct env *e, int n, int (*fn)(struct mvl_ctx *ctx, int i, int *extra),
+		 struct result *res)
+{
+	int go[2], back[2], status;
+	pid_t pids[64];
+
+	ck_assert_int_eq(pipe2(go, O_CLOEXEC), 0);
+	ck_assert_int_eq(pipe2(back, O_CLOEXEC), 0);
+	fflush(NULL);
+	for (int i = 0; i < n; i++) {
+		pids[i] = fork();
+		ck_assert_int_ge(pids[i], 0);
+		if (pids[i] == 0) {
+			struct result r = { .i = i };
+			struct mvl_ctx *ctx;
+			char c;
+
+			close(go[1]);
+			close(back[0]);
+			ctx = new_ctx(e);
+			if (read(go[0], &c, 1) < 0 || !ctx)
+				mvt_child_exit(3);
+			r.r = fn(ctx, i, &r.extra);
+			snprintf(r.msg, sizeof(r.msg), "%s", mvl_ctx_get_error(ctx));
+			mvl_ctx_unref(ctx);
+			if (write(back[1], &r, sizeof(r)) != sizeof(r))
+				mvt_child_exit(4);
+			mvt_child_exit(0);
+		}
+	}
+	close(go[0]);
+	close(back[1]);
+	close(go[1]); /* go */
+	for (int i = 0; i < n; i++) {
+		struct result r;
+
+		ck_assert_int_eq(read(back[0], &r, sizeof(r)), (ssize_t)sizeof(r));
+		ck_assert(r.i >= 0 && r.i < n);
+		res[r.i] = r;
+	}
+	close(back[0]);
+	for (int i = 0; i < n; i++) {
+		ck_assert_int_eq(waitpid(pids[i], &status, 0), pids[i]);
+		ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child %d: %d", i,
+			      status);
+	}
+}
+
+static bool has(const char *s, const char *what)
+{
+	return s && strstr(s, what);
+}
+
+static bool link_has_flag(const char *name, const char *flag)
+{
+	struct json_object *j = mvt_ip_link(name), *flags = NULL;
+	bool found = false;
+
+	if (j && json_object_object_get_ex(j, "flags", &flags))
+		for (size_t i = 0; i < json_object_array_length(flags); i++)
+			found |= strcmp(json_object_get_string(json_object_array_get_idx(flags, i)),
+					flag) == 0;
+	json_object_put(j);
+	return found;
+}
+
+/* A tap as a create leaves it: tagged for @vm, on @bridge, up, persistent. */
+static void assert_whole_tap(const char *name, const char *vm, const char *bridge)
+{
+	char tag[128];
+
+	snprintf(tag, sizeof(tag), "mvlink:vm=%s;mode=tap", vm);
+	ck_assert_str_eq(mvt_link_str(name, "ifalias"), tag);
+	ck_assert_str_eq(mvt_link_str(name, "linkinfo.info_kind"), "tun");
+	ck_assert_str_eq(mvt_link_str(name, "linkinfo.info_data.persist"), "true");
+	if (bridge)
+		ck_assert_str_eq(mvt_link_str(name, "master"), bridge);
+	ck_assert(link_has_flag(name, "UP"));
+}
+
+static void assert_no_journals(struct env *e)
+{
+	char *out = mvt_sh_out("find '%s/links' -type f 2>/dev/null", e->state);
+
+	ck_assert_msg(out[0] == '\0', "journals left: %s", out);
+	free(out);
+}
+
+/* ------------------------------------------------------------ the races */
+
+static int create_same_name(struct mvl_ctx *ctx, int i, int *extra)
+{
+	char vm[16];
+	struct mvl_tap_opts o = { .sz = sizeof(o),
+				  .vm_id = vm,
+				  .name = "vm-race",
+				  .bridge = "br0",
+				  .flags = MVL_TAP_PERSIST };
+	struct mvl_iface *iface = NULL;
+	int r;
+
+	snprintf(vm, sizeof(vm), "vm%d", i);
+	r = mvl_tap_create(ctx, &o, &iface);
+	*extra = iface ? !mvl_iface_get_adopted(iface) : 0;
+	mvl_iface_unref(iface);
+	return r;
+}
+
+START_TEST(same_tap_name)
+{
+	struct env e;
+	struct result res[N];
+	char *base, *now, vm[16];
+	int winners = 0, winner = -1;
+
+	env_init(&e);
+	base = snap(&e);
+	race(&e, N, create_same_name, res);
+	for (int i = 0; i < N; i++) {
+		if (res[i].r == 0) {
+			winners++;
+			winner = i;
+			ck_assert_int_eq(res[i].extra, 1); /* created, not adopted */
+			continue;
+		}
+		/* a clear error naming what is taken */
+		ck_assert_msg(res[i].r == -EEXIST || res[i].r == -EBUSY, "child %d: %d %s", i,
+			      res[i].r, res[i].msg);
+		ck_assert_msg(has(res[i].msg, "vm-race") || has(res[i].msg, "bridge br0"),
+			      "child %d: %s", i, res[i].msg);
+		if (res[i].r == -EEXIST)
+			ck_assert_msg(has(res[i].msg, "belongs to VM"), "child %d: %s", i,
+				      res[i].msg);
+		else
+			ck_assert_msg(has(res[i].msg, "busy: another mvlink process holds"),
+				      "child %d: %s", i, res[i].msg);
+	}
+	ck_assert_int_eq(winners, 1);
+	snprintf(vm, sizeof(vm), "vm%d", winner);
+	assert_whole_tap("vm-race", vm, "br0");
+	ck_assert_int_eq(mvt_sh("ip -o link show master br0 | wc -l | grep -qx 1"), 0);
+	assert_no_journals(&e);
+	/* nothing else was made: the tap and the bridge go, and all is as before */
+	ck_assert_int_eq(mvl_vm_delete(e.ctx, vm), 1);
+	ck_assert_int_eq(mvl_iface_delete(e.ctx, "br0"), 1);
+	now = snap(&e);
+	assert_same(base, now);
+	free(now);
+	free(base);
+	env_free(&e);
+}
+END_TEST
+
+static int ensure_bridge(struct mvl_ctx *ctx, int i, int *extra)
+{
+	char vm[16];
+	struct mvl_bridge_opts o = {
+		.sz = sizeof(o), .name = "br0", .vm_id = vm, .uplink = "eno1"
+	};
+	int r;
+
+	snprintf(vm, sizeof(vm), "vm%d", i);
+	r = mvl_bridge_ensure(ctx, &o);
+	*extra = r;
+	return r < 0 ? r : 0;
+}
+
+START_TEST(same_bridge)
+{
+	struct env e;
+	struct result res[N];
+	char *base, *now, tag[64];
+	int created = 0, creator = -1;
+
+	env_init(&e);
+	ck_assert_int_eq(
+		mvt_sh("ip link add eno1 type veth peer name peer0 && ip link set peer0 up"), 0);
+	base = snap(&e);
+	race(&e, N, ensure_bridge, res);
+	for (int i = 0; i < N; i++) {
+		ck_assert_msg(res[i].r == 0, "child %d: %d %s", i, res[i].r, res[i].msg);
+		if (res[i].extra == 1) {
+			created++;
+			creator = i;
+		}
+	}
+	ck_assert_int_eq(created, 1);
+	snprintf(tag, sizeof(tag), "mvlink:vm=vm%d;mode=bridge", creator);
+	ck_assert_str_eq(mvt_link_str("br0", "ifalias"), tag);
+	ck_assert_str_eq(mvt_link_str("eno1", "master"), "br0");
+	ck_assert(link_has_flag("br0", "UP"));
+	assert_no_journals(&e);
+	ck_assert_int_eq(mvt_sh("ip link del br0 && ip link set eno1 down"), 0);
+	now = snap(&e);
+	assert_same(base, now);
+	free(now);
+	free(base);
+	env_free(&e);
+}
+END_TEST
+
+static int create_template(struct mvl_ctx *ctx, int i, int *extra)
+{
+	char vm[16];
+	struct mvl_tap_opts o = {
+		.sz = sizeof(o), .vm_id = vm, .name = "vm-%d", .flags = MVL_TAP_PERSIST
+	};
+	struct mvl_iface *iface = NULL;
+	int r;
+
+	snprintf(vm, sizeof(vm), "t%d", i);
+	r = mvl_tap_create(ctx, &o, &iface);
+	*extra = iface ? atoi(mvl_iface_get_name(iface) + 3) : -1;
+	mvl_iface_unref(iface);
+	return r;
+}
+
+START_TEST(template_names)
+{
+	struct env e;
+	struct result res[N];
+	bool taken[N] = { false };
+	char *base, *now;
+
+	env_init(&e);
+	base = snap(&e);
+	race(&e, N, create_template, res);
+	/* every one gets a name of its own: the lowest 16 numbers */
+	for (int i = 0; i < N; i++) {
+		char name[16], vm[16];
+
+		ck_assert_msg(res[i].r == 0, "child %d: %d %s", i, res[i].r, res[i].msg);
+		ck_assert_int_ge(res[i].extra, 0);
+		ck_assert_int_lt(res[i].extra, N);
+		ck_assert(!taken[res[i].extra]);
+		taken[res[i].extra] = true;
+		snprintf(name, sizeof(name), "vm-%d", res[i].extra);
+		snprintf(vm, sizeof(vm), "t%d", i);
+		assert_whole_tap(name, vm, NULL);
+	}
+	assert_no_journals(&e);
+	for (int i = 0; i < N; i++) {
+		char vm[16];
+
+		snprintf(vm, sizeof(vm), "t%d", i);
+		ck_assert_int_eq(mvl_vm_delete(e.ctx, vm), 1);
+	}
+	now = snap(&e);
+	assert_same(base, now);
+	free(now);
+	free(base);
+	env_free(&e);
+}
+END_TEST
+
+static int delete_same(struct mvl_ctx *ctx, int i, int *extra)
+{
+	(void)i;
+	(void)extra;
+	return mvl_iface_delete(ctx, "vm-race");
+}
+
+static int delete_vm(struct mvl_ctx *ctx, int i, int *extra)
+{
+	(void)i;
+	(void)extra;
+	return mvl_vm_delete(ctx, "vmD");
+}
+
+START_TEST(deletes)
+{
+	struct env e;
+	struct result res[N];
+	struct mvl_tap_opts o = { .sz = sizeof(o),
+				  .vm_id = "vmD",
+				  .name = "vm-race",
+				  .bridge = "br0",
+				  .flags = MVL_TAP_PERSIST };
+	struct mvl_iface *iface = NULL;
+	char *base, *now;
+	int ones = 0;
+
+	env_init(&e);
+	/* a bridge that had a port once (its MAC and limits follow its ports) */
+	ck_assert_int_eq(
+		mvt_sh("ip link add br0 type bridge && ip link set br0 up && "
+		       "ip link add d0 type veth peer name d1 && ip link set d0 master br0 "
+		       "&& ip link del d0"),
+		0);
+	/* (its carrier goes off a moment later) */
+	ck_assert_int_eq(mvt_sh("for i in $(seq 100); do ip link show br0 | grep -q NO-CARRIER && "
+				"exit 0; sleep 0.02; done; exit 1"),
+			 0);
+	base = snap(&e);
+	ck_assert_int_eq(mvl_tap_create(e.ctx, &o, &iface), 0);
+	mvl_iface_unref(iface);
+	/* the same tap: one deletes it, the others find nothing to do */
+	race(&e, N, delete_same, res);
+	for (int i = 0; i < N; i++) {
+		ck_assert_msg(res[i].r == 0 || res[i].r == 1, "child %d: %d %s", i, res[i].r,
+			      res[i].msg);
+		ones += res[i].r;
+	}
+	ck_assert_int_eq(ones, 1);
+	now = snap(&e);
+	assert_same(base, now);
+	free(now);
+	/* a VM of several taps deleted by all at once: no error, all gone */
+	for (int t = 0; t < 4; t++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "vmd-%d", t);
+		o.name = name;
+		ck_assert_int_eq(mvl_tap_create(e.ctx, &o, &iface), 0);
+		mvl_iface_unref(iface);
+	}
+	race(&e, N, delete_vm, res);
+	for (int i = 0; i < N; i++)
+		ck_assert_msg(res[i].r >= 0, "child %d: %d %s", i, res[i].r, res[i].msg);
+	now = snap(&e);
+	assert_same(base, now);
+	free(now);
+	free(base);
+	env_free(&e);
+}
+END_TEST
+
+/* Creators, deleters and recoverers of one tap all at once, in rounds: a
+ * recover never undoes a create at work, and the tap is always whole or
+ * absent. */
+static int storm(struct mvl_ctx *ctx, int i, int *extra)
+{
+	struct mvl_tap_opts o = { .sz = sizeof(o),
+				  .vm_id = "vmS",
+				  .name = "vm-s",
+				  .bridge = "br0",
+				  .uplink = "eno1",
+				  .flags = MVL_TAP_PERSIST };
+	struct mvl_iface *iface = NULL;
+	int r = 0;
+
+	*extra = 0;
+	for (int round = 0; round < 4 && r >= 0; round++) {
+		switch (i % 4) {
+		case 0:
+		case 1:
+			r = mvl_tap_create(ctx, &o, &iface);
+			mvl_iface_unref(iface);
+			iface = NULL;
+			break;
+		case 2:
+			r = mvl_iface_delete(ctx, "vm-s");
+			break;
+		case 3:
+			r = mvl_recover(ctx, 0);
+			*extra += r > 0 ? r : 0;
+			break;
+		}
+	}
+	return r < 0 ? r : 0;
+}
+
+START_TEST(create_delete_recover_storm)
+{
+	struct env e;
+	struct result res[N];
+	char *base, *now;
+
+	env_init(&e);
+	ck_assert_int_eq(
+		mvt_sh("ip link add eno1 type veth peer name peer0 && ip link set peer0 up"), 0);
+	base = snap(&e);
+	race(&e, N, storm, res);
+	for (int i = 0; i < N; i++) {
+		ck_assert_msg(res[i].r == 0, "child %d: %d %s", i, res[i].r, res[i].msg);
+		if (i % 4 == 3)
+			ck_assert_msg(res[i].extra == 0, "recover undid %d live creates",
+				      res[i].extra);
+	}
+	if (mvt_link_exists("vm-s"))
+		assert_whole_tap("vm-s", "vmS", "br0");
+	ck_assert_str_eq(mvt_link_str("br0", "ifalias"), "mvlink:vm=vmS;mode=bridge");
+	ck_assert_str_eq(mvt_link_str("eno1", "master"), "br0");
+	assert_no_journals(&e);
+	ck_assert_int_eq(mvl_recover(e.ctx, 0), 0);
+	ck_assert_int_ge(mvl_vm_delete(e.ctx, "vmS"), 0);
+	ck_assert_int_eq(mvt_sh("ip link del br0 && ip link set eno1 down"), 0);
+	now = snap(&e);
+	assert_same(base, now);
+	free(now);
+	free(base);
+	env_free(&e);
+}
+END_TEST
+
+/* --------------------------------------------------------------- a VF */
+
+#define PF_ADDR "0000:3b:00.0"
+#define PF_IF "enp59s0f0"
+
+static int attach_vf0(struct mvl_ctx *ctx, int i, int *extra)
+{
+	static const uint8_t mac[6] = { 0x02, 0x11, 0x22, 0x33, 0x44, 0x55 };
+	char vm[16];
+	struct mvl_vf_opts o = { .sz = sizeof(o),
+				 .vm_id = vm,
+				 .pf = PF_IF,
+				 .vf = 0,
+				 .mac = mac,
+				 .vlan = 100,
+				 .flags = MVL_VF_VLAN };
+	struct mvl_iface *iface = NULL;
+	int r;
+
+	snprintf(vm, sizeof(vm), "vm%d", i);
+	r = mvl_vf_attach(ctx, &o, &iface);
+	*extra = 0;
+	mvl_iface_unref(iface);
+	return r;
+}
+
+START_TEST(same_vf)
+{
+	struct env e;
+	struct result res[N];
+	struct fs_dev *pf;
+	char *before, *after, vm[16], vf[MVL_PCI_ADDR_LEN];
+	int winners = 0, winner = -1;
+
+	memset(&e, 0, sizeof(e));
+	mvt_enter_netns();
+	e.fs = fs_new();
+	e.ctx = new_ctx(&e);
+	fs_add_driver(e.fs, "i40e");
+	fs_add_driver(e.fs, "iavf");
+	pf = fs_add_dev(e.fs, PF_ADDR, 0x8086, 0x1572, 0x020000, "i40e", -2);
+	fs_make_pf(e.fs, pf, 8, "iavf");
+	fs_add_netdev(e.fs, pf, PF_IF, 1001, true);
+	mvl_lock_timeout_ms = 5000;
+	ck_assert_int_eq(mvl_sriov_enable(e.ctx, PF_IF, 2), 1);
+	fs_vf_addr(pf, 0, vf);
+	before = fs_snapshot(e.fs);
+	race(&e, N, attach_vf0, res);
+	for (int i = 0; i < N; i++) {
+		if (res[i].r == 0) {
+			winners++;
+			winner = i;
+			continue;
+		}
+		ck_assert_msg(res[i].r == -EBUSY, "child %d: %d %s", i, res[i].r, res[i].msg);
+		ck_assert_msg(has(res[i].msg, vf) || has(res[i].msg, PF_ADDR), "child %d: %s", i,
+			      res[i].msg);
+	}
+	ck_assert_int_eq(winners, 1);
+	ck_assert_int_eq(fs_journal_count(e.fs), 1);
+	snprintf(vm, sizeof(vm), "vm%d", winner);
+	ck_assert_int_eq(mvl_vm_delete(e.ctx, vm), 1);
+	after = fs_snapshot(e.fs);
+	ck_assert_str_eq(before, after);
+	free(after);
+	free(before);
+	ck_assert_int_eq(e.fs->unexpected, 0);
+	mvl_ctx_unref(e.ctx);
+	fs_free(e.fs);
+}
+END_TEST
+
+static Suite *race_suite(void)
+{
+	Suite *s = suite_create("race");
+	TCase *tc = tcase_create("race");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, same_tap_name);
+	tcase_add_test(tc, same_bridge);
+	tcase_add_test(tc, template_names);
+	tcase_add_test(tc, deletes);
+	tcase_add_test(tc, create_delete_recover_storm);
+	tcase_add_test(tc, same_vf);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return mvt_run(race_suite(), true);
+}
