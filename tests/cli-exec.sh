@@ -14,6 +14,7 @@
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 enter_netns "$@"
 make_uplink
+spread_ifindex # our macvtaps' /dev/tapN are not another namespace's
 
 VMM=$T/vmm
 R=$T/vmm-run # what the VMM recorded

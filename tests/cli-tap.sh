@@ -195,7 +195,7 @@ run 0 "$MVLINK" delete vm-test1 --json
 py_true 'd == {"name": "vm-test1", "removed": 0}'
 
 run 0 "$MVLINK" --json delete --vm test2
-py_true 'd == {"vm": "test2", "removed": 2}'
+py_true 'd == {"vm": "test2", "removed": 2, "kept_bridges": []}'
 if link_exists vm-0 || link_exists vm-1; then
 	fail "delete --vm left a tap of test2"
 fi
@@ -204,7 +204,26 @@ run 0 "$MVLINK" delete --vm test2
 err_has "VM test2 has no interfaces; nothing to delete"
 run 0 "$MVLINK" delete --vm test3
 out_has "deleted 1 object of VM test3"
+# the bridge created for test3 stays (shared), and the note says how to delete it
+err_has "mvlink: the bridge br1 of VM test3 is kept: bridges are shared by VMs and never deleted with one; once a bridge has no ports, delete it with \`mvlink delete br1\`"
 ! link_exists vm-test3 || fail "delete --vm test3"
+link_exists br1 || fail "delete --vm test3 deleted the bridge br1"
+
+# a VM whose tap is gone but whose bridge remains: not "nothing to delete" alone
+run 0 "$MVLINK" delete --vm test1
+out_empty
+err_has "mvlink: VM test1 has no interfaces to delete; its bridge br0 is kept: bridges are shared by VMs and never deleted with one; once a bridge has no ports, delete it with \`mvlink delete br0\`"
+run 0 "$MVLINK" --json delete --vm test1
+py_true 'd == {"vm": "test1", "removed": 0, "kept_bridges": ["br0"]}'
+run 2 "$MVLINK" delete br0 # eno1 is still its port
+err_has "bridge br0 still has 1 port (eno1); not deleting it"
+link_exists br0 || fail "br0 with a port was deleted"
+ip link set eno1 nomaster
+run 0 "$MVLINK" delete br0
+out_has "deleted br0"
+! link_exists br0 || fail "empty br0 was not deleted"
+run 0 "$MVLINK" delete --vm test1
+err_has "VM test1 has no interfaces; nothing to delete"
 
 # ---------------------------------------------------------------- -v routes the library's log to stderr
 run 0 "$MVLINK" create --mode tap --vm test5 --name vm-test5

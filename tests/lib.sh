@@ -91,6 +91,37 @@ make_uplink() {
 	ip link set eno1 up
 }
 
+# Push this namespace's next ifindex to a random value in 1000..3999.
+# /dev is the host's devtmpfs, shared by every network namespace: a
+# macvtap's node /dev/tapN (N = its ifindex) collides with the macvtap of
+# another namespace that has the same ifindex - in a test running in
+# parallel, whose namespace also counts from 1 - and the library then
+# refuses --owner/--group ("it is another device").  As tests/test-macvtap.c
+# does: links in one group (the kernel never hands out an ifindex twice
+# until it wraps), then deleted in one request.
+spread_ifindex() {
+	_n=$((1000 + $(od -An -N2 -tu2 /dev/urandom) % 3000))
+	_veth=0
+	if ip link add padprobe type ifb 2>/dev/null; then
+		ip link del padprobe
+	else
+		_veth=1 # no ifb: veth pairs, two ifindexes each
+	fi
+	_i=0
+	while [ "$_i" -lt "$_n" ]; do
+		if [ "$_veth" = 1 ]; then
+			echo "link add pad$_i group 77 type veth peer name padp$_i group 77"
+			_i=$((_i + 2))
+		else
+			echo "link add pad$_i group 77 type ifb"
+			_i=$((_i + 1))
+		fi
+	done >"$T/pad.batch"
+	echo "link del group 77" >>"$T/pad.batch"
+	ip -batch "$T/pad.batch" >/dev/null || fail "cannot push the ifindex with $T/pad.batch"
+	rm -f "$T/pad.batch"
+}
+
 # run EXPECTED_RC CMD...
 run() {
 	_want=$1

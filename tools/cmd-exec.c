@@ -461,7 +461,7 @@ static void help(void)
 	       "VMM directly).  If mvlink itself is killed with SIGKILL, a macvtap stays:\n"
 	       "remove it with `mvlink delete --vm ID`.\n"
 	       "\n");
-	iface_options_help();
+	iface_options_help(false);
 	printf("  --iface              start the next interface's options\n"
 	       "Other options:\n"
 	       "  --json               before VMM starts, print {\"interfaces\": [...],\n"
@@ -479,8 +479,10 @@ static void help(void)
 	       "Examples:\n"
 	       "  mvlink exec --mode tap --vm test1 --name vm-test1 --bridge br0 \\\n"
 	       "      --mac 02:00:00:00:00:01 --queues 2 -- \\\n"
-	       "      qemu-system-x86_64 ... -netdev tap,id=n0,fds={fds},vhost=off,queues=2 \\\n"
-	       "      -device virtio-net-pci,netdev=n0,mac={mac},mq=on\n"
+	       "      qemu-system-x86_64 ... -netdev tap,id=n0,fds={fds},vhost=off \\\n"
+	       "      -device virtio-net-pci,netdev=n0,mac={mac},mq=on,vectors=6\n"
+	       "  (QEMU takes the number of queues from fds=; it refuses queues= with it.\n"
+	       "  vectors= is 2N+2 for N queues.)\n"
 	       "  mvlink exec --mode macvtap --vm test1 --link eno1 --name vm-test1 \\\n"
 	       "      --mac 02:00:00:00:00:01 -- \\\n"
 	       "      cloud-hypervisor ... --net fd=[{fds,}],mac={mac}\n");
@@ -543,9 +545,18 @@ static int run(struct tool *t, int argc, char **argv)
 		goto out;
 	}
 	for (size_t i = 0; i < st.n; i++) {
+		const struct iface_spec *s = &st.ifs[i].spec;
+
 		if (st.n > 1)
 			snprintf(which, sizeof(which), "interface %zu: ", i);
-		r = iface_spec_check(t, &st.ifs[i].spec, which);
+		if (s->mode != MVL_MODE_NONE && !iface_mode_has_fds(s->mode)) {
+			r = tool_usage(t, "%s--mode %s does not work with exec: it has no queue fds "
+				       "to hand over (exec takes tap and macvtap); use `mvlink "
+				       "create --mode %s` and `mvlink delete`", which,
+				       mvl_mode_to_string(s->mode), mvl_mode_to_string(s->mode));
+			goto out;
+		}
+		r = iface_spec_check(t, s, which);
 		if (r)
 			goto out;
 	}

@@ -2,7 +2,9 @@
 /*
  * cmd-list.c - `mvlink list` and `mvlink show`.
  */
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "mvlink.h"
 
@@ -15,10 +17,12 @@ static void list_help(void)
 {
 	printf("Usage: mvlink list [--all] [--vm ID]\n"
 	       "\n"
-	       "List the interfaces mvlink created (those tagged with a VM), as a table:\n"
-	       "NAME MODE VM LINK MTU MAC DEVNODE.  LINK is the bridge of a tap or the lower\n"
-	       "device of a macvtap; MAC is the interface's own address (for a tap the host\n"
-	       "side, fe:...); DEVNODE is what a VMM opens (/dev/tapN of a macvtap).\n"
+	       "List the interfaces mvlink created (those tagged with a VM) and the VFs and\n"
+	       "PCI devices it gave to VMs, as a table: NAME MODE VM LINK MTU MAC DEVNODE.\n"
+	       "LINK is the bridge of a tap, the lower device of a macvtap or the PF of a VF;\n"
+	       "MAC is the interface's own address (for a tap the host side, fe:...);\n"
+	       "DEVNODE is what a VMM opens (/dev/tapN of a macvtap, /dev/vfio/N).  A VF or\n"
+	       "PCI device is named by its PCI address.\n"
 	       "\n"
 	       "Options:\n"
 	       "  --all          also list links mvlink did not create (MODE and VM \"-\")\n"
@@ -87,24 +91,53 @@ const struct tool_cmd tool_cmd_list = {
 
 static void show_help(void)
 {
-	printf("Usage: mvlink show NAME\n"
+	printf("Usage: mvlink show NAME | ADDR\n"
 	       "\n"
-	       "Show every field of interface NAME (mvlink's or not): name, mode, vm,\n"
-	       "ifindex, link, mtu, mac, devnode, iommu_group; \"-\" (JSON null) where a\n"
-	       "field does not apply.\n"
+	       "Show every field of interface NAME (mvlink's or not), or of the VF or PCI\n"
+	       "device ADDR given to a VM: name, mode, vm, ifindex, link, mtu, mac, devnode,\n"
+	       "iommu_group; \"-\" (JSON null) where a field does not apply.\n"
 	       "\n"
 	       "Options:\n"
 	       "  --json         print a JSON object with those keys\n"
 	       "  -v, --verbose  show the library's log (-vv: debug)\n"
 	       "  -h, --help     show this help\n"
 	       "\n"
-	       "Exit status: 0 shown, 1 usage error, 2 failed (e.g. NAME does not exist).\n");
+	       "Exit status: 0 shown, 1 usage error, 2 failed (e.g. NAME does not exist,\n"
+	       "ADDR is not attached to a VM).\n");
+}
+
+/* A VF or PCI device given to a VM: from the listing (its journal). */
+static int show_pci(struct tool *t, const char *addr)
+{
+	struct mvl_iface_list *list = NULL;
+	bool found = false;
+	int r;
+
+	if (!tool_ctx(t))
+		return EXIT_FAILED;
+	r = mvl_iface_list_new(t->ctx, NULL, 0, &list);
+	if (r < 0)
+		return tool_fail(t, r);
+	for (size_t i = 0; i < mvl_iface_list_count(list) && !found; i++) {
+		struct mvl_iface *iface = mvl_iface_list_get(list, i);
+
+		if (strcmp(mvl_iface_get_name(iface), addr) == 0) {
+			out_iface(iface, 0, NULL, 0);
+			found = true;
+		}
+	}
+	mvl_iface_list_free(list);
+	if (!found)
+		return tool_fail_msg(t, -ENODEV, false, "%s is not attached to a VM (no mvlink "
+				     "journal); `mvlink sriov list` shows every VF", addr);
+	return EXIT_OK;
 }
 
 static int show_run(struct tool *t, int argc, char **argv)
 {
 	static const struct option longopts[] = { TOOL_COMMON_LONGOPTS, {} };
 	struct mvl_iface *iface = NULL;
+	char addr[MVL_PCI_ADDR_LEN];
 	const char *name;
 	int opt, r;
 
@@ -119,9 +152,12 @@ static int show_run(struct tool *t, int argc, char **argv)
 	if (optind < argc)
 		return tool_usage(t, "unexpected argument '%s': show takes one NAME",
 				  argv[optind]);
+	if (mvl_pci_addr_parse(name, addr) == 0)
+		return show_pci(t, addr);
 	if (mvl_ifname_check(name) < 0)
 		return tool_usage(t, "invalid interface name '%s': 1-15 bytes without '/', ':' or "
-				  "whitespace, not '.' or '..'", name);
+				  "whitespace, not '.' or '..' (or a PCI address such as "
+				  "0000:af:06.0)", name);
 	if (!tool_ctx(t))
 		return EXIT_FAILED;
 	r = mvl_iface_get(t->ctx, name, &iface);
@@ -134,7 +170,7 @@ static int show_run(struct tool *t, int argc, char **argv)
 
 const struct tool_cmd tool_cmd_show = {
 	.name = "show",
-	.synopsis = "show NAME",
+	.synopsis = "show NAME | ADDR",
 	.summary = "show one interface",
 	.run = show_run,
 };

@@ -22,8 +22,8 @@
 
 /* The commands, in the order of `mvlink --help`. */
 static const struct tool_cmd *const commands[] = {
-	&tool_cmd_create, &tool_cmd_delete, &tool_cmd_list,
-	&tool_cmd_show,   &tool_cmd_exec,
+	&tool_cmd_create, &tool_cmd_delete,  &tool_cmd_list, &tool_cmd_show,
+	&tool_cmd_exec,   &tool_cmd_sriov,   &tool_cmd_recover, &tool_cmd_gc,
 };
 
 __attribute__((format(printf, 6, 0))) static void
@@ -226,6 +226,33 @@ int tool_parse_uint(const char *s, unsigned min, unsigned max, unsigned *ret)
 	return 0;
 }
 
+int tool_parse_pci_addr(struct tool *t, const char *arg, const char *what,
+			char buf[MVL_PCI_ADDR_LEN])
+{
+	if (mvl_pci_addr_parse(arg, buf) < 0)
+		return tool_usage(t, "invalid PCI address '%s' for %s: expected "
+				  "[DOMAIN:]BUS:DEVICE.FUNCTION in hex such as 0000:af:06.0 or "
+				  "af:06.0 (device 00-1f, function 0-7)", arg, what);
+	return 0;
+}
+
+int tool_parse_pf(struct tool *t, const char *arg, const char *what, char buf[16])
+{
+	char addr[MVL_PCI_ADDR_LEN];
+
+	if (mvl_pci_addr_parse(arg, addr) == 0) {
+		snprintf(buf, 16, "%s", addr);
+		return 0;
+	}
+	/* a netdev name has no ':'; anything with one meant an address */
+	if (!strchr(arg, ':') && mvl_ifname_check(arg) == 0) {
+		snprintf(buf, 16, "%s", arg);
+		return 0;
+	}
+	return tool_usage(t, "invalid PF '%s' for %s: give its network interface (eno1) or "
+			  "its PCI address (0000:af:00.0)", arg, what);
+}
+
 /* "create, delete, ..." */
 static const char *command_names(void)
 {
@@ -242,8 +269,9 @@ static void help(void)
 {
 	printf("Usage: mvlink [GLOBAL OPTIONS] COMMAND [OPTIONS]\n"
 	       "\n"
-	       "Give virtual machines their network: a tap on a bridge or a macvtap on an\n"
-	       "uplink, tagged with the VM it belongs to.\n"
+	       "Give virtual machines their network: a tap on a bridge, a macvtap on an\n"
+	       "uplink, an SR-IOV VF or a whole PCI device on vfio-pci; each tagged with\n"
+	       "the VM it belongs to.\n"
 	       "\n"
 	       "Commands:\n");
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)

@@ -58,6 +58,9 @@ extern const struct tool_cmd tool_cmd_delete;
 extern const struct tool_cmd tool_cmd_list;
 extern const struct tool_cmd tool_cmd_show;
 extern const struct tool_cmd tool_cmd_exec;
+extern const struct tool_cmd tool_cmd_sriov;
+extern const struct tool_cmd tool_cmd_recover;
+extern const struct tool_cmd tool_cmd_gc;
 
 /*
  * Errors.  Each prints "mvlink: MESSAGE" on stderr (and, with --json, an
@@ -105,6 +108,14 @@ int tool_common_opt(struct tool *t, int opt, char **argv, void (*help)(void));
 /* Number parsing for options: the whole string, decimal, in [min, max]. */
 int tool_parse_uint(const char *s, unsigned min, unsigned max, unsigned *ret);
 
+/* A PF as the user gave it: a netdev name, or a PCI address that is
+ * normalised; into @buf (16 bytes).  Returns 0, or the exit code of a usage
+ * error naming @what ("--pf", "PF"). */
+int tool_parse_pf(struct tool *t, const char *arg, const char *what, char buf[16]);
+/* A PCI address, normalised into @buf; 0 or the exit code of a usage error. */
+int tool_parse_pci_addr(struct tool *t, const char *arg, const char *what,
+			char buf[MVL_PCI_ADDR_LEN]);
+
 /* ------------------------------------------------------------------------
  * Output (output.c): one print path for text and JSON, as in iproute2.
  * In JSON mode the calls build one document that out_finish() prints; in
@@ -133,6 +144,8 @@ void out_int(enum out_kind kind, const char *key, long long value);
 /* JSON null and "-" in text when !present */
 void out_int_opt(enum out_kind kind, const char *key, long long value, bool present);
 void out_bool(enum out_kind kind, const char *key, bool value);
+/* A setting that may be unknown: JSON true/false/null, text on/off/-. */
+void out_tristate(enum out_kind kind, const char *key, enum mvl_tristate value);
 void out_int_array(enum out_kind kind, const char *key, const int *v, size_t n);
 void out_str_array(enum out_kind kind, const char *key, char *const *v, size_t n);
 /* Text-only prose on stdout. */
@@ -177,6 +190,21 @@ struct iface_spec {
 	int macvtap_mode;     /* -1: unset (the library's default, bridge) */
 	uint8_t (*source_macs)[6];
 	unsigned n_source_macs;
+	/* sriov */
+	char pf[16];          /* netdev name or normalised PCI address; "" unset */
+	int vf;               /* -1: the first free one */
+	bool has_vlan;
+	unsigned vlan, qos;
+	bool has_qos;
+	int vlan_proto;       /* enum mvl_vlan_proto; 0: unset */
+	enum mvl_tristate spoofchk, trust;
+	enum mvl_vf_link_state link_state;
+	bool has_min_rate, has_max_rate;
+	unsigned min_rate, max_rate;
+	bool no_vfio;
+	bool force;           /* sriov, pci */
+	/* pci */
+	char device[MVL_PCI_ADDR_LEN]; /* normalised PCI address; "" unset */
 	unsigned n_opts;      /* options given for this interface */
 	unsigned long long seen; /* bit (OPT_x - OPT_IFACE_BASE) per option given */
 };
@@ -199,7 +227,22 @@ enum {
 	OPT_MACVTAP_MODE,
 	OPT_SOURCE_MAC,
 	OPT_LINK_UP,
+	OPT_PF,
+	OPT_VF,
+	OPT_VLAN,
+	OPT_QOS,
+	OPT_VLAN_PROTO,
+	OPT_SPOOFCHK,
+	OPT_TRUST,
+	OPT_LINK_STATE,
+	OPT_MIN_RATE,
+	OPT_MAX_RATE,
+	OPT_NO_VFIO,
+	OPT_FORCE,
+	OPT_DEVICE,
+	OPT_IFACE_END, /* one past the last: at most 64 (bits of .seen) */
 };
+_Static_assert(OPT_IFACE_END - OPT_IFACE_BASE <= 64, "too many interface options for .seen");
 #define IFACE_LONGOPTS                                                      \
 	{ "mode", required_argument, NULL, OPT_MODE },                      \
 	{ "vm", required_argument, NULL, OPT_VM },                          \
@@ -216,7 +259,20 @@ enum {
 	{ "no-vnet-hdr", no_argument, NULL, OPT_NO_VNET_HDR },              \
 	{ "macvtap-mode", required_argument, NULL, OPT_MACVTAP_MODE },      \
 	{ "source-mac", required_argument, NULL, OPT_SOURCE_MAC },          \
-	{ "link-up", no_argument, NULL, OPT_LINK_UP }
+	{ "link-up", no_argument, NULL, OPT_LINK_UP },                      \
+	{ "pf", required_argument, NULL, OPT_PF },                          \
+	{ "vf", required_argument, NULL, OPT_VF },                          \
+	{ "vlan", required_argument, NULL, OPT_VLAN },                      \
+	{ "qos", required_argument, NULL, OPT_QOS },                        \
+	{ "vlan-proto", required_argument, NULL, OPT_VLAN_PROTO },          \
+	{ "spoofchk", required_argument, NULL, OPT_SPOOFCHK },              \
+	{ "trust", required_argument, NULL, OPT_TRUST },                    \
+	{ "link-state", required_argument, NULL, OPT_LINK_STATE },          \
+	{ "min-rate", required_argument, NULL, OPT_MIN_RATE },              \
+	{ "max-rate", required_argument, NULL, OPT_MAX_RATE },              \
+	{ "no-vfio", no_argument, NULL, OPT_NO_VFIO },                      \
+	{ "force", no_argument, NULL, OPT_FORCE },                          \
+	{ "device", required_argument, NULL, OPT_DEVICE }
 
 void iface_spec_init(struct iface_spec *s);
 void iface_spec_clear(struct iface_spec *s);
@@ -226,8 +282,12 @@ int iface_spec_opt(struct tool *t, struct iface_spec *s, int opt, const char *ar
 /* Check the required options and their combinations.  @which is "" for
  * create, or "interface N: " for exec. */
 int iface_spec_check(struct tool *t, const struct iface_spec *s, const char *which);
-/* The interface options of --help (create and exec). */
-void iface_options_help(void);
+/* Whether exec can run a VMM on the mode's interfaces (they have queue
+ * fds: tap, macvtap). */
+bool iface_mode_has_fds(enum mvl_mode mode);
+/* The interface options of --help: every mode's (create), or only those of
+ * the modes with queue fds (exec). */
+void iface_options_help(bool all_modes);
 /* Whether the guest's MAC is known before the interface exists. */
 bool iface_spec_guest_mac_known(const struct iface_spec *s);
 

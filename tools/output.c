@@ -389,6 +389,23 @@ const char *const out_iface_columns[] = {
 	"name", "mode", "vm", "link", "mtu", "mac", "devnode", NULL,
 };
 
+static bool mac_known(const uint8_t *mac)
+{
+	static const uint8_t zero[6];
+
+	return mac && memcmp(mac, zero, 6) != 0;
+}
+
+void out_tristate(enum out_kind kind, const char *key, enum mvl_tristate value)
+{
+	if (!wants(kind))
+		return;
+	if (out.json)
+		json_add(key, value == MVL_UNSET ? NULL : json_object_new_boolean(value == MVL_ON));
+	else
+		text_value(key, value == MVL_ON ? "on" : value == MVL_OFF ? "off" : NULL);
+}
+
 void out_iface(struct mvl_iface *iface, unsigned what, const uint8_t *guest_mac,
 	       unsigned queues)
 {
@@ -396,7 +413,14 @@ void out_iface(struct mvl_iface *iface, unsigned what, const uint8_t *guest_mac,
 	const uint8_t *mac = mvl_iface_get_mac(iface);
 	int ifindex = mvl_iface_get_ifindex(iface);
 	int group = mvl_iface_get_iommu_group(iface);
+	unsigned mtu = mvl_iface_get_mtu(iface);
 	char buf[18];
+
+	/* a VF or PCI device: no MTU, no queues; a MAC only when known */
+	if (!mac_known(mac))
+		mac = NULL;
+	if (!mac_known(guest_mac))
+		guest_mac = NULL;
 
 	out_object_open(NULL);
 	out_str(PRINT_ANY, "name", mvl_iface_get_name(iface));
@@ -404,14 +428,14 @@ void out_iface(struct mvl_iface *iface, unsigned what, const uint8_t *guest_mac,
 	out_str(PRINT_ANY, "vm", mvl_iface_get_vm_id(iface));
 	out_int_opt(detail, "ifindex", ifindex, ifindex > 0);
 	out_str(PRINT_ANY, "link", mvl_iface_get_link(iface));
-	out_uint(PRINT_ANY, "mtu", mvl_iface_get_mtu(iface));
+	out_int_opt(PRINT_ANY, "mtu", mtu, mtu > 0);
 	out_str(PRINT_ANY, "mac", mac ? mvl_mac_format(mac, buf) : NULL);
 	out_str(PRINT_ANY, "devnode", mvl_iface_get_devnode(iface));
 	out_int_opt(detail, "iommu_group", group, group >= 0);
 	if (what & IFACE_CREATE) {
 		out_str(PRINT_ANY, "guest_mac", guest_mac ? mvl_mac_format(guest_mac, buf) : NULL);
 		out_bool(PRINT_ANY, "adopted", mvl_iface_get_adopted(iface));
-		out_uint(PRINT_ANY, "queues", queues);
+		out_int_opt(PRINT_ANY, "queues", queues, queues > 0);
 	}
 	/* the caller may add more members before out_object_close() */
 	if (!(what & IFACE_OPEN))

@@ -1,22 +1,25 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Usage: sriov.sh [--build DIR] [CACHE_DIR]
+# Usage: sriov.sh [--build DIR] [--part lib|cli] [CACHE_DIR]
 #
 # mvlink's SR-IOV and vfio-pci tests on a real kernel: boots the kernel-test
 # guest (run-guest.sh: intel-iommu, NVMe SR-IOV PF) with three e1000 NICs
 # added, two of them behind a PCIe-to-PCI bridge (one IOMMU group) and one
-# alone, loads netdevsim there and runs tests/test-sriov-vm
-# (guest/sriov.sh).  --build DIR is the build tree holding
-# tests/test-sriov-vm (default: the current directory).  Exit status: the
-# guest test's (0 passed, 1 failed), or 99 when the guest never reported.
+# alone, loads netdevsim there and runs (guest/sriov.sh) tests/test-sriov-vm,
+# the library's tests, then the mvlink command line as a user types it
+# (sriov list/enable/disable, create --mode sriov and pci, delete, recover).
+# --build DIR is the build tree holding tests/test-sriov-vm and tools/mvlink
+# (default: the current directory); --part runs only the library's tests
+# (lib) or only the command line's (cli).  Exit status: the guest test's (0
+# passed, 1 failed), or 99 when the guest never reported.
 
 set -eu
 
 # shellcheck source-path=SCRIPTDIR source=vm-lib.sh
 . "$(dirname -- "$0")/vm-lib.sh"
 
-build=.
+build=. part=''
 while [ $# -gt 0 ]; do
 	case $1 in
 	-h | --help)
@@ -28,12 +31,21 @@ while [ $# -gt 0 ]; do
 		build=$2
 		shift 2
 		;;
+	--part)
+		[ $# -ge 2 ] || vm_die "--part needs lib or cli"
+		case $2 in
+		lib | cli) part=$2 ;;
+		*) vm_die "--part: '$2' is not lib or cli" ;;
+		esac
+		shift 2
+		;;
 	-*) vm_die "unknown option '$1' (see --help)" ;;
 	*) break ;;
 	esac
 done
 [ -x "$build/tests/test-sriov-vm" ] ||
 	vm_die "no $build/tests/test-sriov-vm (make -C $build tests/test-sriov-vm)"
+[ -x "$build/tools/mvlink" ] || vm_die "no $build/tools/mvlink (make -C $build)"
 vm_need devlink
 
 tmp=
@@ -47,10 +59,16 @@ trap 'exit 130' INT TERM
 here=$(vm_here)
 vm_prepare_kernel "$(vm_cache_dir "${1-}")"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mvlink-sriov.XXXXXX")
+partfile=()
+if [ -n "$part" ]; then
+	printf '%s\n' "$part" >"$tmp/part"
+	partfile=(--file "$tmp/part:/mvlink-part")
+fi
 
 "$here/mkinitramfs.sh" --moddir "$MODDIR" --kver "$KVER" \
 	--modules 'nvme vfio-pci vfio_iommu_type1 pci-stub e1000' --ko "$NETDEVSIM" \
-	--bin "$build/tests/test-sriov-vm" --bin "$(command -v devlink)" \
+	--bin "$build/tests/test-sriov-vm" --bin "$build/tools/mvlink" \
+	--bin "$(command -v devlink)" ${partfile[@]+"${partfile[@]}"} \
 	--script "$here/guest/sriov.sh" --timeout 900 -o "$tmp/initrd.gz"
 
 status=0

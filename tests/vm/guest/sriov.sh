@@ -2,8 +2,18 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # Runs INSIDE the kernel-test guest (see ../sriov.sh): sets up netdevsim
-# device 1 with 4 VFs and its netdev up, then runs test-sriov-vm, mvlink's
-# SR-IOV / vfio-pci tests on the real kernel.  Exit status: the test's.
+# device 1 with 4 VFs and its netdev up, then
+#  1. runs test-sriov-vm, mvlink's SR-IOV / vfio-pci tests of the library on
+#     the real kernel;
+#  2. runs the mvlink command line exactly as a user types it - sriov list
+#     (text and JSON, checked against sysfs), sriov enable/disable on the
+#     NVMe PF, a VF of netdevsim configured with --no-vfio (checked against
+#     `ip -j link show`) and released, an NVMe VF given to a VM on vfio-pci
+#     and released, mvlink recover after the creating mvlink was killed
+#     (SIGKILL), a whole e1000 passed through with --mode pci and released -
+#     each result checked in sysfs, /dev and ip as well as mvlink's output.
+# /mvlink-part, when present, holds "lib" or "cli" to run only that part.
+# Exit status: 0 when both passed, 1 otherwise.
 
 set -u
 
@@ -33,5 +43,341 @@ for d in /sys/bus/pci/devices/*; do
 	echo "  ${d##*/} $(cat "$d/vendor"):$(cat "$d/device") driver=${drv##*/} group=${grp##*/}"
 done
 
-MVLINK_IN_VM=1 MVLINK_VM_NSIM_PF=$pf CK_VERBOSITY=verbose CK_DEFAULT_TIMEOUT=600 \
-	test-sriov-vm
+part=all
+[ ! -f /mvlink-part ] || part=$(cat /mvlink-part)
+lib_status=0
+if [ "$part" != cli ]; then
+	MVLINK_IN_VM=1 MVLINK_VM_NSIM_PF=$pf CK_VERBOSITY=verbose CK_DEFAULT_TIMEOUT=600 \
+		test-sriov-vm || lib_status=1
+fi
+[ "$part" != lib ] || exit "$lib_status"
+
+# ==========================================================================
+# 2. The command line, as a user types it
+# ==========================================================================
+NSIM=$pf
+T=/tmp/cli
+mkdir -p "$T"
+OUT=$T/out
+ERR=$T/err
+FAILS=0
+CHECKS=0
+
+ok() {
+	CHECKS=$((CHECKS + 1))
+	echo "sriov-cli: ok   $*"
+}
+bad() {
+	CHECKS=$((CHECKS + 1))
+	FAILS=$((FAILS + 1))
+	echo "sriov-cli: FAIL $*"
+}
+# check DESCRIPTION TEST...: one check
+check() {
+	what=$1
+	shift
+	if "$@"; then ok "$what"; else bad "$what"; fi
+}
+# run RC CMD...: show the command and its output; ok when it exits with RC
+run() {
+	run_want=$1
+	shift
+	echo "sriov-cli: \$ $*"
+	rc=0
+	"$@" >"$OUT" 2>"$ERR" </dev/null || rc=$?
+	sed 's/^/    | /' "$OUT"
+	sed 's/^/    ! /' "$ERR"
+	if [ "$rc" = "$run_want" ]; then
+		ok "exit status $rc"
+		return 0
+	fi
+	bad "'$*' exited with $rc, expected $run_want"
+	return 1
+}
+out_has() { grep -qF -- "$1" "$OUT"; }
+err_has() { grep -qF -- "$1" "$ERR"; }
+out_re() { grep -qE -- "$1" "$OUT"; }
+# jget KEY [FILE]: the value of the first "KEY":VALUE line of pretty JSON
+# (a string without its quotes, or a number, true, false, null)
+jget() {
+	v=$(sed -n "s/^ *\"$1\": *\"\(.*\)\",\{0,1\}\$/\1/p" "${2:-$OUT}" | head -n 1)
+	[ -n "$v" ] || v=$(sed -n "s/^ *\"$1\": *\([^\",]*\),\{0,1\}\$/\1/p" "${2:-$OUT}" | head -n 1)
+	echo "$v"
+}
+
+# sysfs: the devices, their drivers and IOMMU groups
+pci_find() { # VENDOR DEVICE INDEX
+	n=0
+	for d in /sys/bus/pci/devices/*; do
+		if [ "$(cat "$d/vendor")" = "$1" ] && [ "$(cat "$d/device")" = "$2" ]; then
+			[ "$n" = "$3" ] && {
+				echo "${d##*/}"
+				return 0
+			}
+			n=$((n + 1))
+		fi
+	done
+	return 1
+}
+base() { l=$(readlink "$1" 2>/dev/null) && echo "${l##*/}"; }
+drv() { base "/sys/bus/pci/devices/$1/driver"; }
+grp() { base "/sys/bus/pci/devices/$1/iommu_group"; }
+attr() { cat "/sys/bus/pci/devices/$1/$2" 2>/dev/null; }
+# state ADDR: what a release must restore, as one line
+state() {
+	node=no
+	[ ! -e "/dev/vfio/$(grp "$1")" ] || node=yes
+	j=no
+	[ ! -e "/run/mvlink/vf/$1.json" ] && [ ! -e "/run/mvlink/pci/$1.json" ] || j=yes
+	echo "driver=$(drv "$1") override=$(attr "$1" driver_override) node=$node journal=$j"
+}
+bind_by_hand() { # ADDR DRIVER: what an admin does with sysfs
+	d=$(drv "$1")
+	[ -z "$d" ] || echo "$1" >"/sys/bus/pci/drivers/$d/unbind"
+	echo "$2" >"/sys/bus/pci/devices/$1/driver_override"
+	echo "$1" >/sys/bus/pci/drivers_probe
+	echo >"/sys/bus/pci/devices/$1/driver_override"
+}
+# ipvf PF N: VF N's object in `ip -j link show dev PF` (one line)
+ipvf() {
+	ip -j link show dev "$1" | awk '{ gsub(/\{"vf":/, "\n{\"vf\":"); print }' |
+		grep "^{\"vf\":$2,"
+}
+
+PF=$(pci_find 0x1b36 0x0010 0) || fail "no emulated NVMe PF 1b36:0010"
+[ "$(attr "$PF" sriov_numvfs)" = 0 ] || echo 0 >"/sys/bus/pci/devices/$PF/sriov_numvfs"
+
+# ---------------------------------------------------------------- sriov list
+echo "sriov-cli: === sriov list"
+pfs=''
+for d in /sys/bus/pci/devices/*; do
+	t=$(cat "$d/sriov_totalvfs" 2>/dev/null) || continue
+	[ "$t" -gt 0 ] && pfs="$pfs ${d##*/}"
+done
+echo "sriov-cli: SR-IOV PFs in sysfs:$pfs"
+run 0 mvlink sriov list
+for p in $pfs; do
+	# the block of PF p: "key   value" lines from "address p" on
+	awk -v p="$p" '$1 == "address" { cur = $2 } cur == p' "$OUT" >"$T/block"
+	check "sriov list: PF $p listed" grep -qE "^address +$p\$" "$T/block"
+	check "sriov list: $p total_vfs $(attr "$p" sriov_totalvfs)" \
+		grep -qE "^total_vfs +$(attr "$p" sriov_totalvfs)\$" "$T/block"
+	check "sriov list: $p num_vfs $(attr "$p" sriov_numvfs)" \
+		grep -qE "^num_vfs +$(attr "$p" sriov_numvfs)\$" "$T/block"
+	check "sriov list: $p driver $(drv "$p")" grep -qE "^driver +$(drv "$p")\$" "$T/block"
+done
+check "sriov list: as many PFs as sysfs has" \
+	[ "$(grep -cE '^address ' "$OUT")" = "$(echo $pfs | wc -w)" ]
+check "sriov list: the NVMe PF has no netdev" grep -qE "^netdev +-\$" "$T/block"
+check "sriov list: vendor and device ids" grep -qE "^vendor +1b36( |\$)" "$T/block"
+
+run 0 mvlink sriov list --json
+check "sriov list --json: a JSON array" [ "$(head -c 1 "$OUT")" = "[" ]
+check "sriov list --json: as many PFs as sysfs has" \
+	[ "$(grep -c '"total_vfs":' "$OUT")" = "$(echo $pfs | wc -w)" ]
+sed -n "/\"address\":\"$PF\"/,/\"vfs\":/p" "$OUT" >"$T/pfjson"
+check "sriov list --json: $PF" [ -s "$T/pfjson" ]
+check "sriov list --json: total_vfs" [ "$(jget total_vfs "$T/pfjson")" = "$(attr "$PF" sriov_totalvfs)" ]
+check "sriov list --json: num_vfs 0" [ "$(jget num_vfs "$T/pfjson")" = 0 ]
+check "sriov list --json: driver nvme" [ "$(jget driver "$T/pfjson")" = nvme ]
+check "sriov list --json: netdev null" [ "$(jget netdev "$T/pfjson")" = null ]
+check "sriov list --json: vendor_id, device_id" \
+	[ "$(jget vendor_id "$T/pfjson"):$(jget device_id "$T/pfjson")" = 1b36:0010 ]
+
+# ---------------------------------------------------------------- sriov enable
+echo "sriov-cli: === sriov enable"
+run 0 mvlink sriov enable "$PF" 2 && check "enable: says so" out_has "enabled 2 VFs on $PF"
+check "enable: sysfs sriov_numvfs 2" [ "$(attr "$PF" sriov_numvfs)" = 2 ]
+check "enable: autoprobe off" [ "$(attr "$PF" sriov_drivers_autoprobe)" = 0 ]
+VF0=$(base "/sys/bus/pci/devices/$PF/virtfn0")
+VF1=$(base "/sys/bus/pci/devices/$PF/virtfn1")
+echo "sriov-cli: VFs $VF0 (group $(grp "$VF0")) $VF1 (group $(grp "$VF1"))"
+run 0 mvlink sriov enable "$PF" 2 && check "enable again: nothing to do" err_has "already has 2 VFs; nothing to do"
+run 2 mvlink sriov enable "$PF" 3 && check "enable 3: disable first" err_has "already has 2 VFs; disable first"
+run 2 mvlink sriov enable "$PF" 5 && check "enable 5: at most 4" err_has "at most 4 VFs"
+run 0 mvlink sriov list "$PF"
+check "sriov list PF: VF table header" out_re '^VF +ADDRESS +DRIVER +MAC +VLAN +QOS +SPOOFCHK +TRUST +LINK STATE +IOMMU GROUP +VM$'
+check "sriov list PF: VF 0 row" out_re "^0 +$VF0 +- .* $(grp "$VF0") +-\$"
+check "sriov list PF: VF 1 row" out_re "^1 +$VF1 +- .* $(grp "$VF1") +-\$"
+run 0 mvlink --json sriov list "$PF"
+check "sriov list --json PF: VF 1 address" out_has "\"address\":\"$VF1\""
+check "sriov list --json PF: two VFs" [ "$(grep -c '"vf":' "$OUT")" = 2 ]
+check "sriov list --json PF: unknown MAC is null" out_has '"mac":null'
+
+# ---------------------------------------------------------------- netdevsim VF: attributes only
+echo "sriov-cli: === netdevsim VF 0 of $NSIM with --no-vfio"
+before=$(ipvf "$NSIM" 0)
+echo "sriov-cli: ip before: $before"
+if run 0 mvlink --json create --mode sriov --vm vm1 --pf "$NSIM" --vf 0 --mac 02:00:00:00:00:11 \
+	--vlan 10 --qos 3 --spoofchk on --trust on --no-vfio; then
+	check "create: mode sriov, vm vm1" [ "$(jget mode):$(jget vm)" = sriov:vm1 ]
+	check "create: link is the PF $NSIM" [ "$(jget link)" = "$NSIM" ]
+	check "create: VF 0, no devnode" [ "$(jget vf):$(jget devnode)" = 0:null ]
+	check "create: MAC" [ "$(jget mac)" = 02:00:00:00:00:11 ]
+	after=$(ipvf "$NSIM" 0)
+	echo "sriov-cli: ip after: $after"
+	for want in '"address":"02:00:00:00:00:11"' '"vlan":10' '"qos":3' '"spoofchk":true' \
+		'"trust":true'; do
+		check "ip -j link show $NSIM: VF 0 has $want" \
+			sh -c 'printf "%s\n" "$1" | grep -qF -- "$2"' - "$after" "$want"
+	done
+	run 0 mvlink list && check "list: the VF of vm1" out_re " +sriov +vm1 +$NSIM "
+	run 0 mvlink delete --vm vm1 && check "delete --vm vm1: one object" out_has "deleted 1 object of VM vm1"
+	check "delete --vm vm1: VF 0's attributes are back" [ "$(ipvf "$NSIM" 0)" = "$before" ]
+	run 0 mvlink delete --vm vm1 && check "delete again: nothing" err_has "VM vm1 has no interfaces; nothing to delete"
+fi
+
+# ---------------------------------------------------------------- NVMe VF on vfio-pci
+echo "sriov-cli: === NVMe VF $VF0 for vm2 on vfio-pci"
+bind_by_hand "$VF0" pci-stub
+G0=$(grp "$VF0")
+want=$(state "$VF0")
+echo "sriov-cli: before: $want"
+if run 0 mvlink --json create --mode sriov --vm vm2 --pf "$PF" --vf 0 --owner 1000 --group 1001; then
+	check "create: name is the VF's address" [ "$(jget name)" = "$VF0" ]
+	check "create: link is the PF" [ "$(jget link)" = "$PF" ]
+	check "create: devnode /dev/vfio/$G0, iommu_group $G0" \
+		[ "$(jget devnode):$(jget iommu_group)" = "/dev/vfio/$G0:$G0" ]
+	check "sysfs: $VF0 is on vfio-pci" [ "$(drv "$VF0")" = vfio-pci ]
+	check "/dev/vfio/$G0 is a character device" [ -c "/dev/vfio/$G0" ]
+	check "/dev/vfio/$G0 belongs to 1000:1001" [ "$(stat -c %u:%g "/dev/vfio/$G0")" = 1000:1001 ]
+	check "/dev/vfio/$G0 opens" sh -c 'exec 3<>"$1"' - "/dev/vfio/$G0"
+	check "journal /run/mvlink/vf/$VF0.json" [ -f "/run/mvlink/vf/$VF0.json" ]
+	run 0 mvlink list && check "list: the VF row" \
+		out_re "^$VF0 +sriov +vm2 +$PF +- +- +/dev/vfio/$G0\$"
+	run 0 mvlink show "$VF0" && check "show ADDR" out_re "^iommu_group +$G0\$"
+	run 0 mvlink sriov list "$PF" && check "sriov list: VF 0 on vfio-pci for vm2" \
+		out_re "^0 +$VF0 +vfio-pci .* $G0 +vm2\$"
+	run 2 mvlink sriov disable "$PF" && check "sriov disable: refused while attached" \
+		err_has "is attached to VM vm2; release it first"
+	run 0 mvlink --json delete --vm vm2 && check "delete --vm vm2: one object" \
+		[ "$(jget removed)" = 1 ]
+	check "after release: $(state "$VF0") = $want" [ "$(state "$VF0")" = "$want" ]
+	check "after release: back on pci-stub" [ "$(drv "$VF0")" = pci-stub ]
+	run 0 mvlink delete "$VF0" && check "delete ADDR again: not attached" err_has "is not attached to a VM"
+fi
+
+# ---------------------------------------------------------------- killed, then recover
+echo "sriov-cli: === mvlink killed while attaching $VF1; mvlink recover"
+want=$(state "$VF1")
+echo "sriov-cli: before: $want"
+G1=$(grp "$VF1")
+J1=/run/mvlink/vf/$VF1.json
+# the moments to SIGKILL the create at: a fault-injection build kills it at
+# each of its steps in turn; any build: as soon as its journal exists, its
+# driver_override is vfio-pci, it is on vfio-pci, and after a few delays
+kills='journal override vfio 0.05 0.2'
+if MVLINK_LOG=notice MVLINK_FAULT_TRACE=1 mvlink create --mode sriov --vm vm4 --pf "$PF" --vf 1 \
+	--owner 1000 2>"$T/trace" >/dev/null && grep -q ': step [0-9]*:' "$T/trace"; then
+	steps=$(grep -c ': step [0-9]*:' "$T/trace")
+	echo "sriov-cli: fault injection: SIGKILL at each of its $steps steps too"
+	kills="$kills $(seq 1 "$steps")"
+fi
+mvlink delete --vm vm4 >/dev/null 2>&1
+check "before the kills: $(state "$VF1") = $want" [ "$(state "$VF1")" = "$want" ]
+halfway=0
+for k in $kills; do
+	rc=0
+	case $k in
+	journal | override | vfio | *.*)
+		mvlink create --mode sriov --vm vm4 --pf "$PF" --vf 1 --owner 1000 >/dev/null 2>&1 &
+		p=$!
+		# (polled with shell builtins only: a fork takes longer than a step)
+		case $k in
+		journal) while [ ! -e "$J1" ] && kill -0 "$p" 2>/dev/null; do :; done ;;
+		override)
+			o=''
+			while [ "$o" != vfio-pci ] && kill -0 "$p" 2>/dev/null; do
+				read -r o <"/sys/bus/pci/devices/$VF1/driver_override"
+			done
+			;;
+		vfio)
+			while [ ! -e "/sys/bus/pci/drivers/vfio-pci/$VF1" ] && kill -0 "$p" 2>/dev/null; do :; done
+			;;
+		*) sleep "$k" ;;
+		esac
+		kill -9 "$p" 2>/dev/null
+		wait "$p" || rc=$?
+		;;
+	*)
+		MVLINK_FAULT_STEP=$k MVLINK_FAULT_KILL=1 mvlink create --mode sriov --vm vm4 \
+			--pf "$PF" --vf 1 --owner 1000 >/dev/null 2>&1 || rc=$?
+		;;
+	esac
+	now=$(state "$VF1")
+	mvlink --json recover --dry-run >"$T/dry" 2>/dev/null
+	pending=$(jget restored "$T/dry")
+	case $rc:$pending in
+	0:0) outcome=completed ;;
+	137:0)
+		outcome="killed before it changed anything"
+		[ "$now" = "$want" ] || outcome="killed after it completed"
+		;;
+	137:*)
+		outcome="killed half way"
+		halfway=$((halfway + 1))
+		;;
+	*) outcome="exit $rc, $pending to recover" ;;
+	esac
+	echo "sriov-cli: kill at $k: $outcome; $now (owner $(stat -c %u "/dev/vfio/$G1" 2>/dev/null))"
+	run 0 mvlink recover --dry-run
+	run 0 mvlink recover
+	run 0 mvlink delete --vm vm4
+	check "kill at $k ($outcome): recover + delete --vm restored $VF1" [ "$(state "$VF1")" = "$want" ]
+	run 0 mvlink recover --dry-run && check "nothing left to recover" err_has "nothing to recover"
+done
+check "$halfway creates were killed half way (left for recover)" [ "$halfway" -gt 0 ]
+
+# ---------------------------------------------------------------- sriov disable
+echo "sriov-cli: === sriov disable"
+run 0 mvlink sriov disable "$PF" && check "disable: says so" out_has "disabled the VFs of $PF"
+check "disable: sysfs sriov_numvfs 0" [ "$(attr "$PF" sriov_numvfs)" = 0 ]
+run 0 mvlink sriov disable "$PF" && check "disable again: nothing to do" err_has "has no VFs; nothing to do"
+
+# ---------------------------------------------------------------- a whole e1000
+echo "sriov-cli: === --mode pci: an e1000"
+E=''
+for i in 0 1 2; do
+	a=$(pci_find 0x8086 0x100e "$i") || continue
+	eval "E$i=$a"
+	E="$E $a"
+done
+SOLO='' SHARED='' OTHER=''
+for a in $E; do
+	n=0
+	for b in $E; do [ "$(grp "$a")" != "$(grp "$b")" ] || n=$((n + 1)); done
+	if [ "$n" = 1 ]; then SOLO=$a; elif [ -z "$SHARED" ]; then SHARED=$a; else OTHER=$a; fi
+done
+echo "sriov-cli: e1000s:$E; alone in its group: $SOLO; sharing one: $SHARED $OTHER"
+check "an e1000 alone in its IOMMU group" [ -n "$SOLO" ]
+want=$(state "$SOLO")
+G=$(grp "$SOLO")
+netdev=$(ls "/sys/bus/pci/devices/$SOLO/net" 2>/dev/null)
+echo "sriov-cli: before: $want, netdev $netdev"
+# the short form of the address, as lspci prints it
+if run 0 mvlink --json create --mode pci --vm vm3 --device "${SOLO#0000:}"; then
+	check "create: name $SOLO, mode pci" [ "$(jget name):$(jget mode)" = "$SOLO:pci" ]
+	check "create: devnode /dev/vfio/$G" [ "$(jget devnode)" = "/dev/vfio/$G" ]
+	check "sysfs: $SOLO is on vfio-pci" [ "$(drv "$SOLO")" = vfio-pci ]
+	check "/dev/vfio/$G is a character device" [ -c "/dev/vfio/$G" ]
+	check "the e1000's netdev $netdev is gone" [ ! -e "/sys/class/net/$netdev" ]
+	run 0 mvlink list && check "list: the device row" out_re "^$SOLO +pci +vm3 +- +- +- +/dev/vfio/$G\$"
+	run 0 mvlink delete --vm vm3 && check "delete --vm vm3" out_has "deleted 1 object of VM vm3"
+	check "after release: $(state "$SOLO") = $want" [ "$(state "$SOLO")" = "$want" ]
+	check "after release: on e1000 again" [ "$(drv "$SOLO")" = e1000 ]
+	check "after release: the netdev is back" [ -n "$(ls "/sys/bus/pci/devices/$SOLO/net" 2>/dev/null)" ]
+fi
+if [ -n "$SHARED" ] && [ -n "$OTHER" ]; then
+	want=$(state "$SHARED")
+	run 2 mvlink create --mode pci --vm vm5 --device "$SHARED" &&
+		check "a group with a device on a host driver: refused, naming it" \
+			err_has "also holds $OTHER, which is bound to the host driver e1000"
+	check "refused: $SHARED untouched" [ "$(state "$SHARED")" = "$want" ]
+fi
+
+echo "sriov-cli: $CHECKS checks, $FAILS failed"
+cli_status=0
+[ "$FAILS" = 0 ] || cli_status=1
+echo "sriov-guest: library tests: $([ "$lib_status" = 0 ] && echo passed || echo FAILED)," \
+	"command line: $([ "$cli_status" = 0 ] && echo passed || echo FAILED)"
+[ "$lib_status" = 0 ] && [ "$cli_status" = 0 ]

@@ -1,0 +1,203 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# cli-badinput.sh - the bad-input table of the command line (issue 5; the C
+# API's is tests/test-badinput.c).  Each row is a command line that must
+# fail, with the exact exit status mvlink(8) documents (1: usage error,
+# nothing done; 2: failed, nothing left behind), a specific message on
+# stderr that quotes the bad value, nothing on stdout - and with --json
+# exactly one {"error": ...} document on stdout carrying the same message
+# and exit status.  Around the whole table, the namespace's links and
+# addresses (`ip -j -d link` + `ip -j addr`, without operstate, qdisc and
+# timers) and the state directory must not change at all.
+#
+# Runs in private namespaces: an uplink eno1 (veth), a foreign device
+# taken0, an eno2 carrying an IP address, and a bridge brfull at the
+# kernel's maximum of 1023 ports.  PCI addresses in the rows do not exist
+# (domain ffff), so no real device is ever touched.
+
+# shellcheck source=tests/lib.sh
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+enter_netns "$@"
+make_uplink
+spread_ifindex
+ip link add taken0 type veth peer name taken0-p || fail "veth taken0"
+ip link set taken0 alias "someone else's"
+ip link add eno2 type veth peer name peer2 || fail "veth eno2"
+ip addr add 192.0.2.1/24 dev eno2
+ip link set eno2 up
+# 1023 ports: the most a bridge takes (BR_MAX_PORTS 1024, port 0 unused)
+{
+	echo "link add brfull type bridge"
+	i=0
+	while [ "$i" -lt 1023 ]; do
+		echo "tuntap add p$i mode tap"
+		echo "link set p$i master brfull"
+		i=$((i + 1))
+	done
+} >"$T/ports.batch"
+ip -batch "$T/ports.batch" >/dev/null || fail "cannot build bridge brfull with 1023 ports"
+[ "$(ip -o link show master brfull | wc -l)" = 1023 ] || fail "brfull does not have 1023 ports"
+
+# snapshot FILE: the namespace's links and addresses, normalised
+snapshot() {
+	ip -j -d link show >"$T/links.raw" || fail "ip -j -d link"
+	ip -j addr show >"$T/addrs.raw" || fail "ip -j addr"
+	python3 - "$T/links.raw" "$T/addrs.raw" >"$1" <<'EOF' || fail "snapshot"
+import json, sys
+
+def clean(v):
+    if isinstance(v, dict):
+        return {k: clean(x) for k, x in v.items()
+                if k not in ("operstate", "qdisc") and not k.endswith("_timer")}
+    if isinstance(v, list):
+        return [clean(x) for x in v]
+    return v
+
+doc = [clean(json.load(open(p))) for p in sys.argv[1:]]
+print(json.dumps(doc, indent=1, sort_keys=True))
+EOF
+}
+snapshot "$T/before.json"
+
+# The table: RC|VALUE|MESSAGE|ARGUMENTS
+#   RC        the exit status
+#   VALUE     the bad value, which MESSAGE must quote
+#   MESSAGE   what stderr says after "mvlink: " (a substring)
+#   ARGUMENTS mvlink's arguments, shell-quoted
+C='create --mode tap --vm test1'
+M='create --mode macvtap --vm test1 --link eno1'
+S='create --mode sriov --vm test1 --pf eno1'
+P='create --mode pci --vm test1'
+cat >"$T/table" <<EOF
+1|0123456789abcdef|invalid interface name '0123456789abcdef' for --name: 1-15 bytes|$C --name 0123456789abcdef
+1|a/b|invalid interface name 'a/b' for --name|$C --name a/b
+1|..|invalid interface name '..' for --name|$C --name ..
+1|has space|invalid interface name 'has space' for --name|$C --name 'has space'
+1||invalid interface name '' for --name|$C --name ''
+1|vm-%d-%d|invalid interface name 'vm-%d-%d' for --name|$C --name 'vm-%d-%d'
+1|vm-%s|invalid interface name 'vm-%s' for --name|$C --name 'vm-%s'
+1|br/0|invalid interface name 'br/0' for --bridge|$C --name vm-test1 --bridge br/0
+1|eno 1|invalid interface name 'eno 1' for --uplink|$C --name vm-test1 --bridge br0 --uplink 'eno 1'
+1|.|invalid interface name '.' for --link|create --mode macvtap --vm test1 --name mv0 --link .
+1|a b|invalid interface name 'a b'|delete 'a b'
+1|../x|invalid VM id '../x' for --vm|create --mode tap --vm ../x --name vm-test1
+1||invalid VM id '' for --vm|delete --vm ''
+1|01:00:5e:00:00:01|MAC address '01:00:5e:00:00:01' for --mac is a multicast address|$C --name vm-test1 --mac 01:00:5e:00:00:01
+1|ff:ff:ff:ff:ff:ff|MAC address 'ff:ff:ff:ff:ff:ff' for --mac is a multicast address|$M --name mv0 --mac ff:ff:ff:ff:ff:ff
+1|00:00:00:00:00:00|MAC address '00:00:00:00:00:00' for --mac is all zero|$S --mac 00:00:00:00:00:00
+1|02:00:00:00:00|invalid MAC address '02:00:00:00:00' for --mac|$C --name vm-test1 --mac 02:00:00:00:00
+1|02:00:00:00:00:0g|invalid MAC address '02:00:00:00:00:0g' for --mac|$S --mac 02:00:00:00:00:0g
+1|33:33:00:00:00:01|MAC address '33:33:00:00:00:01' for --source-mac is a multicast address|$M --name mv0 --macvtap-mode source --source-mac 33:33:00:00:00:01
+1|4095|invalid VLAN id '4095' for --vlan: a number from 0 to 4094|$S --vlan 4095
+1|-1|invalid VLAN id '-1' for --vlan|$S --vlan -1
+1|8|invalid QoS '8' for --qos: a priority from 0 to 7|$S --vlan 10 --qos 8
+1|3|--qos 3 needs --vlan|$S --qos 3
+1|3|--qos 3 needs a VLAN id: --vlan 0 clears the VLAN|$S --vlan 0 --qos 3
+1|802.1x|invalid VLAN protocol '802.1x' for --vlan-proto (allowed: 802.1Q, 802.1ad)|$S --vlan 10 --vlan-proto 802.1x
+1|802.1ad|--vlan-proto 802.1ad needs --vlan|$S --vlan-proto 802.1ad
+1|yes|invalid value 'yes' for --spoofchk (allowed: on, off)|$S --spoofchk yes
+1|1|invalid value '1' for --trust (allowed: on, off)|$S --trust 1
+1|up|invalid link state 'up' for --link-state (allowed: auto, enable, disable)|$S --link-state up
+1|200|--min-rate 200 is above --max-rate 100|$S --min-rate 200 --max-rate 100
+1|4294967296|invalid rate '4294967296' for --max-rate|$S --max-rate 4294967296
+1|-1|invalid VF index '-1' for --vf|$S --vf -1
+1|0000:00:1f|invalid PCI address '0000:00:1f' for --device|$P --device 0000:00:1f
+1|../../x|invalid PCI address '../../x' for --device|$P --device ../../x
+1|0000:00:1f.8|invalid PCI address '0000:00:1f.8' for --device|$P --device 0000:00:1f.8
+1|0000:00:20.0|invalid PCI address '0000:00:20.0' for --device|$P --device 0000:00:20.0
+1|0000:00:1f.0/..|invalid PCI address '0000:00:1f.0/..' for --device|$P --device 0000:00:1f.0/..
+1|../../sys|invalid PF '../../sys' for --pf|create --mode sriov --vm test1 --pf ../../sys
+1|0000:00:1f.8|invalid PF '0000:00:1f.8' for sriov list|sriov list 0000:00:1f.8
+1|../../x|invalid interface name '../../x'|delete ../../x
+1|no-such-user-mvlink|unknown user 'no-such-user-mvlink' for --owner|$C --name vm-test1 --owner no-such-user-mvlink
+1|no-such-group-mvlink|unknown group 'no-such-group-mvlink' for --group|$P --device ffff:ff:1f.7 --group no-such-group-mvlink
+1|4294967295|unknown user '4294967295' for --owner|$S --owner 4294967295
+1|0|invalid queue count '0' for --queues: a number from 1 to 256|$C --name vm-test1 --queues 0
+1|257|invalid queue count '257' for --queues|$M --name mv0 --queues 257
+1|67|invalid MTU '67' for --mtu: a number from 68 to 65535|$C --name vm-test1 --mtu 67
+1|65536|invalid MTU '65536' for --mtu|$M --name mv0 --mtu 65536
+1|70000|invalid number of VFs '70000' for sriov enable|sriov enable eno1 70000
+1|../x|invalid VM id '../x' in --keep 'test1,../x'|gc --keep test1,../x
+1|test1,,test2|invalid --keep 'test1,,test2': an empty VM id|gc --keep test1,,test2
+2|9000|MTU 9000 is larger than the MTU 1500 of lower device eno1|$M --name mv0 --mtu 9000
+2|nosuch0|uplink nosuch0 does not exist|$C --name vm-test1 --bridge br0 --uplink nosuch0
+2|nosuch0|lower device nosuch0 does not exist|create --mode macvtap --vm test1 --link nosuch0 --name mv0
+2|nosuch0|no network interface nosuch0|create --mode sriov --vm test1 --pf nosuch0
+2|ffff:ff:1f.7|no PCI device ffff:ff:1f.7|create --mode sriov --vm test1 --pf ffff:ff:1f.7
+2|eno1|eno1 is not a PCI device|$S --vf 0
+2|eno1|eno1 is not a PCI device|sriov enable eno1 2
+2|nosuch0|no network interface nosuch0|sriov disable nosuch0
+2|ff:1F.7|0000:ff:1f.7 is not attached to a VM|show ff:1F.7
+2|ffff:ff:1f.7|no PCI device ffff:ff:1f.7|$P --device ffff:ff:1f.7
+2|ffff:ff:1f.7|ffff:ff:1f.7 is not attached to a VM|show ffff:ff:1f.7
+2|nosuch0|nosuch0 does not exist|show nosuch0
+2|192.0.2.1|192.0.2.1|$C --name vm-test1 --bridge br1 --uplink eno2
+2|taken0|taken0 exists and is a veth device, not an mvlink tap; left untouched|$C --name taken0 --bridge br1
+2|taken0|taken0 exists and is a veth device, not an mvlink macvtap; left untouched|$M --name taken0
+2|taken0|taken0 exists and is a veth device, not a bridge; left untouched|$C --name vm-test1 --bridge taken0
+2|taken0|taken0 was not created by mvlink|delete taken0
+2|eno1|eno1 was not created by mvlink|delete eno1
+2|brfull|cannot attach tap vm-full to bridge brfull: the bridge already has the maximum of 1023 ports|$C --name vm-full --bridge brfull
+2|/nonexistent/vmm|cannot run VMM '/nonexistent/vmm': No such file or directory|exec --mode tap --vm test1 --name vm-test1 -- /nonexistent/vmm
+EOF
+
+rows=0
+mkdir "$T/json"
+while IFS='|' read -r rc value msg args; do
+	rows=$((rows + 1))
+	eval "set -- $args"
+	what="row $rows (mvlink $args)"
+	# (a PCI address is quoted normalised)
+	case $msg in
+	*"$value"* | *"$(printf '%s' "$value" | tr 'A-F' 'a-f')"*) ;;
+	*) fail "$what: the table's message does not quote the value '$value'" ;;
+	esac
+	# text: the exit status, the message quoting the value, nothing on stdout
+	run "$rc" "$MVLINK" "$@" </dev/null
+	grep -qF -- "mvlink: " "$ERR" || fail "$what: no 'mvlink: ' message"
+	grep -F -- "$msg" "$ERR" | grep -q '^mvlink: ' || fail "$what: stderr lacks 'mvlink: ...$msg'"
+	out_empty
+	if [ "$rc" = 1 ]; then
+		usage_shape "${1}"
+	else
+		! grep -q "^Try 'mvlink" "$ERR" || fail "$what: a failure (not usage) points to --help"
+	fi
+	grep -F -- "$msg" "$ERR" | head -n 1 >"$T/json/$rows.line"
+	# JSON: one error document with the same message and status (checked
+	# below, all rows in one python run: its start-up is slow on a busy host)
+	run "$rc" "$MVLINK" --json "$@" </dev/null
+	grep -qF -- "$msg" "$ERR" || fail "$what --json: stderr lacks '$msg'"
+	cp "$OUT" "$T/json/$rows.json"
+	printf '%s\n%s\n' "$rc" "$what" >"$T/json/$rows.info"
+done <"$T/table"
+[ "$rows" -ge 40 ] || fail "only $rows rows"
+python3 - "$T/json" "$rows" <<'EOF' || fail "JSON error documents (above)"
+import json, sys
+
+d, rows, bad = sys.argv[1], int(sys.argv[2]), 0
+for n in range(1, rows + 1):
+    rc, what = open("%s/%d.info" % (d, n)).read().splitlines()
+    line = open("%s/%d.line" % (d, n)).read().rstrip("\n")
+    try:
+        doc = json.load(open("%s/%d.json" % (d, n)))  # exactly one document
+        e = doc["error"]
+        ok = (list(doc) == ["error"] and e["exit_code"] == int(rc) and
+              e["undo_failed"] is False and e["errno"] > 0 and
+              "mvlink: " + e["message"] == line)
+    except (ValueError, KeyError, TypeError) as ex:
+        ok, e = False, ex
+    if not ok:
+        print("FAIL: %s --json: %r (stderr: %r)" % (what, e, line), file=sys.stderr)
+        bad = 1
+sys.exit(bad)
+EOF
+
+# Nothing changed: links, addresses; no journal left
+snapshot "$T/after.json"
+diff -u "$T/before.json" "$T/after.json" >&2 || fail "the table changed the namespace (diff above)"
+if [ -d "$MVLINK_STATE_DIR" ] && [ -n "$(find "$MVLINK_STATE_DIR" -type f -name '*.json')" ]; then
+	fail "journals left behind: $(find "$MVLINK_STATE_DIR" -type f -name '*.json')"
+fi
+echo "cli-badinput: $rows bad inputs, each refused as documented; nothing changed" >&2
+exit 0
