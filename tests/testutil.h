@@ -46,9 +46,20 @@ struct mvl_ctx *mvt_ctx(void);
  * kernel changes on its own (operstate, qdisc, timers): equal snapshots
  * before and after a failed operation prove it changed nothing. */
 char *mvt_snapshot(void);
+/* Remove from one link (or address) of `ip -j -d` what the kernel changes
+ * on its own, as mvt_snapshot() does. */
+void mvt_link_strip(struct json_object *link);
 /* Write two snapshots to /tmp/mvlink-test-{before,after}.json and print
  * their diff, for a failing comparison. */
 void mvt_save_diff(const char *before, const char *after);
+/* Print the differences of two texts (lines holding JSON unfolded) to
+ * stderr, for a failing comparison of snapshots with more than JSON. */
+void mvt_show_diff(const char *before, const char *after);
+/* End a forked child with @status by exec'ing a shell that exits with it:
+ * under valgrind (which does not follow the exec) the child then gets no
+ * leak check, which would count the parent's memory as lost and, with
+ * --error-exitcode, change the status the parent checks. */
+void mvt_child_exit(int status) __attribute__((noreturn));
 /* Build a veth pair @a <-> @b, both up. */
 void mvt_veth(const char *a, const char *b);
 /*
