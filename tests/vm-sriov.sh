@@ -61,7 +61,8 @@ hard_error() {
 # make check sets these; run by hand from a build directory, guess them.
 : "${top_srcdir:=$(dirname -- "$(dirname -- "$SELF")")}"
 : "${top_builddir:=$PWD}"
-top_builddir=$(cd -- "$top_builddir" && pwd)
+d=$(cd -- "$top_builddir" 2>/dev/null && pwd) || hard_error "no build directory $top_builddir"
+top_builddir=$d
 [ -x "$top_builddir/tools/mvlink" ] ||
 	hard_error "no $top_builddir/tools/mvlink (build first; make check sets top_builddir)"
 [ -x "$top_builddir/tests/test-sriov-vm" ] ||
