@@ -195,9 +195,9 @@ int mvl_iface_get_iommu_group(const struct mvl_iface *iface);
 
 /* flags of struct mvl_tap_opts */
 enum {
-	/* Keep the tap after its fds close; VMMs that open taps by name
-	 * (Firecracker) need this.  The queue fds are still returned: close
-	 * them (mvl_iface_unref() does) before such a VMM opens the tap. */
+	/* A persistent tap, configured and up with no queue attached, for
+	 * VMMs that open taps by name (Firecracker): no queue fds are
+	 * returned (mvl_iface_get_queue_count() is 0). */
 	MVL_TAP_PERSIST = 1u << 0,
 	/* Do not enable IFF_VNET_HDR (it is on by default). */
 	MVL_TAP_NO_VNET_HDR = 1u << 1,
