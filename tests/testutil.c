@@ -235,17 +235,31 @@ void mvt_show_diff(const char *before, const char *after)
 	       "/tmp/mvlink-test-before.txt /tmp/mvlink-test-after.txt >&2");
 }
 
-/* What the kernel changes on its own: left out of snapshots. */
+/* What the kernel changes on its own (the carrier and what follows from
+ * it, bridge timers): left out of snapshots. */
 void mvt_link_strip(struct json_object *d)
 {
 	static const char *const timers[] = { "hello_timer", "tcn_timer", "topology_change_timer",
 					      "gc_timer", "hold_timer", "message_age_timer",
 					      "forward_delay_timer", "state" };
 	static const char *const subs[] = { "info_data", "info_slave_data" };
-	struct json_object *li, *sub;
+	struct json_object *li, *sub, *flags;
 
 	json_object_object_del(d, "operstate");
 	json_object_object_del(d, "qdisc");
+	/* the carrier follows other changes asynchronously (linkwatch) */
+	if (json_object_object_get_ex(d, "flags", &flags)) {
+		struct json_object *kept = json_object_new_array();
+
+		for (size_t i = 0; i < json_object_array_length(flags); i++) {
+			struct json_object *f = json_object_array_get_idx(flags, i);
+			const char *name = json_object_get_string(f);
+
+			if (strcmp(name, "NO-CARRIER") != 0 && strcmp(name, "LOWER_UP") != 0)
+				json_object_array_add(kept, json_object_get(f));
+		}
+		json_object_object_add(d, "flags", kept);
+	}
 	if (!json_object_object_get_ex(d, "linkinfo", &li))
 		return;
 	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
