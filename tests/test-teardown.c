@@ -154,7 +154,12 @@ START_TEST(many_with_macvtaps)
 	assert_gone("am0");
 	assert_gone("am1");
 	assert_gone("amp");
-	ck_assert_str_eq(mvt_sh_out("cat /sys/class/net/up1/address"), mac_before);
+	{
+		char *mac_after = mvt_sh_out("cat /sys/class/net/up1/address");
+
+		ck_assert_str_eq(mac_after, mac_before);
+		free(mac_after);
+	}
 	assert_group("bm0", "default");
 	assert_group("up0", "default");
 	assert_group("up1", "default");
