@@ -925,10 +925,12 @@ START_TEST(passthru_restores_lower)
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
 		struct mvl_ctx *c2 = NULL;
+		int r = 1;
 
-		if (mvl_ctx_new(&c2) < 0 || mvl_vm_delete(c2, "pt") != 1)
-			_exit(1);
-		_exit(mvl_vm_delete(c2, "pt") == 0 ? 0 : 2);
+		if (mvl_ctx_new(&c2) == 0 && mvl_vm_delete(c2, "pt") == 1)
+			r = mvl_vm_delete(c2, "pt") == 0 ? 0 : 2;
+		mvl_ctx_unref(c2);
+		mvt_child_exit(r);
 	}
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);

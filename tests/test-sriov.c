@@ -1608,12 +1608,17 @@ START_TEST(attach_killed_at_each_step)
 			struct mvl_iface *iface = NULL;
 			struct mvl_vf_opts o = full_opts(0);
 
+			int cr;
+
 			if (mvl_ctx_new(&ctx) < 0)
-				_exit(3);
+				mvt_child_exit(3);
 			fs_setup_ctx(e.fs, ctx);
 			ctx->fault_step = k;
 			ctx->fault_kill = true;
-			_exit(mvl_vf_attach(ctx, &o, &iface) == 0 ? 0 : 2);
+			cr = mvl_vf_attach(ctx, &o, &iface);
+			mvl_iface_unref(iface);
+			mvl_ctx_unref(ctx);
+			mvt_child_exit(cr == 0 ? 0 : 2);
 		}
 		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 		if (WIFEXITED(status)) {
