@@ -27,6 +27,14 @@
  *    new fields are only ever appended, and unknown trailing bytes passed
  *    by a newer caller must be zero.
  *  - Every file descriptor the library returns has O_CLOEXEC set.
+ *  - Processes working on the same bridge, interface name, lower device or
+ *    PCI device wait for each other (host-wide locks, at most 5 s, then
+ *    -EBUSY "busy: another mvlink process holds ...").  A process killed
+ *    at any step of a create leaves nothing that mvl_recover() (or
+ *    mvl_vm_delete(), mvl_gc(), or the next create on the same resources)
+ *    does not undo; see mvl_recover().  mvlink chooses the ifindex of every
+ *    link it creates (at random, above 2^20) so that it can name it before
+ *    it exists.
  */
 #ifndef MVLINK_H
 #define MVLINK_H
