@@ -46,11 +46,19 @@ snapshot() {
 	python3 - "$T/links.raw" "$T/addrs.raw" >"$1" <<'EOF' || fail "snapshot"
 import json, sys
 
-def clean(v):
+# Left out: what the kernel changes on its own after a link comes up or
+# goes down (carrier, operstate, IPv6 duplicate address detection, timers).
+ASYNC_KEYS = ("operstate", "qdisc", "tentative", "dadfailed", "carrier_changes",
+              "carrier_up_count", "carrier_down_count")
+ASYNC_FLAGS = ("LOWER_UP", "NO-CARRIER", "M-DOWN")
+
+def clean(v, key=None):
     if isinstance(v, dict):
-        return {k: clean(x) for k, x in v.items()
-                if k not in ("operstate", "qdisc") and not k.endswith("_timer")}
+        return {k: clean(x, k) for k, x in v.items()
+                if k not in ASYNC_KEYS and not k.endswith("_timer")}
     if isinstance(v, list):
+        if key == "flags":
+            v = [f for f in v if f not in ASYNC_FLAGS]
         return [clean(x) for x in v]
     return v
 
