@@ -427,7 +427,9 @@ struct mvl_iface_list *mvl_iface_list_free(struct mvl_iface_list *list);
 int mvl_iface_get(struct mvl_ctx *ctx, const char *name, struct mvl_iface **ret_iface);
 
 /**
- * mvl_iface_delete - delete (or release) the mvlink interface @name.
+ * mvl_iface_delete - delete (or release) the mvlink interface @name: a
+ * netdev name, or the PCI address of a VF or PCI device, or the name
+ * "<pf>:vf<N>" of a VF without PCI function (they are released).
  * Idempotent: a name that does not exist is success (returns 0).  A device
  * that mvlink did not create is never touched: -EPERM with a message.
  * Returns 1 when something was removed, 0 when there was nothing to do.
@@ -474,16 +476,30 @@ int mvl_vm_delete_many(struct mvl_ctx *ctx, const char *const *vm_ids, size_t n)
  *
  * A VF or whole PCI device given to a VM is identified by its PCI address
  * ("0000:af:06.0"), which is also its interface name (mvl_iface_get_name()).
+ * A VF of a PF that is not a PCI device (netdevsim) has no PCI function of
+ * its own: it exists only as settings of its PF, and is named
+ * "<pf>:vf<N>" after the PF's netdev ("eni1np1:vf0"; see
+ * mvl_vf_name_parse()).  Such a VF can only be configured
+ * (MVL_VF_NO_VFIO); the PF cannot be renamed meanwhile, as it must be up.
  * Before changing anything, an attach writes the device's original state
  * (driver, driver_override, VF attributes, /dev/vfio/N ownership) to a
- * journal under the state directory (<state_dir>/vf/<addr>.json or
+ * journal under the state directory (<state_dir>/vf/<name>.json or
  * <state_dir>/pci/<addr>.json, written atomically).  mvl_iface_delete() on
- * the address, mvl_vm_delete() or mvl_recover() restore that state from the
+ * the name, mvl_vm_delete() or mvl_recover() restore that state from the
  * journal, from any process, also after the attaching process died; the
- * journal is removed only once the restore succeeded.  Each device (and
- * each PF) has a host-wide lock, <state_dir>/locks/pci-<addr>.lock, taken with
- * a bounded wait: a second process gets -EBUSY ("busy") rather than racing.
+ * journal is removed only once the restore succeeded.  Each device has a
+ * host-wide lock, <state_dir>/locks/pci-<addr>.lock or
+ * <state_dir>/locks/vf-<pf>:vf<N>.lock, and so has each PF (its PCI
+ * address, or its netdev: uplink-<pf>.lock), taken with a bounded wait: a
+ * second process gets -EBUSY ("busy") rather than racing.
  */
+
+/* Size of a netdev name buffer, as the kernel's IFNAMSIZ. */
+#define MVL_IFNAMSIZ 16
+/* The highest VF index a name or option may carry. */
+#define MVL_VF_INDEX_MAX 65535
+/* Size of the name of a VF without a PCI function: "<pf>:vf<N>" plus NUL. */
+#define MVL_VF_NAME_LEN (MVL_IFNAMSIZ + 8)
 
 /* Length of a normalised PCI address "dddd:bb:dd.f" plus its NUL. */
 #define MVL_PCI_ADDR_LEN 13
@@ -499,8 +515,21 @@ int mvl_vm_delete_many(struct mvl_ctx *ctx, const char *const *vm_ids, size_t n)
 int mvl_pci_addr_parse(const char *text, char ret_addr[MVL_PCI_ADDR_LEN]);
 
 /**
+ * mvl_vf_name_parse - check the name of a VF that has no PCI function.
+ * @text: "<pf>:vf<N>": a netdev name, ":vf" and the VF index in decimal
+ *        (0..MVL_VF_INDEX_MAX, no sign, no leading zero), e.g. "eni1np1:vf0".
+ * @ret_pf: when not NULL, the PF's netdev name.
+ * @ret_vf: when not NULL, the index.
+ * Returns 0 or -EINVAL.  The name never parses as a netdev name (those have
+ * no ':') nor as a PCI address.
+ */
+int mvl_vf_name_parse(const char *text, char ret_pf[MVL_IFNAMSIZ], unsigned *ret_vf);
+
+/**
  * mvl_sriov_enable - create @num_vfs VFs on a PF.
- * @pf: the PF's netdev name or PCI address.
+ * @pf: the PF's netdev name or PCI address.  A netdev whose device is not
+ *      a PCI function but has sriov_numvfs (netdevsim) is a PF as well; it
+ *      has no autoprobe setting and may not report sriov_totalvfs.
  *
  * Writes sriov_drivers_autoprobe=0 first, so that the new VFs stay off host
  * drivers (mvlink binds each one explicitly; the setting is kept), then
@@ -598,8 +627,13 @@ struct mvl_vf_opts {
  * it does not carry the host's default route; and chowns /dev/vfio/<group>
  * when asked.  On failure everything is undone in reverse order.
  *
- * The interface's name is the VF's PCI address, its link the PF, its
- * devnode "/dev/vfio/<group>" (NULL with MVL_VF_NO_VFIO).
+ * A PF that is not a PCI device but whose device has VFs (netdevsim) is a
+ * PF too: its VFs are settings of the PF only, so MVL_VF_NO_VFIO is
+ * required (else -EOPNOTSUPP).
+ *
+ * The interface's name is the VF's PCI address (for a VF without PCI
+ * function "<pf>:vf<N>"), its link the PF, its devnode "/dev/vfio/<group>"
+ * (NULL with MVL_VF_NO_VFIO).
  * Returns 0 or a negative errno.
  */
 int mvl_vf_attach(struct mvl_ctx *ctx, const struct mvl_vf_opts *opts,
@@ -713,7 +747,9 @@ struct mvl_sriov_vf;
 
 /**
  * mvl_sriov_list_new - every SR-IOV capable PF, or only @pf (netdev name or
- * PCI address; NULL for all), with its VFs.  Returns 0 or a negative errno.
+ * PCI address; NULL for all), with its VFs.  All: the PCI functions with
+ * sriov_totalvfs above 0 by address, then the netdevs of other devices
+ * with sriov_numvfs (netdevsim) by name.  Returns 0 or a negative errno.
  */
 int mvl_sriov_list_new(struct mvl_ctx *ctx, const char *pf, struct mvl_sriov_list **ret_list);
 struct mvl_sriov_list *mvl_sriov_list_free(struct mvl_sriov_list *list);
@@ -721,6 +757,7 @@ size_t mvl_sriov_list_count(const struct mvl_sriov_list *list);
 /** Borrowed, valid while @list lives; NULL past the end. */
 const struct mvl_sriov_pf *mvl_sriov_list_get(const struct mvl_sriov_list *list, size_t i);
 
+/** The PF's PCI address, or NULL when it is not a PCI device (netdevsim). */
 const char *mvl_sriov_pf_get_addr(const struct mvl_sriov_pf *pf);
 /** The PF's netdev, or NULL (e.g. an NVMe PF). */
 const char *mvl_sriov_pf_get_ifname(const struct mvl_sriov_pf *pf);
@@ -733,6 +770,7 @@ const char *mvl_sriov_pf_get_vendor_name(const struct mvl_sriov_pf *pf);
 const char *mvl_sriov_pf_get_device_name(const struct mvl_sriov_pf *pf);
 /** NUMA node, or -1. */
 int mvl_sriov_pf_get_numa_node(const struct mvl_sriov_pf *pf);
+/** sriov_totalvfs; 0 when a PF that is no PCI device does not say. */
 unsigned mvl_sriov_pf_get_total_vfs(const struct mvl_sriov_pf *pf);
 /** Number of VFs enabled (sriov_numvfs), also the number of VF entries. */
 unsigned mvl_sriov_pf_get_num_vfs(const struct mvl_sriov_pf *pf);
@@ -740,6 +778,7 @@ unsigned mvl_sriov_pf_get_num_vfs(const struct mvl_sriov_pf *pf);
 const struct mvl_sriov_vf *mvl_sriov_pf_get_vf(const struct mvl_sriov_pf *pf, unsigned i);
 
 unsigned mvl_sriov_vf_get_index(const struct mvl_sriov_vf *vf);
+/** Its PCI address; for a VF without PCI function its name "<pf>:vf<N>". */
 const char *mvl_sriov_vf_get_addr(const struct mvl_sriov_vf *vf);
 /** Its driver ("vfio-pci", "iavf"...), or NULL when unbound. */
 const char *mvl_sriov_vf_get_driver(const struct mvl_sriov_vf *vf);

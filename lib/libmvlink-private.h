@@ -140,6 +140,12 @@ int mvl_sysfs_read(struct mvl_ctx *ctx, char *buf, size_t len, const char *fmt, 
 /* A kernel-changing sysfs write: goes through mvl_step() and the write hook. */
 int mvl_sysfs_write(struct mvl_ctx *ctx, const char *value, const char *fmt, ...)
 	_printf_(3, 4);
+/* A number (decimal or 0x hex) from a sysfs file: -EBADMSG when it is none. */
+int mvl_sysfs_read_ulong(struct mvl_ctx *ctx, unsigned long *ret, const char *fmt, ...)
+	_printf_(3, 4);
+/* The last component of symlink @fmt... into @buf: -ENOENT when absent (pci.c). */
+int mvl_sysfs_link_base(struct mvl_ctx *ctx, char *buf, size_t len, const char *fmt, ...)
+	_printf_(4, 5);
 /* Tests replace sysfs writes by a model of the kernel's reaction. */
 typedef int (*mvl_sysfs_write_hook)(const char *path, const char *value, void *data);
 void mvl_sysfs_set_write_hook(mvl_sysfs_write_hook hook, void *data);
@@ -428,6 +434,13 @@ int mvl_netdev_info(struct mvl_ctx *ctx, const char *ifname, int *ret_ifindex,
 /* A kernel driver name as sysfs shows it: 1-63 of [A-Za-z0-9_.-], not . or .. */
 bool mvl_driver_name_valid(const char *name);
 
+/* The name of a device given to a VM: a normalised PCI address, or
+ * "<pf>:vf<N>" for a VF that has no PCI function (mvl_vf_name_parse()). */
+#define MVL_DEV_NAME_LEN MVL_VF_NAME_LEN
+bool mvl_dev_name_valid(const char *name);
+/* The lock kind of device @name: MVL_LOCK_PCI or MVL_LOCK_VF. */
+enum mvl_lock_kind mvl_dev_lock_kind(const char *name);
+
 /* ---- state.c: journals and host-wide locks --------------------------- */
 /*
  * Host-wide locks: flock() on <state_dir>/locks/<kind>-<name>.lock
@@ -445,6 +458,7 @@ enum mvl_lock_kind {
 			      * bridge's uplink, a macvtap's lower device */
 	MVL_LOCK_NAME = 2,   /* an interface name mvlink creates or deletes */
 	MVL_LOCK_PCI = 3,    /* a PCI function: a VF, a PF, a whole device */
+	MVL_LOCK_VF = 4,     /* a VF without a PCI function, "<pf>:vf<N>" */
 };
 /* How long locks are waited for before -EBUSY (tests lower it). */
 extern unsigned mvl_lock_timeout_ms;
@@ -489,7 +503,7 @@ enum mvl_journal_state {
 struct mvl_journal {
 	enum mvl_mode mode;             /* MVL_MODE_SRIOV or MVL_MODE_PCI */
 	enum mvl_journal_state state;
-	char addr[MVL_PCI_ADDR_LEN];    /* the device */
+	char addr[MVL_DEV_NAME_LEN];    /* the device: PCI address or "<pf>:vf<N>" */
 	char vm_id[65];
 	/* the process that wrote it (for people and for recover) */
 	long long pid;
@@ -504,7 +518,7 @@ struct mvl_journal {
 	bool has_devnode;
 	long long dev_uid, dev_gid;
 	/* MVL_MODE_SRIOV: the PF and the VF's original attributes */
-	char pf_addr[MVL_PCI_ADDR_LEN];
+	char pf_addr[MVL_PCI_ADDR_LEN]; /* "" when the PF is not a PCI device */
 	char pf_ifname[IFNAMSIZ];       /* "" when the PF has no netdev */
 	int vf;
 	unsigned vf_changes;            /* MVL_VF_A_* the attach sets */

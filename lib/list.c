@@ -236,9 +236,12 @@ MVL_EXPORT int mvl_iface_delete(struct mvl_ctx *ctx, const char *name)
 	r = mvl_ctx_enter(ctx);
 	if (r < 0)
 		return r;
-	/* a VF or PCI device is named by its address (no netdev has a ':') */
+	/* a VF or PCI device is named by its address, a VF without PCI
+	 * function "<pf>:vf<N>" (no netdev has a ':') */
 	if (mvl_pci_addr_parse(name, addr) == 0)
 		return mvl_vfio_release(ctx, addr);
+	if (mvl_vf_name_parse(name, NULL, NULL) == 0)
+		return mvl_vfio_release(ctx, name);
 	if (mvl_ifname_check(name) < 0)
 		return mvl_fail(ctx, -EINVAL, "invalid interface name '%s'", name ? name : "");
 	r = mvl_nl_link_get(ctx, name, 0, &li);

@@ -166,3 +166,37 @@ MVL_EXPORT int mvl_macvtap_mode_from_string(const char *s)
 			return (int)i;
 	return -EINVAL;
 }
+
+MVL_EXPORT int mvl_vf_name_parse(const char *text, char ret_pf[MVL_IFNAMSIZ], unsigned *ret_vf)
+{
+	const char *colon, *p;
+	char pf[MVL_IFNAMSIZ];
+	unsigned long vf = 0;
+
+	if (!text)
+		return -EINVAL;
+	/* "<pf>:vf<N>": no netdev name has a ':', so the split is unique */
+	colon = strchr(text, ':');
+	if (!colon || (size_t)(colon - text) >= sizeof(pf) || strncmp(colon, ":vf", 3) != 0)
+		return -EINVAL;
+	memcpy(pf, text, (size_t)(colon - text));
+	pf[colon - text] = '\0';
+	if (mvl_ifname_check(pf) < 0)
+		return -EINVAL;
+	p = colon + 3;
+	/* decimal, no sign, no leading zero: one spelling per VF */
+	if (!isdigit((unsigned char)*p) || (p[0] == '0' && p[1]))
+		return -EINVAL;
+	for (; *p; p++) {
+		if (!isdigit((unsigned char)*p))
+			return -EINVAL;
+		vf = vf * 10 + (unsigned long)(*p - '0');
+		if (vf > MVL_VF_INDEX_MAX)
+			return -EINVAL;
+	}
+	if (ret_pf)
+		memcpy(ret_pf, pf, sizeof(pf));
+	if (ret_vf)
+		*ret_vf = (unsigned)vf;
+	return 0;
+}

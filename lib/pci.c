@@ -101,10 +101,7 @@ bool mvl_pci_exists(struct mvl_ctx *ctx, const char *addr)
 	return access(path, F_OK) == 0;
 }
 
-/* The last component of symlink @fmt... into @buf: -ENOENT when absent. */
-static int link_base(struct mvl_ctx *ctx, char *buf, size_t len, const char *fmt, ...)
-	_printf_(4, 5);
-static int link_base(struct mvl_ctx *ctx, char *buf, size_t len, const char *fmt, ...)
+int mvl_sysfs_link_base(struct mvl_ctx *ctx, char *buf, size_t len, const char *fmt, ...)
 {
 	char path[PATH_MAX], target[PATH_MAX], rel[PATH_MAX];
 	const char *base;
@@ -134,7 +131,7 @@ static int link_base(struct mvl_ctx *ctx, char *buf, size_t len, const char *fmt
 
 int mvl_pci_driver(struct mvl_ctx *ctx, const char *addr, char *buf, size_t len)
 {
-	int r = link_base(ctx, buf, len, "bus/pci/devices/%s/driver", addr);
+	int r = mvl_sysfs_link_base(ctx, buf, len, "bus/pci/devices/%s/driver", addr);
 
 	if (r == -ENOENT) {
 		if (!mvl_pci_exists(ctx, addr))
@@ -167,7 +164,7 @@ int mvl_pci_iommu_group(struct mvl_ctx *ctx, const char *addr)
 {
 	char name[32];
 	unsigned long g;
-	int r = link_base(ctx, name, sizeof(name), "bus/pci/devices/%s/iommu_group", addr);
+	int r = mvl_sysfs_link_base(ctx, name, sizeof(name), "bus/pci/devices/%s/iommu_group", addr);
 
 	if (r < 0)
 		return r;
@@ -176,29 +173,30 @@ int mvl_pci_iommu_group(struct mvl_ctx *ctx, const char *addr)
 	return (int)g;
 }
 
+bool mvl_dev_name_valid(const char *name)
+{
+	char addr[MVL_PCI_ADDR_LEN];
+
+	if (mvl_pci_addr_parse(name, addr) == 0)
+		return strcmp(addr, name) == 0;
+	return mvl_vf_name_parse(name, NULL, NULL) == 0;
+}
+
+enum mvl_lock_kind mvl_dev_lock_kind(const char *name)
+{
+	return mvl_vf_name_parse(name, NULL, NULL) == 0 ? MVL_LOCK_VF : MVL_LOCK_PCI;
+}
+
 int mvl_pci_read_ulong(struct mvl_ctx *ctx, const char *addr, const char *attr, unsigned long *ret)
 {
-	char buf[64], *end;
-	unsigned long v;
-	int r = mvl_sysfs_read(ctx, buf, sizeof(buf), "bus/pci/devices/%s/%s", addr, attr);
-
-	if (r < 0)
-		return r;
-	if (!buf[0] || buf[0] == '-' || isspace((unsigned char)buf[0]))
-		return -EBADMSG;
-	errno = 0;
-	v = strtoul(buf, &end, 0); /* decimal, or "0x..." (class, vendor) */
-	if (errno || *end)
-		return -EBADMSG;
-	*ret = v;
-	return 0;
+	return mvl_sysfs_read_ulong(ctx, ret, "bus/pci/devices/%s/%s", addr, attr);
 }
 
 int mvl_pci_link_addr(struct mvl_ctx *ctx, const char *addr, const char *link,
 		      char ret[MVL_PCI_ADDR_LEN])
 {
 	char base[64];
-	int r = link_base(ctx, base, sizeof(base), "bus/pci/devices/%s/%s", addr, link);
+	int r = mvl_sysfs_link_base(ctx, base, sizeof(base), "bus/pci/devices/%s/%s", addr, link);
 
 	if (r < 0)
 		return r;
@@ -287,7 +285,7 @@ int mvl_netdev_pci_addr(struct mvl_ctx *ctx, const char *ifname, char ret[MVL_PC
 
 	if (mvl_ifname_check(ifname) < 0)
 		return -EINVAL;
-	r = link_base(ctx, base, sizeof(base), "class/net/%s/device", ifname);
+	r = mvl_sysfs_link_base(ctx, base, sizeof(base), "class/net/%s/device", ifname);
 	if (r == -ENOENT) {
 		r = mvl_sysfs_path(ctx, path, sizeof(path), "class/net/%s", ifname);
 		if (r < 0)

@@ -155,9 +155,12 @@ static void attr_copy(unsigned attr, struct mvl_vf_state *dst, const struct mvl_
 
 /* ------------------------------------------------------------------ PFs */
 
+/* A PF: a PCI function, or a device of another bus whose netdev has VFs
+ * (netdevsim: its VFs are settings of the PF, with no device of their own). */
 struct pf_ref {
-	char addr[MVL_PCI_ADDR_LEN];
-	char ifname[IFNAMSIZ]; /* "" when the PF has no netdev */
+	char addr[MVL_PCI_ADDR_LEN]; /* "" when the PF is not a PCI device */
+	char ifname[IFNAMSIZ];       /* "" when the PF has no netdev */
+	char dir[64];                /* its device directory below the sysfs root */
 	int ifindex;
 	unsigned flags;
 };
@@ -198,7 +201,7 @@ static int pf_resolve(struct mvl_ctx *ctx, const char *pf, struct pf_ref *ret)
 {
 	struct pf_ref p = { .ifindex = 0 };
 	char buf[MVL_PCI_ADDR_LEN];
-	unsigned long total;
+	unsigned long total, num;
 	int r;
 
 	if (!pf)
@@ -210,12 +213,19 @@ static int pf_resolve(struct mvl_ctx *ctx, const char *pf, struct pf_ref *ret)
 		r = mvl_netdev_pci_addr(ctx, pf, p.addr);
 		if (r == -ENODEV)
 			return mvl_fail(ctx, r, "no network interface %s", pf);
-		if (r == -ENOTTY)
-			return mvl_fail(ctx, -EOPNOTSUPP, "%s is not a PCI device; SR-IOV PFs are",
-					pf);
-		if (r < 0)
+		if (r == -ENOTTY) {
+			/* no PCI function; a PF all the same if its device has VFs */
+			p.addr[0] = '\0';
+			snprintf(p.dir, sizeof(p.dir), "class/net/%s/device", pf);
+			if (mvl_sysfs_read_ulong(ctx, &num, "%s/sriov_numvfs", p.dir) < 0)
+				return mvl_fail(ctx, -EOPNOTSUPP,
+						"%s is not a PCI device and its device has no "
+						"sriov_numvfs: not an SR-IOV PF",
+						pf);
+		} else if (r < 0) {
 			return mvl_fail(ctx, r, "cannot find the device of %s: %s", pf,
 					MVL_STRERROR(r));
+		}
 		snprintf(p.ifname, sizeof(p.ifname), "%s", pf);
 	} else {
 		return mvl_fail(
@@ -223,15 +233,19 @@ static int pf_resolve(struct mvl_ctx *ctx, const char *pf, struct pf_ref *ret)
 			"invalid PF '%s': give a netdev name (eno1) or a PCI address (0000:af:00.0)",
 			pf);
 	}
-	if (mvl_pci_link_addr(ctx, p.addr, "physfn", buf) == 0)
-		return mvl_fail(ctx, -EOPNOTSUPP, "%s is a VF (of PF %s), not a PF", p.addr, buf);
-	r = mvl_pci_read_ulong(ctx, p.addr, "sriov_totalvfs", &total);
-	if (r == -ENOENT || (r == 0 && total == 0))
-		return mvl_fail(ctx, -EOPNOTSUPP, "%s is not an SR-IOV PF (no VFs possible)",
-				p.addr);
-	if (r < 0)
-		return mvl_fail(ctx, r, "cannot read sriov_totalvfs of %s: %s", p.addr,
-				MVL_STRERROR(r));
+	if (p.addr[0]) {
+		snprintf(p.dir, sizeof(p.dir), "bus/pci/devices/%s", p.addr);
+		if (mvl_pci_link_addr(ctx, p.addr, "physfn", buf) == 0)
+			return mvl_fail(ctx, -EOPNOTSUPP, "%s is a VF (of PF %s), not a PF",
+					p.addr, buf);
+		r = mvl_pci_read_ulong(ctx, p.addr, "sriov_totalvfs", &total);
+		if (r == -ENOENT || (r == 0 && total == 0))
+			return mvl_fail(ctx, -EOPNOTSUPP,
+					"%s is not an SR-IOV PF (no VFs possible)", p.addr);
+		if (r < 0)
+			return mvl_fail(ctx, r, "cannot read sriov_totalvfs of %s: %s", p.addr,
+					MVL_STRERROR(r));
+	}
 	if (!p.ifname[0]) {
 		r = mvl_pf_ifindex(ctx, p.addr, p.ifname, sizeof(p.ifname));
 		if (r < 0 && r != -ENODEV)
@@ -253,10 +267,18 @@ static const char *pf_name(const struct pf_ref *p)
 	return p->ifname[0] ? p->ifname : p->addr;
 }
 
+/* The PF's lock: its PCI function, or its netdev (the settings of its VFs). */
+static int pf_lock_take(struct mvl_ctx *ctx, const struct pf_ref *p, bool shared, int *ret_fd)
+{
+	if (p->addr[0])
+		return mvl_lock_take(ctx, MVL_LOCK_PCI, p->addr, shared, true, ret_fd);
+	return mvl_lock_take(ctx, MVL_LOCK_UPLINK, p->ifname, shared, true, ret_fd);
+}
+
 static int read_count(struct mvl_ctx *ctx, const struct pf_ref *p, const char *attr,
 		      unsigned long *ret)
 {
-	int r = mvl_pci_read_ulong(ctx, p->addr, attr, ret);
+	int r = mvl_sysfs_read_ulong(ctx, ret, "%s/%s", p->dir, attr);
 
 	return r < 0 ? mvl_fail(ctx, r, "cannot read %s of PF %s: %s", attr, pf_name(p),
 				MVL_STRERROR(r)) :
@@ -280,7 +302,7 @@ static const char *numvfs_hint(int err)
 
 MVL_EXPORT int mvl_sriov_enable(struct mvl_ctx *ctx, const char *pf, unsigned num_vfs)
 {
-	unsigned long total, cur, autoprobe = 0;
+	unsigned long total = ULONG_MAX, cur, autoprobe = 0;
 	struct pf_ref p;
 	char n[16];
 	int lock = -1, r;
@@ -293,10 +315,11 @@ MVL_EXPORT int mvl_sriov_enable(struct mvl_ctx *ctx, const char *pf, unsigned nu
 		return r;
 	if (num_vfs == 0)
 		return mvl_fail(ctx, -EINVAL, "enabling 0 VFs on %s: use disable", pf_name(&p));
-	r = mvl_lock_take(ctx, MVL_LOCK_PCI, p.addr, false, true, &lock);
+	r = pf_lock_take(ctx, &p, false, &lock);
 	if (r < 0)
 		return r;
-	r = read_count(ctx, &p, "sriov_totalvfs", &total);
+	/* a PF that is no PCI function may not say (netdevsim: debugfs) */
+	r = p.addr[0] ? read_count(ctx, &p, "sriov_totalvfs", &total) : 0;
 	r = r ?: read_count(ctx, &p, "sriov_numvfs", &cur);
 	if (r < 0)
 		goto out;
@@ -316,11 +339,12 @@ MVL_EXPORT int mvl_sriov_enable(struct mvl_ctx *ctx, const char *pf, unsigned nu
 			     pf_name(&p), cur);
 		goto out;
 	}
-	r = read_count(ctx, &p, "sriov_drivers_autoprobe", &autoprobe);
+	/* only PCI VFs are devices that a driver could probe */
+	r = p.addr[0] ? read_count(ctx, &p, "sriov_drivers_autoprobe", &autoprobe) : 0;
 	if (r < 0)
 		goto out;
 	if (autoprobe) {
-		r = mvl_sysfs_write(ctx, "0", "bus/pci/devices/%s/sriov_drivers_autoprobe", p.addr);
+		r = mvl_sysfs_write(ctx, "0", "%s/sriov_drivers_autoprobe", p.dir);
 		if (r < 0) {
 			r = mvl_fail_kernel(ctx, r, "cannot turn off VF autoprobe on %s",
 					    pf_name(&p));
@@ -328,7 +352,7 @@ MVL_EXPORT int mvl_sriov_enable(struct mvl_ctx *ctx, const char *pf, unsigned nu
 		}
 	}
 	snprintf(n, sizeof(n), "%u", num_vfs);
-	r = mvl_sysfs_write(ctx, n, "bus/pci/devices/%s/sriov_numvfs", p.addr);
+	r = mvl_sysfs_write(ctx, n, "%s/sriov_numvfs", p.dir);
 	if (r < 0) {
 		const char *hint = numvfs_hint(r);
 
@@ -338,8 +362,7 @@ MVL_EXPORT int mvl_sriov_enable(struct mvl_ctx *ctx, const char *pf, unsigned nu
 		else
 			mvl_fail_kernel(ctx, r, "cannot create %u VFs on %s", num_vfs, pf_name(&p));
 		if (autoprobe) {
-			int u = mvl_sysfs_write(
-				ctx, "1", "bus/pci/devices/%s/sriov_drivers_autoprobe", p.addr);
+			int u = mvl_sysfs_write(ctx, "1", "%s/sriov_drivers_autoprobe", p.dir);
 			if (u < 0)
 				mvl_undo_failed(ctx, "restore sriov_drivers_autoprobe=1 on %s: %s",
 						pf_name(&p), MVL_STRERROR(u));
@@ -354,8 +377,8 @@ out:
 }
 
 struct busy_vf {
-	const char *pf_addr;
-	char addr[MVL_PCI_ADDR_LEN];
+	const struct pf_ref *pf;
+	char addr[MVL_DEV_NAME_LEN];
 	char vm[65];
 };
 
@@ -372,10 +395,15 @@ static int busy_vf_cb(struct mvl_ctx *ctx, const char *addr, void *data)
 	if (r < 0)
 		return 0;
 	/* a VF given as a whole device (mvl_pci_attach()) counts too */
-	if (j.mode == MVL_MODE_SRIOV ?
-		    strcmp(j.pf_addr, b->pf_addr) != 0 :
-		    mvl_pci_link_addr(ctx, j.addr, "physfn", pf) < 0 || strcmp(pf, b->pf_addr) != 0)
+	if (!b->pf->addr[0]) {
+		if (j.mode != MVL_MODE_SRIOV || j.pf_addr[0] ||
+		    strcmp(j.pf_ifname, b->pf->ifname) != 0)
+			return 0;
+	} else if (j.mode == MVL_MODE_SRIOV ? strcmp(j.pf_addr, b->pf->addr) != 0 :
+					      mvl_pci_link_addr(ctx, j.addr, "physfn", pf) < 0 ||
+						      strcmp(pf, b->pf->addr) != 0) {
 		return 0;
+	}
 	snprintf(b->addr, sizeof(b->addr), "%s", j.addr);
 	snprintf(b->vm, sizeof(b->vm), "%s", j.vm_id);
 	return 1;
@@ -384,7 +412,7 @@ static int busy_vf_cb(struct mvl_ctx *ctx, const char *addr, void *data)
 MVL_EXPORT int mvl_sriov_disable(struct mvl_ctx *ctx, const char *pf)
 {
 	struct pf_ref p;
-	struct busy_vf b = { .pf_addr = NULL };
+	struct busy_vf b = { .pf = NULL };
 	unsigned long cur;
 	int lock = -1, r;
 
@@ -394,13 +422,13 @@ MVL_EXPORT int mvl_sriov_disable(struct mvl_ctx *ctx, const char *pf)
 	r = pf_resolve(ctx, pf, &p);
 	if (r < 0)
 		return r;
-	r = mvl_lock_take(ctx, MVL_LOCK_PCI, p.addr, false, true, &lock);
+	r = pf_lock_take(ctx, &p, false, &lock);
 	if (r < 0)
 		return r;
 	r = read_count(ctx, &p, "sriov_numvfs", &cur);
 	if (r < 0 || cur == 0)
 		goto out;
-	b.pf_addr = p.addr;
+	b.pf = &p;
 	r = mvl_journal_foreach(ctx, busy_vf_cb, &b);
 	if (r < 0)
 		goto out;
@@ -409,7 +437,7 @@ MVL_EXPORT int mvl_sriov_disable(struct mvl_ctx *ctx, const char *pf)
 			     b.addr, pf_name(&p), b.vm);
 		goto out;
 	}
-	for (unsigned long i = 0; i < cur; i++) {
+	for (unsigned long i = 0; p.addr[0] && i < cur; i++) {
 		char link[32], vf[MVL_PCI_ADDR_LEN], drv[64];
 
 		snprintf(link, sizeof(link), "virtfn%lu", i);
@@ -425,7 +453,7 @@ MVL_EXPORT int mvl_sriov_disable(struct mvl_ctx *ctx, const char *pf)
 			goto out;
 		}
 	}
-	r = mvl_sysfs_write(ctx, "0", "bus/pci/devices/%s/sriov_numvfs", p.addr);
+	r = mvl_sysfs_write(ctx, "0", "%s/sriov_numvfs", p.dir);
 	if (r < 0) {
 		mvl_fail_kernel(ctx, r, "cannot remove the VFs of %s", pf_name(&p));
 		goto out;
@@ -542,7 +570,7 @@ unsigned mvl_vf_wanted(const struct mvl_vf_opts *o, const struct mvl_vf_state *c
 struct vf_pick {
 	struct pf_ref pf;
 	int index;
-	char addr[MVL_PCI_ADDR_LEN];
+	char addr[MVL_DEV_NAME_LEN]; /* PCI address, or "<pf>:vf<N>" */
 	int lock;
 };
 
@@ -560,6 +588,8 @@ static int vf_free(struct mvl_ctx *ctx, const char *addr, int index, const char 
 				addr, pf, j.vm_id);
 	if (r != -ENOENT)
 		return r;
+	if (mvl_dev_lock_kind(addr) == MVL_LOCK_VF)
+		return 0; /* no device, no driver */
 	r = mvl_pci_driver(ctx, addr, drv, sizeof(drv));
 	if (r < 0)
 		return mvl_fail(ctx, r, "cannot read the driver of %s: %s", addr, MVL_STRERROR(r));
@@ -591,14 +621,24 @@ static int pick_vf(struct mvl_ctx *ctx, const struct mvl_vf_opts *o, struct vf_p
 	for (unsigned long i = o->vf >= 0 ? (unsigned long)o->vf : 0; i < num; i++) {
 		char link[32];
 
-		snprintf(link, sizeof(link), "virtfn%lu", i);
-		r = mvl_pci_link_addr(ctx, p->pf.addr, link, p->addr);
-		if (r < 0)
-			return mvl_fail(ctx, r == -ENOENT ? -ENODEV : r,
-					"cannot find VF %lu of %s (%s): %s", i, pf, link,
-					MVL_STRERROR(r));
+		if (!p->pf.addr[0]) {
+			/* named after its PF: it has no device of its own */
+			int n = snprintf(p->addr, sizeof(p->addr), "%s:vf%lu", p->pf.ifname, i);
+
+			if (n < 0 || (size_t)n >= sizeof(p->addr) || i > MVL_VF_INDEX_MAX)
+				return mvl_fail(ctx, -ERANGE, "VF %lu of %s: index out of range", i,
+						pf);
+		} else {
+			snprintf(link, sizeof(link), "virtfn%lu", i);
+			r = mvl_pci_link_addr(ctx, p->pf.addr, link, p->addr);
+			if (r < 0)
+				return mvl_fail(ctx, r == -ENOENT ? -ENODEV : r,
+						"cannot find VF %lu of %s (%s): %s", i, pf, link,
+						MVL_STRERROR(r));
+		}
 		/* an explicit VF waits for its lock; the search skips busy ones */
-		r = mvl_lock_take(ctx, MVL_LOCK_PCI, p->addr, false, o->vf >= 0, &p->lock);
+		r = mvl_lock_take(ctx, mvl_dev_lock_kind(p->addr), p->addr, false, o->vf >= 0,
+				  &p->lock);
 		if (r == 0) {
 			r = vf_free(ctx, p->addr, (int)i, pf);
 			if (r == 0) {
@@ -729,12 +769,18 @@ MVL_EXPORT int mvl_vf_attach(struct mvl_ctx *ctx, const struct mvl_vf_opts *o,
 	r = pf_resolve(ctx, o->pf, &p.pf);
 	if (r < 0)
 		return r;
+	if (!p.pf.addr[0] && !(o->flags & MVL_VF_NO_VFIO))
+		return mvl_fail(ctx, -EOPNOTSUPP,
+				"PF %s is not a PCI device, so its VFs are no PCI functions "
+				"that vfio-pci could take; only their settings can be given "
+				"(MVL_VF_NO_VFIO, mvlink --no-vfio)",
+				p.pf.ifname);
 	if (p.pf.ifindex && !(p.pf.flags & IFF_UP))
 		return mvl_fail(ctx, -ENETDOWN,
 				"PF %s is down: the VF settings would be ignored; "
 				"bring it up first (ip link set %s up)",
 				p.pf.ifname, p.pf.ifname);
-	r = mvl_lock_take(ctx, MVL_LOCK_PCI, p.pf.addr, true, true, &pf_lock);
+	r = pf_lock_take(ctx, &p.pf, true, &pf_lock);
 	if (r < 0)
 		return r;
 	r = pick_vf(ctx, o, &p);
@@ -750,10 +796,13 @@ MVL_EXPORT int mvl_vf_attach(struct mvl_ctx *ctx, const struct mvl_vf_opts *o,
 	j.vfio = !(o->flags & MVL_VF_NO_VFIO);
 	j.iommu_group = -1;
 	j.vf_orig.vf = p.index;
-	r = mvl_pci_driver(ctx, p.addr, j.driver, sizeof(j.driver));
-	if (r == 0)
-		r = mvl_pci_driver_override(ctx, p.addr, j.driver_override,
-					    sizeof(j.driver_override));
+	r = 0;
+	if (p.pf.addr[0]) {
+		r = mvl_pci_driver(ctx, p.addr, j.driver, sizeof(j.driver));
+		if (r == 0)
+			r = mvl_pci_driver_override(ctx, p.addr, j.driver_override,
+						    sizeof(j.driver_override));
+	}
 	if (r < 0) {
 		r = mvl_fail(ctx, r, "cannot read the driver of VF %s: %s", p.addr,
 			     MVL_STRERROR(r));
@@ -777,7 +826,7 @@ MVL_EXPORT int mvl_vf_attach(struct mvl_ctx *ctx, const struct mvl_vf_opts *o,
 			goto out;
 		j.iommu_group = r;
 	} else {
-		r = mvl_pci_iommu_group(ctx, p.addr);
+		r = p.pf.addr[0] ? mvl_pci_iommu_group(ctx, p.addr) : -1;
 		j.iommu_group = r >= 0 ? r : -1;
 	}
 	r = mvl_journal_write(ctx, &j);
@@ -870,6 +919,26 @@ int mvl_vf_restore_attrs(struct mvl_ctx *ctx, const struct mvl_journal *j)
 
 	if (!(j->vf_changes | (j->vf_orig.have & MVL_VF_A_MAC)))
 		return 0;
+	if (!j->pf_addr[0]) {
+		/* a PF of another bus: known by its netdev, which cannot be
+		 * renamed while up; gone, it took its VFs with it */
+		unsigned flags;
+		int r = mvl_netdev_info(ctx, j->pf_ifname, &ifindex, &flags);
+		bool gone = r == -ENODEV;
+
+		if (r == 0 && mvl_sysfs_read_ulong(ctx, &num, "class/net/%s/device/sriov_numvfs",
+						   j->pf_ifname) == 0)
+			gone = (unsigned long)j->vf >= num;
+		if (gone) {
+			info(ctx, "VF %d of %s no longer exists; its settings went with it",
+			     j->vf, j->pf_ifname);
+			return 0;
+		}
+		if (r < 0)
+			return mvl_fail(ctx, r, "cannot restore VF %d of %s: %s", j->vf,
+					j->pf_ifname, MVL_STRERROR(r));
+		return mvl_vf_restore_attrs_on(ctx, ifindex, j->pf_ifname, j);
+	}
 	/* VFs gone with sriov_numvfs=0 keep nothing to restore */
 	if (mvl_pci_read_ulong(ctx, j->pf_addr, "sriov_numvfs", &num) == 0 &&
 	    (unsigned long)j->vf >= num) {
@@ -1011,7 +1080,7 @@ out:
 
 struct mvl_sriov_vf {
 	unsigned index;
-	char addr[MVL_PCI_ADDR_LEN];
+	char addr[MVL_DEV_NAME_LEN]; /* PCI address, or "<pf>:vf<N>" */
 	char driver[64];
 	int iommu_group;
 	char vm_id[65];
@@ -1020,8 +1089,9 @@ struct mvl_sriov_vf {
 };
 
 struct mvl_sriov_pf {
-	char addr[MVL_PCI_ADDR_LEN];
+	char addr[MVL_PCI_ADDR_LEN]; /* "" when it is no PCI device */
 	char ifname[IFNAMSIZ];
+	char dir[64];
 	struct mvl_pci_info info;
 	unsigned total, num;
 	struct mvl_sriov_vf *vfs;
@@ -1048,23 +1118,30 @@ static int fill_pf(struct mvl_ctx *ctx, struct mvl_pci *pci, struct mvl_sriov_pf
 	struct pf_ref ref = { .ifindex = 0 };
 	struct mvl_vf_state *vfs = NULL;
 	unsigned long total = 0, num = 0;
+	unsigned flags;
 	size_t nvfs = 0;
 	int r, ifindex;
 
 	snprintf(ref.addr, sizeof(ref.addr), "%s", pf->addr);
-	r = read_count(ctx, &ref, "sriov_totalvfs", &total);
+	snprintf(ref.dir, sizeof(ref.dir), "%s", pf->dir);
+	/* a PF that is no PCI function may not say (netdevsim): 0 */
+	r = pf->addr[0] ? read_count(ctx, &ref, "sriov_totalvfs", &total) : 0;
 	r = r ?: read_count(ctx, &ref, "sriov_numvfs", &num);
 	if (r < 0)
 		return r;
 	pf->total = (unsigned)total;
 	pf->num = (unsigned)num;
 	/* identity is for people: without libpci's answer, just no names */
-	if (!pci || mvl_pci_identify(ctx, pci, pf->addr, true, &pf->info) < 0) {
+	if (!pci || !pf->addr[0] || mvl_pci_identify(ctx, pci, pf->addr, true, &pf->info) < 0) {
 		memset(&pf->info, 0, sizeof(pf->info));
 		pf->info.iommu_group = pf->info.numa_node = -1;
-		mvl_pci_driver(ctx, pf->addr, pf->info.driver, sizeof(pf->info.driver));
+		mvl_sysfs_link_base(ctx, pf->info.driver, sizeof(pf->info.driver), "%s/driver",
+				    pf->dir);
 	}
-	ifindex = mvl_pf_ifindex(ctx, pf->addr, pf->ifname, sizeof(pf->ifname));
+	if (pf->addr[0])
+		ifindex = mvl_pf_ifindex(ctx, pf->addr, pf->ifname, sizeof(pf->ifname));
+	else if (mvl_netdev_info(ctx, pf->ifname, &ifindex, &flags) < 0)
+		ifindex = -ENODEV;
 	if (ifindex < 0 && ifindex != -ENODEV)
 		return mvl_fail(ctx, ifindex, "cannot read the netdev of %s: %s", pf->addr,
 				MVL_STRERROR(ifindex));
@@ -1086,7 +1163,13 @@ static int fill_pf(struct mvl_ctx *ctx, struct mvl_pci *pci, struct mvl_sriov_pf
 		vf->index = i;
 		vf->iommu_group = -1;
 		snprintf(link, sizeof(link), "virtfn%u", i);
-		if (mvl_pci_link_addr(ctx, pf->addr, link, vf->addr) == 0) {
+		if (!pf->addr[0]) {
+			/* named after its PF (see mvl_vf_attach()); no device */
+			if (snprintf(vf->addr, sizeof(vf->addr), "%s:vf%u", pf->ifname, i) <
+				    (int)sizeof(vf->addr) &&
+			    mvl_journal_read(ctx, vf->addr, &j) == 0)
+				snprintf(vf->vm_id, sizeof(vf->vm_id), "%s", j.vm_id);
+		} else if (mvl_pci_link_addr(ctx, pf->addr, link, vf->addr) == 0) {
 			mvl_pci_driver(ctx, vf->addr, vf->driver, sizeof(vf->driver));
 			r = mvl_pci_iommu_group(ctx, vf->addr);
 			vf->iommu_group = r >= 0 ? r : -1;
@@ -1104,8 +1187,10 @@ static int fill_pf(struct mvl_ctx *ctx, struct mvl_pci *pci, struct mvl_sriov_pf
 	return 0;
 }
 
-static int list_add_pf(struct mvl_sriov_list *list, const char *addr)
+static int list_add_pf(struct mvl_sriov_list *list, const struct pf_ref *ref)
 {
+	struct mvl_sriov_pf *pf;
+
 	if (list->n == list->cap) {
 		size_t cap = list->cap ? list->cap * 2 : 8;
 		struct mvl_sriov_pf *p = realloc(list->pfs, cap * sizeof(*p));
@@ -1115,16 +1200,54 @@ static int list_add_pf(struct mvl_sriov_list *list, const char *addr)
 		list->pfs = p;
 		list->cap = cap;
 	}
-	memset(&list->pfs[list->n], 0, sizeof(list->pfs[0]));
-	snprintf(list->pfs[list->n].addr, MVL_PCI_ADDR_LEN, "%s", addr);
-	list->n++;
+	pf = &list->pfs[list->n++];
+	memset(pf, 0, sizeof(*pf));
+	snprintf(pf->addr, sizeof(pf->addr), "%s", ref->addr);
+	snprintf(pf->ifname, sizeof(pf->ifname), "%s", ref->ifname);
+	snprintf(pf->dir, sizeof(pf->dir), "%s", ref->dir);
 	return 0;
 }
 
+/* PCI PFs by address first, then the others by netdev name */
 static int pf_cmp(const void *a, const void *b)
 {
-	return strcmp(((const struct mvl_sriov_pf *)a)->addr,
-		      ((const struct mvl_sriov_pf *)b)->addr);
+	const struct mvl_sriov_pf *x = a, *y = b;
+
+	if (!x->addr[0] != !y->addr[0])
+		return x->addr[0] ? -1 : 1;
+	return x->addr[0] ? strcmp(x->addr, y->addr) : strcmp(x->ifname, y->ifname);
+}
+
+/* Netdevs that are no PCI function but whose device has VFs (netdevsim). */
+static int scan_netdev_pfs(struct mvl_ctx *ctx, struct mvl_sriov_list *list)
+{
+	char path[PATH_MAX], addr[MVL_PCI_ADDR_LEN];
+	struct dirent *de;
+	DIR *d;
+	int r = 0;
+
+	r = mvl_sysfs_path(ctx, path, sizeof(path), "class/net");
+	if (r < 0)
+		return r;
+	d = opendir(path);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while (r == 0 && (de = readdir(d))) {
+		struct pf_ref ref = { .addr = "" };
+		unsigned long num;
+
+		if (de->d_name[0] == '.' || mvl_ifname_check(de->d_name) < 0 ||
+		    mvl_netdev_pci_addr(ctx, de->d_name, addr) != -ENOTTY)
+			continue;
+		/* (a valid name fits both) */
+		if (snprintf(ref.ifname, sizeof(ref.ifname), "%s", de->d_name) < 0 ||
+		    snprintf(ref.dir, sizeof(ref.dir), "class/net/%s/device", de->d_name) < 0)
+			continue;
+		if (mvl_sysfs_read_ulong(ctx, &num, "%s/sriov_numvfs", ref.dir) == 0)
+			r = list_add_pf(list, &ref);
+	}
+	closedir(d);
+	return r;
 }
 
 static int scan_pfs(struct mvl_ctx *ctx, struct mvl_sriov_list *list)
@@ -1146,15 +1269,19 @@ static int scan_pfs(struct mvl_ctx *ctx, struct mvl_sriov_list *list)
 		return -errno;
 	}
 	while (r == 0 && (de = readdir(d))) {
-		char addr[MVL_PCI_ADDR_LEN];
+		struct pf_ref ref = { .ifindex = 0 };
 		unsigned long total;
 
-		if (mvl_pci_addr_parse(de->d_name, addr) < 0 || strcmp(addr, de->d_name) != 0 ||
-		    mvl_pci_read_ulong(ctx, addr, "sriov_totalvfs", &total) < 0 || total == 0)
+		if (mvl_pci_addr_parse(de->d_name, ref.addr) < 0 ||
+		    strcmp(ref.addr, de->d_name) != 0 ||
+		    mvl_pci_read_ulong(ctx, ref.addr, "sriov_totalvfs", &total) < 0 || total == 0)
 			continue;
-		r = list_add_pf(list, addr);
+		snprintf(ref.dir, sizeof(ref.dir), "bus/pci/devices/%s", ref.addr);
+		r = list_add_pf(list, &ref);
 	}
 	closedir(d);
+	if (r == 0)
+		r = scan_netdev_pfs(ctx, list);
 	if (list->n)
 		qsort(list->pfs, list->n, sizeof(list->pfs[0]), pf_cmp);
 	return r;
@@ -1180,7 +1307,7 @@ MVL_EXPORT int mvl_sriov_list_new(struct mvl_ctx *ctx, const char *pf,
 
 		r = pf_resolve(ctx, pf, &p);
 		if (r == 0)
-			r = list_add_pf(list, p.addr);
+			r = list_add_pf(list, &p);
 	} else {
 		r = scan_pfs(ctx, list);
 	}
@@ -1215,7 +1342,7 @@ static const char *str_or_null(const char *s)
 
 MVL_EXPORT const char *mvl_sriov_pf_get_addr(const struct mvl_sriov_pf *pf)
 {
-	return pf ? pf->addr : NULL;
+	return pf ? str_or_null(pf->addr) : NULL;
 }
 
 MVL_EXPORT const char *mvl_sriov_pf_get_ifname(const struct mvl_sriov_pf *pf)

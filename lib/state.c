@@ -93,6 +93,7 @@ static const char *const lock_prefix[] = {
 	[MVL_LOCK_UPLINK] = "uplink",
 	[MVL_LOCK_NAME] = "name",
 	[MVL_LOCK_PCI] = "pci",
+	[MVL_LOCK_VF] = "vf",
 };
 
 static const char *const lock_what[] = {
@@ -100,6 +101,7 @@ static const char *const lock_what[] = {
 	[MVL_LOCK_UPLINK] = "uplink",
 	[MVL_LOCK_NAME] = "interface",
 	[MVL_LOCK_PCI] = "PCI device",
+	[MVL_LOCK_VF] = "VF",
 };
 
 static long long now_ms(void)
@@ -119,6 +121,8 @@ static bool lock_name_valid(enum mvl_lock_kind kind, const char *name)
 		return false;
 	if (kind == MVL_LOCK_PCI)
 		return mvl_pci_addr_parse(name, addr) == 0 && strcmp(addr, name) == 0;
+	if (kind == MVL_LOCK_VF)
+		return mvl_vf_name_parse(name, NULL, NULL) == 0;
 	return mvl_ifname_check(name) == 0;
 }
 
@@ -565,24 +569,33 @@ static int decode_vf(struct dec *d, struct json_object *o, struct mvl_journal *j
 {
 	struct mvl_vf_state *s = &j->vf_orig;
 	struct json_object *orig, *changes;
-	char buf[32];
+	char buf[32], name_pf[IFNAMSIZ];
+	unsigned name_vf;
+	bool netdev_vf = mvl_vf_name_parse(j->addr, name_pf, &name_vf) == 0;
 	long long v;
 	int r;
 
 	r = get_str(d, o, "pf", buf, sizeof(buf));
 	if (r < 0)
 		return r;
-	if (mvl_pci_addr_parse(buf, j->pf_addr) < 0 || strcmp(buf, j->pf_addr))
-		return bad(d, "\"pf\" is not a PCI address");
+	if (netdev_vf ? buf[0] != '\0' :
+			(mvl_pci_addr_parse(buf, j->pf_addr) < 0 || strcmp(buf, j->pf_addr)))
+		return bad(d, netdev_vf ? "\"pf\" of a VF without PCI function is not empty" :
+					  "\"pf\" is not a PCI address");
 	r = get_str(d, o, "pf_ifname", j->pf_ifname, sizeof(j->pf_ifname));
 	if (r < 0)
 		return r;
 	if (j->pf_ifname[0] && mvl_ifname_check(j->pf_ifname) < 0)
 		return bad(d, "\"pf_ifname\" is not an interface name");
-	r = get_int(d, o, "vf", 0, 65535, &v);
+	r = get_int(d, o, "vf", 0, MVL_VF_INDEX_MAX, &v);
 	if (r < 0)
 		return r;
 	j->vf = (int)v;
+	/* such a VF is its PF's settings only: named after both, never vfio */
+	if (netdev_vf && (strcmp(name_pf, j->pf_ifname) != 0 || name_vf != (unsigned)v))
+		return bad(d, "the VF name does not match \"pf_ifname\" and \"vf\"");
+	if (netdev_vf && (j->vfio || j->has_devnode))
+		return bad(d, "a VF without PCI function cannot be on vfio-pci");
 	s->vf = j->vf;
 	changes = field(o, "changes", json_type_array);
 	if (!changes)
@@ -704,8 +717,11 @@ static int decode(struct dec *d, struct json_object *o, struct mvl_journal *j)
 	r = get_str(d, o, "device", buf, sizeof(buf));
 	if (r < 0)
 		return r;
-	if (mvl_pci_addr_parse(buf, j->addr) < 0 || strcmp(buf, j->addr))
-		return bad(d, "\"device\" is not a PCI address");
+	/* a normalised PCI address, or (a VF only) "<pf>:vf<N>": both fit */
+	if (!mvl_dev_name_valid(buf) ||
+	    (j->mode != MVL_MODE_SRIOV && mvl_dev_lock_kind(buf) == MVL_LOCK_VF))
+		return bad(d, "\"device\" is neither a PCI address nor a VF name");
+	memcpy(j->addr, buf, strlen(buf) + 1);
 	r = get_str(d, o, "vm", j->vm_id, sizeof(j->vm_id));
 	if (r < 0)
 		return r;
@@ -1053,17 +1069,17 @@ int mvl_journal_foreach(struct mvl_ctx *ctx,
 					MVL_STRERROR(errno));
 		}
 		while (r == 0 && (de = readdir(d))) {
-			char addr[MVL_PCI_ADDR_LEN], name[64];
+			char name[64];
 			size_t n = strlen(de->d_name);
 
-			/* "<addr>.json"; temp files start with '.' */
+			/* "<device>.json"; temp files start with '.' */
 			if (n <= 5 || n - 5 >= sizeof(name) || strcmp(de->d_name + n - 5, ".json"))
 				continue;
 			memcpy(name, de->d_name, n - 5);
 			name[n - 5] = '\0';
-			if (mvl_pci_addr_parse(name, addr) < 0 || strcmp(addr, name) != 0)
+			if (!mvl_dev_name_valid(name))
 				continue;
-			r = cb(ctx, addr, data);
+			r = cb(ctx, name, data);
 		}
 		closedir(d);
 	}

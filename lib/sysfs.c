@@ -4,6 +4,7 @@
  * write is a kernel-changing step: it goes through mvl_step() (fault
  * injection) and, in tests, through a hook that models the kernel.
  */
+#include <ctype.h>
 #include <stdarg.h>
 
 #include "libmvlink-private.h"
@@ -53,6 +54,31 @@ int mvl_sysfs_read(struct mvl_ctx *ctx, char *buf, size_t len, const char *fmt, 
 	if (r < 0)
 		return r;
 	return mvl_read_file(path, buf, len);
+}
+
+int mvl_sysfs_read_ulong(struct mvl_ctx *ctx, unsigned long *ret, const char *fmt, ...)
+{
+	char path[PATH_MAX], buf[64], *end;
+	unsigned long v;
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vpath(ctx, path, sizeof(path), fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return r;
+	r = mvl_read_file(path, buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	if (!buf[0] || buf[0] == '-' || isspace((unsigned char)buf[0]))
+		return -EBADMSG;
+	errno = 0;
+	v = strtoul(buf, &end, 0); /* decimal, or "0x..." (class, vendor) */
+	if (errno || *end)
+		return -EBADMSG;
+	*ret = v;
+	return 0;
 }
 
 int mvl_sysfs_write(struct mvl_ctx *ctx, const char *value, const char *fmt, ...)

@@ -452,7 +452,7 @@ int mvl_vfio_release(struct mvl_ctx *ctx, const char *addr)
 	struct mvl_journal j;
 	int lock = -1, r;
 
-	r = mvl_lock_take(ctx, MVL_LOCK_PCI, addr, false, true, &lock);
+	r = mvl_lock_take(ctx, mvl_dev_lock_kind(addr), addr, false, true, &lock);
 	if (r < 0)
 		return r;
 	r = mvl_journal_read(ctx, addr, &j);
@@ -532,8 +532,17 @@ int mvl_vfio_iface(struct mvl_ctx *ctx, const struct mvl_journal *j, struct mvl_
 	if (j->mode == MVL_MODE_SRIOV) {
 		char ifname[IFNAMSIZ] = "";
 		struct mvl_vf_state vs;
-		int ifindex = mvl_pf_ifindex(ctx, j->pf_addr, ifname, sizeof(ifname));
+		unsigned flags;
+		int ifindex;
 
+		if (j->pf_addr[0]) {
+			ifindex = mvl_pf_ifindex(ctx, j->pf_addr, ifname, sizeof(ifname));
+		} else {
+			/* a PF of another bus: its netdev is the PF */
+			snprintf(ifname, sizeof(ifname), "%s", j->pf_ifname);
+			if (mvl_netdev_info(ctx, ifname, &ifindex, &flags) < 0)
+				ifindex = 0;
+		}
 		if (mvl_iface_set_str(&iface->link, ifname[0] ? ifname : j->pf_addr) < 0)
 			goto oom;
 		if (ifindex > 0 && mvl_nl_vf_get(ctx, ifindex, j->vf, &vs) == 0)
@@ -590,7 +599,7 @@ static int recover_cb(struct mvl_ctx *ctx, const char *addr, void *data)
 	int lock = -1, r;
 
 	/* a held lock: an attach or release is running right now */
-	r = mvl_lock_take(ctx, MVL_LOCK_PCI, addr, false, false, &lock);
+	r = mvl_lock_take(ctx, mvl_dev_lock_kind(addr), addr, false, false, &lock);
 	if (r == -EBUSY) {
 		ctx->errmsg[0] = '\0';
 		return 0;

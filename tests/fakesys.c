@@ -163,7 +163,7 @@ void fs_vfs_load(struct fakesys *fs, struct fs_dev *pf)
 			memset(pf->vfs, 0, sizeof(pf->vfs));
 		fclose(f);
 	}
-	sys_read(fs, v, sizeof(v), "bus/pci/devices/%s/sriov_numvfs", pf->addr);
+	sys_read(fs, v, sizeof(v), "%s/sriov_numvfs", pf->dir);
 	pf->nvfs = (unsigned)strtoul(v, NULL, 10);
 }
 
@@ -342,13 +342,16 @@ static void dev_files(struct fakesys *fs, struct fs_dev *d, unsigned vendor, uns
 struct fs_dev *fs_add_dev(struct fakesys *fs, const char *addr, unsigned vendor, unsigned device,
 			  unsigned cls, const char *driver, int group)
 {
+	char norm[MVL_PCI_ADDR_LEN];
 	struct fs_dev *d;
 
 	ck_assert_int_lt(fs->n_devs, FS_MAX_DEVS);
 	d = &fs->devs[fs->n_devs++];
 	memset(d, 0, sizeof(*d));
-	ck_assert_int_eq(mvl_pci_addr_parse(addr, d->addr), 0);
+	ck_assert_int_eq(mvl_pci_addr_parse(addr, norm), 0);
+	memcpy(d->addr, norm, sizeof(norm));
 	d->present = true;
+	snprintf(d->dir, sizeof(d->dir), "devices/pci0000:00/%s", norm);
 	d->group = group == -2 ? new_group(fs) : group;
 	if (group >= 0)
 		sysdir(fs, "kernel/iommu_groups/%d/devices", group);
@@ -379,21 +382,48 @@ void fs_add_netdev(struct fakesys *fs, struct fs_dev *d, const char *ifname, int
 
 	d->ifindex = ifindex;
 	snprintf(d->ifname, sizeof(d->ifname), "%s", ifname);
-	sysdir(fs, "devices/pci0000:00/%s/net/%s", d->addr, ifname);
+	sysdir(fs, "%s/net/%s", d->dir, ifname);
 	snprintf(v, sizeof(v), "%d", ifindex);
-	sysf(fs, v, "devices/pci0000:00/%s/net/%s/ifindex", d->addr, ifname);
+	sysf(fs, v, "%s/net/%s/ifindex", d->dir, ifname);
 	snprintf(target, sizeof(target), "../../../%s", d->addr);
-	syslink(fs, target, "devices/pci0000:00/%s/net/%s/device", d->addr, ifname);
+	syslink(fs, target, "%s/net/%s/device", d->dir, ifname);
 	sysdir(fs, "class/net");
-	snprintf(target, sizeof(target), "../../devices/pci0000:00/%s/net/%s", d->addr, ifname);
+	snprintf(target, sizeof(target), "../../%s/net/%s", d->dir, ifname);
 	syslink(fs, target, "class/net/%s", ifname);
 	fs_set_up(fs, d, up);
 }
 
 void fs_set_up(struct fakesys *fs, struct fs_dev *d, bool up)
 {
-	sysf(fs, up ? "0x1003" : "0x1002", "devices/pci0000:00/%s/net/%s/flags", d->addr,
-	     d->ifname);
+	sysf(fs, up ? "0x1003" : "0x1002", "%s/net/%s/flags", d->dir, d->ifname);
+}
+
+struct fs_dev *fs_add_nsim(struct fakesys *fs, unsigned id, const char *ifname, int ifindex,
+			   unsigned max_vfs)
+{
+	char target[PATH_MAX];
+	struct fs_dev *d;
+
+	ck_assert_int_lt(fs->n_devs, FS_MAX_DEVS);
+	ck_assert_uint_le(max_vfs, FS_MAX_VFS);
+	d = &fs->devs[fs->n_devs++];
+	memset(d, 0, sizeof(*d));
+	snprintf(d->addr, sizeof(d->addr), "netdevsim%u", id);
+	snprintf(d->dir, sizeof(d->dir), "devices/netdevsim%u", id);
+	d->present = true;
+	d->nsim = true;
+	d->group = -1;
+	d->total_vfs = max_vfs;
+	d->vf_report = MVL_VF_A_ALL;
+	sysdir(fs, "%s", d->dir);
+	sysf(fs, "0", "%s/sriov_numvfs", d->dir);
+	sysdir(fs, "bus/netdevsim/drivers/netdevsim");
+	sysdir(fs, "bus/netdevsim/devices");
+	syslink(fs, "../../bus/netdevsim/drivers/netdevsim", "%s/driver", d->dir);
+	snprintf(target, sizeof(target), "../../../%s", d->dir);
+	syslink(fs, target, "bus/netdevsim/devices/%s", d->addr);
+	fs_add_netdev(fs, d, ifname, ifindex, true);
+	return d;
 }
 
 void fs_vf_addr(const struct fs_dev *pf, unsigned k, char out[MVL_PCI_ADDR_LEN])
@@ -435,6 +465,7 @@ static void create_vfs(struct fakesys *fs, struct fs_dev *pf, unsigned n)
 		pf = &fs->devs[pfi];
 		memset(vf, 0, sizeof(*vf));
 		snprintf(vf->addr, sizeof(vf->addr), "%s", addr);
+		snprintf(vf->dir, sizeof(vf->dir), "devices/pci0000:00/%s", addr);
 		vf->present = true;
 		vf->is_vf = true;
 		vf->pf = pfi;
@@ -518,6 +549,31 @@ static int w_numvfs(struct fakesys *fs, struct fs_dev *d, const char *v)
 	snprintf(cur, sizeof(cur), "%lu", n);
 	sysf(fs, cur, "devices/pci0000:00/%s/sriov_numvfs", d->addr);
 	fs_vfs_load(fs, d);
+	return 0;
+}
+
+/* netdevsim: 0 -> N and N -> 0 (-EBUSY otherwise), at most max_vfs (-ENOMEM,
+ * as its nsim_drv_configure_vfs()); VFs are entries of the PF, no devices. */
+static int w_nsim_numvfs(struct fakesys *fs, struct fs_dev *d, const char *v)
+{
+	unsigned long n;
+	char cur[16];
+
+	if (parse_num(v, &n) < 0)
+		return -EINVAL;
+	if (n > d->total_vfs)
+		return -ENOMEM;
+	fs_vfs_load(fs, d);
+	if (n == d->nvfs)
+		return 0;
+	if (n && d->nvfs)
+		return -EBUSY;
+	for (unsigned k = 0; k < n; k++)
+		vf_defaults(&d->vfs[k], k);
+	d->nvfs = (unsigned)n;
+	fs_vfs_store(fs, d);
+	snprintf(cur, sizeof(cur), "%lu", n);
+	sysf(fs, cur, "%s/sriov_numvfs", d->dir);
 	return 0;
 }
 
@@ -618,6 +674,13 @@ static int write_hook(const char *path, const char *value, void *data)
 			return w_unbind(fs, drv, value);
 		if (strcmp(addr, "bind") == 0)
 			return w_bind(fs, drv, value);
+		return unexpected(fs, path, value);
+	}
+	if (sscanf(rel, "class/net/%15[^/]/device/%63s", addr, drv) == 2) {
+		for (int i = 0; i < fs->n_devs; i++)
+			if (fs->devs[i].nsim && strcmp(fs->devs[i].ifname, addr) == 0 &&
+			    strcmp(drv, "sriov_numvfs") == 0)
+				return w_nsim_numvfs(fs, &fs->devs[i], value);
 		return unexpected(fs, path, value);
 	}
 	if (strncmp(rel, "bus/pci/devices/", 16) != 0)
@@ -851,10 +914,8 @@ char *fs_snapshot(struct fakesys *fs)
 		fs_driver(fs, d->addr, drv, sizeof(drv));
 		fs_override(fs, d->addr, ovr, sizeof(ovr));
 		if (d->total_vfs) {
-			sys_read(fs, numvfs, sizeof(numvfs), "bus/pci/devices/%s/sriov_numvfs",
-				 d->addr);
-			sys_read(fs, ap, sizeof(ap), "bus/pci/devices/%s/sriov_drivers_autoprobe",
-				 d->addr);
+			sys_read(fs, numvfs, sizeof(numvfs), "%s/sriov_numvfs", d->dir);
+			sys_read(fs, ap, sizeof(ap), "%s/sriov_drivers_autoprobe", d->dir);
 		}
 		if (d->total_vfs)
 			fs_vfs_load(fs, d);

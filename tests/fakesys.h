@@ -21,7 +21,9 @@
 #define FS_MAX_VFS 16
 
 struct fs_dev {
-	char addr[MVL_PCI_ADDR_LEN];
+	char addr[MVL_PCI_ADDR_LEN]; /* PCI address, or "netdevsimN" (fs_add_nsim()) */
+	char dir[64];  /* its directory below the sysfs root */
+	bool nsim;     /* a netdevsim device: no PCI, VFs are its netdev's settings */
 	char native[32]; /* the driver whose id table matches, "" none */
 	bool present;
 	bool is_vf;
@@ -75,6 +77,11 @@ struct fs_dev *fs_add_dev(struct fakesys *fs, const char *addr, unsigned vendor,
 			  unsigned cls, const char *driver, int group);
 /* Make @d an SR-IOV PF with @total VFs, whose VFs match @vf_driver. */
 void fs_make_pf(struct fakesys *fs, struct fs_dev *d, unsigned total, const char *vf_driver);
+/* A netdevsim device "netdevsim@id" (bus netdevsim, no PCI function) whose
+ * netdev @ifname holds up to @max_vfs VFs (sriov_numvfs, no sriov_totalvfs,
+ * no autoprobe), as the kernel's netdevsim: its VFs are settings only. */
+struct fs_dev *fs_add_nsim(struct fakesys *fs, unsigned id, const char *ifname, int ifindex,
+			   unsigned max_vfs);
 /* Give @d a netdev @ifname with @ifindex, up or down. */
 void fs_add_netdev(struct fakesys *fs, struct fs_dev *d, const char *ifname, int ifindex, bool up);
 void fs_set_up(struct fakesys *fs, struct fs_dev *d, bool up);

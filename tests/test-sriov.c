@@ -49,6 +49,18 @@ static void env_nic(struct env *e)
 	mvl_lock_timeout_ms = 200;
 }
 
+/* A netdevsim device (no PCI function) whose netdev eni1np1 holds up to 4
+ * VFs, which are settings of the PF only. */
+#define NSIM_IF "eni1np1"
+static void env_nsim(struct env *e)
+{
+	e->fs = fs_new();
+	e->ctx = mvt_ctx();
+	fs_setup_ctx(e->fs, e->ctx);
+	e->pf = fs_add_nsim(e->fs, 1, NSIM_IF, 1100, 4);
+	mvl_lock_timeout_ms = 200;
+}
+
 static void env_free(struct env *e)
 {
 	ck_assert_msg(e->fs->unexpected == 0, "unexpected sysfs write: %s", e->fs->last_unexpected);
@@ -90,6 +102,16 @@ static struct mvl_vf_opts full_opts(int vf)
 			 MVL_VF_GROUP,
 	};
 
+	return o;
+}
+
+/* Every attribute of VF @vf of the netdevsim PF, configured only. */
+static struct mvl_vf_opts nsim_opts(int vf)
+{
+	struct mvl_vf_opts o = full_opts(vf);
+
+	o.pf = NSIM_IF;
+	o.flags = (o.flags & ~(unsigned)(MVL_VF_OWNER | MVL_VF_GROUP)) | MVL_VF_NO_VFIO;
 	return o;
 }
 
@@ -251,6 +273,83 @@ START_TEST(journal_roundtrip)
 	ck_assert_int_eq(k.mode, MVL_MODE_PCI);
 	ck_assert(!k.has_devnode);
 	free(text);
+}
+END_TEST
+
+/* The journal of a VF without PCI function: named "<pf>:vf<N>", no PF
+ * address, never vfio; the name must agree with the PF and the index. */
+START_TEST(journal_netdev_vf)
+{
+	static const char *const edits[][2] = {
+		{ "\"device\":\"eni1np1:vf1\"", "\"device\":\"eni1np1:vf2\"" },
+		{ "\"device\":\"eni1np1:vf1\"", "\"device\":\"eni1np2:vf1\"" },
+		{ "\"device\":\"eni1np1:vf1\"", "\"device\":\"eni1np1:vf01\"" },
+		{ "\"device\":\"eni1np1:vf1\"", "\"device\":\"../x:vf1\"" },
+		{ "\"pf\":\"\"", "\"pf\":\"" PF_ADDR "\"" },
+		{ "\"vfio\":false", "\"vfio\":true" },
+		{ "\"mode\":\"sriov\"", "\"mode\":\"pci\"" },
+	};
+	struct mvl_journal j = sample_journal(), k;
+	char *text = NULL, why[256];
+
+	snprintf(j.addr, sizeof(j.addr), "eni1np1:vf1");
+	j.pf_addr[0] = '\0';
+	snprintf(j.pf_ifname, sizeof(j.pf_ifname), "eni1np1");
+	j.vfio = false;
+	j.has_devnode = false;
+	j.iommu_group = -1;
+	j.driver[0] = '\0';
+	ck_assert_int_eq(mvl_journal_encode(&j, &text), 0);
+	ck_assert_msg(mvl_journal_decode(text, strlen(text), &k, why, sizeof(why)) == 0, "%s", why);
+	ck_assert_str_eq(k.addr, "eni1np1:vf1");
+	ck_assert_str_eq(k.pf_addr, "");
+	ck_assert_str_eq(k.pf_ifname, "eni1np1");
+	ck_assert_int_eq(k.vf, 1);
+	ck_assert(!k.vfio);
+	for (size_t i = 0; i < ARRAY_SIZE(edits); i++) {
+		char *p = strstr(text, edits[i][0]), *t;
+
+		ck_assert_msg(p != NULL, "no '%s' in\n%s", edits[i][0], text);
+		ck_assert_int_ge(asprintf(&t, "%.*s%s%s", (int)(p - text), text, edits[i][1],
+					  p + strlen(edits[i][0])),
+				 0);
+		ck_assert_msg(mvl_journal_decode(t, strlen(t), &k, why, sizeof(why)) == -EBADMSG,
+			      "accepted edit %zu:\n%s", i, t);
+		free(t);
+	}
+	free(text);
+}
+END_TEST
+
+START_TEST(vf_name_parse)
+{
+	static const struct {
+		const char *text, *pf;
+		unsigned vf;
+	} good[] = {
+		{ "eni1np1:vf0", "eni1np1", 0 },
+		{ "eno1:vf7", "eno1", 7 },
+		{ "a:vf65535", "a", 65535 },
+		{ "abcdefghijklmno:vf12", "abcdefghijklmno", 12 },
+	};
+	static const char *const bad[] = {
+		"", ":vf0", "eno1", "eno1:", "eno1:vf", "eno1:vf-1", "eno1:vf+1", "eno1:vf01",
+		"eno1:vf65536", "eno1:vf1x", "eno1:VF1", "eno1:pf0", "eno1:vf1:vf2",
+		"abcdefghijklmnop:vf1", "../x:vf1", "a/b:vf1", "a b:vf1", ".:vf1", "..:vf1",
+		"0000:3b:10.0", "eno1 :vf1", "eno1:vf 1", "eno1:vf99999999999999999999",
+	};
+	char pf[MVL_IFNAMSIZ];
+	unsigned vf;
+
+	for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
+		ck_assert_msg(mvl_vf_name_parse(good[i].text, pf, &vf) == 0, "%s", good[i].text);
+		ck_assert_str_eq(pf, good[i].pf);
+		ck_assert_uint_eq(vf, good[i].vf);
+	}
+	ck_assert_int_eq(mvl_vf_name_parse("eno1:vf3", NULL, NULL), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		ck_assert_msg(mvl_vf_name_parse(bad[i], pf, &vf) == -EINVAL, "accepted '%s'", bad[i]);
+	ck_assert_int_eq(mvl_vf_name_parse(NULL, pf, &vf), -EINVAL);
 }
 END_TEST
 
@@ -721,6 +820,146 @@ START_TEST(vf_attach_release)
 	ck_assert_int_eq(mvl_iface_delete(e.ctx, vf + 5), 0); /* the short form */
 	free(before);
 	free(after);
+	env_free(&e);
+}
+END_TEST
+
+/* A PF that is no PCI function (netdevsim): its VFs are configured through
+ * it, named "<pf>:vf<N>", journaled and locked by that name, and released
+ * by it or by VM. */
+START_TEST(nsim_vf_attach_release)
+{
+	struct env e;
+	struct mvl_iface *iface = NULL;
+	struct mvl_iface_list *list = NULL;
+	struct mvl_sriov_list *sl = NULL;
+	const struct mvl_sriov_pf *pf;
+	const struct mvl_sriov_vf *vf;
+	struct mvl_vf_opts o = nsim_opts(1);
+	const struct mvl_vf_state *s;
+	char *before, *after, path[PATH_MAX];
+
+	env_nsim(&e);
+	before = fs_snapshot(e.fs);
+	/* enable: sriov_numvfs of its device, no autoprobe to turn off */
+	ck_assert_msg(mvl_sriov_enable(e.ctx, NSIM_IF, 3) == 1, "%s", mvl_ctx_get_error(e.ctx));
+	fs_vfs_load(e.fs, e.pf);
+	ck_assert_uint_eq(e.pf->nvfs, 3);
+	ck_assert_int_eq(mvl_sriov_enable(e.ctx, NSIM_IF, 3), 0);
+	ck_assert_int_eq(mvl_sriov_enable(e.ctx, NSIM_IF, 2), -EBUSY);
+	ck_assert_int_eq(mvl_sriov_disable(e.ctx, NSIM_IF), 1);
+	ck_assert_int_eq(mvl_sriov_enable(e.ctx, NSIM_IF, 5), -ENOMEM); /* its max_vfs */
+	after = fs_snapshot(e.fs);
+	assert_same(before, after);
+	free(after);
+	ck_assert_int_eq(mvl_sriov_enable(e.ctx, NSIM_IF, 3), 1);
+	free(before);
+	before = fs_snapshot(e.fs);
+
+	/* vfio-pci cannot take what is no PCI function: refused, untouched */
+	o.flags &= ~(unsigned)MVL_VF_NO_VFIO;
+	ck_assert_int_eq(mvl_vf_attach(e.ctx, &o, &iface), -EOPNOTSUPP);
+	ck_error_has(e.ctx, "not a PCI device");
+	ck_error_has(e.ctx, "MVL_VF_NO_VFIO");
+	o.flags |= MVL_VF_NO_VFIO;
+	after = fs_snapshot(e.fs);
+	assert_same(before, after);
+	free(after);
+
+	ck_assert_msg(mvl_vf_attach(e.ctx, &o, &iface) == 0, "%s", mvl_ctx_get_error(e.ctx));
+	ck_assert_str_eq(mvl_iface_get_name(iface), NSIM_IF ":vf1");
+	ck_assert_int_eq(mvl_iface_get_mode(iface), MVL_MODE_SRIOV);
+	ck_assert_str_eq(mvl_iface_get_vm_id(iface), VM);
+	ck_assert_str_eq(mvl_iface_get_link(iface), NSIM_IF);
+	ck_assert_ptr_null(mvl_iface_get_devnode(iface));
+	ck_assert_int_eq(mvl_iface_get_iommu_group(iface), -1);
+	ck_assert_mem_eq(mvl_iface_get_mac(iface), mac1, 6);
+	mvl_iface_unref(iface);
+	fs_vfs_load(e.fs, e.pf);
+	s = &e.pf->vfs[1];
+	ck_assert_mem_eq(s->mac, mac1, 6);
+	ck_assert_uint_eq(s->vlan, 100);
+	ck_assert_uint_eq(s->qos, 3);
+	ck_assert_uint_eq(s->vlan_proto, ETH_P_8021AD);
+	ck_assert_int_eq(s->spoofchk, 0);
+	ck_assert_int_eq(s->trust, 1);
+	ck_assert_int_eq(s->link_state, IFLA_VF_LINK_STATE_ENABLE);
+	ck_assert_uint_eq(s->min_tx_rate, 100);
+	ck_assert_uint_eq(s->max_tx_rate, 1000);
+	snprintf(path, sizeof(path), "%s/vf/" NSIM_IF ":vf1.json", e.fs->state);
+	ck_assert_int_eq(access(path, F_OK), 0);
+
+	/* listed with the VM's interfaces and under its PF */
+	ck_assert_int_eq(mvl_iface_list_new(e.ctx, VM, 0, &list), 0);
+	ck_assert_uint_eq(mvl_iface_list_count(list), 1);
+	ck_assert_str_eq(mvl_iface_get_name(mvl_iface_list_get(list, 0)), NSIM_IF ":vf1");
+	mvl_iface_list_free(list);
+	ck_assert_msg(mvl_sriov_list_new(e.ctx, NULL, &sl) == 0, "%s", mvl_ctx_get_error(e.ctx));
+	ck_assert_uint_eq(mvl_sriov_list_count(sl), 1);
+	pf = mvl_sriov_list_get(sl, 0);
+	ck_assert_ptr_null(mvl_sriov_pf_get_addr(pf));
+	ck_assert_str_eq(mvl_sriov_pf_get_ifname(pf), NSIM_IF);
+	ck_assert_str_eq(mvl_sriov_pf_get_driver(pf), "netdevsim");
+	ck_assert_uint_eq(mvl_sriov_pf_get_total_vfs(pf), 0); /* it does not say */
+	ck_assert_uint_eq(mvl_sriov_pf_get_num_vfs(pf), 3);
+	vf = mvl_sriov_pf_get_vf(pf, 1);
+	ck_assert_str_eq(mvl_sriov_vf_get_addr(vf), NSIM_IF ":vf1");
+	ck_assert_str_eq(mvl_sriov_vf_get_vm_id(vf), VM);
+	ck_assert_ptr_null(mvl_sriov_vf_get_driver(vf));
+	ck_assert_int_eq(mvl_sriov_vf_get_iommu_group(vf), -1);
+	ck_assert_int_eq(mvl_sriov_vf_get_vlan(vf), 100);
+	ck_assert_ptr_null(mvl_sriov_vf_get_vm_id(mvl_sriov_pf_get_vf(pf, 0)));
+	mvl_sriov_list_free(sl);
+	ck_assert_int_eq(mvl_sriov_list_new(e.ctx, NSIM_IF, &sl), 0);
+	ck_assert_uint_eq(mvl_sriov_list_count(sl), 1);
+	mvl_sriov_list_free(sl);
+
+	/* taken: busy; the first free one is another; no disable meanwhile */
+	ck_assert_int_eq(mvl_vf_attach(e.ctx, &o, &iface), -EBUSY);
+	ck_error_has(e.ctx, "attached to VM " VM);
+	o.vf = -1;
+	o.vm_id = "vm2";
+	ck_assert_int_eq(mvl_vf_attach(e.ctx, &o, &iface), 0);
+	ck_assert_str_eq(mvl_iface_get_name(iface), NSIM_IF ":vf0");
+	mvl_iface_unref(iface);
+	ck_assert_int_eq(mvl_sriov_disable(e.ctx, NSIM_IF), -EBUSY);
+	ck_error_has(e.ctx, "is attached to VM");
+
+	/* release by name and by VM: the PF's VFs as before */
+	ck_assert_msg(mvl_iface_delete(e.ctx, NSIM_IF ":vf1") == 1, "%s",
+		      mvl_ctx_get_error(e.ctx));
+	ck_assert_int_eq(mvl_iface_delete(e.ctx, NSIM_IF ":vf1"), 0);
+	ck_assert_int_eq(mvl_vm_delete(e.ctx, "vm2"), 1);
+	after = fs_snapshot(e.fs);
+	assert_same(before, after);
+	free(after);
+	free(before);
+	ck_assert_int_eq(mvl_sriov_disable(e.ctx, NSIM_IF), 1);
+	env_free(&e);
+}
+END_TEST
+
+/* A refused attribute on a netdevsim VF rolls back those set before it. */
+START_TEST(nsim_refused_attribute)
+{
+	struct env e;
+	struct mvl_iface *iface = NULL;
+	struct mvl_vf_opts o = nsim_opts(0);
+	char *before, *after;
+
+	env_nsim(&e);
+	ck_assert_int_eq(mvl_sriov_enable(e.ctx, NSIM_IF, 2), 1);
+	before = fs_snapshot(e.fs);
+	e.pf->refuse = MVL_VF_A_TRUST;
+	e.pf->refuse_err = -EOPNOTSUPP;
+	ck_assert_int_eq(mvl_vf_attach(e.ctx, &o, &iface), -EOPNOTSUPP);
+	ck_error_has(e.ctx, "refused trust on");
+	ck_assert(!mvl_ctx_get_undo_failed(e.ctx));
+	after = fs_snapshot(e.fs);
+	assert_same(before, after);
+	ck_assert_int_eq(fs_journal_count(e.fs), 0);
+	free(after);
+	free(before);
 	env_free(&e);
 }
 END_TEST
@@ -1450,24 +1689,38 @@ END_TEST
 /* ==================================================== fault injection */
 
 enum fault_kind { FAULT_STEP, FAULT_WRITE };
+/* what is attached: a PCI VF, a whole PCI device, a VF of netdevsim */
+enum target { T_VF, T_PCI, T_NSIM };
+
+static void env_target(struct env *e, enum target t)
+{
+	if (t == T_NSIM) {
+		env_nsim(e);
+		ck_assert_int_eq(mvl_sriov_enable(e->ctx, NSIM_IF, 2), 1);
+		return;
+	}
+	env_nic(e);
+	if (t == T_PCI)
+		add_plain_nic(e, -2);
+	enable(e, 2);
+	fs_bind(e->fs, "0000:3b:10.0", "iavf"); /* exercise the unbind too */
+}
 
 /* Attach failing at every step k = 1, 2, ... until it succeeds: each time
  * the error reaches the caller and the tree is exactly as before. */
-static void attach_loop(enum fault_kind kind, bool pci)
+static void attach_loop(enum fault_kind kind, enum target t)
 {
+	bool pci = t == T_PCI;
 	struct env e;
 	char *before, *after;
 	unsigned long k;
 	int r;
 
-	env_nic(&e);
-	add_plain_nic(&e, -2);
-	enable(&e, 2);
-	fs_bind(e.fs, "0000:3b:10.0", "iavf"); /* exercise the unbind too */
+	env_target(&e, t);
 	before = fs_snapshot(e.fs);
 	for (k = 1;; k++) {
 		struct mvl_iface *iface = NULL;
-		struct mvl_vf_opts o = full_opts(0);
+		struct mvl_vf_opts o = t == T_NSIM ? nsim_opts(0) : full_opts(0);
 		struct mvl_pci_opts po = { .sz = sizeof(po),
 					   .vm_id = VM,
 					   .device = "0000:00:19.0",
@@ -1501,9 +1754,10 @@ static void attach_loop(enum fault_kind kind, bool pci)
 	}
 	/* every step was failed once: the success needed k - 1 of them (a VF:
 	 * journal, 6 attributes, override, unbind, probe, journal, chown,
-	 * journal; sysfs writes only: override, unbind, probe) */
+	 * journal; sysfs writes only: override, unbind, probe; a netdevsim
+	 * VF: journal, 6 attributes, journal) */
 	if (kind == FAULT_STEP)
-		ck_assert_uint_ge(k, pci ? 8 : 14);
+		ck_assert_uint_ge(k, t == T_NSIM ? 9 : pci ? 8 : 14);
 	else
 		ck_assert_uint_ge(k, 4);
 	ck_assert_int_eq(mvl_vm_delete(e.ctx, VM), 1);
@@ -1516,51 +1770,57 @@ static void attach_loop(enum fault_kind kind, bool pci)
 
 START_TEST(vf_attach_each_step_fails)
 {
-	attach_loop(FAULT_STEP, false);
+	attach_loop(FAULT_STEP, T_VF);
 }
 END_TEST
 
 START_TEST(vf_attach_each_write_fails)
 {
-	attach_loop(FAULT_WRITE, false);
+	attach_loop(FAULT_WRITE, T_VF);
 }
 END_TEST
 
 START_TEST(pci_attach_each_step_fails)
 {
-	attach_loop(FAULT_STEP, true);
+	attach_loop(FAULT_STEP, T_PCI);
 }
 END_TEST
 
 START_TEST(pci_attach_each_write_fails)
 {
-	attach_loop(FAULT_WRITE, true);
+	attach_loop(FAULT_WRITE, T_PCI);
+}
+END_TEST
+
+/* (it writes no sysfs file: steps only) */
+START_TEST(nsim_attach_each_step_fails)
+{
+	attach_loop(FAULT_STEP, T_NSIM);
 }
 END_TEST
 
 /* Release failing at step k: the journal stays, the error is reported, and
  * a second release completes from wherever the first stopped. */
-START_TEST(release_each_step_fails)
+static void release_loop(enum target t)
 {
+	const char *name = t == T_NSIM ? NSIM_IF ":vf0" : "0000:3b:10.0";
 	unsigned long k;
 
 	for (k = 1;; k++) {
 		struct env e;
 		struct mvl_iface *iface = NULL;
-		struct mvl_vf_opts o = full_opts(0);
+		struct mvl_vf_opts o = t == T_NSIM ? nsim_opts(0) : full_opts(0);
 		char *before, *after;
 		int r;
 
 		ck_assert_uint_lt(k, 100);
-		env_nic(&e);
-		enable(&e, 2);
-		fs_bind(e.fs, "0000:3b:10.0", "iavf");
+		env_target(&e, t);
 		before = fs_snapshot(e.fs);
 		ck_assert_int_eq(mvl_vf_attach(e.ctx, &o, &iface), 0);
 		mvl_iface_unref(iface);
 		e.ctx->fault_count = 0;
 		e.ctx->fault_step = k;
-		r = mvl_iface_delete(e.ctx, "0000:3b:10.0");
+		r = mvl_iface_delete(e.ctx, name);
 		e.ctx->fault_step = 0;
 		if (r == 1) {
 			after = fs_snapshot(e.fs);
@@ -1572,7 +1832,7 @@ START_TEST(release_each_step_fails)
 		}
 		ck_assert_msg(r == -EIO, "step %lu: %d", k, r);
 		ck_assert_int_eq(fs_journal_count(e.fs), 1);
-		ck_assert_msg(mvl_iface_delete(e.ctx, "0000:3b:10.0") == 1, "step %lu: %s", k,
+		ck_assert_msg(mvl_iface_delete(e.ctx, name) == 1, "step %lu: %s", k,
 			      mvl_ctx_get_error(e.ctx));
 		after = fs_snapshot(e.fs);
 		assert_same(before, after);
@@ -1580,13 +1840,26 @@ START_TEST(release_each_step_fails)
 		free(before);
 		env_free(&e);
 	}
-	ck_assert_uint_ge(k, 10);
+	/* journal, chown back, unbind, override, probe, override cleared, 6
+	 * attributes, journal removed; netdevsim: journal, 6 attributes, journal */
+	ck_assert_uint_ge(k, t == T_NSIM ? 8 : 10);
+}
+
+START_TEST(release_each_step_fails)
+{
+	release_loop(T_VF);
+}
+END_TEST
+
+START_TEST(nsim_release_each_step_fails)
+{
+	release_loop(T_NSIM);
 }
 END_TEST
 
 /* A real crash: the attaching child is SIGKILLed at step k; the parent
  * (another process) recovers from the journal. */
-START_TEST(attach_killed_at_each_step)
+static void killed_loop(enum target t)
 {
 	unsigned long k;
 
@@ -1597,16 +1870,14 @@ START_TEST(attach_killed_at_each_step)
 		pid_t pid;
 
 		ck_assert_uint_lt(k, 100);
-		env_nic(&e);
-		enable(&e, 2);
-		fs_bind(e.fs, "0000:3b:10.0", "iavf");
+		env_target(&e, t);
 		before = fs_snapshot(e.fs);
 		pid = fork();
 		ck_assert_int_ge(pid, 0);
 		if (pid == 0) {
 			struct mvl_ctx *ctx = NULL;
 			struct mvl_iface *iface = NULL;
-			struct mvl_vf_opts o = full_opts(0);
+			struct mvl_vf_opts o = t == T_NSIM ? nsim_opts(0) : full_opts(0);
 
 			int cr;
 
@@ -1640,7 +1911,18 @@ START_TEST(attach_killed_at_each_step)
 		if (WIFEXITED(status))
 			break;
 	}
-	ck_assert_uint_ge(k, 11);
+	ck_assert_uint_ge(k, t == T_NSIM ? 9 : 11);
+}
+
+START_TEST(attach_killed_at_each_step)
+{
+	killed_loop(T_VF);
+}
+END_TEST
+
+START_TEST(nsim_attach_killed_at_each_step)
+{
+	killed_loop(T_NSIM);
 }
 END_TEST
 
@@ -1761,6 +2043,8 @@ static Suite *sriov_suite(void)
 	tcase_add_test(pure, pci_addr_invalid);
 	tcase_add_test(pure, strings);
 	tcase_add_test(pure, journal_roundtrip);
+	tcase_add_test(pure, journal_netdev_vf);
+	tcase_add_test(pure, vf_name_parse);
 	tcase_add_test(pure, journal_truncated);
 	tcase_add_test(pure, journal_garbage);
 	tcase_add_test(pure, vf_build);
@@ -1771,6 +2055,8 @@ static Suite *sriov_suite(void)
 	tcase_add_test(fake, enable_disable);
 	tcase_add_test(fake, enable_failures_restore_autoprobe);
 	tcase_add_test(fake, vf_attach_release);
+	tcase_add_test(fake, nsim_vf_attach_release);
+	tcase_add_test(fake, nsim_refused_attribute);
 	tcase_add_test(fake, vf_from_host_driver);
 	tcase_add_test(fake, vf_first_free);
 	tcase_add_test(fake, vf_lock_busy);
@@ -1800,6 +2086,9 @@ static Suite *sriov_suite(void)
 	tcase_add_test(faults, pci_attach_each_write_fails);
 	tcase_add_test(faults, release_each_step_fails);
 	tcase_add_test(faults, attach_killed_at_each_step);
+	tcase_add_test(faults, nsim_attach_each_step_fails);
+	tcase_add_test(faults, nsim_release_each_step_fails);
+	tcase_add_test(faults, nsim_attach_killed_at_each_step);
 	suite_add_tcase(s, faults);
 	return s;
 }
