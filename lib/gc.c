@@ -21,8 +21,7 @@ struct gc {
 	const char **ids; /* VMs to delete (strdup'd) */
 	size_t n_ids, cap_ids;
 	int n_journals; /* VF and PCI journals of those VMs */
-	int first_err;
-	char first_msg[1024];
+	struct mvl_first_err fe;
 };
 
 static int cmp_str(const void *a, const void *b)
@@ -38,14 +37,6 @@ static bool kept(const struct gc *g, const char *vm_id)
 static bool not_kept(const char *vm_id, void *data)
 {
 	return !kept(data, vm_id);
-}
-
-static void note(struct mvl_ctx *ctx, struct gc *g, int r)
-{
-	if (r < 0 && !g->first_err) {
-		g->first_err = r;
-		snprintf(g->first_msg, sizeof(g->first_msg), "%s", ctx->errmsg);
-	}
 }
 
 static int add_id(struct gc *g, const char *vm_id)
@@ -149,7 +140,7 @@ static int gc_run(struct mvl_ctx *ctx, struct gc *g, bool dry)
 	r = mvl_links_recover(ctx, not_kept, g, dry ? MVL_LR_DRY_RUN : 0);
 	if (r > 0)
 		count += r;
-	note(ctx, g, r);
+	mvl_first_err_note(ctx, &g->fe, r);
 
 	/* 2. the VMs' links, VFs and PCI devices */
 	r = dump_links(ctx, g);
@@ -176,7 +167,7 @@ static int gc_run(struct mvl_ctx *ctx, struct gc *g, bool dry)
 			r = mvl_vm_delete_many(ctx, g->ids, g->n_ids);
 			if (r > 0)
 				count += r;
-			note(ctx, g, r);
+			mvl_first_err_note(ctx, &g->fe, r);
 		}
 		/* the bridges as they are now */
 		r = dump_links(ctx, g);
@@ -207,7 +198,7 @@ static int gc_run(struct mvl_ctx *ctx, struct gc *g, bool dry)
 			info(ctx, "removed bridge %s of VM %s", li->name, vm);
 			count++;
 		}
-		note(ctx, g, r);
+		mvl_first_err_note(ctx, &g->fe, r);
 	}
 	return count;
 }
@@ -237,10 +228,8 @@ MVL_EXPORT int mvl_gc(struct mvl_ctx *ctx, const char *const *keep_vm_ids, size_
 	qsort(g.keep, n_keep, sizeof(*g.keep), cmp_str);
 
 	r = gc_run(ctx, &g, flags & MVL_GC_DRY_RUN);
-	if (r >= 0 && g.first_err) {
-		snprintf(ctx->errmsg, sizeof(ctx->errmsg), "%s", g.first_msg);
-		r = g.first_err;
-	}
+	if (r >= 0 && g.fe.err)
+		r = mvl_first_err_get(ctx, &g.fe);
 	for (size_t i = 0; i < g.n_ids; i++)
 		free((char *)g.ids[i]);
 	free(g.ids);

@@ -98,6 +98,17 @@ void mvl_log(struct mvl_ctx *ctx, int priority, const char *file, int line, cons
  * mvl_ctx_get_error()), log it at debug level and return @err (negative).
  */
 int mvl_fail(struct mvl_ctx *ctx, int err, const char *format, ...) _printf_(3, 4);
+
+/* The first failure of a run that carries on past failures: its errno and
+ * the context's message at the time (log.c). */
+struct mvl_first_err {
+	int err;
+	char msg[1024];
+};
+/* Keep @r and the context's message when @r < 0 and none is kept yet. */
+void mvl_first_err_note(struct mvl_ctx *ctx, struct mvl_first_err *fe, int r);
+/* The kept failure with its message back in the context; 0 when none. */
+int mvl_first_err_get(struct mvl_ctx *ctx, const struct mvl_first_err *fe);
 /* Start of every public entry point that takes a context: resets the error
  * state and refuses a context inherited through fork() (-ECHILD). */
 int mvl_ctx_enter(struct mvl_ctx *ctx);

@@ -48,3 +48,18 @@ void mvl_log(struct mvl_ctx *ctx, int priority, const char *file, int line, cons
 	va_end(ap);
 	errno = saved;
 }
+
+void mvl_first_err_note(struct mvl_ctx *ctx, struct mvl_first_err *fe, int r)
+{
+	if (r < 0 && !fe->err) {
+		fe->err = r;
+		snprintf(fe->msg, sizeof(fe->msg), "%s", ctx->errmsg);
+	}
+}
+
+int mvl_first_err_get(struct mvl_ctx *ctx, const struct mvl_first_err *fe)
+{
+	if (fe->err)
+		snprintf(ctx->errmsg, sizeof(ctx->errmsg), "%s", fe->msg);
+	return fe->err;
+}

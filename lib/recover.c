@@ -72,19 +72,6 @@ static bool ours(const char *alias, const char *vm_id, enum mvl_mode mode)
 
 /* -------------------------------------------------------------- undo */
 
-struct first_err {
-	int err;
-	char msg[1024];
-};
-
-static void note(struct mvl_ctx *ctx, struct first_err *fe, int r)
-{
-	if (r < 0 && !fe->err) {
-		fe->err = r;
-		snprintf(fe->msg, sizeof(fe->msg), "%s", ctx->errmsg);
-	}
-}
-
 static int undo_link(struct mvl_ctx *ctx, const struct mvl_link_journal *j)
 {
 	enum mvl_mode mode = j->op == MVL_LJ_TAP ? MVL_MODE_TAP : MVL_MODE_MACVTAP;
@@ -223,29 +210,29 @@ static int undo_bridge(struct mvl_ctx *ctx, const struct mvl_link_journal *j)
  * or the first error (the journal then stays, for a later try). */
 static int undo_journal(struct mvl_ctx *ctx, struct mvl_link_journal *j)
 {
-	struct first_err fe = { 0 };
+	struct mvl_first_err fe = { 0 };
 	int r, removed = 0;
 
 	info(ctx, "undoing the %s create of VM %s that process %lld left half done (%s)",
 	     mvl_lj_op_name(j->op), j->vm_id[0] ? j->vm_id : "-", j->pid, j->file);
 	if (j->link.set) {
 		r = undo_link(ctx, j);
-		note(ctx, &fe, r);
+		mvl_first_err_note(ctx, &fe, r);
 		removed += r > 0;
 	}
 	if (j->has_node)
-		note(ctx, &fe, undo_node(ctx, j));
+		mvl_first_err_note(ctx, &fe, undo_node(ctx, j));
 	if (j->lower.set)
-		note(ctx, &fe, undo_lower(ctx, j));
+		mvl_first_err_note(ctx, &fe, undo_lower(ctx, j));
 	if (j->uplink.set)
-		note(ctx, &fe, undo_uplink(ctx, j));
+		mvl_first_err_note(ctx, &fe, undo_uplink(ctx, j));
 	if (j->bridge.set && !fe.err) {
 		r = undo_bridge(ctx, j);
-		note(ctx, &fe, r);
+		mvl_first_err_note(ctx, &fe, r);
 		removed += r > 0;
 	}
 	if (!fe.err)
-		note(ctx, &fe, mvl_link_journal_remove(ctx, j));
+		mvl_first_err_note(ctx, &fe, mvl_link_journal_remove(ctx, j));
 	if (fe.err)
 		return mvl_fail(ctx, fe.err,
 				"cannot undo what a crashed mvlink process left of the %s create "
@@ -366,7 +353,7 @@ struct recover_scan {
 	unsigned flags;
 	unsigned long long netns;
 	int count;
-	struct first_err fe;
+	struct mvl_first_err fe;
 };
 
 static int recover_cb(struct mvl_ctx *ctx, const char *file, void *data)
@@ -382,7 +369,7 @@ static int recover_cb(struct mvl_ctx *ctx, const char *file, void *data)
 	if (r < 0) {
 		/* whose it is cannot be told: never acted on */
 		if (rs->flags & MVL_LR_REPORT_CORRUPT)
-			note(ctx, &rs->fe, r);
+			mvl_first_err_note(ctx, &rs->fe, r);
 		else
 			dbg(ctx, "%s", ctx->errmsg);
 		ctx->errmsg[0] = '\0';
@@ -401,7 +388,7 @@ static int recover_cb(struct mvl_ctx *ctx, const char *file, void *data)
 		return 0;
 	}
 	if (r < 0) {
-		note(ctx, &rs->fe, r);
+		mvl_first_err_note(ctx, &rs->fe, r);
 		return 0;
 	}
 	/* undone by another process meanwhile? */
@@ -414,7 +401,7 @@ static int recover_cb(struct mvl_ctx *ctx, const char *file, void *data)
 			rs->count++;
 	}
 	if (r < 0 && r != -ENOENT)
-		note(ctx, &rs->fe, r);
+		mvl_first_err_note(ctx, &rs->fe, r);
 	mvl_lockset_drop(&set);
 	return 0;
 }
@@ -432,11 +419,7 @@ int mvl_links_recover(struct mvl_ctx *ctx, bool (*want)(const char *vm_id, void 
 	r = mvl_link_journal_foreach(ctx, recover_cb, &rs);
 	if (r < 0)
 		return r;
-	if (rs.fe.err) {
-		snprintf(ctx->errmsg, sizeof(ctx->errmsg), "%s", rs.fe.msg);
-		return rs.fe.err;
-	}
-	return rs.count;
+	return rs.fe.err ? mvl_first_err_get(ctx, &rs.fe) : rs.count;
 }
 
 /*

@@ -715,6 +715,33 @@ static void rollback(struct mvl_ctx *ctx, const struct mvl_journal *j)
 	snprintf(ctx->errmsg, sizeof(ctx->errmsg), "%s", msg);
 }
 
+/* The last steps of an attach, @r being how the earlier ones went: bind to
+ * vfio-pci (when the journal says so), mark the journal attached, make the
+ * interface; on any failure everything is undone from the journal. */
+static int attach_finish(struct mvl_ctx *ctx, struct mvl_journal *j, int r, long long owner,
+			 long long group, struct mvl_iface **ret_iface)
+{
+	struct mvl_iface *iface = NULL;
+
+	if (r == 0 && j->vfio)
+		r = mvl_vfio_bind(ctx, j, owner, group);
+	if (r == 0) {
+		j->state = MVL_J_ATTACHED;
+		r = mvl_journal_write(ctx, j);
+	}
+	if (r == 0) {
+		r = mvl_vfio_iface(ctx, j, &iface);
+		if (r < 0)
+			r = mvl_fail(ctx, r, "out of memory");
+	}
+	if (r < 0) {
+		rollback(ctx, j);
+		return r;
+	}
+	*ret_iface = iface;
+	return 0;
+}
+
 static int vf_orig_state(struct mvl_ctx *ctx, const struct vf_pick *p, unsigned mask,
 			 struct mvl_journal *j)
 {
@@ -754,7 +781,6 @@ MVL_EXPORT int mvl_vf_attach(struct mvl_ctx *ctx, const struct mvl_vf_opts *o,
 	struct vf_pick p = { .lock = -1 };
 	struct mvl_journal j = { .mode = MVL_MODE_SRIOV, .state = MVL_J_ATTACHING };
 	struct mvl_vf_state want;
-	struct mvl_iface *iface = NULL;
 	int pf_lock = -1, r;
 	unsigned mask;
 
@@ -834,23 +860,10 @@ MVL_EXPORT int mvl_vf_attach(struct mvl_ctx *ctx, const struct mvl_vf_opts *o,
 		goto out;
 
 	r = mvl_vf_apply_attrs(ctx, p.pf.ifindex, p.pf.ifname, p.index, mask, &want);
-	if (r == 0 && j.vfio)
-		r = mvl_vfio_bind(ctx, &j, (o->flags & MVL_VF_OWNER) ? (long long)o->owner : -1,
-				  (o->flags & MVL_VF_GROUP) ? (long long)o->group : -1);
-	if (r == 0) {
-		j.state = MVL_J_ATTACHED;
-		r = mvl_journal_write(ctx, &j);
-	}
-	if (r == 0) {
-		r = mvl_vfio_iface(ctx, &j, &iface);
-		if (r < 0)
-			r = mvl_fail(ctx, r, "out of memory");
-	}
-	if (r < 0) {
-		rollback(ctx, &j);
+	r = attach_finish(ctx, &j, r, (o->flags & MVL_VF_OWNER) ? (long long)o->owner : -1,
+			  (o->flags & MVL_VF_GROUP) ? (long long)o->group : -1, ret_iface);
+	if (r < 0)
 		goto out;
-	}
-	*ret_iface = iface;
 	info(ctx, "attached VF %d (%s) of %s to VM %s", p.index, p.addr, pf_name(&p.pf), o->vm_id);
 out:
 	mvl_lock_drop(&p.lock);
@@ -885,9 +898,9 @@ int mvl_vf_restore_attrs_on(struct mvl_ctx *ctx, int pf_ifindex, const char *pf_
 			    const struct mvl_journal *j)
 {
 	struct mvl_vf_state cur;
-	char msg[sizeof(ctx->errmsg)] = "";
+	struct mvl_first_err fe = { 0 };
 	unsigned mask = j->vf_changes | (j->vf_orig.have & MVL_VF_A_MAC);
-	int r, first = 0;
+	int r;
 
 	r = mvl_nl_vf_get(ctx, pf_ifindex, j->vf, &cur);
 	if (r < 0)
@@ -900,15 +913,9 @@ int mvl_vf_restore_attrs_on(struct mvl_ctx *ctx, int pf_ifindex, const char *pf_
 			continue;
 		attr_copy(a, &v, &j->vf_orig);
 		v.vf = j->vf;
-		r = set_attr(ctx, pf_ifindex, pf_ifname, a, &v);
-		if (r < 0 && !first) {
-			first = r;
-			snprintf(msg, sizeof(msg), "%s", ctx->errmsg);
-		}
+		mvl_first_err_note(ctx, &fe, set_attr(ctx, pf_ifindex, pf_ifname, a, &v));
 	}
-	if (first)
-		snprintf(ctx->errmsg, sizeof(ctx->errmsg), "%s", msg);
-	return first;
+	return mvl_first_err_get(ctx, &fe);
 }
 
 int mvl_vf_restore_attrs(struct mvl_ctx *ctx, const struct mvl_journal *j)
@@ -986,7 +993,6 @@ MVL_EXPORT int mvl_pci_attach(struct mvl_ctx *ctx, const struct mvl_pci_opts *o,
 		.mode = MVL_MODE_PCI, .state = MVL_J_ATTACHING, .vfio = true, .vf = -1
 	};
 	struct mvl_journal old;
-	struct mvl_iface *iface = NULL;
 	char pf[MVL_PCI_ADDR_LEN];
 	unsigned long num, cls;
 	int lock = -1, pf_lock = -1, r;
@@ -1053,22 +1059,10 @@ MVL_EXPORT int mvl_pci_attach(struct mvl_ctx *ctx, const struct mvl_pci_opts *o,
 	r = mvl_journal_write(ctx, &j);
 	if (r < 0)
 		goto out;
-	r = mvl_vfio_bind(ctx, &j, (o->flags & MVL_PCI_OWNER) ? (long long)o->owner : -1,
-			  (o->flags & MVL_PCI_GROUP) ? (long long)o->group : -1);
-	if (r == 0) {
-		j.state = MVL_J_ATTACHED;
-		r = mvl_journal_write(ctx, &j);
-	}
-	if (r == 0) {
-		r = mvl_vfio_iface(ctx, &j, &iface);
-		if (r < 0)
-			r = mvl_fail(ctx, r, "out of memory");
-	}
-	if (r < 0) {
-		rollback(ctx, &j);
+	r = attach_finish(ctx, &j, 0, (o->flags & MVL_PCI_OWNER) ? (long long)o->owner : -1,
+			  (o->flags & MVL_PCI_GROUP) ? (long long)o->group : -1, ret_iface);
+	if (r < 0)
 		goto out;
-	}
-	*ret_iface = iface;
 	info(ctx, "attached %s to VM %s", j.addr, o->vm_id);
 out:
 	mvl_lock_drop(&lock);

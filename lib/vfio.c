@@ -377,32 +377,15 @@ static int restore_driver(struct mvl_ctx *ctx, const struct mvl_journal *j)
 
 int mvl_vfio_restore(struct mvl_ctx *ctx, const struct mvl_journal *j)
 {
-	char msg[sizeof(ctx->errmsg)] = "";
-	int r, first = 0;
+	struct mvl_first_err fe = { 0 };
 
 	/* every part is tried; the first failure is reported */
-	r = restore_devnode(ctx, j);
-	if (r < 0 && !first) {
-		first = r;
-		snprintf(msg, sizeof(msg), "%s", ctx->errmsg);
-	}
-	if (j->vfio) {
-		r = restore_driver(ctx, j);
-		if (r < 0 && !first) {
-			first = r;
-			snprintf(msg, sizeof(msg), "%s", ctx->errmsg);
-		}
-	}
-	if (j->mode == MVL_MODE_SRIOV) {
-		r = mvl_vf_restore_attrs(ctx, j);
-		if (r < 0 && !first) {
-			first = r;
-			snprintf(msg, sizeof(msg), "%s", ctx->errmsg);
-		}
-	}
-	if (first)
-		snprintf(ctx->errmsg, sizeof(ctx->errmsg), "%s", msg);
-	return first;
+	mvl_first_err_note(ctx, &fe, restore_devnode(ctx, j));
+	if (j->vfio)
+		mvl_first_err_note(ctx, &fe, restore_driver(ctx, j));
+	if (j->mode == MVL_MODE_SRIOV)
+		mvl_first_err_note(ctx, &fe, mvl_vf_restore_attrs(ctx, j));
+	return mvl_first_err_get(ctx, &fe);
 }
 
 /* ------------------------------------------------------------ release */
@@ -466,18 +449,10 @@ int mvl_vfio_release(struct mvl_ctx *ctx, const char *addr)
 
 struct vm_walk {
 	const char *vm_id;
-	int count, first_err;
-	char first_msg[1024];
+	int count;
+	struct mvl_first_err fe;
 	struct mvl_iface_list *list;
 };
-
-static void note_err(struct mvl_ctx *ctx, struct vm_walk *w, int r)
-{
-	if (!w->first_err) {
-		w->first_err = r;
-		snprintf(w->first_msg, sizeof(w->first_msg), "%s", ctx->errmsg);
-	}
-}
 
 static int release_vm_cb(struct mvl_ctx *ctx, const char *addr, void *data)
 {
@@ -497,7 +472,7 @@ static int release_vm_cb(struct mvl_ctx *ctx, const char *addr, void *data)
 	if (r > 0)
 		w->count++;
 	else if (r < 0)
-		note_err(ctx, w, r);
+		mvl_first_err_note(ctx, &w->fe, r);
 	return 0;
 }
 
@@ -509,11 +484,7 @@ int mvl_vfio_release_vm(struct mvl_ctx *ctx, const char *vm_id)
 	r = mvl_journal_foreach(ctx, release_vm_cb, &w);
 	if (r < 0)
 		return r;
-	if (w.first_err) {
-		snprintf(ctx->errmsg, sizeof(ctx->errmsg), "%s", w.first_msg);
-		return w.first_err;
-	}
-	return w.count;
+	return w.fe.err ? mvl_first_err_get(ctx, &w.fe) : w.count;
 }
 
 int mvl_vfio_iface(struct mvl_ctx *ctx, const struct mvl_journal *j, struct mvl_iface **ret)
@@ -605,7 +576,7 @@ static int recover_cb(struct mvl_ctx *ctx, const char *addr, void *data)
 		return 0;
 	}
 	if (r < 0) {
-		note_err(ctx, &rw->w, r);
+		mvl_first_err_note(ctx, &rw->w.fe, r);
 		return 0;
 	}
 	r = mvl_journal_read(ctx, addr, &j);
@@ -622,7 +593,7 @@ static int recover_cb(struct mvl_ctx *ctx, const char *addr, void *data)
 	if (r > 0)
 		rw->w.count++;
 	else if (r < 0)
-		note_err(ctx, &rw->w, r);
+		mvl_first_err_note(ctx, &rw->w.fe, r);
 	return 0;
 }
 
@@ -646,13 +617,9 @@ MVL_EXPORT int mvl_recover(struct mvl_ctx *ctx, unsigned flags)
 	if (r > 0)
 		rw.w.count += r;
 	else if (r < 0)
-		note_err(ctx, &rw.w, r);
+		mvl_first_err_note(ctx, &rw.w.fe, r);
 	r = mvl_private_nodes_clean(ctx, flags & MVL_RECOVER_DRY_RUN);
 	if (r < 0)
-		note_err(ctx, &rw.w, r);
-	if (rw.w.first_err) {
-		snprintf(ctx->errmsg, sizeof(ctx->errmsg), "%s", rw.w.first_msg);
-		return rw.w.first_err;
-	}
-	return rw.w.count;
+		mvl_first_err_note(ctx, &rw.w.fe, r);
+	return rw.w.fe.err ? mvl_first_err_get(ctx, &rw.w.fe) : rw.w.count;
 }

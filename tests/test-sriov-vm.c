@@ -425,6 +425,75 @@ START_TEST(nsim_refused_rolls_back)
 }
 END_TEST
 
+/* The whole attach on netdevsim, by mvl_vf_attach(): every attribute set
+ * and seen by ip, journaled under the VF's name "<pf>:vf<N>", released by
+ * name; in switchdev mode the rate is refused and the attach leaves the VF
+ * as it was, with no journal.  A process killed half way is recovered. */
+START_TEST(nsim_attach_release)
+{
+	struct mvl_ctx *ctx = vm_ctx();
+	int ifindex;
+	const char *pf = nsim_pf(&ifindex);
+	struct mvl_vf_opts o = nsim_opts(2);
+	struct mvl_iface *iface = NULL;
+	struct mvl_vf_state orig, want;
+	char name[MVL_VF_NAME_LEN], path[PATH_MAX];
+	int status;
+	pid_t pid;
+
+	o.pf = pf;
+	o.flags |= MVL_VF_NO_VFIO;
+	snprintf(name, sizeof(name), "%s:vf2", pf);
+	ck_assert_int_eq(mvl_nl_vf_get(ctx, ifindex, 2, &orig), 0);
+	mvl_vf_wanted(&o, &orig, &want);
+	ck_assert_msg(mvl_vf_attach(ctx, &o, &iface) == 0, "%s", mvl_ctx_get_error(ctx));
+	ck_assert_str_eq(mvl_iface_get_name(iface), name);
+	ck_assert_str_eq(mvl_iface_get_link(iface), pf);
+	ck_assert_ptr_null(mvl_iface_get_devnode(iface));
+	mvl_iface_unref(iface);
+	check_lib(ctx, ifindex, &want, MVL_VF_A_ALL);
+	check_ip(pf, &want);
+	snprintf(path, sizeof(path), "%s/vf/%s.json", mvl_ctx_get_state_dir(ctx), name);
+	ck_assert_int_eq(access(path, F_OK), 0);
+	ck_assert_int_eq(mvl_sriov_disable(ctx, pf), -EBUSY);
+	ck_assert_msg(mvl_iface_delete(ctx, name) == 1, "%s", mvl_ctx_get_error(ctx));
+	check_lib(ctx, ifindex, &orig, MVL_VF_A_ALL);
+	check_ip(pf, &orig);
+	ck_assert_int_eq(access(path, F_OK), -1);
+
+	/* refused half way: all back, nothing journaled */
+	ck_assert_int_eq(mvt_sh("devlink dev eswitch set netdevsim/netdevsim1 mode switchdev"), 0);
+	ck_assert_int_eq(mvl_vf_attach(ctx, &o, &iface), -EOPNOTSUPP);
+	ck_error_has(ctx, "refused min/max tx rate 100/1000 Mbps for VF 2");
+	ck_assert(!mvl_ctx_get_undo_failed(ctx));
+	check_lib(ctx, ifindex, &orig, MVL_VF_A_ALL);
+	check_ip(pf, &orig);
+	ck_assert_int_eq(access(path, F_OK), -1);
+	ck_assert_int_eq(mvt_sh("devlink dev eswitch set netdevsim/netdevsim1 mode legacy"), 0);
+
+	/* killed after the third attribute: recover puts the VF back */
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct mvl_ctx *c = vm_ctx(); /* a context is not for children */
+
+		c->fault_step = 4; /* journal, MAC, VLAN, then die */
+		c->fault_kill = true;
+		mvl_vf_attach(c, &o, &iface);
+		mvl_ctx_unref(c);
+		mvt_child_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	ck_assert_int_eq(access(path, F_OK), 0);
+	ck_assert_msg(mvl_recover(ctx, 0) == 1, "%s", mvl_ctx_get_error(ctx));
+	check_lib(ctx, ifindex, &orig, MVL_VF_A_ALL);
+	check_ip(pf, &orig);
+	ck_assert_int_eq(access(path, F_OK), -1);
+	mvl_ctx_unref(ctx);
+}
+END_TEST
+
 /* ============================================================ NVMe VFs */
 
 START_TEST(nvme_enable_list)
@@ -741,6 +810,7 @@ static Suite *vm_suite(void)
 	tcase_set_timeout(tc, 600);
 	tcase_add_test(tc, nsim_roundtrip);
 	tcase_add_test(tc, nsim_refused_rolls_back);
+	tcase_add_test(tc, nsim_attach_release);
 	tcase_add_test(tc, nvme_enable_list);
 	tcase_add_test(tc, nvme_attach_release);
 	tcase_add_test(tc, nvme_killed_at_each_step);
