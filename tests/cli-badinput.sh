@@ -47,7 +47,8 @@ snapshot() {
 import json, sys
 
 # Left out: what the kernel changes on its own after a link comes up or
-# goes down (carrier, operstate, IPv6 duplicate address detection, timers).
+# goes down (carrier, operstate, IPv6 link-local addresses and their
+# duplicate address detection, timers).
 ASYNC_KEYS = ("operstate", "qdisc", "tentative", "dadfailed", "carrier_changes",
               "carrier_up_count", "carrier_down_count")
 ASYNC_FLAGS = ("LOWER_UP", "NO-CARRIER", "M-DOWN")
@@ -59,6 +60,10 @@ def clean(v, key=None):
     if isinstance(v, list):
         if key == "flags":
             v = [f for f in v if f not in ASYNC_FLAGS]
+        if key == "addr_info":
+            # the kernel adds an IPv6 link-local address when a link gets
+            # its carrier, whenever that happens
+            v = [a for a in v if not (a.get("family") == "inet6" and a.get("scope") == "link")]
         return [clean(x) for x in v]
     return v
 
@@ -118,6 +123,8 @@ cat >"$T/table" <<EOF
 1|../../sys|invalid PF '../../sys' for --pf|create --mode sriov --vm test1 --pf ../../sys
 1|0000:00:1f.8|invalid PF '0000:00:1f.8' for sriov list|sriov list 0000:00:1f.8
 1|../../x|invalid interface name '../../x'|delete ../../x
+1|eno1:vf01|invalid interface name 'eno1:vf01' for delete|delete eno1:vf01
+1|eno1:vf|invalid interface name 'eno1:vf' for show|show eno1:vf
 1|no-such-user-mvlink|unknown user 'no-such-user-mvlink' for --owner|$C --name vm-test1 --owner no-such-user-mvlink
 1|no-such-group-mvlink|unknown group 'no-such-group-mvlink' for --group|$P --device ffff:ff:1f.7 --group no-such-group-mvlink
 1|4294967295|unknown user '4294967295' for --owner|$S --owner 4294967295

@@ -331,10 +331,10 @@ static int parse_mac(struct tool *t, int opt, const char *arg, uint8_t mac[6])
 	return 0;
 }
 
-/* A user or group: a name from the database, else a number. */
-static int parse_id(struct tool *t, int opt, const char *arg, unsigned *ret)
+/* The host's user or group database: tool.lookup_id's default. */
+static int lookup_db(const char *name, bool group, unsigned *ret_id)
 {
-	long size = sysconf(opt == OPT_OWNER ? _SC_GETPW_R_SIZE_MAX : _SC_GETGR_R_SIZE_MAX);
+	long size = sysconf(group ? _SC_GETGR_R_SIZE_MAX : _SC_GETPW_R_SIZE_MAX);
 	size_t len = size > 0 ? (size_t)size : 1024;
 	bool found = false;
 	unsigned id = 0;
@@ -344,11 +344,11 @@ static int parse_id(struct tool *t, int opt, const char *arg, unsigned *ret)
 		char *buf = malloc(len);
 
 		if (!buf)
-			return tool_fail_msg(t, -ENOMEM, false, "out of memory");
-		if (opt == OPT_OWNER) {
+			return -ENOMEM;
+		if (!group) {
 			struct passwd pw, *res = NULL;
 
-			r = getpwnam_r(arg, &pw, buf, len, &res);
+			r = getpwnam_r(name, &pw, buf, len, &res);
 			if (r == 0 && res) {
 				found = true;
 				id = (unsigned)res->pw_uid;
@@ -356,7 +356,7 @@ static int parse_id(struct tool *t, int opt, const char *arg, unsigned *ret)
 		} else {
 			struct group gr, *res = NULL;
 
-			r = getgrnam_r(arg, &gr, buf, len, &res);
+			r = getgrnam_r(name, &gr, buf, len, &res);
 			if (r == 0 && res) {
 				found = true;
 				id = (unsigned)res->gr_gid;
@@ -367,7 +367,22 @@ static int parse_id(struct tool *t, int opt, const char *arg, unsigned *ret)
 			break;
 		len *= 2;
 	}
-	if (found) {
+	if (!found)
+		return -ENOENT;
+	*ret_id = id;
+	return 0;
+}
+
+/* A user or group: a name from the database, else a number. */
+static int parse_id(struct tool *t, int opt, const char *arg, unsigned *ret)
+{
+	unsigned id = 0;
+	int r;
+
+	r = (t->lookup_id ? t->lookup_id : lookup_db)(arg, opt == OPT_GROUP, &id);
+	if (r == -ENOMEM)
+		return tool_fail_msg(t, -ENOMEM, false, "out of memory");
+	if (r == 0) {
 		*ret = id;
 		return 0;
 	}
@@ -643,6 +658,7 @@ void iface_options_help(bool all_modes)
 	       "  --owner USER         give /dev/vfio/N to this user (the VMM's)\n"
 	       "  --group GROUP        give /dev/vfio/N to this group\n"
 	       "  --no-vfio            only configure the VF; leave it on its host driver\n"
+	       "                       (required when the PF is no PCI device: netdevsim)\n"
 	       "  --force              bind even the device that carries the default route\n"
 	       "pci (a whole PCI device bound to vfio-pci):\n"
 	       "  --device ADDR        its PCI address, e.g. 0000:03:00.0 (required)\n"
@@ -681,8 +697,9 @@ static void help(void)
 	       "settings) is written to a journal first, then the VF's settings are made\n"
 	       "through its PF and the function is bound to vfio-pci; the VMM opens the\n"
 	       "devnode /dev/vfio/N (QEMU: -device vfio-pci,host=ADDR).  Its name is its PCI\n"
-	       "address: `mvlink delete ADDR` (or --vm ID) restores the original state, also\n"
-	       "after a crash (see `mvlink recover`).  Enable VFs first: `mvlink sriov`.\n"
+	       "address (PF:vfN for a VF of a PF that is no PCI device, such as netdevsim's):\n"
+	       "`mvlink delete ADDR` (or --vm ID) restores the original state, also after a\n"
+	       "crash (see `mvlink recover`).  Enable VFs first: `mvlink sriov`.\n"
 	       "\n");
 	iface_options_help(true);
 	printf("Other options:\n"
@@ -717,7 +734,8 @@ static int vf_index(struct tool *t, const char *pf, const char *addr)
 		for (unsigned k = 0; k < mvl_sriov_pf_get_num_vfs(p); k++) {
 			const struct mvl_sriov_vf *vf = mvl_sriov_pf_get_vf(p, k);
 
-			if (vf && strcmp(mvl_sriov_vf_get_addr(vf), addr) == 0)
+			if (vf && mvl_sriov_vf_get_addr(vf) &&
+			    strcmp(mvl_sriov_vf_get_addr(vf), addr) == 0)
 				index = (int)mvl_sriov_vf_get_index(vf);
 		}
 	}
@@ -725,43 +743,43 @@ static int vf_index(struct tool *t, const char *pf, const char *addr)
 	return index;
 }
 
-static int run(struct tool *t, int argc, char **argv)
+static int parse(struct tool *t, int argc, char **argv, void *args)
 {
 	static const struct option longopts[] = { IFACE_LONGOPTS, TOOL_COMMON_LONGOPTS, {} };
-	struct iface_spec s;
-	struct mvl_iface *iface = NULL;
-	int opt, r = EXIT_OK;
+	struct iface_spec *s = args;
+	int opt, r;
 
-	iface_spec_init(&s);
+	iface_spec_init(s);
 	while ((opt = tool_getopt(argc, argv, ":vh", longopts)) != -1) {
-		r = iface_spec_opt(t, &s, opt, optarg);
+		r = iface_spec_opt(t, s, opt, optarg);
 		if (r == 0)
 			continue;
 		if (r > 0)
-			goto out;
+			return r;
 		r = tool_common_opt(t, opt, argv, help);
 		if (r >= 0)
-			goto out;
+			return r;
 	}
-	if (optind < argc) {
-		r = tool_usage(t, "unexpected argument '%s'", argv[optind]);
-		goto out;
-	}
-	r = iface_spec_check(t, &s, "");
-	if (r)
-		goto out;
-	if (!tool_ctx(t)) {
-		r = EXIT_FAILED;
-		goto out;
-	}
-	r = iface_spec_create(t, &s, IFACE_CREATE_PERSIST, &iface);
-	if (r < 0) {
-		r = tool_fail(t, r);
-		goto out;
-	}
-	switch (s.mode) {
+	if (optind < argc)
+		return tool_usage(t, "unexpected argument '%s'", argv[optind]);
+	r = iface_spec_check(t, s, "");
+	return r ? r : TOOL_RUN;
+}
+
+static int run(struct tool *t, void *args)
+{
+	const struct iface_spec *s = args;
+	struct mvl_iface *iface = NULL;
+	int r;
+
+	if (!tool_ctx(t))
+		return EXIT_FAILED;
+	r = iface_spec_create(t, s, IFACE_CREATE_PERSIST, &iface);
+	if (r < 0)
+		return tool_fail(t, r);
+	switch (s->mode) {
 	case MVL_MODE_SRIOV: {
-		int vf = vf_index(t, s.pf, mvl_iface_get_name(iface));
+		int vf = vf_index(t, s->pf, mvl_iface_get_name(iface));
 
 		/* the guest uses the VF's MAC (when the PF reports it) */
 		out_iface(iface, IFACE_CREATE | IFACE_OPEN, mvl_iface_get_mac(iface), 0);
@@ -774,17 +792,19 @@ static int run(struct tool *t, int argc, char **argv)
 		break;
 	default:
 		out_iface(iface, IFACE_CREATE,
-			  s.mode == MVL_MODE_MACVTAP ? mvl_iface_get_mac(iface) :
-			  s.has_mac		     ? s.mac :
-						       NULL,
-			  iface_spec_queues(&s));
+			  s->mode == MVL_MODE_MACVTAP ? mvl_iface_get_mac(iface) :
+			  s->has_mac		      ? s->mac :
+							NULL,
+			  iface_spec_queues(s));
 	}
-	r = EXIT_OK;
 	/* closes the fds a create may hold: a persistent tap stays */
 	mvl_iface_unref(iface);
-out:
-	iface_spec_clear(&s);
-	return r;
+	return EXIT_OK;
+}
+
+static void clear(void *args)
+{
+	iface_spec_clear(args);
 }
 
 const struct tool_cmd tool_cmd_create = {
@@ -794,5 +814,8 @@ const struct tool_cmd tool_cmd_create = {
 		    "create --mode sriov --vm ID --pf PF [--vf N] [--mac MAC] [--vlan N] [...]\n"
 		    "create --mode pci --vm ID --device ADDR [...]",
 	.summary = "create an interface for a VM, or give it a VF or PCI device",
+	.args_size = sizeof(struct iface_spec),
+	.parse = parse,
 	.run = run,
+	.clear = clear,
 };

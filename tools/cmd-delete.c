@@ -22,8 +22,9 @@ static void help(void)
 	       "       mvlink delete --vm ID\n"
 	       "\n"
 	       "Delete the mvlink interface NAME, release the VF or PCI device ADDR (a PCI\n"
-	       "address, as create printed it: its original driver and VF settings come\n"
-	       "back), or do both for everything of VM ID.  Bridges stay: a bridge is shared\n"
+	       "address, or PF:vfN for a VF of a PF that is no PCI device, as create\n"
+	       "printed it: its original driver and VF settings come back), or do both\n"
+	       "for everything of VM ID.  Bridges stay: a bridge is shared\n"
 	       "by VMs, so delete --vm keeps even one mvlink created for that VM; delete an\n"
 	       "empty one by NAME.  What no longer exists counts as deleted (exit 0, with a\n"
 	       "note on stderr).  A device that mvlink did not create is never touched:\n"
@@ -64,17 +65,20 @@ static size_t kept_bridges(struct tool *t, const char *vm, char **names, size_t 
 	return n;
 }
 
-static int run(struct tool *t, int argc, char **argv)
+struct delete_args {
+	const char *vm, *name; /* one of them */
+	char addr[MVL_VF_NAME_LEN]; /* name, when it is a device's: PCI address, PF:vfN */
+	bool pci;
+};
+
+static int parse(struct tool *t, int argc, char **argv, void *args)
 {
 	static const struct option longopts[] = {
 		{ "vm", required_argument, NULL, OPT_DEL_VM },
 		TOOL_COMMON_LONGOPTS,
 		{},
 	};
-	const char *vm = NULL, *name = NULL;
-	char addr[MVL_PCI_ADDR_LEN], *bridges[8];
-	size_t n_bridges = 0;
-	bool pci = false;
+	struct delete_args *a = args;
 	int opt, r;
 
 	while ((opt = tool_getopt(argc, argv, ":vh", longopts)) != -1) {
@@ -84,7 +88,7 @@ static int run(struct tool *t, int argc, char **argv)
 				return tool_usage(t, "invalid VM id '%s' for --vm: 1-64 characters "
 						  "of A-Z a-z 0-9 . _ -, not starting with '.' or "
 						  "'-'", optarg);
-			vm = optarg;
+			a->vm = optarg;
 			break;
 		default:
 			r = tool_common_opt(t, opt, argv, help);
@@ -93,22 +97,34 @@ static int run(struct tool *t, int argc, char **argv)
 		}
 	}
 	if (optind < argc)
-		name = argv[optind++];
+		a->name = argv[optind++];
 	if (optind < argc)
 		return tool_usage(t, "unexpected argument '%s': delete takes one NAME",
 				  argv[optind]);
-	if (name && vm)
+	if (a->name && a->vm)
 		return tool_usage(t, "give either NAME or --vm ID, not both");
-	if (!name && !vm)
+	if (!a->name && !a->vm)
 		return tool_usage(t, "missing NAME or --vm ID");
-	if (name && mvl_pci_addr_parse(name, addr) == 0) {
-		pci = true;
-		name = addr;
-	} else if (name && mvl_ifname_check(name) < 0) {
-		return tool_usage(t, "invalid interface name '%s': 1-15 bytes without '/', ':' or "
-				  "whitespace, not '.' or '..' (or a PCI address such as "
-				  "0000:af:06.0)", name);
+	if (a->name) {
+		r = tool_parse_iface_name(t, a->name, "delete", a->addr);
+		if (r)
+			return r;
+		a->pci = a->addr[0] != '\0';
+		if (a->pci)
+			a->name = a->addr;
 	}
+	return TOOL_RUN;
+}
+
+static int run(struct tool *t, void *args)
+{
+	const struct delete_args *a = args;
+	const char *vm = a->vm, *name = a->name;
+	char *bridges[8];
+	size_t n_bridges = 0;
+	bool pci = a->pci;
+	int r;
+
 	if (!tool_ctx(t))
 		return EXIT_FAILED;
 
@@ -164,5 +180,7 @@ const struct tool_cmd tool_cmd_delete = {
 	.synopsis = "delete NAME | ADDR\n"
 		    "delete --vm ID",
 	.summary = "delete an interface or release a device, or all of a VM's",
+	.args_size = sizeof(struct delete_args),
+	.parse = parse,
 	.run = run,
 };

@@ -50,6 +50,8 @@ struct exec_iface {
 struct exec_state {
 	struct exec_iface *ifs;
 	size_t n;
+	char **vmm_argv; /* the command line's, after "--" */
+	int vmm_argc;
 };
 
 /* ---------------------------------------------------------------- placeholders */
@@ -488,7 +490,7 @@ static void help(void)
 	       "      cloud-hypervisor ... --net fd=[{fds,}],mac={mac}\n");
 }
 
-static int run(struct tool *t, int argc, char **argv)
+static int parse(struct tool *t, int argc, char **argv, void *args)
 {
 	static const struct option longopts[] = {
 		IFACE_LONGOPTS,
@@ -496,73 +498,73 @@ static int run(struct tool *t, int argc, char **argv)
 		TOOL_COMMON_LONGOPTS,
 		{},
 	};
-	struct exec_state st = { NULL, 0 };
+	struct exec_state *st = args;
 	struct exec_iface *cur;
-	char **vmm_argv = NULL, *vmm_path = NULL, which[48] = "";
-	struct sigaction sa_dfl = { .sa_handler = SIG_DFL }, old_chld;
-	sigset_t mask, old_mask;
-	unsigned total = 0;
-	int opt, r, status, vmm_argc;
-	pid_t pid;
-	bool chld_saved = false, mask_saved = false;
+	char which[48] = "";
+	int opt, r;
 
-	cur = add_iface(&st);
+	cur = add_iface(st);
 	if (!cur)
 		return tool_fail_msg(t, -ENOMEM, false, "out of memory");
 	/* '+': stop at "--" or at the VMM; its options are not ours */
 	while ((opt = tool_getopt(argc, argv, "+:vh", longopts)) != -1) {
 		if (opt == OPT_IFACE) {
-			if (cur->spec.n_opts && !(cur = add_iface(&st))) {
-				r = tool_fail_msg(t, -ENOMEM, false, "out of memory");
-				goto out;
-			}
+			if (cur->spec.n_opts && !(cur = add_iface(st)))
+				return tool_fail_msg(t, -ENOMEM, false, "out of memory");
 			continue;
 		}
 		r = iface_spec_opt(t, &cur->spec, opt, optarg);
 		if (r == 0)
 			continue;
 		if (r > 0)
-			goto out;
+			return r;
 		r = tool_common_opt(t, opt, argv, help);
 		if (r >= 0)
-			goto out;
+			return r;
 	}
 	if (optind < 1 || strcmp(argv[optind - 1], "--") != 0) {
-		r = optind < argc ? tool_usage(t, "expected '--' before the VMM command, got '%s'",
-					       argv[optind])
-				  : tool_usage(t, "missing '-- VMM [ARG]...': the command to run");
-		goto out;
+		if (optind < argc)
+			return tool_usage(t, "expected '--' before the VMM command, got '%s'",
+					  argv[optind]);
+		return tool_usage(t, "missing '-- VMM [ARG]...': the command to run");
 	}
-	if (optind >= argc) {
-		r = tool_usage(t, "missing the VMM command after '--'");
-		goto out;
-	}
-	vmm_argv = argv + optind;
-	vmm_argc = argc - optind;
-	if (st.n > 1 && !cur->spec.n_opts) {
-		r = tool_usage(t, "--iface at the end starts interface %zu without options",
-			       st.n - 1);
-		goto out;
-	}
-	for (size_t i = 0; i < st.n; i++) {
-		const struct iface_spec *s = &st.ifs[i].spec;
+	if (optind >= argc)
+		return tool_usage(t, "missing the VMM command after '--'");
+	st->vmm_argv = argv + optind;
+	st->vmm_argc = argc - optind;
+	if (st->n > 1 && !cur->spec.n_opts)
+		return tool_usage(t, "--iface at the end starts interface %zu without options",
+				  st->n - 1);
+	for (size_t i = 0; i < st->n; i++) {
+		const struct iface_spec *s = &st->ifs[i].spec;
 
-		if (st.n > 1)
+		if (st->n > 1)
 			snprintf(which, sizeof(which), "interface %zu: ", i);
-		if (s->mode != MVL_MODE_NONE && !iface_mode_has_fds(s->mode)) {
-			r = tool_usage(t, "%s--mode %s does not work with exec: it has no queue fds "
-				       "to hand over (exec takes tap and macvtap); use `mvlink "
-				       "create --mode %s` and `mvlink delete`", which,
-				       mvl_mode_to_string(s->mode), mvl_mode_to_string(s->mode));
-			goto out;
-		}
+		if (s->mode != MVL_MODE_NONE && !iface_mode_has_fds(s->mode))
+			return tool_usage(t, "%s--mode %s does not work with exec: it has no "
+					  "queue fds to hand over (exec takes tap and macvtap); "
+					  "use `mvlink create --mode %s` and `mvlink delete`",
+					  which, mvl_mode_to_string(s->mode),
+					  mvl_mode_to_string(s->mode));
 		r = iface_spec_check(t, s, which);
 		if (r)
-			goto out;
+			return r;
 	}
-	r = check_placeholders(t, &st, vmm_argv);
-	if (r)
-		goto out;
+	r = check_placeholders(t, st, st->vmm_argv);
+	return r ? r : TOOL_RUN;
+}
+
+static int run(struct tool *t, void *args)
+{
+	struct exec_state *st = args;
+	char **vmm_argv = st->vmm_argv, *vmm_path = NULL;
+	struct sigaction sa_dfl = { .sa_handler = SIG_DFL }, old_chld;
+	sigset_t mask, old_mask;
+	unsigned total = 0;
+	int r, status, vmm_argc = st->vmm_argc;
+	pid_t pid;
+	bool chld_saved = false, mask_saved = false;
+
 	r = find_program(vmm_argv[0], &vmm_path);
 	if (r < 0) {
 		r = tool_fail_msg(t, r, false, "cannot run VMM '%s': %s%s", vmm_argv[0],
@@ -575,8 +577,8 @@ static int run(struct tool *t, int argc, char **argv)
 	}
 
 	/* create the interfaces; on a failure remove the ones created before */
-	for (size_t i = 0; i < st.n; i++) {
-		struct exec_iface *e = &st.ifs[i];
+	for (size_t i = 0; i < st->n; i++) {
+		struct exec_iface *e = &st->ifs[i];
 
 		r = create_one(t, e);
 		if (r < 0) {
@@ -589,7 +591,7 @@ static int run(struct tool *t, int argc, char **argv)
 					 e->iface ? mvl_iface_get_name(e->iface) : e->spec.name,
 					 strerror(-r));
 			/* an interface that failed after its create (no fds) is undone too */
-			if (remove_created(t, &st, e->iface ? i + 1 : i) < 0)
+			if (remove_created(t, st, e->iface ? i + 1 : i) < 0)
 				undo_failed = true;
 			r = tool_fail_msg(t, r, undo_failed, "%s", msg);
 			goto out;
@@ -605,7 +607,7 @@ static int run(struct tool *t, int argc, char **argv)
 		}
 	}
 	for (int i = 0; i < vmm_argc; i++) {
-		vmm_argv[i] = substitute(&st, vmm_argv[i]);
+		vmm_argv[i] = substitute(st, vmm_argv[i]);
 		if (!vmm_argv[i]) {
 			/* the arguments substituted so far leak: exiting anyway */
 			r = -ENOMEM;
@@ -615,12 +617,12 @@ static int run(struct tool *t, int argc, char **argv)
 
 	/* text mode prints nothing: stdout belongs to the VMM (a serial console) */
 	if (t->json)
-		print_json(&st, vmm_argv, vmm_argc);
+		print_json(st, vmm_argv, vmm_argc);
 	if (t->verbose) {
-		for (size_t i = 0; i < st.n; i++)
+		for (size_t i = 0; i < st->n; i++)
 			fprintf(stderr, "mvlink: %s %s: fds %s\n",
-				mvl_mode_to_string(mvl_iface_get_mode(st.ifs[i].iface)),
-				mvl_iface_get_name(st.ifs[i].iface), st.ifs[i].fds_colon);
+				mvl_mode_to_string(mvl_iface_get_mode(st->ifs[i].iface)),
+				mvl_iface_get_name(st->ifs[i].iface), st->ifs[i].fds_colon);
 		fprintf(stderr, "mvlink: running");
 		for (int i = 0; i < vmm_argc; i++)
 			fprintf(stderr, " %s", vmm_argv[i]);
@@ -645,9 +647,9 @@ static int run(struct tool *t, int argc, char **argv)
 		goto fail_created;
 	}
 	if (pid == 0) {
-		r = place_fds(&st, total);
+		r = place_fds(st, total);
 		if (r == 0)
-			r = set_env(&st);
+			r = set_env(st);
 		if (r < 0) {
 			fprintf(stderr, "mvlink: cannot prepare the VMM's fds: %s\n", strerror(-r));
 			_exit(127);
@@ -660,8 +662,8 @@ static int run(struct tool *t, int argc, char **argv)
 	}
 
 	/* the VMM holds the queue fds now; ours would keep taps alive */
-	for (size_t i = 0; i < st.n; i++)
-		close_fds(&st.ifs[i]);
+	for (size_t i = 0; i < st->n; i++)
+		close_fds(&st->ifs[i]);
 	for (;;) {
 		siginfo_t si;
 		int sig = sigwaitinfo(&mask, &si);
@@ -688,11 +690,11 @@ static int run(struct tool *t, int argc, char **argv)
 	sigprocmask(SIG_SETMASK, &old_mask, NULL);
 	chld_saved = mask_saved = false;
 
-	r = remove_created(t, &st, st.n);
+	r = remove_created(t, st, st->n);
 	if (r < 0) {
 		r = tool_fail_msg(t, r, true, "the VMM exited but its interfaces could not all be "
 				  "removed; remove them with `mvlink delete --vm %s`",
-				  st.ifs[0].spec.vm);
+				  st->ifs[0].spec.vm);
 		goto out;
 	}
 	if (WIFSIGNALED(status))
@@ -705,7 +707,7 @@ fail_created: {
 	bool undo_failed;
 	const char *why = strerror(-r);
 
-	undo_failed = remove_created(t, &st, st.n) < 0;
+	undo_failed = remove_created(t, st, st->n) < 0;
 	r = tool_fail_msg(t, r, undo_failed, "cannot start the VMM: %s", why);
 }
 out:
@@ -714,13 +716,20 @@ out:
 	if (mask_saved)
 		sigprocmask(SIG_SETMASK, &old_mask, NULL);
 	free(vmm_path);
-	free_state(&st);
 	return r;
+}
+
+static void clear(void *args)
+{
+	free_state(args);
 }
 
 const struct tool_cmd tool_cmd_exec = {
 	.name = "exec",
 	.synopsis = "exec INTERFACE-OPTIONS [--iface INTERFACE-OPTIONS]... -- VMM [ARG]...",
 	.summary = "create interfaces, run a VMM with their fds, remove them after",
+	.args_size = sizeof(struct exec_state),
+	.parse = parse,
 	.run = run,
+	.clear = clear,
 };

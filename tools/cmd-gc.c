@@ -94,7 +94,12 @@ static int add_keep(struct tool *t, struct keep *k, const char *arg)
 	}
 }
 
-static int run(struct tool *t, int argc, char **argv)
+struct gc_args {
+	struct keep k;
+	unsigned flags;
+};
+
+static int parse(struct tool *t, int argc, char **argv, void *args)
 {
 	static const struct option longopts[] = {
 		{ "keep", required_argument, NULL, OPT_KEEP },
@@ -102,47 +107,47 @@ static int run(struct tool *t, int argc, char **argv)
 		TOOL_COMMON_LONGOPTS,
 		{},
 	};
-	struct keep k = { NULL, 0, false };
-	unsigned flags = 0;
+	struct gc_args *a = args;
 	int opt, r;
 
 	while ((opt = tool_getopt(argc, argv, ":vh", longopts)) != -1) {
 		switch (opt) {
 		case OPT_KEEP:
-			r = add_keep(t, &k, optarg);
+			r = add_keep(t, &a->k, optarg);
 			if (r)
-				goto out;
+				return r;
 			break;
 		case OPT_GC_DRY_RUN:
-			flags |= MVL_GC_DRY_RUN;
+			a->flags |= MVL_GC_DRY_RUN;
 			break;
 		default:
 			r = tool_common_opt(t, opt, argv, help);
 			if (r >= 0)
-				goto out;
+				return r;
 		}
 	}
-	if (optind < argc) {
-		r = tool_usage(t, "unexpected argument '%s': give the VMs to keep with --keep "
-			       "VM1,VM2,...", argv[optind]);
-		goto out;
-	}
-	if (!k.given) {
-		r = tool_usage(t, "missing --keep VM1,VM2,...: the VMs whose interfaces stay "
-			       "(--keep '' removes what mvlink made for every VM)");
-		goto out;
-	}
-	if (!tool_ctx(t)) {
-		r = EXIT_FAILED;
-		goto out;
-	}
-	r = mvl_gc(t->ctx, (const char *const *)k.ids, k.n, flags);
-	if (r < 0) {
-		r = tool_fail(t, r);
-		goto out;
-	}
+	if (optind < argc)
+		return tool_usage(t, "unexpected argument '%s': give the VMs to keep with --keep "
+				  "VM1,VM2,...", argv[optind]);
+	if (!a->k.given)
+		return tool_usage(t, "missing --keep VM1,VM2,...: the VMs whose interfaces stay "
+				  "(--keep '' removes what mvlink made for every VM)");
+	return TOOL_RUN;
+}
+
+static int run(struct tool *t, void *args)
+{
+	const struct gc_args *a = args;
+	unsigned flags = a->flags;
+	int r;
+
+	if (!tool_ctx(t))
+		return EXIT_FAILED;
+	r = mvl_gc(t->ctx, (const char *const *)a->k.ids, a->k.n, flags);
+	if (r < 0)
+		return tool_fail(t, r);
 	out_object_open(NULL);
-	out_str_array(PRINT_JSON, "keep", k.ids, k.n);
+	out_str_array(PRINT_JSON, "keep", a->k.ids, a->k.n);
 	out_int(PRINT_JSON, "removed", r);
 	out_bool(PRINT_JSON, "dry_run", flags & MVL_GC_DRY_RUN);
 	out_object_close();
@@ -152,17 +157,24 @@ static int run(struct tool *t, int argc, char **argv)
 		out_text("%d object%s would be removed\n", r, r == 1 ? "" : "s");
 	else
 		out_text("removed %d object%s\n", r, r == 1 ? "" : "s");
-	r = EXIT_OK;
-out:
-	for (size_t i = 0; i < k.n; i++)
-		free(k.ids[i]);
-	free(k.ids);
-	return r;
+	return EXIT_OK;
+}
+
+static void clear(void *args)
+{
+	struct gc_args *a = args;
+
+	for (size_t i = 0; i < a->k.n; i++)
+		free(a->k.ids[i]);
+	free(a->k.ids);
 }
 
 const struct tool_cmd tool_cmd_gc = {
 	.name = "gc",
 	.synopsis = "gc --keep VM1,VM2,... [--dry-run]",
 	.summary = "remove what mvlink made for VMs not in a list",
+	.args_size = sizeof(struct gc_args),
+	.parse = parse,
 	.run = run,
+	.clear = clear,
 };

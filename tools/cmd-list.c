@@ -22,7 +22,8 @@ static void list_help(void)
 	       "LINK is the bridge of a tap, the lower device of a macvtap or the PF of a VF;\n"
 	       "MAC is the interface's own address (for a tap the host side, fe:...);\n"
 	       "DEVNODE is what a VMM opens (/dev/tapN of a macvtap, /dev/vfio/N).  A VF or\n"
-	       "PCI device is named by its PCI address.\n"
+	       "PCI device is named by its PCI address, a VF of a PF that is no PCI device\n"
+	       "(netdevsim) by PF:vfN.\n"
 	       "\n"
 	       "Options:\n"
 	       "  --all          also list links mvlink did not create (MODE and VM \"-\")\n"
@@ -36,7 +37,12 @@ static void list_help(void)
 	       "Exit status: 0 listed, 1 usage error, 2 failed.\n");
 }
 
-static int list_run(struct tool *t, int argc, char **argv)
+struct list_args {
+	const char *vm;
+	unsigned flags;
+};
+
+static int list_parse(struct tool *t, int argc, char **argv, void *args)
 {
 	static const struct option longopts[] = {
 		{ "all", no_argument, NULL, OPT_LIST_ALL },
@@ -44,22 +50,20 @@ static int list_run(struct tool *t, int argc, char **argv)
 		TOOL_COMMON_LONGOPTS,
 		{},
 	};
-	struct mvl_iface_list *list = NULL;
-	const char *vm = NULL;
-	unsigned flags = 0;
+	struct list_args *a = args;
 	int opt, r;
 
 	while ((opt = tool_getopt(argc, argv, ":vh", longopts)) != -1) {
 		switch (opt) {
 		case OPT_LIST_ALL:
-			flags |= MVL_LIST_ALL;
+			a->flags |= MVL_LIST_ALL;
 			break;
 		case OPT_LIST_VM:
 			if (mvl_vm_id_check(optarg) < 0)
 				return tool_usage(t, "invalid VM id '%s' for --vm: 1-64 characters "
 						  "of A-Z a-z 0-9 . _ -, not starting with '.' or "
 						  "'-'", optarg);
-			vm = optarg;
+			a->vm = optarg;
 			break;
 		default:
 			r = tool_common_opt(t, opt, argv, list_help);
@@ -69,9 +73,18 @@ static int list_run(struct tool *t, int argc, char **argv)
 	}
 	if (optind < argc)
 		return tool_usage(t, "unexpected argument '%s'", argv[optind]);
+	return TOOL_RUN;
+}
+
+static int list_run(struct tool *t, void *args)
+{
+	const struct list_args *a = args;
+	struct mvl_iface_list *list = NULL;
+	int r;
+
 	if (!tool_ctx(t))
 		return EXIT_FAILED;
-	r = mvl_iface_list_new(t->ctx, vm, flags, &list);
+	r = mvl_iface_list_new(t->ctx, a->vm, a->flags, &list);
 	if (r < 0)
 		return tool_fail(t, r);
 	out_table_open(NULL, out_iface_columns);
@@ -86,6 +99,8 @@ const struct tool_cmd tool_cmd_list = {
 	.name = "list",
 	.synopsis = "list [--all] [--vm ID]",
 	.summary = "list mvlink's interfaces",
+	.args_size = sizeof(struct list_args),
+	.parse = list_parse,
 	.run = list_run,
 };
 
@@ -94,8 +109,9 @@ static void show_help(void)
 	printf("Usage: mvlink show NAME | ADDR\n"
 	       "\n"
 	       "Show every field of interface NAME (mvlink's or not), or of the VF or PCI\n"
-	       "device ADDR given to a VM: name, mode, vm, ifindex, link, mtu, mac, devnode,\n"
-	       "iommu_group; \"-\" (JSON null) where a field does not apply.\n"
+	       "device ADDR given to a VM (its PCI address, or PF:vfN for a VF of a PF that\n"
+	       "is no PCI device, such as netdevsim's): name, mode, vm, ifindex, link, mtu,\n"
+	       "mac, devnode, iommu_group; \"-\" (JSON null) where a field does not apply.\n"
 	       "\n"
 	       "Options:\n"
 	       "  --json         print a JSON object with those keys\n"
@@ -133,12 +149,16 @@ static int show_pci(struct tool *t, const char *addr)
 	return EXIT_OK;
 }
 
-static int show_run(struct tool *t, int argc, char **argv)
+struct show_args {
+	const char *name;
+	char addr[MVL_VF_NAME_LEN]; /* name, when it is a device's: PCI address, PF:vfN */
+	bool pci;
+};
+
+static int show_parse(struct tool *t, int argc, char **argv, void *args)
 {
 	static const struct option longopts[] = { TOOL_COMMON_LONGOPTS, {} };
-	struct mvl_iface *iface = NULL;
-	char addr[MVL_PCI_ADDR_LEN];
-	const char *name;
+	struct show_args *a = args;
 	int opt, r;
 
 	while ((opt = tool_getopt(argc, argv, ":vh", longopts)) != -1) {
@@ -148,19 +168,28 @@ static int show_run(struct tool *t, int argc, char **argv)
 	}
 	if (optind >= argc)
 		return tool_usage(t, "missing NAME");
-	name = argv[optind++];
+	a->name = argv[optind++];
 	if (optind < argc)
 		return tool_usage(t, "unexpected argument '%s': show takes one NAME",
 				  argv[optind]);
-	if (mvl_pci_addr_parse(name, addr) == 0)
-		return show_pci(t, addr);
-	if (mvl_ifname_check(name) < 0)
-		return tool_usage(t, "invalid interface name '%s': 1-15 bytes without '/', ':' or "
-				  "whitespace, not '.' or '..' (or a PCI address such as "
-				  "0000:af:06.0)", name);
+	r = tool_parse_iface_name(t, a->name, "show", a->addr);
+	if (r)
+		return r;
+	a->pci = a->addr[0] != '\0';
+	return TOOL_RUN;
+}
+
+static int show_run(struct tool *t, void *args)
+{
+	const struct show_args *a = args;
+	struct mvl_iface *iface = NULL;
+	int r;
+
+	if (a->pci)
+		return show_pci(t, a->addr);
 	if (!tool_ctx(t))
 		return EXIT_FAILED;
-	r = mvl_iface_get(t->ctx, name, &iface);
+	r = mvl_iface_get(t->ctx, a->name, &iface);
 	if (r < 0)
 		return tool_fail(t, r);
 	out_iface(iface, 0, NULL, 0);
@@ -172,5 +201,7 @@ const struct tool_cmd tool_cmd_show = {
 	.name = "show",
 	.synopsis = "show NAME | ADDR",
 	.summary = "show one interface",
+	.args_size = sizeof(struct show_args),
+	.parse = show_parse,
 	.run = show_run,
 };

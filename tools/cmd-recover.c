@@ -39,20 +39,24 @@ static void help(void)
 	       "3 likewise, and an undo failed.\n");
 }
 
-static int run(struct tool *t, int argc, char **argv)
+struct recover_args {
+	unsigned flags;
+};
+
+static int parse(struct tool *t, int argc, char **argv, void *args)
 {
 	static const struct option longopts[] = {
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		TOOL_COMMON_LONGOPTS,
 		{},
 	};
-	unsigned flags = 0;
+	struct recover_args *a = args;
 	int opt, r;
 
 	while ((opt = tool_getopt(argc, argv, ":vh", longopts)) != -1) {
 		switch (opt) {
 		case OPT_DRY_RUN:
-			flags |= MVL_RECOVER_DRY_RUN;
+			a->flags |= MVL_RECOVER_DRY_RUN;
 			break;
 		default:
 			r = tool_common_opt(t, opt, argv, help);
@@ -63,6 +67,15 @@ static int run(struct tool *t, int argc, char **argv)
 	if (optind < argc)
 		return tool_usage(t, "unexpected argument '%s': recover takes no arguments",
 				  argv[optind]);
+	return TOOL_RUN;
+}
+
+static int run(struct tool *t, void *args)
+{
+	const struct recover_args *a = args;
+	unsigned flags = a->flags;
+	int r;
+
 	if (!tool_ctx(t))
 		return EXIT_FAILED;
 	r = mvl_recover(t->ctx, flags);
@@ -85,5 +98,7 @@ const struct tool_cmd tool_cmd_recover = {
 	.name = "recover",
 	.synopsis = "recover [--dry-run]",
 	.summary = "restore what crashed mvlink processes left half done",
+	.args_size = sizeof(struct recover_args),
+	.parse = parse,
 	.run = run,
 };

@@ -199,13 +199,19 @@ static int disable_run(struct tool *t, const char *pf)
 
 /* ---------------------------------------------------------------- the command */
 
-static int run(struct tool *t, int argc, char **argv)
+struct sriov_args {
+	const char *sub; /* "list", "enable" or "disable" */
+	char pf[16];     /* "" for list: every PF */
+	unsigned num;    /* enable */
+};
+
+static int parse(struct tool *t, int argc, char **argv, void *data)
 {
 	static const struct option longopts[] = { TOOL_COMMON_LONGOPTS, {} };
 	static const char *const subs[] = { "list", "enable", "disable" };
+	struct sriov_args *a = data;
 	const char *sub = NULL, *args[3];
-	char pf[16];
-	unsigned n_args = 0, num = 0;
+	unsigned n_args = 0;
 	int opt, r;
 
 	/* options may come before or after the subcommand and its arguments */
@@ -227,35 +233,47 @@ static int run(struct tool *t, int argc, char **argv)
 	if (!sub)
 		return tool_usage(t, "unknown subcommand '%s' (allowed: list, enable, disable)",
 				  args[0]);
+	a->sub = sub;
 	if (strcmp(sub, "list") == 0) {
 		if (n_args > 2)
 			return tool_usage(t, "unexpected argument '%s': sriov list takes at most "
 					  "one PF", args[2]);
-		if (n_args == 2 && (r = tool_parse_pf(t, args[1], "sriov list", pf)))
+		if (n_args == 2 && (r = tool_parse_pf(t, args[1], "sriov list", a->pf)))
 			return r;
-		return list_run(t, n_args == 2 ? pf : NULL);
+		return TOOL_RUN;
 	}
 	if (n_args < 2)
 		return tool_usage(t, "missing the PF: sriov %s PF%s", sub,
 				  strcmp(sub, "enable") == 0 ? " N" : "");
-	r = tool_parse_pf(t, args[1], sub[0] == 'e' ? "sriov enable" : "sriov disable", pf);
+	r = tool_parse_pf(t, args[1], sub[0] == 'e' ? "sriov enable" : "sriov disable", a->pf);
 	if (r)
 		return r;
 	if (strcmp(sub, "disable") == 0) {
 		if (n_args > 2)
 			return tool_usage(t, "unexpected argument '%s': sriov disable takes one PF",
 					  args[2]);
-		return disable_run(t, pf);
+		return TOOL_RUN;
 	}
 	if (n_args < 3)
 		return tool_usage(t, "missing the number of VFs: sriov enable PF N");
 	if (strcmp(args[2], "0") == 0)
 		return tool_usage(t, "invalid number of VFs '0' for sriov enable: to remove the "
-				  "VFs, use 'mvlink sriov disable %s'", pf);
-	if (tool_parse_uint(args[2], 1, MAX_VFS, &num) < 0)
+				  "VFs, use 'mvlink sriov disable %s'", a->pf);
+	if (tool_parse_uint(args[2], 1, MAX_VFS, &a->num) < 0)
 		return tool_usage(t, "invalid number of VFs '%s' for sriov enable: a number from "
 				  "1 to %d (at most the PF's total_vfs)", args[2], MAX_VFS);
-	return enable_run(t, pf, num);
+	return TOOL_RUN;
+}
+
+static int run(struct tool *t, void *data)
+{
+	const struct sriov_args *a = data;
+
+	if (strcmp(a->sub, "list") == 0)
+		return list_run(t, a->pf[0] ? a->pf : NULL);
+	if (strcmp(a->sub, "disable") == 0)
+		return disable_run(t, a->pf);
+	return enable_run(t, a->pf, a->num);
 }
 
 const struct tool_cmd tool_cmd_sriov = {
@@ -264,5 +282,7 @@ const struct tool_cmd tool_cmd_sriov = {
 		    "sriov enable PF N\n"
 		    "sriov disable PF",
 	.summary = "list SR-IOV PFs and their VFs, enable or disable VFs",
+	.args_size = sizeof(struct sriov_args),
+	.parse = parse,
 	.run = run,
 };

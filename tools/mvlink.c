@@ -236,6 +236,23 @@ int tool_parse_pci_addr(struct tool *t, const char *arg, const char *what,
 	return 0;
 }
 
+int tool_parse_iface_name(struct tool *t, const char *arg, const char *cmd,
+			  char buf[MVL_VF_NAME_LEN])
+{
+	char addr[MVL_PCI_ADDR_LEN];
+
+	buf[0] = '\0';
+	if (mvl_pci_addr_parse(arg, addr) == 0)
+		snprintf(buf, MVL_VF_NAME_LEN, "%s", addr);
+	else if (mvl_vf_name_parse(arg, NULL, NULL) == 0)
+		snprintf(buf, MVL_VF_NAME_LEN, "%s", arg);
+	else if (mvl_ifname_check(arg) < 0)
+		return tool_usage(t, "invalid interface name '%s' for %s: 1-15 bytes without '/', "
+				  "':' or whitespace, not '.' or '..' (or a PCI address such as "
+				  "0000:af:06.0, or PF:vfN such as eni1np1:vf0)", arg, cmd);
+	return 0;
+}
+
 int tool_parse_pf(struct tool *t, const char *arg, const char *what, char buf[16])
 {
 	char addr[MVL_PCI_ADDR_LEN];
@@ -317,7 +334,7 @@ static void help(void)
 	       "See mvlink(8).\n");
 }
 
-int main(int argc, char **argv)
+int tool_parse(struct tool *t, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "verbose", no_argument, NULL, 'v' },
@@ -326,7 +343,6 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{},
 	};
-	struct tool t = { .cmd = NULL };
 	const struct tool_cmd *cmd = NULL;
 	int opt, r;
 
@@ -334,10 +350,11 @@ int main(int argc, char **argv)
 	 * also a JSON document; the VMM's arguments after "--" are not ours */
 	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
 		if (strcmp(argv[i], "--json") == 0)
-			t.json = true;
-	out_init(t.json);
+			t->json = true;
+	out_init(t->json);
 
 	opterr = 0;
+	optind = 0; /* full re-initialisation of getopt */
 	while ((opt = tool_getopt(argc, argv, "+:vh", longopts)) != -1) {
 		switch (opt) {
 		case OPT_VERSION:
@@ -348,28 +365,55 @@ int main(int argc, char **argv)
 			out_finish();
 			return EXIT_OK;
 		default:
-			r = tool_common_opt(&t, opt, argv, help);
+			r = tool_common_opt(t, opt, argv, help);
 			if (r >= 0)
 				return r;
 		}
 	}
 	if (optind >= argc)
-		return tool_usage(&t, "no command given (commands: %s)", command_names());
+		return tool_usage(t, "no command given (commands: %s)", command_names());
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
 		if (strcmp(argv[optind], commands[i]->name) == 0)
 			cmd = commands[i];
 	if (!cmd)
-		return tool_usage(&t, "unknown command '%s' (commands: %s)", argv[optind],
+		return tool_usage(t, "unknown command '%s' (commands: %s)", argv[optind],
 				  command_names());
 
-	t.cmd = cmd->name;
+	t->cmd = cmd->name;
+	t->command = cmd;
+	t->args = calloc(1, cmd->args_size);
+	if (!t->args)
+		return tool_fail_msg(t, -ENOMEM, false, "out of memory");
 	argc -= optind;
 	argv += optind;
 	optind = 0; /* full re-initialisation of getopt for the command */
-	r = cmd->run(&t, argc, argv);
+	return cmd->parse(t, argc, argv, t->args);
+}
+
+void tool_clear(struct tool *t)
+{
+	if (t->args && t->command->clear)
+		t->command->clear(t->args);
+	free(t->args);
+	t->args = NULL;
+	mvl_ctx_unref(t->ctx);
+	t->ctx = NULL;
+}
+
+#ifndef MVLINK_NO_MAIN /* fuzz/run.sh builds the tool's files into fuzz-cli without it */
+int main(int argc, char **argv)
+{
+	struct tool t = { .cmd = NULL };
+	int r;
+
+	r = tool_parse(&t, argc, argv);
+	if (!t.command)
+		return r; /* a global option or a usage error: nothing to run */
+	if (r == TOOL_RUN)
+		r = t.command->run(&t, t.args);
 	if (r == EXIT_OK)
 		out_finish();
-	mvl_ctx_unref(t.ctx);
+	tool_clear(&t);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "mvlink: cannot write to stdout: %s\n", strerror(errno));
 		if (r == EXIT_OK)
@@ -377,3 +421,4 @@ int main(int argc, char **argv)
 	}
 	return r;
 }
+#endif

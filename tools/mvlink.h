@@ -28,30 +28,65 @@ enum {
 	EXIT_UNDO_FAILED = 3, /* the operation failed and could not fully undo */
 };
 
+struct tool_cmd;
+
 /* The state of one invocation. */
 struct tool {
 	struct mvl_ctx *ctx; /* created on first use by tool_ctx() */
 	const char *cmd;     /* the command being run, for "Try 'mvlink CMD --help'" */
 	int verbose;         /* number of -v */
 	bool json;           /* --json */
+	const struct tool_cmd *command; /* set by tool_parse() once it is known */
+	void *args;          /* the command's parsed arguments (command->args_size bytes) */
+	/* Looks up user (@group false) or group @name: 0 and the id, or
+	 * -errno (-ENOENT: unknown).  NULL: the host's user and group
+	 * databases; the fuzzer (fuzz/fuzz-cli.c) sets a table of its own. */
+	int (*lookup_id)(const char *name, bool group, unsigned *ret_id);
 };
 
 /* Returns the library context (created and configured on first use), or
  * NULL after printing an error. */
 struct mvl_ctx *tool_ctx(struct tool *t);
 
+/* What a parse phase returns when the command line is good and the command
+ * is to run; anything else is an exit code. */
+#define TOOL_RUN (-1)
+
 /*
  * A command of the table in mvlink.c.  To add one: write cmd-NAME.c with a
  * `const struct tool_cmd tool_cmd_NAME`, declare it below, add it to the
  * table in mvlink.c and the file to tools_mvlink_SOURCES.
+ *
+ * A command runs in two phases.  parse() reads and checks the command line
+ * into the command's own struct, and touches nothing: no library context,
+ * no kernel, no file but stdout/stderr (--help, usage errors), nothing
+ * executed - fuzz/fuzz-cli.c runs it on any input.  run() does the work.
  */
 struct tool_cmd {
 	const char *name;
 	const char *synopsis; /* "NAME [--all] ..." lines for mvlink --help */
 	const char *summary;  /* one line */
-	/* argv[0] is the command name; returns an exit code */
-	int (*run)(struct tool *t, int argc, char **argv);
+	size_t args_size;     /* of the struct that parse() fills and run() reads */
+	/* argv[0] is the command name; @args are args_size zeroed bytes.
+	 * Returns TOOL_RUN, or an exit code (0 after --help, 1 usage error). */
+	int (*parse)(struct tool *t, int argc, char **argv, void *args);
+	/* returns an exit code */
+	int (*run)(struct tool *t, void *args);
+	/* frees what parse() and run() left in @args (NULL: nothing to free);
+	 * called once parse() was, whatever it returned */
+	void (*clear)(void *args);
 };
+
+/*
+ * The parse phase of a whole command line (argv[0] is the program):
+ * global options, the command, its parse().  Resets getopt, so it can be
+ * called again.  Returns TOOL_RUN with t->command and t->args set, or an
+ * exit code; t->command is NULL when the global options ended it (--help,
+ * --version, no or unknown command).  tool_clear() frees in every case.
+ */
+int tool_parse(struct tool *t, int argc, char **argv);
+/* Frees the command's arguments and the library context. */
+void tool_clear(struct tool *t);
 
 extern const struct tool_cmd tool_cmd_create;
 extern const struct tool_cmd tool_cmd_delete;
@@ -112,6 +147,11 @@ int tool_parse_uint(const char *s, unsigned min, unsigned max, unsigned *ret);
  * normalised; into @buf (16 bytes).  Returns 0, or the exit code of a usage
  * error naming @what ("--pf", "PF"). */
 int tool_parse_pf(struct tool *t, const char *arg, const char *what, char buf[16]);
+/* What delete and show take: a netdev name (@buf ""), or the name of a
+ * device given to a VM into @buf: a PCI address (normalised) or
+ * "<pf>:vf<N>".  0, or the exit code of a usage error naming @cmd. */
+int tool_parse_iface_name(struct tool *t, const char *arg, const char *cmd,
+			  char buf[MVL_VF_NAME_LEN]);
 /* A PCI address, normalised into @buf; 0 or the exit code of a usage error. */
 int tool_parse_pci_addr(struct tool *t, const char *arg, const char *what,
 			char buf[MVL_PCI_ADDR_LEN]);
@@ -127,6 +167,7 @@ enum out_kind {
 	PRINT_JSON, /* JSON only */
 	PRINT_TEXT, /* text only */
 };
+/* Start the output of a command line (again: forgets an earlier one's). */
 void out_init(bool json);
 /* Open an object/array as member @key of the current object (key NULL: in
  * an array, or the document itself). */

@@ -72,6 +72,9 @@ static char *xstrdup(const char *s)
 void out_init(bool json)
 {
 	out.json = json;
+	/* a fresh document: fuzz/fuzz-cli.c parses many command lines */
+	out.printed = false;
+	out.blocks = false;
 }
 
 static bool wants(enum out_kind kind)
