@@ -41,26 +41,28 @@ START_TEST(refcount)
 }
 END_TEST
 
-START_TEST(log_priority_env)
+/* The log priority of a new context with MVLINK_LOG=@value (NULL: unset). */
+static int log_priority_with(const char *value)
 {
 	struct mvl_ctx *ctx = NULL;
+	int prio;
 
-	unsetenv("MVLINK_LOG");
+	if (value)
+		setenv("MVLINK_LOG", value, 1);
+	else
+		unsetenv("MVLINK_LOG");
 	ck_assert_int_eq(mvl_ctx_new(&ctx), 0);
-	ck_assert_int_eq(mvl_ctx_get_log_priority(ctx), LOG_ERR);
+	prio = mvl_ctx_get_log_priority(ctx);
 	mvl_ctx_unref(ctx);
-	setenv("MVLINK_LOG", "debug", 1);
-	ck_assert_int_eq(mvl_ctx_new(&ctx), 0);
-	ck_assert_int_eq(mvl_ctx_get_log_priority(ctx), LOG_DEBUG);
-	mvl_ctx_unref(ctx);
-	setenv("MVLINK_LOG", "6", 1);
-	ck_assert_int_eq(mvl_ctx_new(&ctx), 0);
-	ck_assert_int_eq(mvl_ctx_get_log_priority(ctx), LOG_INFO);
-	mvl_ctx_unref(ctx);
-	setenv("MVLINK_LOG", "nonsense", 1);
-	ck_assert_int_eq(mvl_ctx_new(&ctx), 0);
-	ck_assert_int_eq(mvl_ctx_get_log_priority(ctx), LOG_ERR);
-	mvl_ctx_unref(ctx);
+	return prio;
+}
+
+START_TEST(log_priority_env)
+{
+	ck_assert_int_eq(log_priority_with(NULL), LOG_ERR);
+	ck_assert_int_eq(log_priority_with("debug"), LOG_DEBUG);
+	ck_assert_int_eq(log_priority_with("6"), LOG_INFO);
+	ck_assert_int_eq(log_priority_with("nonsense"), LOG_ERR);
 	unsetenv("MVLINK_LOG");
 }
 END_TEST
@@ -195,23 +197,9 @@ START_TEST(errno_wording)
 }
 END_TEST
 
-static Suite *ctx_suite(void)
-{
-	Suite *s = suite_create("ctx");
-	TCase *tc = tcase_create("ctx");
-
-	tcase_add_test(tc, refcount);
-	tcase_add_test(tc, log_priority_env);
-	tcase_add_test(tc, log_callback);
-	tcase_add_test(tc, silent_by_default);
-	tcase_add_test(tc, fork_refused);
-	tcase_add_test(tc, paths);
-	tcase_add_test(tc, errno_wording);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int main(void)
 {
-	return mvt_run(ctx_suite(), false);
+	return mvt_run(mvt_suite("ctx", "ctx", 0, refcount, log_priority_env, log_callback,
+				 silent_by_default, fork_refused, paths, errno_wording),
+		       false);
 }

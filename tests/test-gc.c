@@ -8,9 +8,7 @@
  * run counts the same, and a second run removes nothing.
  */
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
-#include <sys/wait.h>
 
 #include "fakesys.h"
 #include "testutil.h"
@@ -46,11 +44,8 @@ static void tap(struct env *e, const char *vm, const char *name, const char *bri
 				  .name = name,
 				  .bridge = bridge,
 				  .flags = MVL_TAP_PERSIST };
-	struct mvl_iface *iface = NULL;
-	int r = mvl_tap_create(e->ctx, &o, &iface);
 
-	ck_assert_msg(r == 0, "tap %s: %s", name, mvl_ctx_get_error(e->ctx));
-	mvl_iface_unref(iface);
+	mvl_iface_unref(mvt_tap_create_ok(e->ctx, &o));
 }
 
 static void macvtap(struct env *e, const char *vm, const char *name, const char *link,
@@ -61,46 +56,22 @@ static void macvtap(struct env *e, const char *vm, const char *name, const char 
 				      .name = name,
 				      .link = link,
 				      .flags = MVL_MACVTAP_NO_FDS };
-	struct mvl_iface *iface = NULL;
-	int r;
 
 	if (passthru) {
 		o.mode = MVL_MACVTAP_PASSTHRU;
 		o.mac = guest_mac;
 		o.flags |= MVL_MACVTAP_LINK_UP;
 	}
-	r = mvl_macvtap_create(e->ctx, &o, &iface);
-	ck_assert_msg(r == 0, "macvtap %s: %s", name, mvl_ctx_get_error(e->ctx));
-	mvl_iface_unref(iface);
+	mvl_iface_unref(mvt_macvtap_create_ok(e->ctx, &o));
 }
 
 /* A bridge create of @vm killed as soon as its bridge exists: a dead
  * journal and an untagged bridge. */
 static void crashed_bridge(struct env *e, const char *vm, const char *name)
 {
-	for (unsigned long k = 1; k < 20; k++) {
-		int status;
-		pid_t pid;
+	struct mvl_bridge_opts o = { .sz = sizeof(o), .name = name, .vm_id = vm };
 
-		fflush(NULL);
-		pid = fork();
-		ck_assert_int_ge(pid, 0);
-		if (pid == 0) {
-			struct mvl_ctx *ctx = NULL;
-			struct mvl_bridge_opts o = { .sz = sizeof(o), .name = name, .vm_id = vm };
-
-			if (mvl_ctx_new(&ctx) < 0 || mvl_ctx_set_state_dir(ctx, e->state) < 0)
-				mvt_child_exit(3);
-			ctx->fault_step = k;
-			ctx->fault_kill = true;
-			mvt_child_exit(mvl_bridge_ensure(ctx, &o) >= 0 ? 0 : 2); /* killed before */
-		}
-		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-		ck_assert(WIFSIGNALED(status));
-		if (mvt_link_exists(name))
-			return;
-	}
-	ck_abort_msg("bridge %s never appeared", name);
+	mvt_crashed_bridge(e->state, &o);
 }
 
 static int journals(struct env *e)
@@ -144,39 +115,13 @@ static char *links_text(const char *names)
 	return buf;
 }
 
-static void assert_text(const char *want, const char *now)
-{
-	if (strcmp(want, now) != 0) {
-		FILE *a = fopen("/tmp/mvlink-gc-want.txt", "we"),
-		     *b = fopen("/tmp/mvlink-gc-now.txt", "we");
-
-		if (a && b) {
-			fputs(want, a);
-			fputs(now, b);
-		}
-		if (a)
-			fclose(a);
-		if (b)
-			fclose(b);
-		mvt_sh("diff -u /tmp/mvlink-gc-want.txt /tmp/mvlink-gc-now.txt | head -40 >&2");
-	}
-	ck_assert_msg(strcmp(want, now) == 0, "links changed (diff above)");
-}
-
-static void assert_same(const char *a, const char *b)
-{
-	if (strcmp(a, b) != 0)
-		mvt_save_diff(a, b);
-	ck_assert_msg(strcmp(a, b) == 0, "the host changed");
-}
-
 #define KEPT "k-tap k-mvt br-k2 br-g3 e3 foreign0 brf f1 f2"
 
 START_TEST(keep_list)
 {
 	static const char *const keep[] = { "keep", "keep" /* duplicates are fine */ };
 	struct env e;
-	char *before, *after, *u1, *kept_links, *now;
+	char *before, *u1, *kept_links, *now;
 
 	env_init(&e);
 	mvt_veth("u0", "p0");
@@ -216,9 +161,7 @@ START_TEST(keep_list)
 	ck_assert_int_eq(mvl_gc(e.ctx, keep, 2, 0x10), -EINVAL);
 	/* a dry run counts: 4 links, bridge br-g1, the crash of gone4 */
 	ck_assert_int_eq(mvl_gc(e.ctx, keep, 2, MVL_GC_DRY_RUN), 6);
-	after = mvt_snapshot();
-	assert_same(before, after);
-	free(after);
+	mvt_assert_unchanged(mvt_snapshot(), before, "the host changed");
 	ck_assert_int_eq(journals(&e), 2);
 
 	ck_assert_msg(mvl_gc(e.ctx, keep, 2, 0) == 6, "%s", mvl_ctx_get_error(e.ctx));
@@ -228,12 +171,12 @@ START_TEST(keep_list)
 		ck_assert_msg(!mvt_link_exists(*g), "%s is still there", *g);
 	/* the passthru lower is back as it was */
 	now = links_text("u1");
-	assert_text(u1, now);
+	mvt_assert_same(u1, now, "links changed (diff above)");
 	free(now);
 	/* the kept VM's, the bridge holding an uplink, and foreign ones: untouched
 	 * (a shared bridge's MAC follows its ports: only its tag is compared) */
 	now = links_text(KEPT);
-	assert_text(kept_links, now);
+	mvt_assert_same(kept_links, now, "links changed (diff above)");
 	free(now);
 	ck_assert_str_eq(mvt_link_str("k-tap", "master"), "br-keep");
 	ck_assert_str_eq(mvt_link_str("br-keep", "ifalias"), "mvlink:vm=keep;mode=bridge");
@@ -244,9 +187,7 @@ START_TEST(keep_list)
 	before = (free(before), mvt_snapshot());
 	ck_assert_int_eq(mvl_gc(e.ctx, keep, 2, MVL_GC_DRY_RUN), 0);
 	ck_assert_int_eq(mvl_gc(e.ctx, keep, 2, 0), 0);
-	after = mvt_snapshot();
-	assert_same(before, after);
-	free(after);
+	mvt_assert_unchanged(mvt_snapshot(), before, "the host changed");
 
 	/* nothing kept: the rest of mvlink's goes, foreign devices stay */
 	ck_assert_msg(mvl_gc(e.ctx, NULL, 0, 0) == 4, "%s", mvl_ctx_get_error(e.ctx));
@@ -320,19 +261,7 @@ START_TEST(vfs)
 }
 END_TEST
 
-static Suite *gc_suite(void)
-{
-	Suite *s = suite_create("gc");
-	TCase *tc = tcase_create("gc");
-
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, keep_list);
-	tcase_add_test(tc, vfs);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int main(void)
 {
-	return mvt_run(gc_suite(), true);
+	return mvt_run(mvt_suite("gc", "gc", 60, keep_list, vfs), true);
 }

@@ -26,14 +26,10 @@
 static const uint8_t guest_mac[6] = { 0x02, 0, 0, 0, 0, 0x01 };
 static const uint8_t guest_mac2[6] = { 0x02, 0, 0, 0, 0, 0x02 };
 
-#define assert_unchanged(before)                                               \
-	do {                                                                   \
-		char *now_ = link_snapshot();                                  \
-		if (strcmp(before, now_) != 0)                                 \
-			mvt_save_diff(before, now_);                           \
-		ck_assert_msg(strcmp(before, now_) == 0, "the links changed"); \
-		free(now_);                                                    \
-	} while (0)
+#define assert_unchanged(before) mvt_assert_unchanged(link_snapshot(), before, "the links changed")
+/* the shared checks of a create (testutil.c) */
+#define create_ok(ctx, o) mvt_macvtap_create_ok(ctx, o)
+#define create_err(ctx, o) mvt_macvtap_create_err(ctx, o)
 
 #define assert_error_has(ctx, s)                                                          \
 	ck_assert_msg(strstr(mvl_ctx_get_error(ctx), s) != NULL, "error '%s' lacks '%s'", \
@@ -53,27 +49,6 @@ static struct mvl_macvtap_opts mvt_opts(const char *vm, const char *name, const 
 	struct mvl_macvtap_opts o = { .sz = sizeof(o), .vm_id = vm, .name = name, .link = link };
 
 	return o;
-}
-
-static struct mvl_iface *create_ok(struct mvl_ctx *ctx, const struct mvl_macvtap_opts *o)
-{
-	struct mvl_iface *iface = NULL;
-	int r = mvl_macvtap_create(ctx, o, &iface);
-
-	ck_assert_msg(r == 0, "mvl_macvtap_create: %d %s", r, mvl_ctx_get_error(ctx));
-	ck_assert_ptr_nonnull(iface);
-	return iface;
-}
-
-static int create_err(struct mvl_ctx *ctx, const struct mvl_macvtap_opts *o)
-{
-	struct mvl_iface *iface = NULL;
-	int r = mvl_macvtap_create(ctx, o, &iface);
-
-	ck_assert_msg(r < 0, "mvl_macvtap_create unexpectedly succeeded");
-	ck_assert_ptr_null(iface);
-	ck_assert_str_ne(mvl_ctx_get_error(ctx), "");
-	return r;
 }
 
 /* `ip -j -d link` of the whole namespace (kind and macvtap mode kept, the
@@ -195,6 +170,20 @@ static int count_fds(struct mvl_ctx *ctx)
 	ck_assert_int_eq(mvl_iface_get(ctx, "lo", &lo), 0);
 	mvl_iface_unref(lo);
 	return count_entries("/proc/self/fd");
+}
+
+/* Create @o with step @k failing: false when it went through (into
+ * *@iface); else true once the failure was clean: -EIO, undone, and no fd
+ * left open (@nfds: count_fds() before). */
+static bool create_fails_at(struct mvl_ctx *ctx, const struct mvl_macvtap_opts *o, unsigned long k,
+			    struct mvl_iface **iface, int nfds)
+{
+	mvt_fail_at(ctx, k);
+	*iface = NULL;
+	if (!mvt_failed_at(ctx, k, mvl_macvtap_create(ctx, o, iface)))
+		return false;
+	ck_assert_msg(count_fds(ctx) == nfds, "step %lu: fds leaked", k);
+	return true;
 }
 
 static void rm_rf(char *dir)
@@ -327,11 +316,7 @@ START_TEST(create_default_bridge_mode)
 	/* the fds are the VMM's; the macvtap itself persists without them */
 	mvl_iface_unref(iface);
 	ck_assert(mvt_link_exists("mvt0"));
-
-	/* delete is idempotent */
-	ck_assert_int_eq(mvl_iface_delete(ctx, "mvt0"), 1);
-	ck_assert(!mvt_link_exists("mvt0"));
-	ck_assert_int_eq(mvl_iface_delete(ctx, "mvt0"), 0);
+	mvt_delete_twice(ctx, "mvt0");
 	mvl_ctx_unref(ctx);
 }
 END_TEST
@@ -766,18 +751,7 @@ START_TEST(owner_group_adopt_and_undo)
 	o.group = 4343;
 	o.queues = 2;
 	nfds = count_fds(ctx);
-	for (k = 1;; k++) {
-		int r;
-
-		ctx->fault_step = k;
-		ctx->fault_count = 0;
-		iface = NULL;
-		r = mvl_macvtap_create(ctx, &o, &iface);
-		if (r == 0)
-			break;
-		ck_assert_msg(r == -EIO, "step %lu: %d %s", k, r, mvl_ctx_get_error(ctx));
-		ck_assert(!mvl_ctx_get_undo_failed(ctx));
-		ck_assert_msg(count_fds(ctx) == nfds, "step %lu: fds leaked", k);
+	for (k = 1; create_fails_at(ctx, &o, k, &iface, nfds); k++) {
 		ck_assert_int_eq(stat(path, &st), 0);
 		ck_assert_msg(st.st_uid == 0 && st.st_gid == 0 && (st.st_mode & 07777) == 0600,
 			      "step %lu: node left as %u:%u %o", k, st.st_uid, st.st_gid,
@@ -1240,26 +1214,9 @@ START_TEST(rollback_every_step_passthru)
 	o.flags = MVL_MACVTAP_LINK_UP;
 	before = link_snapshot();
 	nfds = count_fds(ctx);
-	for (k = 1;; k++) {
-		int r;
-
-		ctx->fault_step = k;
-		ctx->fault_count = 0;
-		r = mvl_macvtap_create(ctx, &o, &iface);
-		if (r == 0)
-			break;
-		ck_assert_msg(r == -EIO, "step %lu: %d %s", k, r, mvl_ctx_get_error(ctx));
-		ck_assert_msg(!mvl_ctx_get_undo_failed(ctx), "step %lu: undo failed", k);
-		{
-			char *now = link_snapshot();
-
-			if (strcmp(before, now) != 0)
-				mvt_save_diff(before, now);
-			ck_assert_msg(strcmp(before, now) == 0, "step %lu left changes: %s", k,
-				      mvl_ctx_get_error(ctx));
-			free(now);
-		}
-		ck_assert_msg(count_fds(ctx) == nfds, "step %lu: fds leaked", k);
+	for (k = 1; create_fails_at(ctx, &o, k, &iface, nfds); k++) {
+		mvt_assert_unchanged(link_snapshot(), before, "step %lu left changes: %s", k,
+				     mvl_ctx_get_error(ctx));
 		/* no node left behind; the same step numbers next time */
 		ck_assert_int_le(count_entries(sub), 0);
 		rmdir(sub);
@@ -1296,19 +1253,8 @@ START_TEST(rollback_every_step_real_node)
 	o.group = 4343;
 	before = link_snapshot();
 	nfds = count_fds(ctx);
-	for (k = 1;; k++) {
-		int r;
-
-		ctx->fault_step = k;
-		ctx->fault_count = 0;
-		r = mvl_macvtap_create(ctx, &o, &iface);
-		if (r == 0)
-			break;
-		ck_assert_msg(r == -EIO, "step %lu: %d %s", k, r, mvl_ctx_get_error(ctx));
-		ck_assert_msg(!mvl_ctx_get_undo_failed(ctx), "step %lu: undo failed", k);
-		ck_assert_msg(count_fds(ctx) == nfds, "step %lu: fds leaked", k);
+	for (k = 1; create_fails_at(ctx, &o, k, &iface, nfds); k++)
 		assert_unchanged(before);
-	}
 	/* up, newlink, tag, 2 opens, 2 TUNSETIFF, chown, chmod */
 	ck_assert_uint_ge(k, 10);
 	ck_assert_str_eq(mvl_iface_get_name(iface), "mvt-0");
@@ -1346,38 +1292,16 @@ START_TEST(listing_and_vm_delete)
 }
 END_TEST
 
-static Suite *macvtap_suite(void)
-{
-	Suite *s = suite_create("macvtap");
-	TCase *tc = tcase_create("kernel");
-
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, create_default_bridge_mode);
-	tcase_add_test(tc, every_mode);
-	tcase_add_test(tc, source_mode_macs);
-	tcase_add_test(tc, mac_mtu_template);
-	tcase_add_test(tc, four_queues);
-	tcase_add_test(tc, no_vnet_hdr_and_no_fds);
-	tcase_add_test(tc, private_node_when_absent);
-	tcase_add_test(tc, private_node_when_wrong_device);
-	tcase_add_test(tc, owner_group_real_node);
-	tcase_add_test(tc, owner_group_adopt_and_undo);
-	tcase_add_test(tc, lower_preconditions);
-	tcase_add_test(tc, passthru_exclusive);
-	tcase_add_test(tc, passthru_restores_lower);
-	tcase_add_test(tc, passthru_delete_keeps_up_lower);
-	tcase_add_test(tc, adopt_or_fail);
-	tcase_add_test(tc, foreign_devices_untouched);
-	tcase_add_test(tc, bad_options);
-	tcase_add_test(tc, rollback_late_failure);
-	tcase_add_test(tc, rollback_every_step_passthru);
-	tcase_add_test(tc, rollback_every_step_real_node);
-	tcase_add_test(tc, listing_and_vm_delete);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int main(void)
 {
-	return mvt_run(macvtap_suite(), true);
+	return mvt_run(
+		mvt_suite("macvtap", "kernel", 120, create_default_bridge_mode, every_mode,
+			  source_mode_macs, mac_mtu_template, four_queues, no_vnet_hdr_and_no_fds,
+			  private_node_when_absent, private_node_when_wrong_device,
+			  owner_group_real_node, owner_group_adopt_and_undo, lower_preconditions,
+			  passthru_exclusive, passthru_restores_lower,
+			  passthru_delete_keeps_up_lower, adopt_or_fail, foreign_devices_untouched,
+			  bad_options, rollback_late_failure, rollback_every_step_passthru,
+			  rollback_every_step_real_node, listing_and_vm_delete),
+		true);
 }

@@ -166,24 +166,9 @@ START_TEST(uint_parse)
 }
 END_TEST
 
-static Suite *parse_suite(void)
-{
-	Suite *s = suite_create("parse");
-	TCase *tc = tcase_create("parse");
-
-	tcase_add_test(tc, mac_parse);
-	tcase_add_test(tc, mac_check_and_format);
-	tcase_add_test(tc, ifname);
-	tcase_add_test(tc, ifname_template);
-	tcase_add_test(tc, vm_id);
-	tcase_add_test(tc, modes);
-	tcase_add_test(tc, tag);
-	tcase_add_test(tc, uint_parse);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int main(void)
 {
-	return mvt_run(parse_suite(), false);
+	return mvt_run(mvt_suite("parse", "parse", 0, mac_parse, mac_check_and_format, ifname,
+				 ifname_template, vm_id, modes, tag, uint_parse),
+		       false);
 }

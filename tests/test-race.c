@@ -25,8 +25,17 @@ struct result {
 	int i;
 	int r;
 	int extra;
+	bool adopted; /* the interface it got, if any, was adopted */
+	char name[16]; /* and its name */
 	char msg[400];
 };
+
+/*
+ * What the children run: @vm is "vm<child index>"; an interface made goes
+ * to *@iface (its name and whether it was adopted are reported), anything
+ * else worth reporting to *@extra.  Returns 0 or -errno.
+ */
+typedef int race_fn(struct mvl_ctx *ctx, const char *vm, struct mvl_iface **iface, int *extra);
 
 struct env {
 	struct mvl_ctx *ctx;
@@ -38,16 +47,17 @@ static struct mvl_ctx *new_ctx(struct env *e)
 {
 	struct mvl_ctx *ctx = NULL;
 
+	if (!e->fs)
+		return mvt_ctx_at(e->state);
 	if (mvl_ctx_new(&ctx) < 0)
 		return NULL;
-	if (e->fs)
-		fs_setup_ctx(e->fs, ctx);
-	else if (mvl_ctx_set_state_dir(ctx, e->state) < 0)
-		return NULL;
+	fs_setup_ctx(e->fs, ctx);
 	return ctx;
 }
 
-static void env_init(struct env *e)
+/* Fresh namespaces and state directory, where @setup (a shell command, or
+ * NULL) is run: the snapshot of that start, to compare the end with. */
+static char *env_init(struct env *e, const char *setup)
 {
 	memset(e, 0, sizeof(*e));
 	mvt_enter_netns();
@@ -56,41 +66,33 @@ static void env_init(struct env *e)
 	e->ctx = new_ctx(e);
 	ck_assert_ptr_nonnull(e->ctx);
 	mvl_lock_timeout_ms = 5000;
+	if (setup)
+		ck_assert_int_eq(mvt_sh("%s", setup), 0);
+	return mvt_snapshot_state(e->state);
 }
 
-static void env_free(struct env *e)
+/* The links and the state files (lock files stay by design) are as at
+ * @base again. */
+static void assert_back(struct env *e, const char *base)
 {
+	mvt_assert_unchanged(mvt_snapshot_state(e->state), base, "something was left (diff above)");
+}
+
+/* The end: all is as at @base (freed) again, and the environment goes. */
+static void env_free(struct env *e, char *base)
+{
+	assert_back(e, base);
+	free(base);
 	mvl_ctx_unref(e->ctx);
 	mvt_sh("rm -rf '%s'", e->state);
 }
 
-/* The links, and the state files (lock files stay by design). */
-static char *snap(struct env *e)
-{
-	char *k = mvt_snapshot(), *files, *s = NULL;
-
-	files = mvt_sh_out("cd '%s' && find . -path ./locks -prune -o -type f -print | sort",
-			   e->state);
-	ck_assert_int_ge(asprintf(&s, "%s\n--- state files\n%s", k, files), 0);
-	free(k);
-	free(files);
-	return s;
-}
-
-static void assert_same(const char *before, const char *now)
-{
-	if (strcmp(before, now) != 0)
-		mvt_show_diff(before, now);
-	ck_assert_msg(strcmp(before, now) == 0, "something was left (diff above)");
-}
-
 /*
- * Run @fn(ctx, i, &extra) in @n children started together (they wait on a
- * pipe that the parent closes), each with a context of its own; collect
- * their results in @res (by child index).
+ * Run @fn in @n children started together (they wait on a pipe that the
+ * parent closes), each with a context of its own; collect their results in
+ * @res (by child index).
  */
-static void race(struct env *e, int n, int (*fn)(struct mvl_ctx *ctx, int i, int *extra),
-		 struct result *res)
+static void race(struct env *e, int n, race_fn *fn, struct result *res)
 {
 	int go[2], back[2], status;
 	pid_t pids[64];
@@ -103,16 +105,23 @@ static void race(struct env *e, int n, int (*fn)(struct mvl_ctx *ctx, int i, int
 		ck_assert_int_ge(pids[i], 0);
 		if (pids[i] == 0) {
 			struct result r = { .i = i };
+			struct mvl_iface *iface = NULL;
 			struct mvl_ctx *ctx;
-			char c;
+			char c, vm[16];
 
 			close(go[1]);
 			close(back[0]);
 			ctx = new_ctx(e);
 			if (read(go[0], &c, 1) < 0 || !ctx)
 				mvt_child_exit(3);
-			r.r = fn(ctx, i, &r.extra);
+			snprintf(vm, sizeof(vm), "vm%d", i);
+			r.r = fn(ctx, vm, &iface, &r.extra);
 			snprintf(r.msg, sizeof(r.msg), "%s", mvl_ctx_get_error(ctx));
+			if (iface) {
+				r.adopted = mvl_iface_get_adopted(iface);
+				snprintf(r.name, sizeof(r.name), "%s", mvl_iface_get_name(iface));
+			}
+			mvl_iface_unref(iface);
 			mvl_ctx_unref(ctx);
 			if (write(back[1], &r, sizeof(r)) != sizeof(r))
 				mvt_child_exit(4);
@@ -179,39 +188,31 @@ static void assert_no_journals(struct env *e)
 
 /* ------------------------------------------------------------ the races */
 
-static int create_same_name(struct mvl_ctx *ctx, int i, int *extra)
+static int create_same_name(struct mvl_ctx *ctx, const char *vm, struct mvl_iface **iface,
+			    int *extra)
 {
-	char vm[16];
 	struct mvl_tap_opts o = { .sz = sizeof(o),
 				  .vm_id = vm,
 				  .name = "vm-race",
 				  .bridge = "br0",
 				  .flags = MVL_TAP_PERSIST };
-	struct mvl_iface *iface = NULL;
-	int r;
 
-	snprintf(vm, sizeof(vm), "vm%d", i);
-	r = mvl_tap_create(ctx, &o, &iface);
-	*extra = iface ? !mvl_iface_get_adopted(iface) : 0;
-	mvl_iface_unref(iface);
-	return r;
+	return mvl_tap_create(ctx, &o, iface);
 }
 
 START_TEST(same_tap_name)
 {
 	struct env e;
 	struct result res[N];
-	char *base, *now, vm[16];
+	char *base = env_init(&e, NULL), vm[16];
 	int winners = 0, winner = -1;
 
-	env_init(&e);
-	base = snap(&e);
 	race(&e, N, create_same_name, res);
 	for (int i = 0; i < N; i++) {
 		if (res[i].r == 0) {
 			winners++;
 			winner = i;
-			ck_assert_int_eq(res[i].extra, 1); /* created, not adopted */
+			ck_assert(!res[i].adopted); /* created, not adopted */
 			continue;
 		}
 		/* a clear error naming what is taken */
@@ -234,24 +235,19 @@ START_TEST(same_tap_name)
 	/* nothing else was made: the tap and the bridge go, and all is as before */
 	ck_assert_int_eq(mvl_vm_delete(e.ctx, vm), 1);
 	ck_assert_int_eq(mvl_iface_delete(e.ctx, "br0"), 1);
-	now = snap(&e);
-	assert_same(base, now);
-	free(now);
-	free(base);
-	env_free(&e);
+	env_free(&e, base);
 }
 END_TEST
 
-static int ensure_bridge(struct mvl_ctx *ctx, int i, int *extra)
+#define UPLINK_DOWN "ip link add eno1 type veth peer name peer0 && ip link set peer0 up"
+
+static int ensure_bridge(struct mvl_ctx *ctx, const char *vm, struct mvl_iface **iface, int *extra)
 {
-	char vm[16];
 	struct mvl_bridge_opts o = {
 		.sz = sizeof(o), .name = "br0", .vm_id = vm, .uplink = "eno1"
 	};
-	int r;
+	int r = mvl_bridge_ensure(ctx, &o);
 
-	snprintf(vm, sizeof(vm), "vm%d", i);
-	r = mvl_bridge_ensure(ctx, &o);
 	*extra = r;
 	return r < 0 ? r : 0;
 }
@@ -260,13 +256,9 @@ START_TEST(same_bridge)
 {
 	struct env e;
 	struct result res[N];
-	char *base, *now, tag[64];
+	char *base = env_init(&e, UPLINK_DOWN), tag[64];
 	int created = 0, creator = -1;
 
-	env_init(&e);
-	ck_assert_int_eq(
-		mvt_sh("ip link add eno1 type veth peer name peer0 && ip link set peer0 up"), 0);
-	base = snap(&e);
 	race(&e, N, ensure_bridge, res);
 	for (int i = 0; i < N; i++) {
 		ck_assert_msg(res[i].r == 0, "child %d: %d %s", i, res[i].r, res[i].msg);
@@ -282,28 +274,18 @@ START_TEST(same_bridge)
 	ck_assert(link_has_flag("br0", "UP"));
 	assert_no_journals(&e);
 	ck_assert_int_eq(mvt_sh("ip link del br0 && ip link set eno1 down"), 0);
-	now = snap(&e);
-	assert_same(base, now);
-	free(now);
-	free(base);
-	env_free(&e);
+	env_free(&e, base);
 }
 END_TEST
 
-static int create_template(struct mvl_ctx *ctx, int i, int *extra)
+static int create_template(struct mvl_ctx *ctx, const char *vm, struct mvl_iface **iface,
+			   int *extra)
 {
-	char vm[16];
 	struct mvl_tap_opts o = {
 		.sz = sizeof(o), .vm_id = vm, .name = "vm-%d", .flags = MVL_TAP_PERSIST
 	};
-	struct mvl_iface *iface = NULL;
-	int r;
 
-	snprintf(vm, sizeof(vm), "t%d", i);
-	r = mvl_tap_create(ctx, &o, &iface);
-	*extra = iface ? atoi(mvl_iface_get_name(iface) + 3) : -1;
-	mvl_iface_unref(iface);
-	return r;
+	return mvl_tap_create(ctx, &o, iface);
 }
 
 START_TEST(template_names)
@@ -311,50 +293,43 @@ START_TEST(template_names)
 	struct env e;
 	struct result res[N];
 	bool taken[N] = { false };
-	char *base, *now;
+	char *base = env_init(&e, NULL);
 
-	env_init(&e);
-	base = snap(&e);
 	race(&e, N, create_template, res);
 	/* every one gets a name of its own: the lowest 16 numbers */
 	for (int i = 0; i < N; i++) {
 		char name[16], vm[16];
+		int k;
 
 		ck_assert_msg(res[i].r == 0, "child %d: %d %s", i, res[i].r, res[i].msg);
-		ck_assert_int_ge(res[i].extra, 0);
-		ck_assert_int_lt(res[i].extra, N);
-		ck_assert(!taken[res[i].extra]);
-		taken[res[i].extra] = true;
-		snprintf(name, sizeof(name), "vm-%d", res[i].extra);
-		snprintf(vm, sizeof(vm), "t%d", i);
+		ck_assert_msg(sscanf(res[i].name, "vm-%d", &k) == 1, "child %d: '%s'", i,
+			      res[i].name);
+		ck_assert_int_ge(k, 0);
+		ck_assert_int_lt(k, N);
+		ck_assert(!taken[k]);
+		taken[k] = true;
+		snprintf(name, sizeof(name), "vm-%d", k);
+		snprintf(vm, sizeof(vm), "vm%d", i);
 		assert_whole_tap(name, vm, NULL);
 	}
 	assert_no_journals(&e);
 	for (int i = 0; i < N; i++) {
 		char vm[16];
 
-		snprintf(vm, sizeof(vm), "t%d", i);
+		snprintf(vm, sizeof(vm), "vm%d", i);
 		ck_assert_int_eq(mvl_vm_delete(e.ctx, vm), 1);
 	}
-	now = snap(&e);
-	assert_same(base, now);
-	free(now);
-	free(base);
-	env_free(&e);
+	env_free(&e, base);
 }
 END_TEST
 
-static int delete_same(struct mvl_ctx *ctx, int i, int *extra)
+static int delete_same(struct mvl_ctx *ctx, const char *vm, struct mvl_iface **iface, int *extra)
 {
-	(void)i;
-	(void)extra;
 	return mvl_iface_delete(ctx, "vm-race");
 }
 
-static int delete_vm(struct mvl_ctx *ctx, int i, int *extra)
+static int delete_vm(struct mvl_ctx *ctx, const char *vm, struct mvl_iface **iface, int *extra)
 {
-	(void)i;
-	(void)extra;
 	return mvl_vm_delete(ctx, "vmD");
 }
 
@@ -368,17 +343,12 @@ START_TEST(deletes)
 				  .bridge = "br0",
 				  .flags = MVL_TAP_PERSIST };
 	struct mvl_iface *iface = NULL;
-	char *base, *now;
+	/* a bridge that had a port once (its MAC and limits follow its ports) */
+	char *base = env_init(&e, "ip link add br0 type bridge && ip link set br0 up && "
+				  "ip link add d0 type veth peer name d1 && "
+				  "ip link set d0 master br0 && ip link del d0");
 	int ones = 0;
 
-	env_init(&e);
-	/* a bridge that had a port once (its MAC and limits follow its ports) */
-	ck_assert_int_eq(
-		mvt_sh("ip link add br0 type bridge && ip link set br0 up && "
-		       "ip link add d0 type veth peer name d1 && ip link set d0 master br0 "
-		       "&& ip link del d0"),
-		0);
-	base = snap(&e);
 	ck_assert_int_eq(mvl_tap_create(e.ctx, &o, &iface), 0);
 	mvl_iface_unref(iface);
 	/* the same tap: one deletes it, the others find nothing to do */
@@ -389,9 +359,7 @@ START_TEST(deletes)
 		ones += res[i].r;
 	}
 	ck_assert_int_eq(ones, 1);
-	now = snap(&e);
-	assert_same(base, now);
-	free(now);
+	assert_back(&e, base);
 	/* a VM of several taps deleted by all at once: no error, all gone */
 	for (int t = 0; t < 4; t++) {
 		char name[16];
@@ -404,18 +372,14 @@ START_TEST(deletes)
 	race(&e, N, delete_vm, res);
 	for (int i = 0; i < N; i++)
 		ck_assert_msg(res[i].r >= 0, "child %d: %d %s", i, res[i].r, res[i].msg);
-	now = snap(&e);
-	assert_same(base, now);
-	free(now);
-	free(base);
-	env_free(&e);
+	env_free(&e, base);
 }
 END_TEST
 
 /* Creators, deleters and recoverers of one tap all at once, in rounds: a
  * recover never undoes a create at work, and the tap is always whole or
  * absent. */
-static int storm(struct mvl_ctx *ctx, int i, int *extra)
+static int storm(struct mvl_ctx *ctx, const char *vm, struct mvl_iface **iface, int *extra)
 {
 	struct mvl_tap_opts o = { .sz = sizeof(o),
 				  .vm_id = "vmS",
@@ -423,17 +387,16 @@ static int storm(struct mvl_ctx *ctx, int i, int *extra)
 				  .bridge = "br0",
 				  .uplink = "eno1",
 				  .flags = MVL_TAP_PERSIST };
-	struct mvl_iface *iface = NULL;
-	int r = 0;
+	int r = 0, i = atoi(vm + strlen("vm")); /* the child's index: its part */
 
 	*extra = 0;
 	for (int round = 0; round < 4 && r >= 0; round++) {
 		switch (i % 4) {
 		case 0:
 		case 1:
-			r = mvl_tap_create(ctx, &o, &iface);
-			mvl_iface_unref(iface);
-			iface = NULL;
+			r = mvl_tap_create(ctx, &o, iface);
+			mvl_iface_unref(*iface);
+			*iface = NULL;
 			break;
 		case 2:
 			r = mvl_iface_delete(ctx, "vm-s");
@@ -451,12 +414,8 @@ START_TEST(create_delete_recover_storm)
 {
 	struct env e;
 	struct result res[N];
-	char *base, *now;
+	char *base = env_init(&e, UPLINK_DOWN);
 
-	env_init(&e);
-	ck_assert_int_eq(
-		mvt_sh("ip link add eno1 type veth peer name peer0 && ip link set peer0 up"), 0);
-	base = snap(&e);
 	race(&e, N, storm, res);
 	for (int i = 0; i < N; i++) {
 		ck_assert_msg(res[i].r == 0, "child %d: %d %s", i, res[i].r, res[i].msg);
@@ -472,11 +431,7 @@ START_TEST(create_delete_recover_storm)
 	ck_assert_int_eq(mvl_recover(e.ctx, 0), 0);
 	ck_assert_int_ge(mvl_vm_delete(e.ctx, "vmS"), 0);
 	ck_assert_int_eq(mvt_sh("ip link del br0 && ip link set eno1 down"), 0);
-	now = snap(&e);
-	assert_same(base, now);
-	free(now);
-	free(base);
-	env_free(&e);
+	env_free(&e, base);
 }
 END_TEST
 
@@ -485,10 +440,9 @@ END_TEST
 #define PF_ADDR "0000:3b:00.0"
 #define PF_IF "enp59s0f0"
 
-static int attach_vf0(struct mvl_ctx *ctx, int i, int *extra)
+static int attach_vf0(struct mvl_ctx *ctx, const char *vm, struct mvl_iface **iface, int *extra)
 {
 	static const uint8_t mac[6] = { 0x02, 0x11, 0x22, 0x33, 0x44, 0x55 };
-	char vm[16];
 	struct mvl_vf_opts o = { .sz = sizeof(o),
 				 .vm_id = vm,
 				 .pf = PF_IF,
@@ -496,14 +450,8 @@ static int attach_vf0(struct mvl_ctx *ctx, int i, int *extra)
 				 .mac = mac,
 				 .vlan = 100,
 				 .flags = MVL_VF_VLAN };
-	struct mvl_iface *iface = NULL;
-	int r;
 
-	snprintf(vm, sizeof(vm), "vm%d", i);
-	r = mvl_vf_attach(ctx, &o, &iface);
-	*extra = 0;
-	mvl_iface_unref(iface);
-	return r;
+	return mvl_vf_attach(ctx, &o, iface);
 }
 
 START_TEST(same_vf)
@@ -552,23 +500,9 @@ START_TEST(same_vf)
 }
 END_TEST
 
-static Suite *race_suite(void)
-{
-	Suite *s = suite_create("race");
-	TCase *tc = tcase_create("race");
-
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, same_tap_name);
-	tcase_add_test(tc, same_bridge);
-	tcase_add_test(tc, template_names);
-	tcase_add_test(tc, deletes);
-	tcase_add_test(tc, create_delete_recover_storm);
-	tcase_add_test(tc, same_vf);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int main(void)
 {
-	return mvt_run(race_suite(), true);
+	return mvt_run(mvt_suite("race", "race", 60, same_tap_name, same_bridge, template_names,
+				 deletes, create_delete_recover_storm, same_vf),
+		       true);
 }

@@ -16,41 +16,16 @@
 
 static const uint8_t guest_mac[6] = { 0x02, 0, 0, 0, 0, 0x01 };
 
-#define assert_unchanged(before)                                                   \
-	do {                                                                      \
-		char *now_ = link_snapshot();                                     \
-		if (strcmp(before, now_) != 0)                                    \
-			mvt_save_diff(before, now_);                              \
-		ck_assert_msg(strcmp(before, now_) == 0, "the links changed");    \
-		free(now_);                                                       \
-	} while (0)
+#define assert_unchanged(before) mvt_assert_unchanged(link_snapshot(), before, "the links changed")
+/* the shared checks of a create (testutil.c) */
+#define create_ok(ctx, o) mvt_tap_create_ok(ctx, o)
+#define create_err(ctx, o) mvt_tap_create_err(ctx, o)
 
 static struct mvl_tap_opts tap_opts(const char *vm, const char *name)
 {
 	struct mvl_tap_opts o = { .sz = sizeof(o), .vm_id = vm, .name = name };
 
 	return o;
-}
-
-static struct mvl_iface *create_ok(struct mvl_ctx *ctx, const struct mvl_tap_opts *o)
-{
-	struct mvl_iface *iface = NULL;
-	int r = mvl_tap_create(ctx, o, &iface);
-
-	ck_assert_msg(r == 0, "mvl_tap_create: %d %s", r, mvl_ctx_get_error(ctx));
-	ck_assert_ptr_nonnull(iface);
-	return iface;
-}
-
-static int create_err(struct mvl_ctx *ctx, const struct mvl_tap_opts *o)
-{
-	struct mvl_iface *iface = NULL;
-	int r = mvl_tap_create(ctx, o, &iface);
-
-	ck_assert_msg(r < 0, "mvl_tap_create unexpectedly succeeded");
-	ck_assert_ptr_null(iface);
-	ck_assert_str_ne(mvl_ctx_get_error(ctx), "");
-	return r;
 }
 
 static bool jbool(struct json_object *j, const char *path)
@@ -195,11 +170,7 @@ START_TEST(tap_no_vnet_hdr_owner_group_persist)
 	ck_assert_int_eq(create_err(ctx, &o), -EEXIST);
 	ck_assert_ptr_nonnull(strstr(mvl_ctx_get_error(ctx), "belongs to VM fc1"));
 	ck_assert(mvt_link_exists("fc-tap0"));
-
-	/* delete is idempotent */
-	ck_assert_int_eq(mvl_iface_delete(ctx, "fc-tap0"), 1);
-	ck_assert(!mvt_link_exists("fc-tap0"));
-	ck_assert_int_eq(mvl_iface_delete(ctx, "fc-tap0"), 0);
+	mvt_delete_twice(ctx, "fc-tap0");
 	mvl_ctx_unref(ctx);
 }
 END_TEST
@@ -555,22 +526,11 @@ START_TEST(rollback_every_step)
 	o.group = 4343;
 	before = link_snapshot();
 	for (k = 1;; k++) {
-		int r;
-
-		ctx->fault_step = k;
-		ctx->fault_count = 0;
-		r = mvl_tap_create(ctx, &o, &iface);
-		if (r == 0)
+		mvt_fail_at(ctx, k);
+		if (!mvt_failed_at(ctx, k, mvl_tap_create(ctx, &o, &iface)))
 			break;
-		ck_assert_msg(r == -EIO, "step %lu: %d %s", k, r, mvl_ctx_get_error(ctx));
-		ck_assert_msg(!mvl_ctx_get_undo_failed(ctx), "step %lu: undo failed", k);
-		{
-			char *now = link_snapshot();
-
-			ck_assert_msg(strcmp(before, now) == 0, "step %lu left changes: %s", k,
-				      mvl_ctx_get_error(ctx));
-			free(now);
-		}
+		mvt_assert_unchanged(link_snapshot(), before, "step %lu left changes: %s", k,
+				     mvl_ctx_get_error(ctx));
 	}
 	/* bridge, up, uplink, open, TUNSETIFF, persist, owner, group, setlink
 	 * (tag), setlink (master, up): the loop went through all of them */
@@ -645,31 +605,13 @@ START_TEST(bad_input)
 }
 END_TEST
 
-static Suite *tap_suite(void)
-{
-	Suite *s = suite_create("tap");
-	TCase *tc = tcase_create("kernel");
-
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, tap_single_queue);
-	tcase_add_test(tc, tap_four_queues);
-	tcase_add_test(tc, tap_no_vnet_hdr_owner_group_persist);
-	tcase_add_test(tc, tap_running_not_adopted);
-	tcase_add_test(tc, tap_template);
-	tcase_add_test(tc, bridge_create_and_mac_rule);
-	tcase_add_test(tc, bridge_adopt_existing_and_mtu);
-	tcase_add_test(tc, bridge_refuse_non_bridge);
-	tcase_add_test(tc, uplink_enslave_and_refusal);
-	tcase_add_test(tc, foreign_devices_untouched);
-	tcase_add_test(tc, listing);
-	tcase_add_test(tc, rollback_bridge_full);
-	tcase_add_test(tc, rollback_every_step);
-	tcase_add_test(tc, bad_input);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int main(void)
 {
-	return mvt_run(tap_suite(), true);
+	return mvt_run(mvt_suite("tap", "kernel", 120, tap_single_queue, tap_four_queues,
+				 tap_no_vnet_hdr_owner_group_persist, tap_running_not_adopted,
+				 tap_template, bridge_create_and_mac_rule,
+				 bridge_adopt_existing_and_mtu, bridge_refuse_non_bridge,
+				 uplink_enslave_and_refusal, foreign_devices_untouched, listing,
+				 rollback_bridge_full, rollback_every_step, bad_input),
+		       true);
 }

@@ -12,15 +12,17 @@
 #include "testutil.h"
 #include "libmvlink-private.h"
 
-static void tap(struct mvl_ctx *ctx, const char *vm, const char *name)
+/* Persistent taps of VM @vm on br0, named after it: @vm0 ... @vm<n-1>. */
+static void taps(struct mvl_ctx *ctx, const char *vm, int n)
 {
-	struct mvl_tap_opts o = { .sz = sizeof(o), .vm_id = vm, .name = name, .bridge = "br0",
-				  .flags = MVL_TAP_PERSIST };
-	struct mvl_iface *iface = NULL;
-	int r = mvl_tap_create(ctx, &o, &iface);
+	for (int i = 0; i < n; i++) {
+		char name[16];
+		struct mvl_tap_opts o = { .sz = sizeof(o), .vm_id = vm, .name = name, .bridge = "br0",
+					  .flags = MVL_TAP_PERSIST };
 
-	ck_assert_msg(r == 0, "mvl_tap_create %s: %d %s", name, r, mvl_ctx_get_error(ctx));
-	mvl_iface_unref(iface);
+		snprintf(name, sizeof(name), "%s%d", vm, i);
+		mvl_iface_unref(mvt_tap_create_ok(ctx, &o));
+	}
 }
 
 static void macvtap(struct mvl_ctx *ctx, const char *vm, const char *name, const char *link,
@@ -28,11 +30,8 @@ static void macvtap(struct mvl_ctx *ctx, const char *vm, const char *name, const
 {
 	struct mvl_macvtap_opts o = { .sz = sizeof(o), .vm_id = vm, .name = name, .link = link,
 				      .mode = mode, .mac = mac, .flags = MVL_MACVTAP_NO_FDS };
-	struct mvl_iface *iface = NULL;
-	int r = mvl_macvtap_create(ctx, &o, &iface);
 
-	ck_assert_msg(r == 0, "mvl_macvtap_create %s: %d %s", name, r, mvl_ctx_get_error(ctx));
-	mvl_iface_unref(iface);
+	mvl_iface_unref(mvt_macvtap_create_ok(ctx, &o));
 }
 
 /* The link's group as ip shows it ("default" or a number). */
@@ -60,6 +59,17 @@ static void assert_gone(const char *name)
 	ck_assert_msg(!mvt_link_exists(name), "%s still exists", name);
 }
 
+/* The taps of taps(@vm, @n) are gone. */
+static void assert_taps_gone(const char *vm, int n)
+{
+	for (int i = 0; i < n; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "%s%d", vm, i);
+		assert_gone(name);
+	}
+}
+
 static size_t vm_count(struct mvl_ctx *ctx, const char *vm)
 {
 	struct mvl_iface_list *list = NULL;
@@ -85,6 +95,13 @@ static void foreign_links(void)
 	ck_assert_int_eq(mvt_sh("ip link set fal0 alias 'mvlink-ish:vm=a;mode=tap'"), 0);
 }
 
+/* Fresh namespaces holding the foreign links. */
+static void enter(void)
+{
+	mvt_enter_netns();
+	foreign_links();
+}
+
 static void assert_foreign_intact(void)
 {
 	const char *const names[] = { "br0", "fx0", "fx1", "fg1", "ftap", "fal0", "fal1" };
@@ -99,21 +116,15 @@ START_TEST(many_deletes_exactly_the_vms)
 	const char *const ids[] = { "a", "b", "nosuch" };
 	struct mvl_ctx *ctx;
 
-	mvt_enter_netns();
-	foreign_links();
+	enter();
 	ctx = mvt_ctx();
-	tap(ctx, "a", "a0");
-	tap(ctx, "a", "a1");
-	tap(ctx, "a", "a2");
-	tap(ctx, "b", "b0");
-	tap(ctx, "b", "b1");
-	tap(ctx, "c", "c0");
-	tap(ctx, "c", "c1");
+	taps(ctx, "a", 3);
+	taps(ctx, "b", 2);
+	taps(ctx, "c", 2);
 
 	ck_assert_int_eq(mvl_vm_delete_many(ctx, ids, 3), 5);
-	for (const char *const *n = (const char *const[]){ "a0", "a1", "a2", "b0", "b1", NULL }; *n;
-	     n++)
-		assert_gone(*n);
+	assert_taps_gone("a", 3);
+	assert_taps_gone("b", 2);
 	assert_group("c0", "default");
 	assert_group("c1", "default");
 	assert_foreign_intact();
@@ -136,13 +147,12 @@ START_TEST(many_with_macvtaps)
 	struct mvl_ctx *ctx;
 	char *mac_before;
 
-	mvt_enter_netns();
-	foreign_links();
+	enter();
 	mvt_veth("up0", "up0p");
 	mvt_veth("up1", "up1p");
 	mac_before = mvt_sh_out("cat /sys/class/net/up1/address");
 	ctx = mvt_ctx();
-	tap(ctx, "a", "a0");
+	taps(ctx, "a", 1);
 	macvtap(ctx, "a", "am0", "up0", MVL_MACVTAP_BRIDGE, NULL);
 	macvtap(ctx, "a", "am1", "up0", MVL_MACVTAP_VEPA, NULL);
 	/* passthru changes its lower: deleted on its own, the lower restored */
@@ -177,19 +187,14 @@ START_TEST(many_group_clash_falls_back)
 	const char *const ids[] = { "a" };
 	struct mvl_ctx *ctx;
 
-	mvt_enter_netns();
-	foreign_links();
+	enter();
 	ck_assert_int_eq(mvt_sh("ip link set fx0 group 77"), 0);
 	ctx = mvt_ctx();
-	tap(ctx, "a", "a0");
-	tap(ctx, "a", "a1");
-	tap(ctx, "a", "a2");
+	taps(ctx, "a", 3);
 	mvl_delete_group = 77;
 	ck_assert_int_eq(mvl_vm_delete_many(ctx, ids, 1), 3);
 	mvl_delete_group = 0;
-	assert_gone("a0");
-	assert_gone("a1");
-	assert_gone("a2");
+	assert_taps_gone("a", 3);
 	assert_group("fx0", "77");
 	ck_assert_str_eq(mvl_ctx_get_error(ctx), "");
 	mvl_ctx_unref(ctx);
@@ -201,18 +206,15 @@ START_TEST(single_vm)
 {
 	struct mvl_ctx *ctx;
 
-	mvt_enter_netns();
-	foreign_links();
+	enter();
 	ctx = mvt_ctx();
-	tap(ctx, "a", "a0");
-	tap(ctx, "b", "b0");
-	tap(ctx, "b", "b1");
-	tap(ctx, "c", "c0");
+	taps(ctx, "a", 1);
+	taps(ctx, "b", 2);
+	taps(ctx, "c", 1);
 	ck_assert_int_eq(mvl_vm_delete(ctx, "a"), 1);
 	assert_gone("a0");
 	ck_assert_int_eq(mvl_vm_delete(ctx, "b"), 2);
-	assert_gone("b0");
-	assert_gone("b1");
+	assert_taps_gone("b", 2);
 	ck_assert_int_eq(mvl_vm_delete(ctx, "b"), 0);
 	assert_group("c0", "default");
 	assert_foreign_intact();
@@ -228,19 +230,13 @@ START_TEST(fault_in_group_path)
 	const char *const ids[] = { "a" };
 	struct mvl_ctx *ctx;
 
-	mvt_enter_netns();
-	foreign_links();
+	enter();
 	ctx = mvt_ctx();
-	tap(ctx, "a", "a0");
-	tap(ctx, "a", "a1");
-	tap(ctx, "a", "a2");
-	ctx->fault_count = 0;
-	ctx->fault_step = (unsigned long)_i;
+	taps(ctx, "a", 3);
+	mvt_fail_at(ctx, (unsigned long)_i);
 	ck_assert_int_eq(mvl_vm_delete_many(ctx, ids, 1), 3);
-	ctx->fault_step = 0;
-	assert_gone("a0");
-	assert_gone("a1");
-	assert_gone("a2");
+	mvt_fail_at(ctx, 0);
+	assert_taps_gone("a", 3);
 	assert_foreign_intact();
 	mvl_ctx_unref(ctx);
 }
@@ -253,22 +249,18 @@ START_TEST(failed_delete_restores_group)
 	struct mvl_ctx *ctx;
 	int r, left = 0;
 
-	mvt_enter_netns();
-	foreign_links();
+	enter();
 	ck_assert_int_eq(mvt_sh("ip link set fx0 group 77"), 0);
 	ctx = mvt_ctx();
-	tap(ctx, "a", "a0");
-	tap(ctx, "a", "a1");
-	tap(ctx, "a", "a2");
+	taps(ctx, "a", 3);
 	ck_assert_int_eq(mvt_sh("ip link set a0 group 5 && ip link set a1 group 5 && "
 				"ip link set a2 group 5"), 0);
 	/* the group clashes (steps 1-3 move the links), then the first of
 	 * the one-by-one deletions (step 4) fails */
 	mvl_delete_group = 77;
-	ctx->fault_count = 0;
-	ctx->fault_step = 4;
+	mvt_fail_at(ctx, 4);
 	r = mvl_vm_delete_many(ctx, ids, 1);
-	ctx->fault_step = 0;
+	mvt_fail_at(ctx, 0);
 	mvl_delete_group = 0;
 	ck_assert_int_eq(r, -EIO);
 	ck_assert_str_ne(mvl_ctx_get_error(ctx), "");
@@ -293,7 +285,7 @@ START_TEST(bad_arguments)
 
 	mvt_enter_netns();
 	ctx = mvt_ctx();
-	tap(ctx, "a", "a0");
+	taps(ctx, "a", 1);
 	ck_assert_int_eq(mvl_vm_delete_many(ctx, bad, 2), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(mvl_ctx_get_error(ctx), "no/slash"));
 	ck_assert_int_eq(mvl_vm_delete_many(ctx, null_id, 2), -EINVAL);
@@ -306,24 +298,14 @@ START_TEST(bad_arguments)
 }
 END_TEST
 
-static Suite *suite(void)
+int main(void)
 {
 	Suite *s = suite_create("teardown");
-	TCase *tc = tcase_create("kernel");
+	TCase *tc = mvt_tcase(s, "kernel", 60, many_deletes_exactly_the_vms, many_with_macvtaps,
+			      many_group_clash_falls_back, single_vm);
 
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, many_deletes_exactly_the_vms);
-	tcase_add_test(tc, many_with_macvtaps);
-	tcase_add_test(tc, many_group_clash_falls_back);
-	tcase_add_test(tc, single_vm);
 	tcase_add_loop_test(tc, fault_in_group_path, 1, 5);
 	tcase_add_test(tc, failed_delete_restores_group);
 	tcase_add_test(tc, bad_arguments);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-int main(void)
-{
-	return mvt_run(suite(), true);
+	return mvt_run(s, true);
 }

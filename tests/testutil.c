@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include "testutil.h"
+#include "libmvlink-private.h"
 
 bool mvt_can_netns(void)
 {
@@ -148,6 +150,19 @@ struct mvl_ctx *mvt_ctx(void)
 	return ctx;
 }
 
+struct mvl_ctx *mvt_ctx_at(const char *state)
+{
+	struct mvl_ctx *ctx = NULL;
+
+	if (mvl_ctx_new(&ctx) < 0)
+		return NULL;
+	if (mvl_ctx_set_state_dir(ctx, state) < 0)
+		return mvl_ctx_unref(ctx);
+	if (getenv("MVLINK_TEST_DEBUG"))
+		mvl_ctx_set_log_priority(ctx, 7);
+	return ctx;
+}
+
 void mvt_child_exit(int status)
 {
 	char cmd[32];
@@ -162,6 +177,148 @@ void mvt_veth(const char *a, const char *b)
 {
 	ck_assert_int_eq(mvt_sh("ip link add '%s' type veth peer name '%s' && ip link set '%s' up "
 				"&& ip link set '%s' up", a, b, a, b), 0);
+}
+
+/* What a create that must succeed (@r, @iface) returned. */
+static struct mvl_iface *created(struct mvl_ctx *ctx, const char *fn, const char *name, int r,
+				 struct mvl_iface *iface)
+{
+	ck_assert_msg(r == 0, "%s %s: %d %s", fn, name ? name : "(no name)", r,
+		      mvl_ctx_get_error(ctx));
+	ck_assert_ptr_nonnull(iface);
+	return iface;
+}
+
+/* What a create that must fail (@r, @iface) returned. */
+static int refused(struct mvl_ctx *ctx, const char *fn, int r, struct mvl_iface *iface)
+{
+	ck_assert_msg(r < 0, "%s unexpectedly succeeded", fn);
+	ck_assert_ptr_null(iface);
+	ck_assert_str_ne(mvl_ctx_get_error(ctx), "");
+	return r;
+}
+
+struct mvl_iface *mvt_tap_create_ok(struct mvl_ctx *ctx, const struct mvl_tap_opts *o)
+{
+	struct mvl_iface *iface = NULL;
+	int r = mvl_tap_create(ctx, o, &iface);
+
+	return created(ctx, "mvl_tap_create", o->name, r, iface);
+}
+
+struct mvl_iface *mvt_macvtap_create_ok(struct mvl_ctx *ctx, const struct mvl_macvtap_opts *o)
+{
+	struct mvl_iface *iface = NULL;
+	int r = mvl_macvtap_create(ctx, o, &iface);
+
+	return created(ctx, "mvl_macvtap_create", o->name, r, iface);
+}
+
+int mvt_tap_create_err(struct mvl_ctx *ctx, const struct mvl_tap_opts *o)
+{
+	struct mvl_iface *iface = NULL;
+	int r = mvl_tap_create(ctx, o, &iface);
+
+	return refused(ctx, "mvl_tap_create", r, iface);
+}
+
+int mvt_macvtap_create_err(struct mvl_ctx *ctx, const struct mvl_macvtap_opts *o)
+{
+	struct mvl_iface *iface = NULL;
+	int r = mvl_macvtap_create(ctx, o, &iface);
+
+	return refused(ctx, "mvl_macvtap_create", r, iface);
+}
+
+void mvt_delete_twice(struct mvl_ctx *ctx, const char *name)
+{
+	ck_assert_int_eq(mvl_iface_delete(ctx, name), 1);
+	ck_assert_msg(!mvt_link_exists(name), "%s still exists", name);
+	ck_assert_int_eq(mvl_iface_delete(ctx, name), 0);
+}
+
+void mvt_fail_at(struct mvl_ctx *ctx, unsigned long k)
+{
+	ctx->fault_step = k;
+	ctx->fault_count = 0;
+}
+
+bool mvt_failed_at(struct mvl_ctx *ctx, unsigned long k, int r)
+{
+	if (r == 0)
+		return false;
+	ck_assert_msg(r == -EIO, "step %lu: %d %s", k, r, mvl_ctx_get_error(ctx));
+	ck_assert_msg(!mvl_ctx_get_undo_failed(ctx), "step %lu: undo failed", k);
+	return true;
+}
+
+bool mvt_run_killed(const char *state, unsigned long k, const char *what,
+		    int (*run)(struct mvl_ctx *ctx, const void *arg), const void *arg)
+{
+	int status;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct mvl_ctx *ctx = mvt_ctx_at(state);
+		int r;
+
+		if (!ctx)
+			mvt_child_exit(3);
+		ctx->fault_step = k;
+		ctx->fault_kill = true;
+		r = run(ctx, arg);
+		mvl_ctx_unref(ctx);
+		mvt_child_exit(r == 0 ? 0 : 2);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	if (WIFEXITED(status)) {
+		ck_assert_msg(WEXITSTATUS(status) == 0, "%s, step %lu: the child failed (%d)", what,
+			      k, WEXITSTATUS(status));
+		return false;
+	}
+	ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "%s: status %d", what,
+		      status);
+	return true;
+}
+
+static int ensure_bridge(struct mvl_ctx *ctx, const void *o)
+{
+	int r = mvl_bridge_ensure(ctx, o);
+
+	return r < 0 ? r : 0;
+}
+
+void mvt_crashed_bridge(const char *state, const struct mvl_bridge_opts *o)
+{
+	for (unsigned long k = 1; k < 20; k++) {
+		ck_assert(mvt_run_killed(state, k, "bridge ensure", ensure_bridge, o));
+		if (mvt_link_exists(o->name))
+			return;
+	}
+	ck_abort_msg("bridge %s never appeared", o->name);
+}
+
+TCase *mvt_tcase_list(Suite *s, const char *name, int timeout, const TTest *const *tests)
+{
+	TCase *tc = tcase_create(name);
+
+	if (timeout)
+		tcase_set_timeout(tc, timeout);
+	for (; *tests; tests++)
+		tcase_add_test(tc, *tests);
+	suite_add_tcase(s, tc);
+	return tc;
+}
+
+Suite *mvt_suite_list(const char *name, const char *tcase, int timeout, const TTest *const *tests)
+{
+	Suite *s = suite_create(name);
+
+	mvt_tcase_list(s, tcase, timeout, tests);
+	return s;
 }
 
 int mvt_run(Suite *s, bool needs_kernel)
@@ -206,6 +363,14 @@ void mvt_save_diff(const char *before, const char *after)
 	mvt_sh("python3 -c 'import json,difflib; a=json.dumps(json.load(open(\"/tmp/mvlink-test-before.json\")),indent=1).splitlines(); "
 	       "b=json.dumps(json.load(open(\"/tmp/mvlink-test-after.json\")),indent=1).splitlines(); "
 	       "print(\"\\n\".join(list(difflib.unified_diff(a,b,lineterm=\"\"))[:60]))' >&2");
+}
+
+bool mvt_same(const char *before, const char *now)
+{
+	if (strcmp(before, now) == 0)
+		return true;
+	mvt_show_diff(before, now);
+	return false;
 }
 
 static void save_text(const char *path, const char *text)
@@ -301,6 +466,18 @@ char *mvt_snapshot(void)
 	s = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	ck_assert_ptr_nonnull(s);
 	json_object_put(o);
+	return s;
+}
+
+char *mvt_snapshot_state(const char *state)
+{
+	char *links = mvt_snapshot(), *files, *s = NULL;
+
+	files = mvt_sh_out("cd '%s' && find . -path ./locks -prune -o -type f -print | sort",
+			   state);
+	ck_assert_int_ge(asprintf(&s, "%s\n--- state files\n%s", links, files), 0);
+	free(links);
+	free(files);
 	return s;
 }
 

@@ -11,6 +11,7 @@
 #define MVLINK_TESTUTIL_H
 
 #include <stdbool.h>
+#include <stdlib.h>
 #include <check.h>
 #include <json-c/json.h>
 
@@ -49,6 +50,23 @@ char *mvt_snapshot(void);
 /* Remove from one link (or address) of `ip -j -d` what the kernel changes
  * on its own, as mvt_snapshot() does. */
 void mvt_link_strip(struct json_object *link);
+/* mvt_snapshot() and the files of the state directory @state, one path a
+ * line (the lock files, which stay by design, left out). */
+char *mvt_snapshot_state(const char *state);
+/* Whether two snapshots are the same; when not, their differences are
+ * printed (mvt_show_diff()) for the failing assertion that follows. */
+bool mvt_same(const char *before, const char *now);
+/* ck_assert that snapshot @now is @before, printing the diff when not; the
+ * rest is the failure message (printf-style). */
+#define mvt_assert_same(before, now, ...) ck_assert_msg(mvt_same(before, now), __VA_ARGS__)
+/* mvt_assert_same() the new snapshot @snapshot (an expression, freed
+ * after) to @before. */
+#define mvt_assert_unchanged(snapshot, before, ...)         \
+	do {                                                \
+		char *now_ = (snapshot);                    \
+		mvt_assert_same(before, now_, __VA_ARGS__); \
+		free(now_);                                 \
+	} while (0)
 /* Write two snapshots to /tmp/mvlink-test-{before,after}.json and print
  * their diff, for a failing comparison. */
 void mvt_save_diff(const char *before, const char *after);
@@ -62,6 +80,49 @@ void mvt_show_diff(const char *before, const char *after);
 void mvt_child_exit(int status) __attribute__((noreturn));
 /* Build a veth pair @a <-> @b, both up. */
 void mvt_veth(const char *a, const char *b);
+/* mvl_tap_create() / mvl_macvtap_create() that must succeed: the new
+ * interface. */
+struct mvl_iface *mvt_tap_create_ok(struct mvl_ctx *ctx, const struct mvl_tap_opts *o);
+struct mvl_iface *mvt_macvtap_create_ok(struct mvl_ctx *ctx, const struct mvl_macvtap_opts *o);
+/* ... that must fail: its -errno, once no interface came back and the
+ * context holds a message. */
+int mvt_tap_create_err(struct mvl_ctx *ctx, const struct mvl_tap_opts *o);
+int mvt_macvtap_create_err(struct mvl_ctx *ctx, const struct mvl_macvtap_opts *o);
+/* Delete the link @name of mvlink's: 1, the link is gone (by the oracle),
+ * and a second delete is a no-op (0). */
+void mvt_delete_twice(struct mvl_ctx *ctx, const char *name);
+/* Fault injection: the @k-th kernel-changing step of @ctx's next call
+ * fails (0: none). */
+void mvt_fail_at(struct mvl_ctx *ctx, unsigned long k);
+/* @r is what a call with step @k failing returned: false when the call went
+ * through (it has fewer steps); else true, once the failure is -EIO and its
+ * undo did not fail. */
+bool mvt_failed_at(struct mvl_ctx *ctx, unsigned long k, int r);
+/* A new context on the state directory @state (its log as mvt_ctx()'s), or
+ * NULL: for children, which must not ck_assert. */
+struct mvl_ctx *mvt_ctx_at(const char *state);
+/*
+ * Run @run(ctx, @arg) in a child, on mvt_ctx_at(@state) armed to SIGKILL
+ * the child at step @k: true when it was killed; false when the run ended
+ * before, which it must do with 0.  @what names the run in messages.
+ */
+bool mvt_run_killed(const char *state, unsigned long k, const char *what,
+		    int (*run)(struct mvl_ctx *ctx, const void *arg), const void *arg);
+/* mvl_bridge_ensure(@o) killed as soon as its bridge exists: a dead journal
+ * in @state and a bridge not yet tagged. */
+void mvt_crashed_bridge(const char *state, const struct mvl_bridge_opts *o);
+/* mvt_tcase(s, NAME, TIMEOUT, TEST...): the test case NAME of the TESTs,
+ * with a timeout of TIMEOUT seconds (0: Check's default), added to suite
+ * @s; returned, for loop tests. */
+#define mvt_tcase(s, name, timeout, ...) \
+	mvt_tcase_list(s, name, timeout, (const TTest *const[]){ __VA_ARGS__, NULL })
+/* mvt_suite(NAME, TCASE, TIMEOUT, TEST...): a suite NAME of that one test
+ * case TCASE. */
+#define mvt_suite(name, tcase, timeout, ...) \
+	mvt_suite_list(name, tcase, timeout, (const TTest *const[]){ __VA_ARGS__, NULL })
+/* The same with a NULL-terminated list of tests. */
+TCase *mvt_tcase_list(Suite *s, const char *name, int timeout, const TTest *const *tests);
+Suite *mvt_suite_list(const char *name, const char *tcase, int timeout, const TTest *const *tests);
 /*
  * Run @s and return the exit status for automake: 0 pass, 1 fail.  When
  * @needs_kernel and kernel tests cannot run here: 77 (skip), or 99 (hard

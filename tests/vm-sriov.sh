@@ -31,7 +31,7 @@ part=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	-h | --help)
-		sed -n '4,/^$/s/^# \{0,1\}//p' "$SELF"
+		vm_usage
 		exit 0
 		;;
 	--part)
@@ -43,50 +43,22 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-# Skip, or fail when kernel tests are required (CI).
-skip() {
-	if [ "${MVLINK_REQUIRE_KERNEL_TESTS:-0}" = 1 ]; then
-		echo "ERROR: ${VM_PROG%.sh} cannot run but MVLINK_REQUIRE_KERNEL_TESTS=1: $*" >&2
-		exit 99
-	fi
-	echo "SKIP: ${VM_PROG%.sh}: $*" >&2
-	exit 77
-}
-# A broken build or harness: never a skip.
-hard_error() {
-	echo "ERROR: ${VM_PROG%.sh}: $*" >&2
-	exit 99
-}
-
-# make check sets these; run by hand from a build directory, guess them.
-: "${top_srcdir:=$(dirname -- "$(dirname -- "$SELF")")}"
-: "${top_builddir:=$PWD}"
-d=$(cd -- "$top_builddir" 2>/dev/null && pwd) || hard_error "no build directory $top_builddir"
-top_builddir=$d
+vm_harness_build
+# tests/vm/sriov.sh takes these two from the build tree
 [ -x "$top_builddir/tools/mvlink" ] ||
-	hard_error "no $top_builddir/tools/mvlink (build first; make check sets top_builddir)"
+	vm_hard_error "no $top_builddir/tools/mvlink (build first; make check sets top_builddir)"
 [ -x "$top_builddir/tests/test-sriov-vm" ] ||
-	hard_error "no $top_builddir/tests/test-sriov-vm (make check builds it)"
+	vm_hard_error "no $top_builddir/tests/test-sriov-vm (make check builds it)"
 
-[ "$(id -u)" -eq 0 ] || skip "needs root (the guest's initramfs holds device nodes)"
+[ "$(id -u)" -eq 0 ] || vm_skip "needs root (the guest's initramfs holds device nodes)"
 for c in qemu-system-x86_64 busybox dash devlink ip modprobe modinfo depmod ldd gzip timeout; do
 	command -v "$c" >/dev/null 2>&1 ||
-		skip "'$c' not found (packages: tests/vm/host-packages.txt, .ci/packages.txt)"
+		vm_skip "'$c' not found (packages: tests/vm/host-packages.txt, .ci/packages.txt)"
 done
-
-# The guest kernel: only from a prepared cache (its first preparation
-# downloads ~240 MB, not something for make check to start).
-cache=$(vm_cache_dir "")
-set -- "$cache"/*/ready
-[ -f "$1" ] || skip "no guest kernel in $cache: run tests/vm/prepare-kernel.sh $cache first"
-kout=$("$VMDIR/prepare-kernel.sh" "$cache") || skip "tests/vm/prepare-kernel.sh $cache failed"
-case $kout in
-*NETDEVSIM=*) ;;
-*) skip "tests/vm/prepare-kernel.sh $cache gave no netdevsim module: $kout" ;;
-esac
+vm_harness_kernel
 
 status=0
-"$VMDIR/sriov.sh" --build "$top_builddir" ${part[@]+"${part[@]}"} "$cache" || status=$?
+"$VMDIR/sriov.sh" --build "$top_builddir" ${part[@]+"${part[@]}"} "$VM_CACHE" || status=$?
 case $status in
 0 | 1 | "$VM_NO_RESULT") exit "$status" ;;
 *) exit 1 ;; # the guest test's status, or sriov.sh could not build the guest

@@ -77,7 +77,7 @@ fi
 . "$(dirname -- "$SELF")/vm/vmnet-lib.sh"
 
 VMDIR=$(dirname -- "$SELF")/vm
-ALL_CASES='tap tap-mq macvtap macvtap-mq launcher'
+VM_ALL_CASES='tap tap-mq macvtap macvtap-mq launcher'
 # Whatever hangs, a case ends: run-vmm-guest.sh kills qemu after BOOT_LIMIT s.
 BOOT_LIMIT=150
 CASE_LIMIT=200
@@ -378,99 +378,30 @@ fi
 # Outer part: find everything, build the guest and the launcher, then re-run
 # inside private namespaces.
 # --------------------------------------------------------------------------------
-cases=''
-while [ $# -gt 0 ]; do
-	case $1 in
-	-h | --help)
-		sed -n '4,/^$/s/^# \{0,1\}//p' "$SELF"
-		exit 0
-		;;
-	--case)
-		[ $# -ge 2 ] || vm_die "--case needs a name"
-		case " $ALL_CASES " in
-		*" $2 "*) cases="$cases $2" ;;
-		*) vm_die "unknown case '$2' (cases: $ALL_CASES)" ;;
-		esac
-		shift 2
-		;;
-	*) vm_die "unknown argument '$1' (see --help)" ;;
-	esac
-done
-[ -n "$cases" ] || cases=$ALL_CASES
+vm_case_args "$@"
+[ ${#VM_ARGS[@]} -eq 0 ] || vm_die "unknown argument '${VM_ARGS[0]}' (see --help)"
 
-# Skip, or fail when kernel tests are required (CI).
-skip() {
-	if [ "${MVLINK_REQUIRE_KERNEL_TESTS:-0}" = 1 ]; then
-		echo "ERROR: ${VM_PROG%.sh} cannot run but MVLINK_REQUIRE_KERNEL_TESTS=1: $*" >&2
-		exit 99
-	fi
-	echo "SKIP: ${VM_PROG%.sh}: $*" >&2
-	exit 77
-}
-# A broken build or harness: never a skip.
-hard_error() {
-	echo "ERROR: ${VM_PROG%.sh}: $*" >&2
-	exit 99
-}
-
-# make check sets these; run by hand from a build directory, guess them.
-: "${top_srcdir:=$(dirname -- "$(dirname -- "$SELF")")}"
-: "${top_builddir:=$PWD}"
-: "${MVLINK:=$top_builddir/tools/mvlink}"
-top_builddir=$(cd -- "$top_builddir" && pwd)
-case $MVLINK in
-/*) ;;
-*) MVLINK=$PWD/$MVLINK ;;
-esac
-export MVLINK top_srcdir top_builddir
-[ -x "$MVLINK" ] || hard_error "no mvlink at $MVLINK (build first; make check sets MVLINK)"
-
-[ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces, taps, macvtaps)"
+vm_harness_build
+[ "$(id -u)" -eq 0 ] || vm_skip "needs root (network namespaces, taps, macvtaps)"
 read -ra CC_CMD <<<"${CC:-cc}"
 for c in qemu-system-x86_64 unshare nsenter setpriv ip busybox python3 timeout stat \
 	pkg-config "${CC_CMD[0]}"; do
 	command -v "$c" >/dev/null 2>&1 ||
-		skip "'$c' not found (packages: tests/vm/host-packages.txt, .ci/packages.txt)"
+		vm_skip "'$c' not found (packages: tests/vm/host-packages.txt, .ci/packages.txt)"
 done
-unshare -n -m true 2>/dev/null || skip "cannot create network and mount namespaces here"
+unshare -n -m true 2>/dev/null || vm_skip "cannot create network and mount namespaces here"
+vm_harness_kernel
 
-# The guest kernel: only from a prepared cache (its first preparation
-# downloads ~240 MB, not something for make check to start).
-cache=$(vm_cache_dir "")
-set -- "$cache"/*/ready
-[ -f "$1" ] || skip "no guest kernel in $cache: run tests/vm/prepare-kernel.sh $cache first"
-kout=$("$VMDIR/prepare-kernel.sh" "$cache") || skip "tests/vm/prepare-kernel.sh $cache failed"
-KVER='' VMLINUZ='' MODDIR=''
-while IFS= read -r line; do
-	case $line in
-	KVER=*) KVER=${line#KVER=} ;;
-	VMLINUZ=*) VMLINUZ=${line#VMLINUZ=} ;;
-	MODDIR=*) MODDIR=${line#MODDIR=} ;;
-	esac
-done <<EOF
-$kout
-EOF
-if [ -z "$KVER" ] || [ ! -f "$VMLINUZ" ] || [ ! -d "$MODDIR" ]; then
-	skip "tests/vm/prepare-kernel.sh gave no usable kernel: $kout"
-fi
+vm_tmpdir "${TMPDIR:-/tmp}/mvlink-vm-vmm.XXXXXX"
 
-tmp=''
-# shellcheck disable=SC2317 # run by the EXIT trap
-cleanup() {
-	[ -z "$tmp" ] || rm -rf -- "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/mvlink-vm-vmm.XXXXXX")
-
-"$VMDIR/mkguest-net.sh" --moddir "$MODDIR" --kver "$KVER" -o "$tmp/net.gz" ||
-	hard_error "building the guest initramfs failed"
+"$VMDIR/mkguest-net.sh" --moddir "$MODDIR" --kver "$KVER" -o "$VM_TMP/net.gz" ||
+	vm_hard_error "building the guest initramfs failed"
 
 # The example launcher, against this build tree through pkg-config.
-LAUNCHER=$tmp/launcher
+LAUNCHER=$VM_TMP/launcher
 pcflags=$(PKG_CONFIG_PATH=$top_builddir/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH} \
 	pkg-config --cflags --libs libmvlink) ||
-	hard_error "pkg-config finds no libmvlink in $top_builddir/pkgconfig"
+	vm_hard_error "pkg-config finds no libmvlink in $top_builddir/pkgconfig"
 read -ra pcflags <<<"$pcflags"
 vm_msg "${CC_CMD[*]} examples/launcher.c ${pcflags[*]}"
 if ! "${CC_CMD[@]}" -Wall -o "$LAUNCHER" "$top_srcdir/examples/launcher.c" "${pcflags[@]}"; then
@@ -480,15 +411,15 @@ fi
 export LAUNCHER
 
 status=0
-# shellcheck disable=SC2086 # $cases is a list of words
+# shellcheck disable=SC2086 # $VM_CASES is a list of words
 unshare -n -m --propagation unchanged -- \
-	"$BASH" "$SELF" --inner "$tmp" "$VMLINUZ" "$tmp/net.gz" $cases || status=$?
-if [ ! -f "$tmp/summary" ]; then
+	"$BASH" "$SELF" --inner "$VM_TMP" "$VMLINUZ" "$VM_TMP/net.gz" $VM_CASES || status=$?
+if [ ! -f "$VM_TMP/summary" ]; then
 	vm_msg "the harness did not get to run the cases (exit status $status)"
 	status=$VM_NO_RESULT
 fi
 if [ "$status" -ne 0 ]; then
-	vm_msg "guest console logs and records kept in $tmp"
-	tmp=''
+	vm_msg "guest console logs and records kept in $VM_TMP"
+	VM_TMP=''
 fi
 exit "$status"

@@ -16,18 +16,13 @@ set -eu
 # shellcheck source-path=SCRIPTDIR source=vm-lib.sh
 . "$(dirname -- "$0")/vm-lib.sh"
 
-case ${1-} in
--h | --help)
-	sed -n '4,/^$/s/^# \{0,1\}//p' "$0"
-	exit 0
-	;;
-esac
-
+vm_help_option "${1-}"
 here=$(vm_here)
 extra=()
 if ethtool=$(command -v ethtool); then
 	extra+=(--bin "$ethtool")
 fi
 exec "$here/mkinitramfs.sh" --modules 'virtio_pci virtio_net' \
+	--file "$here/guest/guest-lib.sh:/mvlink-guest-lib.sh" \
 	--script "$here/guest/net-check.sh" --timeout 90 \
 	${extra[@]+"${extra[@]}"} "$@"

@@ -30,11 +30,8 @@ set -eu
 # shellcheck source-path=SCRIPTDIR source=vm-lib.sh
 . "$(dirname -- "$0")/vm-lib.sh"
 
+vm_help_option "${1-}"
 case ${1-} in
--h | --help)
-	sed -n '4,/^$/s/^# \{0,1\}//p' "$0"
-	exit 0
-	;;
 -*) vm_die "unknown option '$1' (see --help)" ;;
 esac
 [ $# -le 1 ] || vm_die "too many arguments (see --help)"
@@ -82,12 +79,6 @@ if [ -f "$kdir/ready" ] && [ -f "$vmlinuz" ] && [ -f "$ko" ]; then
 fi
 
 vm_msg "preparing $kver ($pkgver) in $kdir"
-tmp=
-cleanup() {
-	[ -z "$tmp" ] || rm -rf -- "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 # --- resolve the build dependencies ---------------------------------------------
 hdr_pkg=linux-headers-$kver
@@ -104,7 +95,7 @@ src_pkg=linux-source-${kbuild_pkg#linux-kbuild-}	# e.g. linux-source-6.1
 # Into a temporary directory first, so an interrupted download never leaves a
 # truncated .deb that a later run would trust.
 mkdir -p "$kdir/debs"
-tmp=$(mktemp -d "$kdir/.tmp.XXXXXX")
+vm_tmpdir "$kdir/.tmp.XXXXXX"
 for p in "$img_pkg" "$hdr_pkg" "$common_pkg" "$kbuild_pkg" "$src_pkg"; do
 	if ls "$kdir/debs/${p}_"*.deb >/dev/null 2>&1; then
 		continue
@@ -112,9 +103,9 @@ for p in "$img_pkg" "$hdr_pkg" "$common_pkg" "$kbuild_pkg" "$src_pkg"; do
 	vm_msg "downloading $p=$pkgver"
 	# Root's downloads are done as _apt, which cannot write a 0700 tmp dir;
 	# this setting keeps apt from warning about it.
-	(cd "$tmp" && apt-get download -q=2 -o APT::Sandbox::User=root "$p=$pkgver") ||
+	(cd "$VM_TMP" && apt-get download -q=2 -o APT::Sandbox::User=root "$p=$pkgver") ||
 		vm_die "apt-get download $p=$pkgver failed"
-	mv -- "$tmp/${p}_"*.deb "$kdir/debs/"
+	mv -- "$VM_TMP/${p}_"*.deb "$kdir/debs/"
 done
 deb() {
 	# The (only) .deb of package $1 in the download dir.
@@ -156,11 +147,11 @@ done
 # Stream the source tarball out of the .deb and keep only drivers/net/netdevsim.
 srcname=${src_pkg#linux-}	# source-6.1
 vm_msg "extracting drivers/net/netdevsim from $src_pkg"
-mkdir -p "$tmp/src"
+mkdir -p "$VM_TMP/src"
 dpkg-deb --fsys-tarfile "$(deb "$src_pkg")" |
 	tar -xO -f - "./usr/src/linux-$srcname.tar.xz" |
-	tar -xJ -f - -C "$tmp/src" "linux-$srcname/drivers/net/netdevsim"
-mv -- "$tmp/src/linux-$srcname/drivers/net/netdevsim" "$kdir/netdevsim"
+	tar -xJ -f - -C "$VM_TMP/src" "linux-$srcname/drivers/net/netdevsim"
+mv -- "$VM_TMP/src/linux-$srcname/drivers/net/netdevsim" "$kdir/netdevsim"
 
 # --- build ----------------------------------------------------------------------
 vm_msg "building netdevsim.ko"

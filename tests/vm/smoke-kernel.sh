@@ -16,31 +16,18 @@ set -eu
 # shellcheck source-path=SCRIPTDIR source=vm-lib.sh
 . "$(dirname -- "$0")/vm-lib.sh"
 
-case ${1-} in
--h | --help)
-	sed -n '4,/^$/s/^# \{0,1\}//p' "$0"
-	exit 0
-	;;
-esac
-
-tmp=
-# shellcheck disable=SC2317 # run by the EXIT trap
-cleanup() {
-	[ -z "$tmp" ] || rm -rf -- "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
+vm_help_option "${1-}"
+vm_tmpdir "${TMPDIR:-/tmp}/mvlink-smoke-kernel.XXXXXX"
 here=$(vm_here)
 vm_prepare_kernel "$(vm_cache_dir "${1-}")"
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/mvlink-smoke-kernel.XXXXXX")
 
 "$here/mkinitramfs.sh" --moddir "$MODDIR" --kver "$KVER" \
 	--modules 'nvme vfio-pci vfio_iommu_type1' --ko "$NETDEVSIM" \
-	--script "$here/guest/smoke-kernel.sh" --timeout 60 -o "$tmp/initrd.gz"
+	--file "$here/guest/guest-lib.sh:/mvlink-guest-lib.sh" \
+	--script "$here/guest/smoke-kernel.sh" --timeout 60 -o "$VM_TMP/initrd.gz"
 
 status=0
-"$here/run-guest.sh" --kernel "$VMLINUZ" --initrd "$tmp/initrd.gz" \
+"$here/run-guest.sh" --kernel "$VMLINUZ" --initrd "$VM_TMP/initrd.gz" \
 	--timeout 120 || status=$?
 case $status in
 0) vm_msg "PASS" ;;

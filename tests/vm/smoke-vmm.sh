@@ -33,7 +33,7 @@ set -eu
 # shellcheck source-path=SCRIPTDIR source=vmnet-lib.sh
 . "$(dirname -- "$0")/vmnet-lib.sh"
 
-ALL_CASES='tap tap-mq macvtap macvtap-mq'
+VM_ALL_CASES='tap tap-mq macvtap macvtap-mq'
 
 # --------------------------------------------------------------------------------
 # Inner part: runs in the private network + mount namespace.
@@ -129,55 +129,33 @@ fi
 # --------------------------------------------------------------------------------
 # Outer part: prepare kernel and initramfs, then re-run inside the namespaces.
 # --------------------------------------------------------------------------------
-cases='' cache=''
-while [ $# -gt 0 ]; do
-	case $1 in
-	-h | --help)
-		sed -n '4,/^$/s/^# \{0,1\}//p' "$0"
-		exit 0
-		;;
-	--case)
-		[ $# -ge 2 ] || vm_die "--case needs a name"
-		case " $ALL_CASES " in
-		*" $2 "*) cases="$cases $2" ;;
-		*) vm_die "unknown case '$2' (cases: $ALL_CASES)" ;;
-		esac
-		shift 2
-		;;
-	-*) vm_die "unknown option '$1' (see --help)" ;;
-	*)
-		cache=$1
-		shift
-		;;
+vm_case_args "$@"
+cache=''
+for arg in ${VM_ARGS[@]+"${VM_ARGS[@]}"}; do
+	case $arg in
+	-*) vm_die "unknown option '$arg' (see --help)" ;;
+	*) cache=$arg ;;
 	esac
 done
-[ -n "$cases" ] || cases=$ALL_CASES
 
 [ "$(id -u)" -eq 0 ] || vm_die "must run as root (namespaces, taps)"
 vm_need unshare nsenter setpriv ip busybox mknod stat
 
-tmp=''
-# shellcheck disable=SC2317 # run by the EXIT trap
-cleanup() {
-	[ -z "$tmp" ] || rm -rf -- "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
+vm_tmpdir "${TMPDIR:-/tmp}/mvlink-smoke-vmm.XXXXXX"
 vm_prepare_kernel "$(vm_cache_dir "$cache")"
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/mvlink-smoke-vmm.XXXXXX")
-"$(vm_here)/mkguest-net.sh" --moddir "$MODDIR" --kver "$KVER" -o "$tmp/net.gz"
+"$(vm_here)/mkguest-net.sh" --moddir "$MODDIR" --kver "$KVER" -o "$VM_TMP/net.gz"
 
 status=0
-# shellcheck disable=SC2086 # $cases is a list of words
-unshare -n -m --propagation unchanged -- "$0" --inner "$tmp" "$VMLINUZ" "$tmp/net.gz" $cases || status=$?
+# shellcheck disable=SC2086 # $VM_CASES is a list of words
+unshare -n -m --propagation unchanged -- "$0" --inner "$VM_TMP" "$VMLINUZ" "$VM_TMP/net.gz" \
+	$VM_CASES || status=$?
 case $status in
 0) vm_msg "PASS" ;;
 "$VM_NO_RESULT") vm_msg "INFRASTRUCTURE FAILURE (a guest did not report)" ;;
 *) vm_msg "FAIL" ;;
 esac
 if [ "$status" -ne 0 ]; then
-	vm_msg "guest console logs kept in $tmp"
-	tmp=''
+	vm_msg "guest console logs kept in $VM_TMP"
+	VM_TMP=''
 fi
 exit "$status"

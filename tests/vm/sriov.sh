@@ -23,7 +23,7 @@ build=. part=''
 while [ $# -gt 0 ]; do
 	case $1 in
 	-h | --help)
-		sed -n '4,/^$/s/^# \{0,1\}//p' "$0"
+		vm_usage
 		exit 0
 		;;
 	--build)
@@ -48,17 +48,10 @@ done
 [ -x "$build/tools/mvlink" ] || vm_die "no $build/tools/mvlink (make -C $build)"
 vm_need devlink
 
-tmp=
-# shellcheck disable=SC2317 # run by the EXIT trap
-cleanup() {
-	[ -z "$tmp" ] || rm -rf -- "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
+vm_tmpdir "${TMPDIR:-/tmp}/mvlink-sriov.XXXXXX"
+tmp=$VM_TMP
 here=$(vm_here)
 vm_prepare_kernel "$(vm_cache_dir "${1-}")"
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/mvlink-sriov.XXXXXX")
 partfile=()
 if [ -n "$part" ]; then
 	printf '%s\n' "$part" >"$tmp/part"

@@ -6,9 +6,18 @@
 #   vm_msg TEXT...        progress message on stderr, prefixed with the script name
 #   vm_die TEXT...        error message on stderr, exit 1
 #   vm_need CMD...        die unless every CMD is on $PATH
+#   vm_usage              print the script's usage: its header comment from line 4
+#   vm_help_option [ARG]  with ARG -h or --help: print the usage, exit 0
+#   vm_case_args ARGS...  the options -h/--help and --case NAME (repeatable, NAME
+#                         a word of VM_ALL_CASES): sets VM_CASES (default: all)
+#                         and leaves the other ARGS in the array VM_ARGS
+#   vm_tmpdir TEMPLATE    make the directory VM_TMP (mktemp -d TEMPLATE), removed
+#                         at exit unless the script empties VM_TMP first to keep it
 #   vm_cache_dir [DIR]    print the cache directory (DIR, else $MVLINK_VM_CACHE,
 #                         else /var/cache/mvlink-vm)
 #   vm_prepare_kernel DIR run prepare-kernel.sh DIR and set KVER VMLINUZ MODDIR NETDEVSIM
+#   vm_parse_kernel TEXT  set those from prepare-kernel.sh's output TEXT; false
+#                         unless they name what exists
 #   vm_boot LOG TIMEOUT QEMU-ARGS...
 #                         run qemu under `timeout`, stream the guest console to
 #                         stdout and LOG, parse the result marker; sets VM_STATUS
@@ -19,6 +28,19 @@
 #                         The caller sets VM_MACHINE (array: machine/device
 #                         args) and may define vm_extra_option OPT VALUE
 #                         (return 0 when it took the option) for its own options.
+#
+# For the make check tests that boot guests (tests/vm-*.sh), whose exit
+# status automake reads (77 skip, 99 hard error):
+#
+#   vm_skip TEXT...       skip; a hard error when MVLINK_REQUIRE_KERNEL_TESTS=1 (CI)
+#   vm_hard_error TEXT... a broken build or harness: never a skip
+#   vm_harness_build      top_srcdir, top_builddir and MVLINK as make check sets
+#                         them (guessed when run by hand from a build directory),
+#                         absolute and exported; a hard error without mvlink
+#   vm_harness_kernel     the guest kernel from a prepared cache only (its first
+#                         preparation downloads ~240 MB, not something for make
+#                         check to start): sets VM_CACHE and what
+#                         vm_prepare_kernel sets, or skips
 #
 # The guest's /init (see mkinitramfs.sh) prints exactly one line
 #     MVLINK-VM-RESULT: <status>
@@ -50,6 +72,55 @@ vm_need() {
 	done
 }
 
+vm_usage() {
+	sed -n '4,/^$/s/^# \{0,1\}//p' "$0"
+}
+
+vm_help_option() {
+	case ${1-} in
+	-h | --help)
+		vm_usage
+		exit 0
+		;;
+	esac
+}
+
+VM_ALL_CASES='' VM_CASES='' VM_ARGS=()
+vm_case_args() {
+	VM_CASES='' VM_ARGS=()
+	while [ $# -gt 0 ]; do
+		case $1 in
+		-h | --help)
+			vm_usage
+			exit 0
+			;;
+		--case)
+			[ $# -ge 2 ] || vm_die "--case needs a name"
+			case " $VM_ALL_CASES " in
+			*" $2 "*) VM_CASES="$VM_CASES $2" ;;
+			*) vm_die "unknown case '$2' (cases: $VM_ALL_CASES)" ;;
+			esac
+			shift
+			;;
+		*) VM_ARGS+=("$1") ;;
+		esac
+		shift
+	done
+	[ -n "$VM_CASES" ] || VM_CASES=$VM_ALL_CASES
+}
+
+VM_TMP=''
+vm_tmpdir() {
+	trap vm_rm_tmp EXIT
+	trap 'exit 130' INT TERM
+	VM_TMP=$(mktemp -d "$1")
+}
+
+# shellcheck disable=SC2317 # run by the EXIT trap
+vm_rm_tmp() {
+	[ -z "$VM_TMP" ] || rm -rf -- "$VM_TMP"
+}
+
 vm_cache_dir() {
 	printf '%s\n' "${1:-${MVLINK_VM_CACHE:-/var/cache/mvlink-vm}}"
 }
@@ -61,11 +132,11 @@ vm_here() {
 	(cd -- "$d" && pwd)
 }
 
-# vm_prepare_kernel CACHE_DIR: fetch/build (or reuse) the guest kernel and
-# import prepare-kernel.sh's KEY=VALUE lines into the caller's variables.
-vm_prepare_kernel() {
-	local out line
-	out=$("$(vm_here)/prepare-kernel.sh" "$1") || vm_die "prepare-kernel.sh failed"
+# vm_parse_kernel TEXT: import prepare-kernel.sh's KEY=VALUE lines into the
+# caller's variables; false unless the kernel, its modules and netdevsim.ko
+# are there.
+vm_parse_kernel() {
+	local line
 	KVER='' VMLINUZ='' MODDIR='' NETDEVSIM=''
 	while IFS= read -r line; do
 		case $line in
@@ -75,12 +146,59 @@ vm_prepare_kernel() {
 		NETDEVSIM=*) NETDEVSIM=${line#NETDEVSIM=} ;;
 		esac
 	done <<EOF
-$out
+$1
 EOF
-	if [ -z "$KVER" ] || [ ! -f "$VMLINUZ" ] || [ ! -d "$MODDIR" ] || [ ! -f "$NETDEVSIM" ]; then
-		vm_die "prepare-kernel.sh gave incomplete output:
+	[ -n "$KVER" ] && [ -f "$VMLINUZ" ] && [ -d "$MODDIR" ] && [ -f "$NETDEVSIM" ]
+}
+
+# vm_prepare_kernel CACHE_DIR: fetch/build (or reuse) the guest kernel and
+# import prepare-kernel.sh's KEY=VALUE lines into the caller's variables.
+vm_prepare_kernel() {
+	local out
+	out=$("$(vm_here)/prepare-kernel.sh" "$1") || vm_die "prepare-kernel.sh failed"
+	vm_parse_kernel "$out" || vm_die "prepare-kernel.sh gave incomplete output:
 $out"
+}
+
+vm_skip() {
+	if [ "${MVLINK_REQUIRE_KERNEL_TESTS:-0}" = 1 ]; then
+		echo "ERROR: ${VM_PROG%.sh} cannot run but MVLINK_REQUIRE_KERNEL_TESTS=1: $*" >&2
+		exit 99
 	fi
+	echo "SKIP: ${VM_PROG%.sh}: $*" >&2
+	exit 77
+}
+
+vm_hard_error() {
+	echo "ERROR: ${VM_PROG%.sh}: $*" >&2
+	exit 99
+}
+
+vm_harness_build() {
+	local d
+	: "${top_srcdir:=$(dirname -- "$(dirname -- "$(vm_here)")")}"
+	: "${top_builddir:=$PWD}"
+	d=$(cd -- "$top_builddir" 2>/dev/null && pwd) || vm_hard_error "no build directory $top_builddir"
+	top_builddir=$d
+	: "${MVLINK:=$top_builddir/tools/mvlink}"
+	case $MVLINK in
+	/*) ;;
+	*) MVLINK=$PWD/$MVLINK ;;
+	esac
+	export MVLINK top_srcdir top_builddir
+	[ -x "$MVLINK" ] || vm_hard_error "no mvlink at $MVLINK (build first; make check sets MVLINK)"
+}
+
+vm_harness_kernel() {
+	local out
+	VM_CACHE=$(vm_cache_dir "")
+	set -- "$VM_CACHE"/*/ready
+	[ -f "$1" ] ||
+		vm_skip "no guest kernel in $VM_CACHE: run tests/vm/prepare-kernel.sh $VM_CACHE first"
+	out=$("$(vm_here)/prepare-kernel.sh" "$VM_CACHE") ||
+		vm_skip "tests/vm/prepare-kernel.sh $VM_CACHE failed"
+	vm_parse_kernel "$out" ||
+		vm_skip "tests/vm/prepare-kernel.sh $VM_CACHE gave no usable kernel: $out"
 }
 
 # vm_boot LOG TIMEOUT QEMU-ARGS...
@@ -130,7 +248,7 @@ vm_guest_main() {
 	while [ $# -gt 0 ]; do
 		case $1 in
 		-h | --help)
-			sed -n '4,/^$/s/^# \{0,1\}//p' "$0"
+			vm_usage
 			exit 0
 			;;
 		--)

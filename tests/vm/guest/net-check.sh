@@ -18,12 +18,8 @@
 
 set -u
 
-failures=0
-pass() { echo "PASS: $*"; }
-fail() {
-	echo "FAIL: $*"
-	failures=$((failures + 1))
-}
+# shellcheck source-path=SCRIPTDIR source=guest-lib.sh
+. /mvlink-guest-lib.sh
 
 ip_addr='' peer='' mac='' dev=eth0 queues=1 count=3 tcp=''
 read -r cmdline </proc/cmdline
@@ -44,16 +40,11 @@ if [ -z "$ip_addr" ] || [ -z "$peer" ]; then
 fi
 
 # The driver was loaded by /init; the netdev appears asynchronously.
-i=0
-while [ ! -e "/sys/class/net/$dev" ]; do
-	i=$((i + 1))
-	if [ "$i" -gt 50 ]; then
-		fail "no network device $dev"
-		ls /sys/class/net
-		exit 1
-	fi
-	sleep 0.1
-done
+if ! wait_for -e "/sys/class/net/$dev"; then
+	fail "no network device $dev"
+	ls /sys/class/net
+	exit 1
+fi
 
 cur=$(cat "/sys/class/net/$dev/address")
 if [ -n "$mac" ] && [ "$cur" != "$mac" ]; then
@@ -111,5 +102,4 @@ if [ -n "$tcp" ]; then
 	fi
 fi
 
-echo "net-check: $failures failure(s)"
-[ "$failures" -eq 0 ]
+guest_done net-check

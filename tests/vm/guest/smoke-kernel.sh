@@ -10,22 +10,8 @@
 
 set -u
 
-failures=0
-pass() { echo "PASS: $*"; }
-fail() {
-	echo "FAIL: $*"
-	failures=$((failures + 1))
-}
-
-# wait_for TEST-ARGS...: poll up to 5 s until `test TEST-ARGS` holds.
-wait_for() {
-	i=0
-	while ! test "$@"; do
-		i=$((i + 1))
-		[ "$i" -le 50 ] || return 1
-		sleep 0.1
-	done
-}
+# shellcheck source-path=SCRIPTDIR source=guest-lib.sh
+. /mvlink-guest-lib.sh
 
 # --- netdevsim ------------------------------------------------------------------
 nsim=/sys/bus/netdevsim/devices/netdevsim1
@@ -113,5 +99,4 @@ if [ -n "$vf" ]; then
 	fi
 fi
 
-echo "smoke-kernel: $failures failure(s)"
-[ "$failures" -eq 0 ]
+guest_done smoke-kernel
