@@ -58,7 +58,11 @@ static char *link_snapshot(void)
 	return mvt_sh_out(
 		"ip -j -d link show | python3 -c 'import json,sys; l=json.load(sys.stdin)\n"
 		"for d in l:\n"
-		"  [d.pop(k,None) for k in (\"operstate\",\"qdisc\")]\n"
+		"  [d.pop(k,None) for k in (\"operstate\",\"qdisc\",\"carrier_changes\",\n"
+		"   \"carrier_up_count\",\"carrier_down_count\")]\n"
+		/* the carrier follows changes asynchronously */
+		"  d[\"flags\"]=[f for f in d.get(\"flags\",[]) if f not in\n"
+		"   (\"NO-CARRIER\",\"LOWER_UP\",\"M-DOWN\")]\n"
 		"  li=d.pop(\"linkinfo\",{}); d[\"kind\"]=li.get(\"info_kind\")\n"
 		"  if d[\"kind\"] in (\"macvtap\",\"macvlan\"): d[\"mvmode\"]=li[\"info_data\"][\"mode\"]\n"
 		"print(json.dumps(sorted(l, key=lambda d:d[\"ifname\"])))'");
