@@ -344,7 +344,8 @@ static struct mvl_iface *create_one(struct mvl_ctx *ctx, enum mode m, const char
 	return iface;
 }
 
-/* mvlink: create N VMs with a fresh context, as a launcher would. */
+/* mvlink: create N VMs with a fresh context, as a launcher would (one
+ * context, one netlink socket for all N, as `ip -batch` has one process). */
 static double mvl_create_n(enum mode m, unsigned n)
 {
 	double t0 = now();
@@ -353,6 +354,20 @@ static double mvl_create_n(enum mode m, unsigned n)
 	for (unsigned i = 0; i < n; i++)
 		mvl_iface_unref(create_one(ctx, m, vm_ids[i], ifnames[i], 0));
 	mvl_ctx_unref(ctx);
+	return now() - t0;
+}
+
+/* The same with a fresh context per VM, as N launchers would each make. */
+static double mvl_create_n_ctx_each(enum mode m, unsigned n)
+{
+	double t0 = now();
+
+	for (unsigned i = 0; i < n; i++) {
+		struct mvl_ctx *ctx = ctx_new();
+
+		mvl_iface_unref(create_one(ctx, m, vm_ids[i], ifnames[i], 0));
+		mvl_ctx_unref(ctx);
+	}
 	return now() - t0;
 }
 
@@ -474,11 +489,11 @@ struct provision {
 	enum mode m;
 	unsigned n, reps, slow_reps;
 	/* seconds for N VMs; CPU seconds of the process(es) doing it */
-	struct series mvl, ip, loop, many, each, del_ip;
+	struct series mvl, ip, loop, many, each, del_ip, ctx_each;
 	struct series cpu_mvl, cpu_ip, cpu_loop;
 	/* ratios within a repetition (the variants run back to back, so a
 	 * change of the machine's load hits both sides of a ratio alike) */
-	struct series mvl_vs_ip, loop_vs_mvl, ip_vs_many, ip_vs_each;
+	struct series mvl_vs_ip, loop_vs_mvl, ip_vs_many, ip_vs_each, ctx_each_vs_ip;
 };
 
 static unsigned base_links; /* lo, br0, up0, up0p */
@@ -504,7 +519,7 @@ static void phase_provision(enum mode m, unsigned n, unsigned reps, unsigned slo
 	write_shell_create(m, n, shc, sizeof(shc));
 	write_ip_delete(n, ipd, sizeof(ipd));
 	for (unsigned r = 0; r < reps; r++) {
-		double c0, mvl, many, ip, del_ip, loop = NAN, each_t = NAN;
+		double c0, mvl, many, ip, del_ip, ctx_each, loop = NAN, each_t = NAN;
 		bool slow = r >= reps - slow_reps;
 
 		c0 = cpu_time(RUSAGE_SELF);
@@ -520,6 +535,13 @@ static void phase_provision(enum mode m, unsigned n, unsigned reps, unsigned slo
 		expect_links(base_links + n, "ip -batch create");
 		del_ip = ip_batch(ipd);
 		expect_links(base_links, "ip -batch delete");
+
+		/* a context per VM (after the baseline: the order of the
+		 * first three is that of earlier runs) */
+		ctx_each = mvl_create_n_ctx_each(m, n);
+		expect_links(base_links + n, "mvlink create, a context per VM");
+		mvl_delete_many_n(n);
+		expect_links(base_links, "mvl_vm_delete_many");
 
 		if (slow) {
 			c0 = cpu_time(RUSAGE_CHILDREN);
@@ -543,11 +565,14 @@ static void phase_provision(enum mode m, unsigned n, unsigned reps, unsigned slo
 		add(&p->many, many);
 		add(&p->del_ip, del_ip);
 		add(&p->mvl_vs_ip, mvl / ip);
+		add(&p->ctx_each, ctx_each);
+		add(&p->ctx_each_vs_ip, ctx_each / ip);
 		add(&p->ip_vs_many, del_ip / many);
 		if (verbose)
-			fprintf(stderr, "%s N=%u rep %u: create mvlink %.4f ip %.4f loop %.4f | "
-				"delete many %.4f each %.4f ip %.4f\n", mode_name[m], n, r, mvl, ip,
-				loop, many, each_t, del_ip);
+			fprintf(stderr,
+				"%s N=%u rep %u: create mvlink %.4f (context per VM %.4f) "
+				"ip %.4f loop %.4f | delete many %.4f each %.4f ip %.4f\n",
+				mode_name[m], n, r, mvl, ctx_each, ip, loop, many, each_t, del_ip);
 	}
 }
 
@@ -908,18 +933,21 @@ int main(int argc, char **argv)
 	       json_object_get_string(json_object_object_get(o, "iproute2")));
 
 	printf("\nProvisioning, per VM (median of R runs of N VMs; ratios: median of the ratios "
-	       "within a run)\n");
-	printf("%-13s %5s %5s %10s %10s %10s %9s %9s\n", "", "N", "R", "mvlink", "ip -batch",
-	       "sh loop", "mvl/ip", "loop/mvl");
+	       "within a run;\nmvlink: one context for the N VMs, as ip -batch is one process; "
+	       "ctx/VM: a fresh context per VM)\n");
+	printf("%-13s %5s %5s %10s %10s %10s %9s %9s %10s %7s\n", "", "N", "R", "mvlink",
+	       "ip -batch", "sh loop", "mvl/ip", "loop/mvl", "ctx/VM", "/ip");
 	a = json_object_new_array();
 	for (int m = TAP; m <= MACVTAP; m++)
 		for (unsigned i = 0; i < n_sizes; i++) {
 			const struct provision *p = &prov[m][i];
 			double us = 1e6 / p->n, r_ip = med(&p->mvl_vs_ip), r_loop = med(&p->loop_vs_mvl);
+			double r_each = med(&p->ctx_each_vs_ip);
 
-			printf("%-13s %5u %2u/%-2u %8.0fus %8.0fus %8.0fus %8.2fx %8.1fx\n",
+			printf("%-13s %5u %2u/%-2u %8.0fus %8.0fus %8.0fus %8.2fx %8.1fx %8.0fus %6.2fx\n",
 			       mode_title[m], p->n, p->reps, p->slow_reps, med(&p->mvl) * us,
-			       med(&p->ip) * us, med(&p->loop) * us, r_ip, r_loop);
+			       med(&p->ip) * us, med(&p->loop) * us, r_ip, r_loop,
+			       med(&p->ctx_each) * us, r_each);
 			o = json_object_new_object();
 			jset(o, "mode", json_object_new_string(mode_name[m]));
 			jset(o, "n", json_object_new_int((int)p->n));
@@ -932,6 +960,8 @@ int main(int argc, char **argv)
 			jset(o, "ip_batch_cpu_us_per_vm", jnum(med(&p->cpu_ip) * us));
 			jset(o, "shell_loop_cpu_us_per_vm", jnum(med(&p->cpu_loop) * us));
 			jset(o, "mvlink_vs_ip_batch", jnum(r_ip));
+			jset(o, "mvlink_context_per_vm_us_per_vm", jnum(med(&p->ctx_each) * us));
+			jset(o, "mvlink_context_per_vm_vs_ip_batch", jnum(r_each));
 			jset(o, "shell_loop_vs_mvlink", jnum(r_loop));
 			json_object_array_add(a, o);
 			if (p->n == max_n) {

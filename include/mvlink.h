@@ -679,13 +679,15 @@ enum {
  * most 5 s in all, then -EBUSY "busy: another mvlink process holds ...").
  * Deletions take the same locks.  Before a change that a crash would leave
  * behind, a create writes what it is about to do into an intent journal,
- * atomically (temp file, fsync, rename): for VFs and PCI devices
- * <state_dir>/vf|pci/<addr>.json; for links <state_dir>/links/<op>-<id>.json,
+ * atomically (temp file, fsync, rename; on tmpfs, where fsync does
+ * nothing, the fsyncs are left out): for VFs and PCI devices
+ * <state_dir>/vf|pci/<name>.json; for links <state_dir>/links/<op>-<id>.json,
  * naming every link it creates or changes by name, kind and ifindex (mvlink
  * chooses the ifindex of a link it creates, at random above 2^20, so the
- * journal can name it before it exists).  A tap that is not persistent
- * needs none: the kernel removes it with the process's fds.  The journal
- * goes once the create completed, or was undone.
+ * journal can name it before it exists).  A tap needs no journal of its
+ * own: until its last step (TUNSETPERSIST for a persistent one) the kernel
+ * removes it with the process's fds.  The journal goes once the create
+ * completed, or was undone.
  *
  * mvl_recover() undoes every journal of this network namespace whose
  * locks are free (its process is gone) and that is not a completed VF/PCI

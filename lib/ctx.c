@@ -113,7 +113,12 @@ MVL_EXPORT bool mvl_ctx_get_undo_failed(struct mvl_ctx *ctx)
 
 MVL_EXPORT int mvl_ctx_set_state_dir(struct mvl_ctx *ctx, const char *path)
 {
-	return ctx ? set_path(&ctx->state_dir, path) : -EINVAL;
+	if (!ctx)
+		return -EINVAL;
+	/* what state.c knows of the old directory says nothing of this one */
+	ctx->state_dirs = 0;
+	ctx->state_volatile = 0;
+	return set_path(&ctx->state_dir, path);
 }
 
 MVL_EXPORT const char *mvl_ctx_get_state_dir(struct mvl_ctx *ctx)

@@ -73,6 +73,17 @@ struct mvl_ctx {
 	char errmsg[1024];
 	bool undo_failed;
 	struct mvl_nl *nl; /* lazily opened rtnetlink socket */
+	/* state.c's knowledge, reset when the state directory changes:
+	 * which of its subdirectories this context has made or seen (a
+	 * vanished one is made again on ENOENT), whether it is on a file
+	 * system where fsync() does nothing (tmpfs, ramfs: 0 unknown, 1 yes,
+	 * 2 no), and this process's stamp for journals (see
+	 * mvl_owner_stamp(); the pid is ctx->pid, checked at every entry) */
+	unsigned state_dirs;
+	int state_volatile;
+	bool owner_known;
+	unsigned long long owner_start;
+	char owner_boot_id[40];
 	/* fault injection (tests): see fault.c */
 	unsigned long fault_step;   /* the step that fails (0 = none) */
 	unsigned long fault_count;  /* steps taken so far */

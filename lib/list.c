@@ -413,6 +413,14 @@ static bool vm_in_ids(const char *vm_id, void *data)
 	return bsearch(&vm_id, si->ids, si->n, sizeof(*si->ids), cmp_str) != NULL;
 }
 
+static int found_cb(struct mvl_ctx *ctx, const char *addr, void *data)
+{
+	(void)ctx;
+	(void)addr;
+	(void)data;
+	return 1;
+}
+
 /* Delete every link tagged for one of @ids (sorted).  Carries on past a
  * failure and returns the first, else the number of links removed. */
 static int delete_vms(struct mvl_ctx *ctx, const char **ids, size_t n_ids)
@@ -420,7 +428,7 @@ static int delete_vms(struct mvl_ctx *ctx, const char **ids, size_t n_ids)
 	struct link_vec lv = { .ids = ids, .n_ids = n_ids, .skip_bridges = true };
 	char first_msg[sizeof(ctx->errmsg)] = "";
 	struct glink *gl = NULL;
-	int r = 0, removed = 0, first_err = 0;
+	int r = 0, removed = 0, first_err = 0, any;
 	size_t n_gl = 0;
 	bool grouped = false;
 
@@ -481,8 +489,11 @@ static int delete_vms(struct mvl_ctx *ctx, const char **ids, size_t n_ids)
 	}
 	free(gl);
 	free(lv.v);
-	/* and the VFs and PCI devices their journals name */
-	for (size_t i = 0; i < n_ids; i++) {
+	/* and the VFs and PCI devices their journals name (when there is any
+	 * journal: one look instead of one per VM; an error is left to the
+	 * look of each VM to report) */
+	any = n_ids > 1 ? mvl_journal_foreach(ctx, found_cb, NULL) : 1;
+	for (size_t i = 0; any != 0 && i < n_ids; i++) {
 		r = mvl_vfio_release_vm(ctx, ids[i]);
 		if (r > 0)
 			removed += r;

@@ -734,7 +734,7 @@ static int check_opts(struct mvl_ctx *ctx, const struct mvl_macvtap_opts *o, int
 	return 0;
 }
 
-/* Create a new macvtap named @name; -EEXIST (no message) when it is taken. */
+/* Create a new macvtap named @name; 1 (no message) when the name is taken. */
 static int macvtap_new(struct mvl_ctx *ctx, const struct mvt_want *w, const char *name,
 		       struct mvl_link_journal *j, struct mvt_done *d)
 {
@@ -764,7 +764,7 @@ static int macvtap_new(struct mvl_ctx *ctx, const struct mvt_want *w, const char
 			break;
 		r = mvl_nl_link_get(ctx, name, 0, &li);
 		if (r == 0)
-			return -EEXIST;
+			return 1;
 		if (r != -ENODEV)
 			return mvl_fail_kernel(ctx, r, "cannot look up %s", name);
 		if (attempt == 2)
@@ -819,7 +819,7 @@ MVL_EXPORT int mvl_macvtap_create(struct mvl_ctx *ctx, const struct mvl_macvtap_
 	struct mvl_iface *iface = NULL;
 	char name[IFNAMSIZ], path[PATH_MAX];
 	int r, is_template = 0, ifindex = 0, name_lock = -1;
-	bool adopted = false, have_node = false, passthru;
+	bool adopted = false, have_node = false, passthru, optimistic;
 
 	r = mvl_ctx_enter(ctx);
 	if (r < 0)
@@ -897,7 +897,15 @@ MVL_EXPORT int mvl_macvtap_create(struct mvl_ctx *ctx, const struct mvl_macvtap_
 		goto out;
 	}
 
-	if (!is_template) {
+	/* A name is usually free: with nothing to change before the macvtap
+	 * is created (the lower up, not passthru), it is created at once and
+	 * looked at only when the kernel says it is taken (then this starts
+	 * over from here, having changed nothing). */
+	optimistic = !is_template && !passthru && (w.lower.flags & IFF_UP);
+lookup:
+	if (optimistic) {
+		snprintf(name, sizeof(name), "%s", o->name);
+	} else if (!is_template) {
 		snprintf(name, sizeof(name), "%s", o->name);
 		r = mvl_nl_link_get(ctx, name, 0, &li);
 		if (r == 0) {
@@ -995,7 +1003,16 @@ MVL_EXPORT int mvl_macvtap_create(struct mvl_ctx *ctx, const struct mvl_macvtap_
 	/* 2, 3. the macvtap */
 	if (!adopted) {
 		r = macvtap_new(ctx, &w, name, &j, &d);
-		if (r == -EEXIST)
+		if (r == 1 && optimistic) {
+			/* taken: nothing changed but the journal */
+			optimistic = false;
+			r = mvl_link_journal_remove(ctx, &j);
+			if (r < 0)
+				goto fail;
+			j = (struct mvl_link_journal){ .op = MVL_LJ_MACVTAP };
+			goto lookup;
+		}
+		if (r == 1)
 			r = mvl_fail(ctx, -EEXIST,
 				     "%s was created by someone else meanwhile; left "
 				     "untouched",
@@ -1022,10 +1039,17 @@ MVL_EXPORT int mvl_macvtap_create(struct mvl_ctx *ctx, const struct mvl_macvtap_
 			goto fail;
 	}
 
-	r = mvl_nl_link_get(ctx, NULL, ifindex, &li);
-	if (r < 0) {
-		r = mvl_fail_kernel(ctx, r, "macvtap %s", name);
-		goto fail;
+	if (adopted || passthru) {
+		r = mvl_nl_link_get(ctx, NULL, ifindex, &li);
+		if (r < 0) {
+			r = mvl_fail_kernel(ctx, r, "macvtap %s", name);
+			goto fail;
+		}
+	} else {
+		/* what it was made with: the MAC given, the MTU given or else
+		 * the lower's, which the kernel gives a new macvlan */
+		memcpy(li.mac, w.mac, 6);
+		li.mtu = o->mtu ? o->mtu : w.lower.mtu;
 	}
 	snprintf(path, sizeof(path), "%s/tap%d", ctx->dev_root, ifindex);
 	iface = mvl_iface_new(MVL_MODE_MACVTAP, name, o->vm_id);

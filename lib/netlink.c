@@ -517,9 +517,14 @@ int mvl_nl_link_new(struct mvl_ctx *ctx, const struct mvl_link_new *spec, int *r
 	r = nl_request(ctx, msg, NULL, NULL);
 	if (r < 0)
 		goto out;
-	r = mvl_nl_link_get(ctx, spec->name, 0, &li);
-	if (r < 0)
-		goto out;
+	if (spec->ifindex > 0) {
+		/* the kernel gave it the ifindex asked for, or refused */
+		li.ifindex = spec->ifindex;
+	} else {
+		r = mvl_nl_link_get(ctx, spec->name, 0, &li);
+		if (r < 0)
+			goto out;
+	}
 	/* the kernel ignores IFLA_IFALIAS when it creates a link */
 	if (spec->alias) {
 		struct mvl_link_change chg = MVL_LINK_CHANGE_INIT;

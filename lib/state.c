@@ -26,7 +26,10 @@
 #include <stdarg.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
+#include <sys/vfs.h>
 #include <time.h>
+#include <linux/magic.h>
 #include <linux/if_ether.h>
 #include <linux/if_link.h>
 
@@ -68,22 +71,47 @@ static int mkdir_parents(const char *path)
 	return mkdir_one(buf, 0755);
 }
 
-/* <state_dir>/<sub>, created (with the state directory) when missing. */
-static int state_subdir(struct mvl_ctx *ctx, const char *sub, char *buf, size_t len)
+/* The subdirectories a context remembers having made (ctx->state_dirs). */
+static const char *const state_subdirs[] = { "locks", "links", "vf", "pci" };
+
+static unsigned subdir_bit(const char *sub)
 {
+	for (size_t i = 0; i < ARRAY_SIZE(state_subdirs); i++)
+		if (strcmp(sub, state_subdirs[i]) == 0)
+			return 1u << i;
+	return 0;
+}
+
+/* <state_dir>/<sub>, created (with the state directory) when missing.  A
+ * context makes each one once: a create then costs no mkdir() calls.  When
+ * a file cannot be made in it (ENOENT: removed meanwhile), @forget first
+ * makes it again. */
+static int state_subdir_ex(struct mvl_ctx *ctx, const char *sub, char *buf, size_t len, bool forget)
+{
+	unsigned bit = subdir_bit(sub);
 	int n, r;
 
+	n = snprintf(buf, len, "%s/%s", ctx->state_dir, sub);
+	if (n < 0 || (size_t)n >= len)
+		return mvl_fail(ctx, -ENAMETOOLONG, "state directory path too long");
+	if (forget)
+		ctx->state_dirs &= ~bit;
+	if (bit && (ctx->state_dirs & bit))
+		return 0;
 	r = mkdir_parents(ctx->state_dir);
 	if (r < 0)
 		return mvl_fail(ctx, r, "cannot create the state directory %s: %s", ctx->state_dir,
 				MVL_STRERROR(r));
-	n = snprintf(buf, len, "%s/%s", ctx->state_dir, sub);
-	if (n < 0 || (size_t)n >= len)
-		return mvl_fail(ctx, -ENAMETOOLONG, "state directory path too long");
 	r = mkdir_one(buf, strcmp(sub, "locks") == 0 ? 0700 : 0755);
 	if (r < 0)
 		return mvl_fail(ctx, r, "cannot create %s: %s", buf, MVL_STRERROR(r));
+	ctx->state_dirs |= bit;
 	return 0;
+}
+
+static int state_subdir(struct mvl_ctx *ctx, const char *sub, char *buf, size_t len)
+{
+	return state_subdir_ex(ctx, sub, buf, len, false);
 }
 
 /* ---------------------------------------------------------------- locks */
@@ -143,6 +171,13 @@ static int lock_open(struct mvl_ctx *ctx, enum mvl_lock_kind kind, const char *n
 	if (n < 0 || (size_t)n >= len)
 		return mvl_fail(ctx, -ENAMETOOLONG, "lock path too long");
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+	if (fd < 0 && errno == ENOENT) {
+		/* the directory went away since this context made it */
+		r = state_subdir_ex(ctx, "locks", dir, sizeof(dir), true);
+		if (r < 0)
+			return r;
+		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+	}
 	if (fd < 0)
 		return mvl_fail(ctx, -errno, "cannot open lock file %s: %s", path,
 				MVL_STRERROR(errno));
@@ -293,8 +328,9 @@ static int pid_start_time(long long pid, unsigned long long *ret)
 	p = strrchr(buf, ')'); /* the command may contain spaces and ')' */
 	if (!p)
 		return -EBADMSG;
-	/* after ") " come fields 3..: state is 3, starttime is 22 */
-	for (int field = 3; field < 22; field++) {
+	/* after ") " come fields 3..: state is 3, starttime is 22; each
+	 * strchr() moves to the space before the next field */
+	for (int field = 3; field <= 22; field++) {
 		p = strchr(p + 1, ' ');
 		if (!p)
 			return -EBADMSG;
@@ -333,6 +369,23 @@ void mvl_owner_stamp(long long *pid, unsigned long long *pid_start, char boot_id
 	*pid = getpid();
 	*pid_start = pid_start_time(*pid, &start) == 0 ? start : 0;
 	read_boot_id(boot_id, 40);
+}
+
+/* mvl_owner_stamp() read once per context: none of it changes while the
+ * process lives, and the context is never used by another process. */
+static void ctx_owner_stamp(struct mvl_ctx *ctx, long long *pid, unsigned long long *pid_start,
+			    char boot_id[40])
+{
+	if (!ctx->owner_known) {
+		long long p;
+
+		mvl_owner_stamp(&p, &ctx->owner_start, ctx->owner_boot_id);
+		/* what could not be read is tried again next time */
+		ctx->owner_known = p == ctx->pid && ctx->owner_start && ctx->owner_boot_id[0];
+	}
+	*pid = ctx->pid;
+	*pid_start = ctx->owner_start;
+	memcpy(boot_id, ctx->owner_boot_id, sizeof(ctx->owner_boot_id));
 }
 
 int mvl_netns_id(unsigned long long *ret)
@@ -850,6 +903,22 @@ int mvl_journal_path(struct mvl_ctx *ctx, enum mvl_mode mode, const char *addr, 
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
+/* Whether the state directory is on a file system whose fsync() does
+ * nothing (tmpfs, ramfs: its files do not outlive the kernel anyway), so
+ * that the calls can be left out; learnt once per context. */
+static bool state_volatile(struct mvl_ctx *ctx, int fd, const char *dir)
+{
+	struct statfs sfs;
+
+	if (ctx->state_volatile == 0) {
+		if ((fd >= 0 ? fstatfs(fd, &sfs) : statfs(dir, &sfs)) < 0)
+			return false; /* unknown: sync */
+		ctx->state_volatile =
+			sfs.f_type == TMPFS_MAGIC || sfs.f_type == RAMFS_MAGIC ? 1 : 2;
+	}
+	return ctx->state_volatile == 1;
+}
+
 static int fsync_dir(const char *dir)
 {
 	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -874,8 +943,29 @@ static int write_all(int fd, const char *s, size_t len)
 	return 0;
 }
 
+/* @text and a newline, in one call when it can. */
+static int write_text(int fd, const char *text)
+{
+	size_t len = strlen(text);
+	struct iovec iov[2] = { { .iov_base = (void *)text, .iov_len = len },
+				{ .iov_base = (void *)"\n", .iov_len = 1 } };
+	ssize_t n;
+	int r;
+
+	do
+		n = writev(fd, iov, 2);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	if ((size_t)n > len)
+		return 0;
+	r = write_all(fd, text + n, len - (size_t)n);
+	return r < 0 ? r : write_all(fd, "\n", 1);
+}
+
 /* Write @text (plus a newline) to <state_dir>/<sub>/<name> atomically:
- * temp file, fsync, rename, fsync of the directory.  One mvl_step(). */
+ * temp file, fsync, rename, fsync of the directory (the fsyncs left out
+ * on a tmpfs, where they do nothing).  One mvl_step(). */
 static int atomic_write(struct mvl_ctx *ctx, const char *sub, const char *name, const char *what,
 			const char *text)
 {
@@ -896,13 +986,19 @@ static int atomic_write(struct mvl_ctx *ctx, const char *sub, const char *name, 
 	if (n < 0 || (size_t)n >= sizeof(tmp))
 		return mvl_fail(ctx, -ENAMETOOLONG, "%s path too long", what);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0644);
+	if (fd < 0 && errno == ENOENT) {
+		/* the directory went away since this context made it */
+		r = state_subdir_ex(ctx, sub, dir, sizeof(dir), true);
+		if (r < 0)
+			return r;
+		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY,
+			  0644);
+	}
 	if (fd < 0)
 		return mvl_fail(ctx, -errno, "cannot write %s %s: %s", what, tmp,
 				MVL_STRERROR(errno));
-	r = write_all(fd, text, strlen(text));
-	if (r == 0)
-		r = write_all(fd, "\n", 1);
-	if (r == 0 && fsync(fd) < 0)
+	r = write_text(fd, text);
+	if (r == 0 && !state_volatile(ctx, fd, dir) && fsync(fd) < 0)
 		r = -errno;
 	if (r == 0 && close(TAKE_FD(fd)) < 0)
 		r = -errno;
@@ -912,7 +1008,7 @@ static int atomic_write(struct mvl_ctx *ctx, const char *sub, const char *name, 
 		unlink(tmp);
 		return mvl_fail(ctx, r, "cannot write %s %s: %s", what, path, MVL_STRERROR(r));
 	}
-	r = fsync_dir(dir);
+	r = state_volatile(ctx, -1, dir) ? 0 : fsync_dir(dir);
 	if (r < 0)
 		return mvl_fail(ctx, r, "cannot sync %s: %s", dir, MVL_STRERROR(r));
 	return 0;
@@ -935,7 +1031,7 @@ static int state_unlink(struct mvl_ctx *ctx, const char *path, const char *what)
 	slash = strrchr(dir, '/');
 	if (slash)
 		*slash = '\0';
-	r = fsync_dir(dir);
+	r = state_volatile(ctx, -1, dir) ? 0 : fsync_dir(dir);
 	return r < 0 ? mvl_fail(ctx, r, "cannot sync %s: %s", dir, MVL_STRERROR(r)) : 0;
 }
 
@@ -978,7 +1074,7 @@ int mvl_journal_write(struct mvl_ctx *ctx, struct mvl_journal *j)
 	char name[64];
 	int r;
 
-	mvl_owner_stamp(&j->pid, &j->pid_start, j->boot_id);
+	ctx_owner_stamp(ctx, &j->pid, &j->pid_start, j->boot_id);
 	r = mvl_journal_encode(j, &text);
 	if (r < 0)
 		return mvl_fail(ctx, r, "cannot encode the journal of %s", j->addr);
@@ -1461,7 +1557,7 @@ int mvl_link_journal_write(struct mvl_ctx *ctx, struct mvl_link_journal *j)
 	_cleanup_free_ char *text = NULL;
 	int r;
 
-	mvl_owner_stamp(&j->pid, &j->pid_start, j->boot_id);
+	ctx_owner_stamp(ctx, &j->pid, &j->pid_start, j->boot_id);
 	r = mvl_netns_id(&j->netns);
 	if (r < 0)
 		return mvl_fail(ctx, r, "cannot identify the network namespace: %s",

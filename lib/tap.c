@@ -10,25 +10,28 @@
  *      (a change there is journaled first, see below)
  *   2. TUNSETIFF with IFF_TUN_EXCL, after TUNSETIFINDEX: a new tap with the
  *      ifindex mvlink chose, never someone else's
- *   3. (a persistent tap: the journal, if the bridge did not write one)
- *      TUNSETPERSIST / TUNSETOWNER / TUNSETGROUP
- *   4. one more TUNSETIFF per extra queue; a persistent tap instead closes
- *      its only queue: its VMM attaches the queues by name
+ *   3. TUNSETOWNER / TUNSETGROUP
+ *   4. one more TUNSETIFF per extra queue (not for a persistent tap: its
+ *      VMM attaches the queues by name)
  *   5. RTM_SETLINK of host-side MAC, MTU and tag while the tap is down, then
  *      RTM_SETLINK of master and up
- *   6. the journal removed: the last step
- * A non-persistent tap lives exactly as long as its queue fds: a crash
- * before its last step takes it away with the process.  What a crash would
- * leave (a bridge created or brought up, an uplink enslaved, a persistent
- * tap) is written into an intent journal before it is done (state.c), which
- * names the tap and bridge by the ifindexes chosen for them; a crash leaves
- * the journal for mvl_recover(), mvl_vm_delete(), mvl_gc() or the next
- * create on the same locks to undo.
+ *   6. a persistent tap: TUNSETPERSIST, and its only queue closed
+ *   7. the journal (if the bridge wrote one) removed
+ * Until step 6 every tap lives exactly as long as its queue fds: a crash
+ * takes it away with the process, and the bridge port with it.  A
+ * persistent tap is complete when it becomes persistent, so it needs no
+ * journal of its own.  What else a crash would leave (a bridge created or
+ * brought up, an uplink enslaved) is written into an intent journal before
+ * it is done (state.c), which names the tap and bridge by the ifindexes
+ * chosen for them; a crash leaves the journal for mvl_recover(),
+ * mvl_vm_delete(), mvl_gc() or the next create on the same locks to undo.
  *
- * Why a persistent tap comes up with no queue: a queue gives the tap its
- * carrier, and a tap that comes up with a carrier gets IPv6 configured and
- * its bridge port forwarding, all undone when the caller closes the fd a
+ * Why a persistent tap is made with IFF_NO_CARRIER: a queue gives the tap
+ * its carrier, and a tap that comes up with a carrier gets IPv6 configured
+ * and its bridge port forwarding, all undone when the queue is closed a
  * moment later; that doubled the kernel's work per tap (bench/README.md).
+ * Its VMM's TUNSETIFF turns the carrier on.  (Kernels before 6.0 ignore the
+ * flag: the tap is the same, the kernel only works more.)
  * Why the tag is set while the tap is down: setting an alias on an up link
  * sends NETDEV_CHANGE, on which IPv6 walks the whole routing table.
  */
@@ -39,6 +42,9 @@
 #include "libmvlink-private.h"
 
 #define MVL_MAX_QUEUES 256 /* the kernel's MAX_TAP_QUEUES */
+#ifndef IFF_NO_CARRIER
+#define IFF_NO_CARRIER 0x0040 /* Linux 6.0 */
+#endif
 
 int mvl_tun_open(struct mvl_ctx *ctx, const char *name, int flags, int ifindex)
 {
@@ -89,17 +95,9 @@ struct tap_want {
 	char tag[128];
 };
 
-/* Close queue fds; for a persistent tap drop persistence first so the tap
- * goes away with them. */
-static void tap_destroy(struct mvl_ctx *ctx, int *fds, unsigned n, bool persistent)
+/* Close queue fds: a tap that is not persistent goes away with them. */
+static void tap_destroy(int *fds, unsigned n)
 {
-	int r;
-
-	if (n > 0 && persistent) {
-		r = tun_ioctl(ctx, fds[0], TUNSETPERSIST, 0, "TUNSETPERSIST 0");
-		if (r < 0)
-			mvl_undo_failed(ctx, "make tap non-persistent: %s", MVL_STRERROR(r));
-	}
 	for (unsigned i = 0; i < n; i++)
 		if (fds[i] >= 0) {
 			close(fds[i]);
@@ -181,7 +179,7 @@ static int tap_adopt(struct mvl_ctx *ctx, const struct tap_want *w, const struct
 	for (i = 0; !(w->o->flags & MVL_TAP_PERSIST) && i < w->queues; i++) {
 		r = mvl_tun_open(ctx, li->name, w->tun_flags & ~IFF_TUN_EXCL, 0);
 		if (r < 0) {
-			tap_destroy(ctx, fds, i, false);
+			tap_destroy(fds, i);
 			if (r == -EBUSY)
 				return mvl_fail(ctx, r, "tap %s of VM %s is in use by another process",
 						li->name, w->o->vm_id);
@@ -197,12 +195,14 @@ static int tap_new(struct mvl_ctx *ctx, const struct tap_want *w, int *fds, int 
 {
 	const struct mvl_tap_opts *o = w->o;
 	struct mvl_link_change chg = MVL_LINK_CHANGE_INIT;
-	bool persistent = false;
+	bool persist = o->flags & MVL_TAP_PERSIST;
 	unsigned n = 0;
-	int r, u, ifindex;
+	int r, ifindex;
 
 	for (int attempt = 0;; attempt++) {
-		r = mvl_tun_open(ctx, w->name, w->tun_flags, w->j->link.ifindex);
+		/* a persistent tap: no carrier until its VMM attaches */
+		r = mvl_tun_open(ctx, w->name, w->tun_flags | (persist ? IFF_NO_CARRIER : 0),
+				 w->j->link.ifindex);
 		if (r != -EBUSY && r != -EEXIST)
 			break;
 		if (if_nametoindex(w->name) > 0 || attempt == 2)
@@ -220,21 +220,8 @@ static int tap_new(struct mvl_ctx *ctx, const struct tap_want *w, int *fds, int 
 		return mvl_fail_kernel(ctx, r, "cannot create tap %s through %s/net/tun", w->name,
 				       ctx->dev_root);
 	fds[n++] = r;
-	if (o->flags & MVL_TAP_PERSIST) {
-		/* a persistent tap outlives a crash from here on: journaled
-		 * (if the bridge did not already) */
-		if (!w->j->file[0]) {
-			r = mvl_link_journal_write(ctx, w->j);
-			if (r < 0)
-				goto undo;
-		}
-		r = tun_ioctl(ctx, fds[0], TUNSETPERSIST, 1, "TUNSETPERSIST");
-		if (r < 0) {
-			r = mvl_fail_kernel(ctx, r, "cannot make tap %s persistent", w->name);
-			goto undo;
-		}
-		persistent = true;
-	}
+	/* TUNSETIFINDEX gave it the ifindex chosen (or TUNSETIFF failed) */
+	ifindex = w->j->link.ifindex;
 	if (o->flags & MVL_TAP_OWNER) {
 		r = tun_ioctl(ctx, fds[0], TUNSETOWNER, o->owner, "TUNSETOWNER");
 		if (r < 0) {
@@ -251,23 +238,13 @@ static int tap_new(struct mvl_ctx *ctx, const struct tap_want *w, int *fds, int 
 			goto undo;
 		}
 	}
-	for (; !persistent && n < w->queues; n++) {
+	for (; !persist && n < w->queues; n++) {
 		r = mvl_tun_open(ctx, w->name, w->tun_flags & ~IFF_TUN_EXCL, 0);
 		if (r < 0) {
 			r = mvl_fail_kernel(ctx, r, "cannot open queue %u of tap %s", n, w->name);
 			goto undo;
 		}
 		fds[n] = r;
-	}
-	ifindex = (int)if_nametoindex(w->name);
-	if (ifindex <= 0) {
-		r = mvl_fail(ctx, -ENODEV, "tap %s vanished after creation", w->name);
-		goto undo;
-	}
-	if (persistent) {
-		/* from now on only RTM_DELLINK removes it */
-		tap_destroy(ctx, fds, n, false);
-		n = 0;
 	}
 	chg.mac = w->host_mac;
 	chg.mtu = w->mtu;
@@ -289,15 +266,19 @@ static int tap_new(struct mvl_ctx *ctx, const struct tap_want *w, int *fds, int 
 			r = mvl_fail_kernel(ctx, r, "cannot bring tap %s up", w->name);
 		goto undo;
 	}
+	if (persist) {
+		/* complete: from now on only RTM_DELLINK removes it */
+		r = tun_ioctl(ctx, fds[0], TUNSETPERSIST, 1, "TUNSETPERSIST");
+		if (r < 0) {
+			r = mvl_fail_kernel(ctx, r, "cannot make tap %s persistent", w->name);
+			goto undo;
+		}
+		tap_destroy(fds, n);
+	}
 	*ret_ifindex = ifindex;
 	return 0;
 undo:
-	if (persistent && n == 0) {
-		u = mvl_nl_link_del(ctx, ifindex);
-		if (u < 0 && u != -ENODEV)
-			mvl_undo_failed(ctx, "delete tap %s: %s", w->name, MVL_STRERROR(u));
-	} else
-		tap_destroy(ctx, fds, n, persistent);
+	tap_destroy(fds, n); /* the tap goes with its queues */
 	return r;
 }
 
@@ -470,7 +451,8 @@ MVL_EXPORT int mvl_tap_create(struct mvl_ctx *ctx, const struct mvl_tap_opts *o,
 	}
 	memcpy(iface->mac, li.mac, 6);
 	iface->mtu = li.mtu;
-	/* the last step: from here on a crash leaves a complete tap */
+	/* the journal of the bridge's changes, if any, removed: the last
+	 * step (a persistent tap was complete at TUNSETPERSIST) */
 	r = mvl_link_journal_remove(ctx, &j);
 	if (r < 0)
 		goto undo_tap;
@@ -493,7 +475,7 @@ undo_tap:
 		if (u < 0 && u != -ENODEV)
 			mvl_undo_failed(ctx, "delete tap %s: %s", name, MVL_STRERROR(u));
 	} else if (fds)
-		tap_destroy(ctx, fds, w.queues, false);
+		tap_destroy(fds, w.queues);
 undo_bridge:
 	if (have_bridge)
 		mvl_bridge_undo(ctx, &bst);
