@@ -18,6 +18,9 @@
 #   launcher    examples/launcher.c, built with pkg-config against this build
 #               tree, creates a 2-queue macvtap and execs the VMM; then
 #               `mvlink delete --vm` removes the macvtap
+#   persist     Firecracker's way: `mvlink create --mode tap` makes a
+#               persistent tap on br0, with no carrier until a VMM attaches;
+#               QEMU opens it by name (ifname=); then `mvlink delete --vm`
 #
 # The VMM command is this script's --vmm-wrap mode, which records what the
 # VMM inherited (arguments, MVLINK_* environment, fds) and what the kernel
@@ -77,7 +80,7 @@ fi
 . "$(dirname -- "$SELF")/vm/vmnet-lib.sh"
 
 VMDIR=$(dirname -- "$SELF")/vm
-VM_ALL_CASES='tap tap-mq macvtap macvtap-mq launcher'
+VM_ALL_CASES='tap tap-mq macvtap macvtap-mq launcher persist'
 # Whatever hangs, a case ends: run-vmm-guest.sh kills qemu after BOOT_LIMIT s.
 BOOT_LIMIT=150
 CASE_LIMIT=200
@@ -261,6 +264,7 @@ vmnet_case() {
 	macvtap) exec_case macvtap 1 ;;
 	macvtap-mq) exec_case macvtap 2 ;;
 	launcher) launcher_case 2 ;;
+	persist) persist_case ;;
 	esac
 }
 
@@ -364,6 +368,42 @@ launcher_case() {
 	fi
 	ip -j -d link show >"$snap/deleted.json"
 	check after "$snap/deleted.json" gone "$name" "$GUEST_MAC" || bad=1
+	finish "$rc" "$bad" "$snap"
+}
+
+# persist_case: a persistent tap made by `mvlink create`, opened by the VMM
+# by name; it has no carrier until then, and outlives the VMM until
+# `mvlink delete --vm`.
+persist_case() {
+	local snap=$INNER_TMP/$VMNET_CASE.run rc=0 bad=0 name=vm-test1 vm=test4
+	mkdir -p "$snap"
+	vm_msg "mvlink create --mode tap --vm $vm --name $name --bridge br0 --uplink eno1"
+	if ! "$MVLINK" create --mode tap --vm "$vm" --name "$name" --bridge br0 --uplink eno1 \
+		--mac "$GUEST_MAC"; then
+		vm_msg "mvlink create failed"
+		return 1
+	fi
+	if ! ip link show dev "$name" | grep -q NO-CARRIER; then
+		vm_msg "FAIL: $name has a carrier before a VMM attached"
+		bad=1
+	fi
+	timeout -k 5 "$CASE_LIMIT" "$VMDIR/run-vmm-guest.sh" --kernel "$INNER_VMLINUZ" \
+		--initrd "$INNER_INITRD" --timeout "$BOOT_LIMIT" --log "$INNER_TMP/$VMNET_CASE.log" \
+		--append "$(vmnet_append 1) mvt.count=2" \
+		--netdev "tap,id=n0,ifname=$name,script=no,downscript=no,vhost=off" \
+		--device "virtio-net-pci,netdev=n0,mac=$GUEST_MAC" || rc=$?
+	if ! ip link show dev "$name" >/dev/null 2>&1; then
+		vm_msg "FAIL: the persistent tap $name went away with its VMM"
+		bad=1
+	fi
+	if ! "$MVLINK" delete --vm "$vm"; then
+		vm_msg "FAIL: mvlink delete --vm $vm failed"
+		bad=1
+	fi
+	if ip link show dev "$name" >/dev/null 2>&1; then
+		vm_msg "FAIL: $name is still there after mvlink delete --vm $vm"
+		bad=1
+	fi
 	finish "$rc" "$bad" "$snap"
 }
 
