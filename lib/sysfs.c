@@ -42,33 +42,35 @@ int mvl_sysfs_path(struct mvl_ctx *ctx, char *buf, size_t len, const char *fmt, 
 	return r;
 }
 
-int mvl_sysfs_read(struct mvl_ctx *ctx, char *buf, size_t len, const char *fmt, ...)
+static int vread(struct mvl_ctx *ctx, char *buf, size_t len, const char *fmt, va_list ap)
 {
 	char path[PATH_MAX];
+	int r = vpath(ctx, path, sizeof(path), fmt, ap);
+
+	return r < 0 ? r : mvl_read_file(path, buf, len);
+}
+
+int mvl_sysfs_read(struct mvl_ctx *ctx, char *buf, size_t len, const char *fmt, ...)
+{
 	va_list ap;
 	int r;
 
 	va_start(ap, fmt);
-	r = vpath(ctx, path, sizeof(path), fmt, ap);
+	r = vread(ctx, buf, len, fmt, ap);
 	va_end(ap);
-	if (r < 0)
-		return r;
-	return mvl_read_file(path, buf, len);
+	return r;
 }
 
 int mvl_sysfs_read_ulong(struct mvl_ctx *ctx, unsigned long *ret, const char *fmt, ...)
 {
-	char path[PATH_MAX], buf[64], *end;
+	char buf[64], *end;
 	unsigned long v;
 	va_list ap;
 	int r;
 
 	va_start(ap, fmt);
-	r = vpath(ctx, path, sizeof(path), fmt, ap);
+	r = vread(ctx, buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	if (r < 0)
-		return r;
-	r = mvl_read_file(path, buf, sizeof(buf));
 	if (r < 0)
 		return r;
 	if (!buf[0] || buf[0] == '-' || isspace((unsigned char)buf[0]))
