@@ -431,7 +431,9 @@ int mvl_iface_get(struct mvl_ctx *ctx, const char *name, struct mvl_iface **ret_
  * netdev name, or the PCI address of a VF or PCI device, or the name
  * "<pf>:vf<N>" of a VF without PCI function (they are released).
  * Idempotent: a name that does not exist is success (returns 0).  A device
- * that mvlink did not create is never touched: -EPERM with a message.
+ * that mvlink did not create is never touched: -EPERM with a message.  Nor
+ * is one stacked on ours (a macvlan or VLAN someone put on an mvlink tap or
+ * bridge), which the kernel would delete with it: -EBUSY naming it.
  * Returns 1 when something was removed, 0 when there was nothing to do.
  */
 int mvl_iface_delete(struct mvl_ctx *ctx, const char *name);
@@ -441,8 +443,10 @@ int mvl_iface_delete(struct mvl_ctx *ctx, const char *name);
  * VFs and PCI devices, after undoing what crashed creates for this VM left
  * (see mvl_recover()).  Bridges stay, even one mvlink created for this VM:
  * a bridge is shared (another VM may be attaching to it right now); delete
- * an empty one by name with mvl_iface_delete().  Idempotent.  Returns the
- * number of objects removed, or a negative errno.
+ * an empty one by name with mvl_iface_delete().  An interface carrying a
+ * device mvlink did not create stays (-EBUSY, as mvl_iface_delete()); the
+ * others go.  Idempotent.  Returns the number of objects removed, or a
+ * negative errno.
  */
 int mvl_vm_delete(struct mvl_ctx *ctx, const char *vm_id);
 

@@ -674,6 +674,10 @@ int mvl_private_nodes_clean(struct mvl_ctx *ctx, bool dry_run);
  * still there with that tag; a bridge only without ports (-EBUSY).  1
  * deleted, 0 gone, -errno with a message. */
 int mvl_link_delete_locked(struct mvl_ctx *ctx, const struct mvl_link_info *li);
+/* Devices stacked on @li (a VLAN, a macvlan... but not its master), which
+ * the kernel would delete with it: their number, the first one's name in
+ * @buf; or -errno (list.c). */
+int mvl_link_stacked(struct mvl_ctx *ctx, const struct mvl_link_info *li, char *buf, size_t len);
 /* The ifindex of a link mvlink creates: chosen at random in
  * [MVL_IFINDEX_MIN, MVL_IFINDEX_MAX), far above what the kernel hands out,
  * so that a journal names the link before it exists. */

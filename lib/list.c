@@ -3,6 +3,8 @@
  * list.c - finding mvlink's links again by their tag, and deleting them.
  * Untagged (foreign) links are listed on request but never deleted.
  */
+#include <dirent.h>
+
 #include "libmvlink-private.h"
 
 int mvl_iface_list_add(struct mvl_iface_list *list, struct mvl_iface *iface)
@@ -219,6 +221,55 @@ MVL_EXPORT int mvl_iface_get(struct mvl_ctx *ctx, const char *name, struct mvl_i
 	return r < 0 ? mvl_fail(ctx, r, "out of memory") : 0;
 }
 
+struct stacked {
+	int ifindex, n;
+	char *buf;
+	size_t len;
+};
+
+static int stacked_cb(struct mvl_ctx *ctx, const struct mvl_link_info *li, void *data)
+{
+	struct stacked *s = data;
+
+	(void)ctx;
+	if (li->link == s->ifindex && li->ifindex != s->ifindex && s->n++ == 0)
+		snprintf(s->buf, s->len, "%s", li->name);
+	return 0;
+}
+
+static void stacked_restart(void *data)
+{
+	((struct stacked *)data)->n = 0;
+}
+
+int mvl_link_stacked(struct mvl_ctx *ctx, const struct mvl_link_info *li, char *buf, size_t len)
+{
+	struct stacked s = { .ifindex = li->ifindex, .buf = buf, .len = len };
+	char path[PATH_MAX], v[32], master[IFNAMSIZ] = "";
+	unsigned long ifindex;
+	struct dirent *de;
+	DIR *d;
+	int r;
+
+	/* sysfs names the uppers of a device (upper_<name>) without a walk
+	 * over every link, when it shows this network namespace */
+	if (mvl_sysfs_read(ctx, v, sizeof(v), "class/net/%s/ifindex", li->name) == 0 &&
+	    mvl_parse_uint(v, INT_MAX, &ifindex) == 0 && (int)ifindex == li->ifindex &&
+	    mvl_sysfs_path(ctx, path, sizeof(path), "class/net/%s", li->name) == 0 &&
+	    (d = opendir(path))) {
+		mvl_sysfs_link_base(ctx, master, sizeof(master), "class/net/%s/master", li->name);
+		while ((de = readdir(d)))
+			if (strncmp(de->d_name, "upper_", 6) == 0 &&
+			    strcmp(de->d_name + 6, master) != 0 && s.n++ == 0)
+				snprintf(buf, len, "%s", de->d_name + 6);
+		closedir(d);
+		return s.n;
+	}
+	/* else the kernel's list of links: those whose lower device it is */
+	r = mvl_nl_link_dump_kind(ctx, NULL, stacked_cb, stacked_restart, &s);
+	return r < 0 ? r : s.n;
+}
+
 /* Delete one tagged link under its locks (recover.c; a bridge only when it
  * has no ports); returns 1 removed, 0 already gone, or -errno. */
 static int delete_link(struct mvl_ctx *ctx, const struct mvl_link_info *li)
@@ -290,6 +341,7 @@ struct group_check {
 	size_t n;
 	size_t n_seen, n_foreign;
 	char foreign[IFNAMSIZ];
+	size_t n_stacked;  /* links on one of ours: the kernel would delete them too */
 };
 
 static int cmp_glink(const void *a, const void *b)
@@ -303,7 +355,7 @@ static void group_check_restart(void *data)
 {
 	struct group_check *gc = data;
 
-	gc->n_seen = gc->n_foreign = 0;
+	gc->n_seen = gc->n_foreign = gc->n_stacked = 0;
 	for (size_t i = 0; i < gc->n; i++)
 		gc->gl[i].seen = false;
 }
@@ -314,6 +366,13 @@ static int group_check_cb(struct mvl_ctx *ctx, const struct mvl_link_info *li, v
 	struct mvl_link_info key_li = { .ifindex = li->ifindex };
 	struct glink key = { .li = &key_li }, *g;
 
+	if (li->link > 0 && li->link != li->ifindex) {
+		key_li.ifindex = li->link;
+		g = bsearch(&key, gc->gl, gc->n, sizeof(*gc->gl), cmp_glink);
+		if (g && g->moved)
+			gc->n_stacked++;
+		key_li.ifindex = li->ifindex;
+	}
 	if (li->group != gc->group)
 		return 0;
 	g = bsearch(&key, gc->gl, gc->n, sizeof(*gc->gl), cmp_glink);
@@ -367,6 +426,11 @@ static int group_delete(struct mvl_ctx *ctx, struct glink *gl, size_t n)
 	if (gc.n_foreign) {
 		dbg(ctx, "link group %u also holds %s%s; deleting one by one", gc.group,
 		    gc.foreign, gc.n_foreign > 1 ? " (and more)" : "");
+		return -EAGAIN;
+	}
+	if (gc.n_stacked) {
+		dbg(ctx, "%zu links are stacked on those of link group %u; deleting one by one",
+		    gc.n_stacked, gc.group);
 		return -EAGAIN;
 	}
 	if (!gc.n_seen)

@@ -517,6 +517,23 @@ int mvl_link_delete_locked(struct mvl_ctx *ctx, const struct mvl_link_info *li)
 			goto out;
 		}
 	}
+	/* the kernel deletes what is stacked on a link with it */
+	{
+		char upper[IFNAMSIZ] = "";
+
+		r = mvl_link_stacked(ctx, &now, upper, sizeof(upper));
+		if (r < 0) {
+			r = mvl_fail_kernel(ctx, r, "cannot list the devices on %s", li->name);
+			goto out;
+		}
+		if (r > 0) {
+			r = mvl_fail(ctx, -EBUSY,
+				     "%s carries %s%s, which the kernel would delete with it; "
+				     "not deleting %s (delete %s first)",
+				     li->name, upper, r > 1 ? " and more" : "", li->name, upper);
+			goto out;
+		}
+	}
 	if (strcmp(now.kind, "macvtap") == 0)
 		r = mvl_macvtap_delete_link(ctx, &now);
 	else {

@@ -411,6 +411,58 @@ START_TEST(foreign_devices_untouched)
 }
 END_TEST
 
+/* The kernel deletes what is stacked on a link with it: a device someone
+ * else put on an mvlink tap (or bridge) keeps it, by name, by VM, in bulk,
+ * as by gc; the others go. */
+START_TEST(stacked_foreign_device_kept)
+{
+	const char *const vms[] = { "test1", "test2", "test3" };
+	struct mvl_ctx *ctx;
+	struct mvl_tap_opts o = tap_opts("test1", "vm-a");
+	struct mvl_bridge_opts b = { .sz = sizeof(b), .name = "br0", .vm_id = "test1" };
+	struct mvl_iface *iface;
+
+	mvt_enter_netns();
+	ctx = mvt_ctx();
+	o.flags = MVL_TAP_PERSIST;
+	iface = create_ok(ctx, &o);
+	mvl_iface_unref(iface);
+	ck_assert_int_eq(mvt_sh("ip link add link vm-a name mvf0 type macvlan mode bridge"), 0);
+	ck_assert_int_eq(mvl_iface_delete(ctx, "vm-a"), -EBUSY);
+	ck_assert_ptr_nonnull(strstr(mvl_ctx_get_error(ctx), "vm-a carries mvf0"));
+	ck_assert_int_eq(mvl_vm_delete(ctx, "test1"), -EBUSY);
+	ck_assert(mvt_link_exists("vm-a") && mvt_link_exists("mvf0"));
+	ck_assert_int_eq(mvl_gc(ctx, NULL, 0, 0), -EBUSY);
+	ck_assert(mvt_link_exists("vm-a") && mvt_link_exists("mvf0"));
+
+	/* in bulk: the group delete would take mvf0 along; one by one, the
+	 * others go and vm-a stays */
+	o.name = "vm-b";
+	o.vm_id = "test2";
+	iface = create_ok(ctx, &o);
+	mvl_iface_unref(iface);
+	o.name = "vm-c";
+	o.vm_id = "test3";
+	iface = create_ok(ctx, &o);
+	mvl_iface_unref(iface);
+	ck_assert_int_eq(mvl_vm_delete_many(ctx, vms, 3), -EBUSY);
+	ck_assert(!mvt_link_exists("vm-b") && !mvt_link_exists("vm-c"));
+	ck_assert(mvt_link_exists("vm-a") && mvt_link_exists("mvf0"));
+
+	ck_assert_int_eq(mvt_sh("ip link del mvf0"), 0);
+	ck_assert_int_eq(mvl_vm_delete(ctx, "test1"), 1);
+
+	/* a bridge mvlink made, with no ports but someone else's macvlan */
+	ck_assert_int_eq(mvl_bridge_ensure(ctx, &b), 1);
+	ck_assert_int_eq(mvt_sh("ip link add link br0 name mvf1 type macvlan mode bridge"), 0);
+	ck_assert_int_eq(mvl_iface_delete(ctx, "br0"), -EBUSY);
+	ck_assert(mvt_link_exists("br0") && mvt_link_exists("mvf1"));
+	ck_assert_int_eq(mvt_sh("ip link del mvf1"), 0);
+	ck_assert_int_eq(mvl_iface_delete(ctx, "br0"), 1);
+	mvl_ctx_unref(ctx);
+}
+END_TEST
+
 START_TEST(listing)
 {
 	struct mvl_ctx *ctx;
@@ -611,7 +663,8 @@ int main(void)
 				 tap_no_vnet_hdr_owner_group_persist, tap_running_not_adopted,
 				 tap_template, bridge_create_and_mac_rule,
 				 bridge_adopt_existing_and_mtu, bridge_refuse_non_bridge,
-				 uplink_enslave_and_refusal, foreign_devices_untouched, listing,
+				 uplink_enslave_and_refusal, foreign_devices_untouched,
+				 stacked_foreign_device_kept, listing,
 				 rollback_bridge_full, rollback_every_step, bad_input),
 		       true);
 }
