@@ -185,6 +185,11 @@ int tool_common_opt(struct tool *t, int opt, char **argv, void (*help)(void))
 
 	switch (opt) {
 	case OPT_JSON:
+		/* usually known from the first look at the command line; not
+		 * when an option took "--" as its argument and --json came
+		 * after it: from here on, then (nothing is printed yet) */
+		if (!t->json)
+			out_init(true);
 		t->json = true;
 		return -1;
 	case 'v':
