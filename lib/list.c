@@ -253,7 +253,7 @@ int mvl_link_stacked(struct mvl_ctx *ctx, const struct mvl_link_info *li, char *
 
 	/* sysfs names the uppers of a device (upper_<name>) without a walk
 	 * over every link, when it shows this network namespace */
-	if (mvl_sysfs_read(ctx, v, sizeof(v), "class/net/%s/ifindex", li->name) == 0 &&
+	if (mvl_sysfs_read(ctx, v, sizeof(v), "class/net/%s/ifindex", li->name) >= 0 &&
 	    mvl_parse_uint(v, INT_MAX, &ifindex) == 0 && (int)ifindex == li->ifindex &&
 	    mvl_sysfs_path(ctx, path, sizeof(path), "class/net/%s", li->name) == 0 &&
 	    (d = opendir(path))) {

@@ -434,6 +434,17 @@ START_TEST(stacked_foreign_device_kept)
 	ck_assert(mvt_link_exists("vm-a") && mvt_link_exists("mvf0"));
 	ck_assert_int_eq(mvl_gc(ctx, NULL, 0, 0), -EBUSY);
 	ck_assert(mvt_link_exists("vm-a") && mvt_link_exists("mvf0"));
+	/* a sysfs of another namespace (here: none) is not believed: the
+	 * kernel's own list of links tells */
+	{
+		struct mvl_ctx *other = mvt_ctx();
+
+		ck_assert_int_eq(mvl_ctx_set_sysfs_root(other, "/nonexistent"), 0);
+		ck_assert_int_eq(mvl_iface_delete(other, "vm-a"), -EBUSY);
+		ck_assert_ptr_nonnull(strstr(mvl_ctx_get_error(other), "vm-a carries mvf0"));
+		mvl_ctx_unref(other);
+	}
+	ck_assert(mvt_link_exists("vm-a") && mvt_link_exists("mvf0"));
 
 	/* in bulk: the group delete would take mvf0 along; one by one, the
 	 * others go and vm-a stays */
