@@ -737,9 +737,10 @@ static int decode_vf(struct dec *d, struct json_object *o, struct mvl_journal *j
 	return 0;
 }
 
-static int decode(struct dec *d, struct json_object *o, struct mvl_journal *j)
+/* The object, "format" and "version" that every journal starts with. */
+static int check_header(struct dec *d, struct json_object *o, const char *format,
+			const char *what, long long version)
 {
-	struct json_object *owner, *orig, *sub;
 	char buf[80];
 	long long v;
 	int r;
@@ -747,13 +748,26 @@ static int decode(struct dec *d, struct json_object *o, struct mvl_journal *j)
 	if (!json_object_is_type(o, json_type_object))
 		return bad(d, "not a JSON object");
 	r = get_str(d, o, "format", buf, sizeof(buf));
-	if (r < 0 || strcmp(buf, "mvlink-journal") != 0)
-		return bad(d, "not an mvlink journal (\"format\")");
+	if (r < 0 || strcmp(buf, format) != 0)
+		return bad(d, "not %s (\"format\")", what);
 	r = get_int(d, o, "version", 1, INT_MAX, &v);
 	if (r < 0)
 		return r;
-	if (v != JOURNAL_VERSION)
+	if (v != version)
 		return bad(d, "version %lld, written by a newer mvlink", v);
+	return 0;
+}
+
+static int decode(struct dec *d, struct json_object *o, struct mvl_journal *j)
+{
+	struct json_object *owner, *orig, *sub;
+	char buf[80];
+	long long v;
+	int r;
+
+	r = check_header(d, o, "mvlink-journal", "an mvlink journal", JOURNAL_VERSION);
+	if (r < 0)
+		return r;
 	r = get_str(d, o, "mode", buf, sizeof(buf));
 	if (r < 0)
 		return r;
@@ -1411,16 +1425,10 @@ static int lj_decode(struct dec *d, struct json_object *o, struct mvl_link_journ
 	long long v;
 	int r;
 
-	if (!json_object_is_type(o, json_type_object))
-		return bad(d, "not a JSON object");
-	r = get_str(d, o, "format", buf, sizeof(buf));
-	if (r < 0 || strcmp(buf, "mvlink-link-journal") != 0)
-		return bad(d, "not an mvlink link journal (\"format\")");
-	r = get_int(d, o, "version", 1, INT_MAX, &v);
+	r = check_header(d, o, "mvlink-link-journal", "an mvlink link journal",
+			 LINK_JOURNAL_VERSION);
 	if (r < 0)
 		return r;
-	if (v != LINK_JOURNAL_VERSION)
-		return bad(d, "version %lld, written by a newer mvlink", v);
 	r = get_str(d, o, "op", buf, sizeof(buf));
 	if (r < 0)
 		return r;
