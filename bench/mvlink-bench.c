@@ -22,7 +22,6 @@
  * namespace of its own: any link besides "lo" at start is an error.
  * bench/run.sh creates the namespace.
  */
-#include <dlfcn.h>
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
@@ -44,6 +43,7 @@
 #include <json-c/json.h>
 
 #include "mvlink.h"
+#include "nlcount.h"
 
 #define BRIDGE "br0"
 #define UPLINK "up0"
@@ -108,73 +108,10 @@ static double median(double *v, size_t n)
 
 /* ------------------------------------------------ counting netlink requests */
 
-/*
- * The library's requests, counted as they are sent: this program defines
- * sendmsg(), which the dynamic linker prefers for libnl's calls (exported,
- * linked with --export-dynamic), and passes each call on to libc's.
- */
-struct nl_count {
-	unsigned long requests;   /* netlink messages sent */
-	unsigned long dumps_all;  /* RTM_GETLINK dumps of every link */
-	unsigned long dumps_kind; /* RTM_GETLINK dumps filtered by kind */
-	unsigned long dumps_other; /* other dumps (addresses, routes) */
-};
-static struct nl_count nlc;
-
-static bool has_linkinfo(const struct nlmsghdr *h)
-{
-	const struct rtattr *a;
-	int len;
-
-	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifinfomsg)))
-		return false;
-	a = (const struct rtattr *)((const char *)NLMSG_DATA(h) +
-				    NLMSG_ALIGN(sizeof(struct ifinfomsg)));
-	len = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof(struct ifinfomsg)));
-	for (; RTA_OK(a, len); a = RTA_NEXT(a, len))
-		if ((a->rta_type & NLA_TYPE_MASK) == IFLA_LINKINFO) /* libnl sets NLA_F_NESTED */
-			return true;
-	return false;
-}
-
-static void count_netlink(const struct msghdr *msg)
-{
-	const struct sockaddr *sa = msg->msg_name;
-
-	if (!sa || sa->sa_family != AF_NETLINK)
-		return;
-	for (size_t i = 0; i < msg->msg_iovlen; i++) {
-		const struct nlmsghdr *h = msg->msg_iov[i].iov_base;
-		int len = (int)msg->msg_iov[i].iov_len;
-
-		for (; NLMSG_OK(h, (unsigned)len); h = NLMSG_NEXT(h, len)) {
-			nlc.requests++;
-			if (!(h->nlmsg_flags & NLM_F_DUMP) || h->nlmsg_type == RTM_NEWLINK)
-				continue;
-			if (h->nlmsg_type != RTM_GETLINK)
-				nlc.dumps_other++;
-			else if (has_linkinfo(h))
-				nlc.dumps_kind++;
-			else
-				nlc.dumps_all++;
-		}
-	}
-}
-
-/* visible: the build hides symbols by default */
-__attribute__((visibility("default"))) ssize_t sendmsg(int fd, const struct msghdr *msg,
-							  int flags)
-{
-	static ssize_t (*real)(int, const struct msghdr *, int);
-
-	if (!real) {
-		real = (ssize_t (*)(int, const struct msghdr *, int))dlsym(RTLD_NEXT, "sendmsg");
-		if (!real)
-			die("cannot find libc's sendmsg");
-	}
-	count_netlink(msg);
-	return real(fd, msg, flags);
-}
+/* The library's requests are counted as they are sent: tests/nlcount.c
+ * defines sendmsg(), which the dynamic linker prefers for libnl's calls
+ * (exported: the program is linked with --export-dynamic). */
+#define nlc nlcount_get()
 
 /* ---------------------------------------------------------- running tools */
 
@@ -580,7 +517,7 @@ struct per_op {
 	enum mode m;
 	unsigned existing, ops;
 	double create, del, total;   /* median seconds */
-	struct nl_count nl;          /* per op, over all ops */
+	struct nlcount nl;           /* per op, over all ops */
 };
 
 static void phase_per_op(enum mode m, unsigned existing, unsigned ops, struct per_op *p)
@@ -588,7 +525,7 @@ static void phase_per_op(enum mode m, unsigned existing, unsigned ops, struct pe
 	double *c = xcalloc(ops, sizeof(double)), *d = xcalloc(ops, sizeof(double));
 	double *t = xcalloc(ops, sizeof(double));
 	struct mvl_ctx *ctx = ctx_new();
-	struct nl_count before = nlc;
+	struct nlcount before = nlc;
 
 	/* one untimed cycle first: modules loaded, caches warm */
 	mvl_iface_unref(create_one(ctx, m, "op", "vmop", 0));

@@ -82,7 +82,8 @@ int mvl_iface_from_link(struct mvl_ctx *ctx, const struct mvl_link_info *li, con
 struct link_vec {
 	struct mvl_link_info *v;
 	size_t n, cap;
-	const char *vm_id; /* NULL: every link */
+	const char *vm_id; /* NULL: every link (or every tagged one) */
+	bool tagged_only;
 	bool skip_bridges;
 	const char **ids;  /* instead of vm_id: any of these (sorted) VM ids */
 	size_t n_ids;
@@ -100,7 +101,7 @@ static int collect_cb(struct mvl_ctx *ctx, const struct mvl_link_info *li, void 
 {
 	struct link_vec *lv = data;
 
-	if (lv->vm_id || lv->ids) {
+	if (lv->vm_id || lv->ids || lv->tagged_only) {
 		char vm[128];
 		const char *key = vm;
 		enum mvl_mode mode;
@@ -109,7 +110,7 @@ static int collect_cb(struct mvl_ctx *ctx, const struct mvl_link_info *li, void 
 		    (lv->skip_bridges && mode == MVL_MODE_BRIDGE))
 			return 0;
 		if (lv->ids ? !bsearch(&key, lv->ids, lv->n_ids, sizeof(*lv->ids), cmp_str)
-			    : strcmp(vm, lv->vm_id) != 0)
+			    : lv->vm_id && strcmp(vm, lv->vm_id) != 0)
 			return 0;
 	}
 	if (lv->n == lv->cap) {
@@ -133,10 +134,84 @@ static const char *vec_name(const struct link_vec *lv, int ifindex)
 	return NULL;
 }
 
+static int cmp_link_ifindex(const void *a, const void *b)
+{
+	const struct mvl_link_info *x = a, *y = b;
+
+	return (x->ifindex > y->ifindex) - (x->ifindex < y->ifindex);
+}
+
+static void collect_restart(void *data)
+{
+	struct link_vec *lv = data;
+
+	lv->n = lv->mark;
+}
+
+/* The kinds of links mvlink tags (tag.c); their listing is filtered by the
+ * kernel, so it does not grow with unrelated links.  A mode creating
+ * another kind adds it here. */
+static const char *const tagged_kinds[] = { "bridge", "tun", "macvtap" };
+
+/* The kinds of links mvlink tags for a VM and deletes with it.  (Bridges
+ * are shared and not deleted with a VM.) */
+static const char *const vm_link_kinds[] = { "tun", "macvtap" };
+
+/* Collect the tagged links of @kinds into @lv, one dump filtered by kind
+ * in the kernel each. */
+static int collect_kinds(struct mvl_ctx *ctx, const char *const *kinds, size_t n_kinds,
+			 struct link_vec *lv)
+{
+	int r = 0;
+
+	for (size_t k = 0; k < n_kinds && r >= 0; k++) {
+		lv->mark = lv->n;
+		r = mvl_nl_link_dump_kind(ctx, kinds[k], collect_cb, collect_restart, lv);
+	}
+	return r;
+}
+
+/* Names of links that listed links relate to (their bridge, their lower)
+ * but that were not listed themselves: looked up by ifindex, once. */
+struct rel_cache {
+	size_t n;
+	struct {
+		int ifindex;
+		char name[IFNAMSIZ]; /* "": gone, or in another namespace */
+	} e[16];
+};
+
+/* The name of the link @ifindex in *@ret (NULL when there is none), from
+ * the links listed, @c, or the kernel. */
+static int rel_name(struct mvl_ctx *ctx, const struct link_vec *lv, int ifindex,
+		    struct rel_cache *c, const char **ret)
+{
+	struct mvl_link_info li;
+	size_t i;
+	int r;
+
+	*ret = vec_name(lv, ifindex);
+	if (*ret)
+		return 0;
+	for (i = 0; i < c->n && c->e[i].ifindex != ifindex; i++)
+		;
+	if (i == c->n) {
+		r = mvl_nl_link_get(ctx, NULL, ifindex, &li);
+		if (r < 0 && r != -ENODEV)
+			return r;
+		i = c->n < ARRAY_SIZE(c->e) ? c->n++ : 0; /* full: a cache, reuse */
+		c->e[i].ifindex = ifindex;
+		snprintf(c->e[i].name, sizeof(c->e[i].name), "%s", r < 0 ? "" : li.name);
+	}
+	*ret = c->e[i].name[0] ? c->e[i].name : NULL;
+	return 0;
+}
+
 MVL_EXPORT int mvl_iface_list_new(struct mvl_ctx *ctx, const char *vm_id, unsigned flags,
 				  struct mvl_iface_list **ret_list)
 {
 	struct link_vec lv = { .v = NULL };
+	struct rel_cache rc = { .n = 0 };
 	struct mvl_iface_list *list;
 	int r;
 
@@ -149,7 +224,17 @@ MVL_EXPORT int mvl_iface_list_new(struct mvl_ctx *ctx, const char *vm_id, unsign
 		return mvl_fail(ctx, -EINVAL, "invalid VM id '%s'", vm_id);
 	if (flags & ~(unsigned)MVL_LIST_ALL)
 		return mvl_fail(ctx, -EINVAL, "unknown list flags 0x%x", flags);
-	r = mvl_nl_link_dump(ctx, collect_cb, &lv);
+	if (flags & MVL_LIST_ALL) {
+		r = mvl_nl_link_dump(ctx, collect_cb, &lv);
+	} else {
+		/* only mvlink's links: the kernel sends just their kinds, and
+		 * the links they name are looked up one by one */
+		lv.vm_id = vm_id;
+		lv.tagged_only = true;
+		r = collect_kinds(ctx, tagged_kinds, ARRAY_SIZE(tagged_kinds), &lv);
+		if (lv.n)
+			qsort(lv.v, lv.n, sizeof(*lv.v), cmp_link_ifindex);
+	}
 	if (r < 0) {
 		free(lv.v);
 		return mvl_fail_kernel(ctx, r, "cannot list links");
@@ -162,9 +247,18 @@ MVL_EXPORT int mvl_iface_list_new(struct mvl_ctx *ctx, const char *vm_id, unsign
 	for (size_t i = 0; i < lv.n; i++) {
 		const struct mvl_link_info *li = &lv.v[i];
 		int rel = li->master ? li->master : li->link;
+		const char *rel_nm = NULL;
 		struct mvl_iface *iface;
 
-		r = mvl_iface_from_link(ctx, li, rel ? vec_name(&lv, rel) : NULL, &iface);
+		if (rel && rel != li->ifindex) {
+			r = rel_name(ctx, &lv, rel, &rc, &rel_nm);
+			if (r < 0) {
+				free(lv.v);
+				mvl_iface_list_free(list);
+				return mvl_fail_kernel(ctx, r, "cannot look up link %d", rel);
+			}
+		}
+		r = mvl_iface_from_link(ctx, li, rel_nm, &iface);
 		if (r < 0)
 			break;
 		if ((iface->mode == MVL_MODE_NONE && !(flags & MVL_LIST_ALL)) ||
@@ -317,11 +411,6 @@ MVL_EXPORT int mvl_iface_delete(struct mvl_ctx *ctx, const char *name)
  * them one by one (by ifindex).
  */
 
-/* The kinds of links mvlink tags for a VM; their listing is filtered by the
- * kernel, so it does not grow with unrelated links.  (Bridges are shared
- * and not deleted with a VM.)  A mode creating another kind adds it here. */
-static const char *const vm_link_kinds[] = { "tun", "macvtap" };
-
 /* A VM with fewer links is deleted link by link: the group needs a dump of
  * every link, which costs more than one grace period on a full host. */
 #define GROUP_DELETE_MIN 2
@@ -458,13 +547,6 @@ static bool group_deletable(const struct mvl_link_info *li)
 	       mvl_tag_get_field(li->alias, "lower_mac", v, sizeof(v)) == 0;
 }
 
-static void collect_restart(void *data)
-{
-	struct link_vec *lv = data;
-
-	lv->n = lv->mark;
-}
-
 struct sorted_ids {
 	const char **ids;
 	size_t n;
@@ -504,11 +586,7 @@ static int delete_vms(struct mvl_ctx *ctx, const char **ids, size_t n_ids)
 		first_err = r;
 		snprintf(first_msg, sizeof(first_msg), "%s", ctx->errmsg);
 	}
-	r = 0;
-	for (size_t k = 0; k < ARRAY_SIZE(vm_link_kinds) && r >= 0; k++) {
-		lv.mark = lv.n;
-		r = mvl_nl_link_dump_kind(ctx, vm_link_kinds[k], collect_cb, collect_restart, &lv);
-	}
+	r = collect_kinds(ctx, vm_link_kinds, ARRAY_SIZE(vm_link_kinds), &lv);
 	if (r < 0) {
 		free(lv.v);
 		return mvl_fail_kernel(ctx, r, "cannot list links");

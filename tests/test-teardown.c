@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "testutil.h"
+#include "nlcount.h"
 #include "libmvlink-private.h"
 
 /* Persistent taps of VM @vm on br0, named after it: @vm0 ... @vm<n-1>. */
@@ -222,6 +223,54 @@ START_TEST(single_vm)
 }
 END_TEST
 
+/* Listing mvlink's links, or one VM's, and deleting a VM with one link do
+ * not dump every link of the host (that would grow with unrelated links):
+ * the kernel filters the dumps by kind.  (A VM with several links is
+ * deleted through a link group, whose check is a dump of every link: one
+ * dump instead of a grace period per link.)  A listing with MVL_LIST_ALL
+ * dumps every link. */
+START_TEST(no_dump_of_every_link)
+{
+	struct mvl_iface_list *list = NULL;
+	struct mvl_ctx *ctx;
+	struct nlcount before;
+	uint8_t mac[6] = { 0x02, 0, 0, 0, 0x0d, 1 };
+
+	enter();
+	mvt_veth("up0", "up0p");
+	ctx = mvt_ctx();
+	taps(ctx, "d", 1);
+	macvtap(ctx, "m", "mm", "up0", MVL_MACVTAP_BRIDGE, mac);
+	taps(ctx, "e", 1);
+	before = nlcount_get();
+	ck_assert_int_eq(mvl_iface_list_new(ctx, "d", 0, &list), 0);
+	ck_assert_uint_eq(mvl_iface_list_count(list), 1);
+	/* the bridge it names is found without the dump */
+	ck_assert_str_eq(mvl_iface_get_link(mvl_iface_list_get(list, 0)), "br0");
+	list = mvl_iface_list_free(list);
+	ck_assert_int_eq(mvl_iface_list_new(ctx, NULL, 0, &list), 0);
+	ck_assert_uint_eq(mvl_iface_list_count(list), 3);
+	for (size_t i = 0; i < 3; i++) {
+		struct mvl_iface *f = mvl_iface_list_get(list, i);
+		bool tap = mvl_iface_get_mode(f) == MVL_MODE_TAP;
+
+		ck_assert_str_eq(mvl_iface_get_link(f), tap ? "br0" : "up0");
+	}
+	list = mvl_iface_list_free(list);
+	ck_assert_int_eq(mvl_vm_delete(ctx, "d"), 1);
+	ck_assert_int_eq(mvl_vm_delete(ctx, "m"), 1);
+	ck_assert_uint_eq(nlcount_get().dumps_all, before.dumps_all);
+	ck_assert_uint_gt(nlcount_get().dumps_kind, before.dumps_kind);
+	/* the count sees a dump of every link when there is one */
+	ck_assert_int_eq(mvl_iface_list_new(ctx, NULL, MVL_LIST_ALL, &list), 0);
+	ck_assert_uint_eq(nlcount_get().dumps_all, before.dumps_all + 1);
+	list = mvl_iface_list_free(list);
+	ck_assert_int_eq(mvl_vm_delete(ctx, "e"), 1);
+	assert_foreign_intact();
+	mvl_ctx_unref(ctx);
+}
+END_TEST
+
 /* Steps of a group deletion of 3 links: 1-3 move them into the group, 4
  * deletes the group.  A failure at any of them falls back to deleting one
  * by one (steps 5...), and everything still goes. */
@@ -302,7 +351,7 @@ int main(void)
 {
 	Suite *s = suite_create("teardown");
 	TCase *tc = mvt_tcase(s, "kernel", 60, many_deletes_exactly_the_vms, many_with_macvtaps,
-			      many_group_clash_falls_back, single_vm);
+			      many_group_clash_falls_back, single_vm, no_dump_of_every_link);
 
 	tcase_add_loop_test(tc, fault_in_group_path, 1, 5);
 	tcase_add_test(tc, failed_delete_restores_group);
