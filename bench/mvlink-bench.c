@@ -12,7 +12,8 @@
  *              mvl_vm_delete() per VM; vs `ip -batch` of one `link del`
  *              per link
  *   per-op     create + delete of one VM with 0, 1000, 5000 unrelated
- *              links present, and the netlink requests each op sends
+ *              links present, and the netlink requests each op sends; vs
+ *              the kernel alone (ip's requests from this process)
  *   fds        macvtap time-to-fds: create + open the queue fds
  *
  * It prints a table and writes one JSON document.  It asserts no time (it
@@ -38,6 +39,11 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <linux/if_link.h>
+#include <linux/if_tun.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <json-c/json.h>
@@ -513,17 +519,140 @@ static void phase_provision(enum mode m, unsigned n, unsigned reps, unsigned slo
 	}
 }
 
+/* ----------------------------------------- the kernel alone (per-op baseline) */
+
+/*
+ * What the kernel itself costs for one VM's link, and how that grows with
+ * the links present: the requests `ip -batch` sends (a tap: TUNSETIFF,
+ * TUNSETPERSIST, then master and up in one request; a macvtap: one
+ * RTM_NEWLINK with up), then RTM_DELLINK, sent by this process over a plain
+ * rtnetlink socket (send(), not counted as the library's), so that no
+ * process start-up and no library is in the time.
+ */
+struct rtnl_req {
+	struct nlmsghdr h;
+	struct ifinfomsg i;
+	char attrs[512];
+};
+
+static int rtnl_fd = -1;
+static unsigned rtnl_seq;
+
+static struct rtattr *req_attr(struct rtnl_req *r, int type, const void *data, size_t len)
+{
+	struct rtattr *a = (struct rtattr *)((char *)&r->h + NLMSG_ALIGN(r->h.nlmsg_len));
+
+	if (NLMSG_ALIGN(r->h.nlmsg_len) + RTA_SPACE(len) > sizeof(*r))
+		die("netlink request too long");
+	a->rta_type = (unsigned short)type;
+	a->rta_len = (unsigned short)RTA_LENGTH(len);
+	if (len)
+		memcpy(RTA_DATA(a), data, len);
+	r->h.nlmsg_len = NLMSG_ALIGN(r->h.nlmsg_len) + (unsigned)RTA_SPACE(len);
+	return a;
+}
+
+static void req_nest_end(struct rtnl_req *r, struct rtattr *nest)
+{
+	nest->rta_len = (unsigned short)((char *)&r->h + r->h.nlmsg_len - (char *)nest);
+}
+
+static void req_init(struct rtnl_req *r, int type, int flags, const char *name)
+{
+	memset(r, 0, sizeof(*r));
+	r->h.nlmsg_len = NLMSG_LENGTH(sizeof(r->i));
+	r->h.nlmsg_type = (unsigned short)type;
+	r->h.nlmsg_flags = (unsigned short)(NLM_F_REQUEST | NLM_F_ACK | flags);
+	r->h.nlmsg_seq = ++rtnl_seq;
+	r->i.ifi_family = AF_UNSPEC;
+	req_attr(r, IFLA_IFNAME, name, strlen(name) + 1);
+}
+
+/* Send @r and wait for its acknowledgement; it must succeed. */
+static void req_talk(struct rtnl_req *r, const char *what)
+{
+	char buf[4096];
+	ssize_t n;
+
+	if (rtnl_fd < 0) {
+		rtnl_fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+		if (rtnl_fd < 0)
+			die("rtnetlink socket: %s", strerror(errno));
+	}
+	if (send(rtnl_fd, r, r->h.nlmsg_len, 0) < 0)
+		die("%s: send: %s", what, strerror(errno));
+	for (;;) {
+		const struct nlmsghdr *h = (const struct nlmsghdr *)buf;
+
+		n = recv(rtnl_fd, buf, sizeof(buf), 0);
+		if (n < 0)
+			die("%s: recv: %s", what, strerror(errno));
+		for (; NLMSG_OK(h, (unsigned)n); h = NLMSG_NEXT(h, n)) {
+			const struct nlmsgerr *e = NLMSG_DATA(h);
+
+			if (h->nlmsg_seq != rtnl_seq || h->nlmsg_type != NLMSG_ERROR)
+				continue;
+			if (e->error)
+				die("%s: %s", what, strerror(-e->error));
+			return;
+		}
+	}
+}
+
+static void kernel_create(enum mode m, const char *name)
+{
+	struct rtnl_req r;
+
+	if (m == TAP) {
+		struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR };
+		int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+		unsigned master = if_nametoindex(BRIDGE);
+
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+		if (fd < 0 || ioctl(fd, TUNSETIFF, &ifr) < 0 || ioctl(fd, TUNSETPERSIST, 1) < 0)
+			die("tap %s: %s", name, strerror(errno));
+		close(fd);
+		req_init(&r, RTM_NEWLINK, 0, name);
+		r.i.ifi_flags = r.i.ifi_change = IFF_UP;
+		req_attr(&r, IFLA_MASTER, &master, sizeof(master));
+		req_talk(&r, "link set master up");
+	} else {
+		unsigned lower = if_nametoindex(UPLINK), mode = MACVLAN_MODE_BRIDGE;
+		struct rtattr *info, *data;
+
+		req_init(&r, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, name);
+		r.i.ifi_flags = r.i.ifi_change = IFF_UP;
+		req_attr(&r, IFLA_LINK, &lower, sizeof(lower));
+		info = req_attr(&r, IFLA_LINKINFO, NULL, 0);
+		req_attr(&r, IFLA_INFO_KIND, "macvtap", sizeof("macvtap"));
+		data = req_attr(&r, IFLA_INFO_DATA, NULL, 0);
+		req_attr(&r, IFLA_MACVLAN_MODE, &mode, sizeof(mode));
+		req_nest_end(&r, data);
+		req_nest_end(&r, info);
+		req_talk(&r, "link add macvtap");
+	}
+}
+
+static void kernel_delete(const char *name)
+{
+	struct rtnl_req r;
+
+	req_init(&r, RTM_DELLINK, 0, name);
+	req_talk(&r, "link del");
+}
+
 struct per_op {
 	enum mode m;
 	unsigned existing, ops;
 	double create, del, total;   /* median seconds */
+	double k_total;              /* the kernel alone: median seconds */
 	struct nlcount nl;           /* per op, over all ops */
 };
 
 static void phase_per_op(enum mode m, unsigned existing, unsigned ops, struct per_op *p)
 {
 	double *c = xcalloc(ops, sizeof(double)), *d = xcalloc(ops, sizeof(double));
-	double *t = xcalloc(ops, sizeof(double));
+	double *t = xcalloc(ops, sizeof(double)), *k = xcalloc(ops, sizeof(double));
 	struct mvl_ctx *ctx = ctx_new();
 	struct nlcount before = nlc;
 
@@ -531,11 +660,18 @@ static void phase_per_op(enum mode m, unsigned existing, unsigned ops, struct pe
 	mvl_iface_unref(create_one(ctx, m, "op", "vmop", 0));
 	if (mvl_vm_delete(ctx, "op") != 1)
 		die("mvl_vm_delete op: %s", mvl_ctx_get_error(ctx));
+	kernel_create(m, "vmk");
+	kernel_delete("vmk");
 	before = nlc;
 	for (unsigned i = 0; i < ops; i++) {
 		double t0 = now(), t1;
 		int r;
 
+		/* the kernel alone, right before: the same load for both */
+		kernel_create(m, "vmk");
+		kernel_delete("vmk");
+		k[i] = now() - t0;
+		t0 = now();
 		mvl_iface_unref(create_one(ctx, m, "op", "vmop", 0));
 		t1 = now();
 		r = mvl_vm_delete(ctx, "op");
@@ -547,7 +683,8 @@ static void phase_per_op(enum mode m, unsigned existing, unsigned ops, struct pe
 	}
 	mvl_ctx_unref(ctx);
 	*p = (struct per_op){ .m = m, .existing = existing, .ops = ops, .create = median(c, ops),
-			      .del = median(d, ops), .total = median(t, ops) };
+			      .del = median(d, ops), .total = median(t, ops),
+			      .k_total = median(k, ops) };
 	p->nl.requests = nlc.requests - before.requests;
 	p->nl.dumps_all = nlc.dumps_all - before.dumps_all;
 	p->nl.dumps_kind = nlc.dumps_kind - before.dumps_kind;
@@ -555,6 +692,7 @@ static void phase_per_op(enum mode m, unsigned existing, unsigned ops, struct pe
 	free(c);
 	free(d);
 	free(t);
+	free(k);
 }
 
 /*
@@ -947,19 +1085,22 @@ int main(int argc, char **argv)
 		}
 	jset(doc, "teardown", a);
 
-	printf("\nPer-operation cost: create + mvl_vm_delete of one VM (median of %u)\n", ops);
-	printf("%-13s %8s %10s %10s %10s %8s %s\n", "", "existing", "create", "delete", "total",
-	       "vs 0", "netlink per op: requests, dumps all/by kind/other");
+	printf("\nPer-operation cost: create + mvl_vm_delete of one VM (median of %u); kernel: the\n"
+	       "same link created and deleted with ip's requests, no library, right before each\n", ops);
+	printf("%-13s %8s %10s %10s %10s %8s %10s %8s %s\n", "", "existing", "create", "delete",
+	       "total", "vs 0", "kernel", "vs 0", "netlink per op: requests, dumps all/by kind/other");
 	a = json_object_new_array();
 	for (int m = TAP; m <= MACVTAP; m++)
 		for (unsigned i = 0; i < n_existing; i++) {
 			const struct per_op *p = &perop[m][i];
 			double rel = p->total / perop[m][0].total, n = p->ops;
+			double k_rel = p->k_total / perop[m][0].k_total;
 
-			printf("%-13s %8u %8.0fus %8.0fus %8.0fus %7.2fx %.1f, %.1f/%.1f/%.1f\n",
+			printf("%-13s %8u %8.0fus %8.0fus %8.0fus %7.2fx %8.0fus %7.2fx %.1f, "
+			       "%.1f/%.1f/%.1f\n",
 			       mode_title[m], p->existing, p->create * 1e6, p->del * 1e6,
-			       p->total * 1e6, rel, p->nl.requests / n, p->nl.dumps_all / n,
-			       p->nl.dumps_kind / n, p->nl.dumps_other / n);
+			       p->total * 1e6, rel, p->k_total * 1e6, k_rel, p->nl.requests / n,
+			       p->nl.dumps_all / n, p->nl.dumps_kind / n, p->nl.dumps_other / n);
 			o = json_object_new_object();
 			jset(o, "mode", json_object_new_string(mode_name[m]));
 			jset(o, "existing_links", json_object_new_int((int)p->existing));
@@ -968,6 +1109,8 @@ int main(int argc, char **argv)
 			jset(o, "delete_us", jnum(p->del * 1e6));
 			jset(o, "total_us", jnum(p->total * 1e6));
 			jset(o, "vs_existing_0", jnum(rel));
+			jset(o, "kernel_total_us", jnum(p->k_total * 1e6));
+			jset(o, "kernel_vs_existing_0", jnum(k_rel));
 			jset(o, "netlink_requests_per_op", jnum(p->nl.requests / n));
 			jset(o, "link_dumps_all_per_op", jnum(p->nl.dumps_all / n));
 			jset(o, "link_dumps_by_kind_per_op", jnum(p->nl.dumps_kind / n));
