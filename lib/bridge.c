@@ -3,7 +3,9 @@
  * bridge.c - ensure a bridge exists and is up, and optionally holds the
  * uplink.  An existing device of the name that is not a bridge is an error
  * and is left untouched; an uplink that carries the host's addresses or
- * default route is not enslaved unless the caller forces it.
+ * default route is not enslaved unless the caller forces it.  A new bridge
+ * is always tagged with a VM id (none given: only an existing bridge is
+ * used), or mvlink would neither list nor delete it.
  *
  * Crash safety: the caller holds the bridge's (and uplink's) lock; before
  * the first change (create, bring up, enslave) what will change is written
@@ -154,12 +156,11 @@ static int bridge_new(struct mvl_ctx *ctx, const struct mvl_bridge_opts *opts,
 	char tag[128];
 	int r;
 
-	if (opts->vm_id) {
-		r = mvl_tag_format(tag, sizeof(tag), opts->vm_id, MVL_MODE_BRIDGE);
-		if (r < 0)
-			return mvl_fail(ctx, r, "cannot tag bridge %s", opts->name);
-		spec.alias = tag;
-	}
+	/* (the caller made sure of a VM id) */
+	r = mvl_tag_format(tag, sizeof(tag), opts->vm_id, MVL_MODE_BRIDGE);
+	if (r < 0)
+		return mvl_fail(ctx, r, "cannot tag bridge %s", opts->name);
+	spec.alias = tag;
 	for (int attempt = 0;; attempt++) {
 		spec.ifindex = j->bridge.ifindex;
 		r = mvl_nl_link_new(ctx, &spec, NULL);
@@ -174,7 +175,7 @@ static int bridge_new(struct mvl_ctx *ctx, const struct mvl_bridge_opts *opts,
 			return mvl_fail(ctx, -EEXIST, "cannot create bridge %s: ifindex %d is taken",
 					opts->name, j->bridge.ifindex);
 		/* the ifindex was taken meanwhile: another one, journaled first */
-		j->bridge.ifindex = mvl_link_pick_ifindex();
+		j->bridge.ifindex = mvl_link_pick_ifindex(ctx);
 		r = mvl_link_journal_write(ctx, j);
 		if (r < 0)
 			return r;
@@ -210,6 +211,11 @@ int mvl_bridge_ensure_internal(struct mvl_ctx *ctx, const struct mvl_bridge_opts
 				"%s exists and is a %s device, not a bridge; left untouched",
 				br->name, br->kind[0] ? br->kind : "plain");
 	create = r == -ENODEV;
+	/* a bridge without the tag would be foreign to mvlink itself: not
+	 * listed, never deleted */
+	if (create && !opts->vm_id)
+		return mvl_fail(ctx, -EINVAL, "bridge %s does not exist, and a new bridge needs a "
+				"VM id to be tagged", opts->name);
 	if (opts->uplink) {
 		up_state = check_uplink(ctx, opts, create ? 0 : br->ifindex, &up);
 		if (up_state < 0)
@@ -225,7 +231,7 @@ int mvl_bridge_ensure_internal(struct mvl_ctx *ctx, const struct mvl_bridge_opts
 
 	/* what a crash would leave, journaled before it is done (the
 	 * caller's journal, which may name its own link too) */
-	j->bridge = (struct mvl_lj_dev){ .set = true, .ifindex = create ? mvl_link_pick_ifindex() :
+	j->bridge = (struct mvl_lj_dev){ .set = true, .ifindex = create ? mvl_link_pick_ifindex(ctx) :
 									   br->ifindex };
 	snprintf(j->bridge.name, sizeof(j->bridge.name), "%s", opts->name);
 	snprintf(j->bridge.kind, sizeof(j->bridge.kind), "bridge");

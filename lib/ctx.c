@@ -183,21 +183,43 @@ void mvl_undo_failed(struct mvl_ctx *ctx, const char *format, ...)
 	mvl_log_cond(ctx, LOG_WARNING, "could not undo: %s", msg);
 }
 
-int mvl_fail_kernel(struct mvl_ctx *ctx, int err, const char *format, ...)
+/* The kernel's text @extack is kept whether or not @err has a human hint:
+ * the hint explains, the kernel's text says what exactly it refused. */
+static int vfail_kernel(struct mvl_ctx *ctx, int err, const char *extack, const char *format,
+			va_list ap)
 {
 	const char *hint = mvl_link_errno_hint(err);
-	const char *extack = mvl_nl_extack(ctx);
-	char what[512];
+	char what[512], kernel[300] = "";
+
+	vsnprintf(what, sizeof(what), format, ap);
+	if (extack && extack[0])
+		snprintf(kernel, sizeof(kernel), " (kernel: %s)", extack);
+	if (hint)
+		return mvl_fail(ctx, err, "%s: %s (%s)%s", what, hint, MVL_STRERROR(err), kernel);
+	return mvl_fail(ctx, err, "%s: %s%s", what, MVL_STRERROR(err), kernel);
+}
+
+int mvl_fail_kernel(struct mvl_ctx *ctx, int err, const char *format, ...)
+{
 	va_list ap;
+	int r;
 
 	va_start(ap, format);
-	vsnprintf(what, sizeof(what), format, ap);
+	r = vfail_kernel(ctx, err, mvl_nl_extack(ctx), format, ap);
 	va_end(ap);
-	if (extack[0] && !hint)
-		return mvl_fail(ctx, err, "%s: %s (kernel: %s)", what, MVL_STRERROR(err), extack);
-	if (hint)
-		return mvl_fail(ctx, err, "%s: %s (%s)", what, hint, MVL_STRERROR(err));
-	return mvl_fail(ctx, err, "%s: %s", what, MVL_STRERROR(err));
+	return r;
+}
+
+int mvl_fail_kernel_extack(struct mvl_ctx *ctx, int err, const char *extack, const char *format,
+			   ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, format);
+	r = vfail_kernel(ctx, err, extack, format, ap);
+	va_end(ap);
+	return r;
 }
 
 const char *mvl_link_errno_hint(int err)

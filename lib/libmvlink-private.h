@@ -60,6 +60,33 @@ static inline int mvl_take_fd(int *fd)
 
 /* ---- ctx.c / log.c ---------------------------------------------------- */
 struct mvl_nl;
+struct mvl_nl_test_ops;
+
+/*
+ * Test seams.  The library has no global mutable state (tests/symbols.sh
+ * checks that libmvlink.so defines no writable data of its own): what the
+ * tests change lives in the context, all zero ("off") in a new one
+ * (mvl_ctx_new() callocs it), and the library reads it only from the
+ * context it is given.  Tests set the fields directly or through
+ * mvl_sysfs_set_write_hook() and mvl_nl_set_test_ops().
+ */
+struct mvl_test_seams {
+	/* sysfs writes go to this model of the kernel instead (sysfs.c) */
+	int (*sysfs_write)(const char *path, const char *value, void *data);
+	void *sysfs_write_data;
+	/* VF requests and the default-route check go to these (netlink.c) */
+	const struct mvl_nl_test_ops *nl_ops;
+	void *nl_ops_data;
+	/* how long locks are waited for before -EBUSY (state.c);
+	 * 0: MVL_LOCK_TIMEOUT_MS */
+	unsigned lock_timeout_ms;
+	/* the link group a bulk deletion moves links into (list.c);
+	 * 0: a fresh random one each time */
+	uint32_t delete_group;
+	/* the ifindex mvl_link_pick_ifindex() returns next, then one more
+	 * each time (recover.c); 0: random */
+	int next_ifindex;
+};
 
 struct mvl_ctx {
 	int refcount;
@@ -90,6 +117,7 @@ struct mvl_ctx {
 	int fault_errno;
 	bool fault_kill;            /* SIGKILL at the step instead */
 	bool fault_trace;           /* log every step */
+	struct mvl_test_seams test; /* see above */
 };
 
 void mvl_log(struct mvl_ctx *ctx, int priority, const char *file, int line, const char *fn,
@@ -168,9 +196,10 @@ int mvl_sysfs_read_ulong(struct mvl_ctx *ctx, unsigned long *ret, const char *fm
 /* The last component of symlink @fmt... into @buf: -ENOENT when absent (pci.c). */
 int mvl_sysfs_link_base(struct mvl_ctx *ctx, char *buf, size_t len, const char *fmt, ...)
 	_printf_(4, 5);
-/* Tests replace sysfs writes by a model of the kernel's reaction. */
+/* Tests replace the sysfs writes of @ctx by a model of the kernel's
+ * reaction (NULL: real writes again). */
 typedef int (*mvl_sysfs_write_hook)(const char *path, const char *value, void *data);
-void mvl_sysfs_set_write_hook(mvl_sysfs_write_hook hook, void *data);
+void mvl_sysfs_set_write_hook(struct mvl_ctx *ctx, mvl_sysfs_write_hook hook, void *data);
 
 /* ---- netlink.c: the only file that talks libnl ----------------------- */
 #define MVL_MACVTAP_MAX_SOURCE 64 /* source-mode MACs mvlink sets and reads back */
@@ -262,10 +291,14 @@ void mvl_nl_free(struct mvl_nl *nl);
 const char *mvl_nl_extack(struct mvl_ctx *ctx);
 /*
  * mvl_fail_kernel - mvl_fail() for an error the kernel returned: appends
- * the human wording of @err (see mvl_link_errno_hint()) or strerror, and
- * the kernel's extended-ack text when there is one.
+ * the human wording of @err (see mvl_link_errno_hint()) and strerror, and
+ * always the kernel's extended-ack text when there is one ("(kernel: ...)").
  */
 int mvl_fail_kernel(struct mvl_ctx *ctx, int err, const char *format, ...) _printf_(3, 4);
+/* The same with the extended-ack text @extack saved before other requests
+ * (which clear mvl_nl_extack()) were made. */
+int mvl_fail_kernel_extack(struct mvl_ctx *ctx, int err, const char *extack, const char *format,
+			   ...) _printf_(4, 5);
 
 /* SR-IOV VF attributes, set and read through the PF (IFLA_VFINFO_LIST).
  * One bit per attribute: the unit of a request, a journal and a restore. */
@@ -308,13 +341,14 @@ int mvl_nl_vf_set(struct mvl_ctx *ctx, int pf_ifindex, unsigned attr,
 		  const struct mvl_vf_state *val);
 /* mvl_nl_has_default_route(), through the test hooks below. */
 int mvl_nl_dev_has_default_route(struct mvl_ctx *ctx, int ifindex);
-/* Tests replace the VF requests and the route check by a model of a PF. */
+/* Tests replace the VF requests and the route check of @ctx by a model of
+ * a PF (NULL: real requests again). */
 struct mvl_nl_test_ops {
 	int (*vf_get_all)(void *data, int pf_ifindex, struct mvl_vf_state **ret, size_t *ret_n);
 	int (*vf_set)(void *data, int pf_ifindex, unsigned attr, const struct mvl_vf_state *val);
 	int (*has_default_route)(void *data, int ifindex);
 };
-void mvl_nl_set_test_ops(const struct mvl_nl_test_ops *ops, void *data);
+void mvl_nl_set_test_ops(struct mvl_ctx *ctx, const struct mvl_nl_test_ops *ops, void *data);
 
 /* ---- iface.c ---------------------------------------------------------- */
 struct mvl_iface {
@@ -396,9 +430,8 @@ int mvl_iface_list_add(struct mvl_iface_list *list, struct mvl_iface *iface);
  * name of its master or lower device, or NULL. */
 int mvl_iface_from_link(struct mvl_ctx *ctx, const struct mvl_link_info *li, const char *rel_name,
 			struct mvl_iface **ret);
-/* The link group a bulk deletion moves links into (0, the default: a fresh
- * random one each time).  Tests set it to provoke a clash. */
-extern uint32_t mvl_delete_group;
+/* The link group a bulk deletion moves links into: ctx->test.delete_group
+ * (tests set it to provoke a clash), by default a fresh random one. */
 
 /* ---- macvtap.c -------------------------------------------------------- */
 /* Delete an mvlink macvtap, restoring what passthru mode changed on its
@@ -469,7 +502,7 @@ enum mvl_lock_kind mvl_dev_lock_kind(const char *name);
  * (O_CLOEXEC), never deleted.  A process takes every lock of an operation
  * before its first change and holds them to its end, always in the order
  * of enum mvl_lock_kind and then of the names (so two processes never wait
- * for each other in a circle), waiting at most mvl_lock_timeout_ms in all,
+ * for each other in a circle), waiting at most MVL_LOCK_TIMEOUT_MS in all,
  * then -EBUSY "busy: another mvlink process holds <resource>".  Names are
  * host-wide: the same interface name in two network namespaces shares a
  * lock, which only serialises them.
@@ -482,9 +515,10 @@ enum mvl_lock_kind {
 	MVL_LOCK_PCI = 3,    /* a PCI function: a VF, a PF, a whole device */
 	MVL_LOCK_VF = 4,     /* a VF without a PCI function, "<pf>:vf<N>" */
 };
-/* How long locks are waited for before -EBUSY (tests lower it). */
-extern unsigned mvl_lock_timeout_ms;
-/* One lock, shared or exclusive, waiting up to mvl_lock_timeout_ms when
+/* How long locks are waited for before -EBUSY; tests change it for a
+ * context in ctx->test.lock_timeout_ms. */
+#define MVL_LOCK_TIMEOUT_MS 5000
+/* One lock, shared or exclusive, waiting up to MVL_LOCK_TIMEOUT_MS when
  * @wait.  The fd in @ret_fd (O_CLOEXEC); -EBUSY with a message when another
  * holds it. */
 int mvl_lock_take(struct mvl_ctx *ctx, enum mvl_lock_kind kind, const char *name, bool shared,
@@ -687,10 +721,8 @@ int mvl_link_stacked(struct mvl_ctx *ctx, const struct mvl_link_info *li, char *
 int mvl_name_pick(struct mvl_ctx *ctx, const char *tmpl, char name[IFNAMSIZ], int *ret_lock);
 #define MVL_IFINDEX_MIN (1 << 20)
 #define MVL_IFINDEX_MAX (1 << 30)
-int mvl_link_pick_ifindex(void);
-/* Tests set it: the ifindex mvl_link_pick_ifindex() returns next (then one
- * more each time); 0, the default: random. */
-extern int mvl_next_ifindex;
+/* Tests choose it through ctx->test.next_ifindex. */
+int mvl_link_pick_ifindex(struct mvl_ctx *ctx);
 
 /* ---- vfio.c: binding to vfio-pci and restoring from a journal -------- */
 /* Checks before binding @addr: vfio-pci present (modprobe), an IOMMU group

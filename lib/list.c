@@ -415,8 +415,6 @@ MVL_EXPORT int mvl_iface_delete(struct mvl_ctx *ctx, const char *name)
  * every link, which costs more than one grace period on a full host. */
 #define GROUP_DELETE_MIN 2
 
-uint32_t mvl_delete_group;
-
 struct glink {
 	const struct mvl_link_info *li;
 	uint32_t old_group;
@@ -486,7 +484,7 @@ static int group_delete(struct mvl_ctx *ctx, struct glink *gl, size_t n)
 	int r;
 
 	qsort(gl, n, sizeof(*gl), cmp_glink);
-	gc.group = mvl_delete_group;
+	gc.group = ctx->test.delete_group;
 	while (gc.group == 0) {
 		r = mvl_random_bytes(&gc.group, sizeof(gc.group));
 		if (r < 0)

@@ -31,6 +31,7 @@
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <linux/if_tun.h>
 
@@ -483,21 +484,19 @@ static int mkdir_p(struct mvl_ctx *ctx, const char *path, mode_t mode)
 }
 
 /*
- * Open the macvtap's char device @count times through a private node:
- * <state dir>/dev/tap<ifindex>.<random>, made with mknod, opened and
- * unlinked at once.  For when <dev root>/tapN is missing (no devtmpfs, udev
- * lag) or is another device.
+ * Make, open @count times and unlink at once a private node of @rdev in
+ * @dir (mode 0700, created as needed).  -EACCES (message set) when device
+ * nodes do not work there: a nodev mount, or the open refused.
  */
-static int open_private(struct mvl_ctx *ctx, int ifindex, dev_t rdev, unsigned count, int *fds)
+static int open_private_in(struct mvl_ctx *ctx, const char *dir, int ifindex, dev_t rdev,
+			   unsigned count, int *fds)
 {
-	char dir[PATH_MAX], path[PATH_MAX + 64];
+	char path[PATH_MAX + 64];
 	uint32_t rnd;
+	struct statvfs sv;
 	struct stat st;
 	int r, u;
 
-	if (snprintf(dir, sizeof(dir), "%s/dev", ctx->state_dir) >= (int)sizeof(dir))
-		return mvl_fail(ctx, -ENAMETOOLONG, "state directory %s: path too long",
-				ctx->state_dir);
 	r = mkdir_p(ctx, dir, 0700);
 	if (r < 0)
 		return mvl_fail(ctx, r, "cannot create %s for a private device node: %s", dir,
@@ -509,10 +508,15 @@ static int open_private(struct mvl_ctx *ctx, int ifindex, dev_t rdev, unsigned c
 				"refusing to make device nodes in %s: not a directory "
 				"of uid %u with mode 0700",
 				dir, (unsigned)geteuid());
+	/* a node on a nodev mount cannot be opened (EACCES): do not try */
+	if (statvfs(dir, &sv) == 0 && (sv.f_flag & ST_NODEV))
+		return mvl_fail(ctx, -EACCES, "%s is on a nodev mount", dir);
 	r = mvl_random_bytes(&rnd, sizeof(rnd));
 	if (r < 0)
 		return mvl_fail(ctx, r, "cannot get random bytes");
-	snprintf(path, sizeof(path), "%s/tap%d.%ld.%08x", dir, ifindex, (long)getpid(), rnd);
+	if (snprintf(path, sizeof(path), "%s/tap%d.%ld.%08x", dir, ifindex, (long)getpid(), rnd) >=
+	    (int)sizeof(path))
+		return mvl_fail(ctx, -ENAMETOOLONG, "%s: path too long", dir);
 	r = mvl_step(ctx, "mknod private macvtap node");
 	if (r < 0)
 		return mvl_fail(ctx, r, "cannot create device node %s: %s", path, MVL_STRERROR(r));
@@ -526,11 +530,8 @@ static int open_private(struct mvl_ctx *ctx, int ifindex, dev_t rdev, unsigned c
 	r = open_node(ctx, path, rdev, count, fds);
 	u = unlink(path) < 0 ? -errno : 0;
 	if (r < 0) {
-		r = mvl_fail(ctx, r, "cannot open private device node %s: %s%s", path,
-			     MVL_STRERROR(r),
-			     r == -EACCES ? " (is the state directory on a nodev "
-					    "mount?)" :
-					    "");
+		r = mvl_fail(ctx, r, "cannot open private device node %s: %s", path,
+			     MVL_STRERROR(r));
 		if (u < 0)
 			mvl_undo_failed(ctx, "remove %s: %s", path, MVL_STRERROR(u));
 		return r;
@@ -544,6 +545,40 @@ static int open_private(struct mvl_ctx *ctx, int ifindex, dev_t rdev, unsigned c
 				MVL_STRERROR(u));
 	}
 	return 0;
+}
+
+/*
+ * Open the macvtap's char device @count times through a private node,
+ * tap<ifindex>.<pid>.<random>, made with mknod, opened and unlinked at
+ * once.  For when <dev root>/tapN is missing (no devtmpfs, udev lag) or is
+ * another device.  The node goes in <state dir>/dev or, when device nodes
+ * do not work there (the default state directory /run/mvlink is on a nodev
+ * mount on systemd hosts), in <dev root>/.mvlink; both of mode 0700.
+ */
+static int open_private(struct mvl_ctx *ctx, int ifindex, dev_t rdev, unsigned count, int *fds)
+{
+	char dirs[2][PATH_MAX], tried[2 * sizeof(ctx->errmsg)] = "";
+	int r = -EACCES;
+
+	if (snprintf(dirs[0], sizeof(dirs[0]), "%s/dev", ctx->state_dir) >= (int)sizeof(dirs[0]))
+		return mvl_fail(ctx, -ENAMETOOLONG, "state directory %s: path too long",
+				ctx->state_dir);
+	if (snprintf(dirs[1], sizeof(dirs[1]), "%s/.mvlink", ctx->dev_root) >= (int)sizeof(dirs[1]))
+		return mvl_fail(ctx, -ENAMETOOLONG, "device directory %s: path too long",
+				ctx->dev_root);
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+		size_t n = strlen(tried);
+
+		r = open_private_in(ctx, dirs[i], ifindex, rdev, count, fds);
+		if (r != -EACCES)
+			return r;
+		snprintf(tried + n, sizeof(tried) - n, "%s%s", n ? "; " : "", ctx->errmsg);
+		dbg(ctx, "no private device node in %s: %s", dirs[i], ctx->errmsg);
+	}
+	return mvl_fail(ctx, r,
+			"cannot open the char device of macvtap (ifindex %d) through a private "
+			"device node: %s (give the state directory or %s a mount without nodev)",
+			ifindex, tried, ctx->dev_root);
 }
 
 static int open_queues(struct mvl_ctx *ctx, const struct mvt_want *w, const char *name,
@@ -772,25 +807,31 @@ static int macvtap_new(struct mvl_ctx *ctx, const struct mvt_want *w, const char
 					"cannot create macvtap %s: ifindex %d is taken", name,
 					j->link.ifindex);
 		/* the ifindex was taken meanwhile: another one, journaled first */
-		j->link.ifindex = mvl_link_pick_ifindex();
+		j->link.ifindex = mvl_link_pick_ifindex(ctx);
 		r = mvl_link_journal_write(ctx, j);
 		if (r < 0)
 			return r;
 	}
 	if (r == -EADDRINUSE)
-		return mvl_fail(ctx, r,
-				"cannot create macvtap %s: MAC %s is already used on lower "
-				"device %s (by the device itself or another macvlan/macvtap)",
-				name, mvl_mac_format(w->mac, a), w->lower.name);
-	if (r == -EINVAL && !passthru) {
-		int c = check_children(ctx, w, 0); /* held by a passthru child? */
+		return mvl_fail_kernel(ctx, r,
+				       "cannot create macvtap %s: MAC %s is already used on lower "
+				       "device %s (by the device itself or another macvlan/macvtap)",
+				       name, mvl_mac_format(w->mac, a), w->lower.name);
+	if (r < 0) {
+		/* check_children() makes requests of its own, which clear it */
+		char extack[256];
 
-		if (c < 0)
-			return c;
+		snprintf(extack, sizeof(extack), "%s", mvl_nl_extack(ctx));
+		if (r == -EINVAL && !passthru) {
+			int c = check_children(ctx, w, 0); /* held by a passthru child? */
+
+			if (c < 0)
+				return c;
+		}
+		return mvl_fail_kernel_extack(ctx, r, extack,
+					      "cannot create macvtap %s on %s (mode %s)", name,
+					      w->lower.name, mode_name(w->mode));
 	}
-	if (r < 0)
-		return mvl_fail_kernel(ctx, r, "cannot create macvtap %s on %s (mode %s)", name,
-				       w->lower.name, mode_name(w->mode));
 	d->created = ifindex;
 	if (passthru && w->fixed_mac && memcmp(w->mac, w->lower.mac, 6) != 0) {
 		struct mvl_link_change chg = MVL_LINK_CHANGE_INIT;
@@ -948,7 +989,7 @@ lookup:
 	snprintf(j.vm_id, sizeof(j.vm_id), "%s", o->vm_id);
 	snprintf(j.name, sizeof(j.name), "%s", name);
 	if (!adopted) {
-		j.link = (struct mvl_lj_dev){ .set = true, .ifindex = mvl_link_pick_ifindex() };
+		j.link = (struct mvl_lj_dev){ .set = true, .ifindex = mvl_link_pick_ifindex(ctx) };
 		snprintf(j.link.name, sizeof(j.link.name), "%s", name);
 		snprintf(j.link.kind, sizeof(j.link.kind), "macvtap");
 		j.link_lower = w.lower.ifindex;

@@ -634,13 +634,10 @@ int mvl_nl_has_default_route(struct mvl_ctx *ctx, int ifindex)
  * request: the kernel applies those of one message in order and stops at
  * the first error, so a refusal then names exactly one attribute.
  */
-static const struct mvl_nl_test_ops *test_ops;
-static void *test_ops_data;
-
-void mvl_nl_set_test_ops(const struct mvl_nl_test_ops *ops, void *data)
+void mvl_nl_set_test_ops(struct mvl_ctx *ctx, const struct mvl_nl_test_ops *ops, void *data)
 {
-	test_ops = ops;
-	test_ops_data = data;
+	ctx->test.nl_ops = ops;
+	ctx->test.nl_ops_data = data;
 }
 
 const char *mvl_vf_attr_name(unsigned attr)
@@ -896,11 +893,12 @@ int mvl_nl_vf_get_all(struct mvl_ctx *ctx, int pf_ifindex, struct mvl_vf_state *
 		      size_t *ret_n)
 {
 	struct vf_get_state st = { .vfs = NULL };
+	const struct mvl_nl_test_ops *ops = ctx->test.nl_ops;
 	struct nl_msg *msg;
 	int r;
 
-	if (test_ops && test_ops->vf_get_all)
-		return test_ops->vf_get_all(test_ops_data, pf_ifindex, ret, ret_n);
+	if (ops && ops->vf_get_all)
+		return ops->vf_get_all(ctx->test.nl_ops_data, pf_ifindex, ret, ret_n);
 	msg = link_msg(RTM_GETLINK, 0, pf_ifindex);
 	if (!msg)
 		return -ENOMEM;
@@ -952,8 +950,8 @@ int mvl_nl_vf_set(struct mvl_ctx *ctx, int pf_ifindex, unsigned attr,
 	r = mvl_step(ctx, what);
 	if (r < 0)
 		return r;
-	if (test_ops && test_ops->vf_set)
-		return test_ops->vf_set(test_ops_data, pf_ifindex, attr, val);
+	if (ctx->test.nl_ops && ctx->test.nl_ops->vf_set)
+		return ctx->test.nl_ops->vf_set(ctx->test.nl_ops_data, pf_ifindex, attr, val);
 	r = vf_msg_build(pf_ifindex, attr, val, &msg);
 	if (r < 0)
 		return r;
@@ -964,8 +962,10 @@ int mvl_nl_vf_set(struct mvl_ctx *ctx, int pf_ifindex, unsigned attr,
 
 int mvl_nl_dev_has_default_route(struct mvl_ctx *ctx, int ifindex)
 {
-	if (test_ops && test_ops->has_default_route)
-		return test_ops->has_default_route(test_ops_data, ifindex);
+	const struct mvl_nl_test_ops *ops = ctx->test.nl_ops;
+
+	if (ops && ops->has_default_route)
+		return ops->has_default_route(ctx->test.nl_ops_data, ifindex);
 	return mvl_nl_has_default_route(ctx, ifindex);
 }
 

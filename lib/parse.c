@@ -80,7 +80,9 @@ MVL_EXPORT int mvl_ifname_check(const char *name)
 	for (const char *p = name; *p; p++) {
 		unsigned char c = (unsigned char)*p;
 
-		if (c == '/' || c == ':' || isspace(c) || c < 0x20 || c == 0x7f)
+		/* '%': the kernel would expand it as a template (br%d ->
+		 * br0, br1, ...), and never names a device with one */
+		if (c == '/' || c == ':' || c == '%' || isspace(c) || c < 0x20 || c == 0x7f)
 			return -EINVAL;
 	}
 	return 0;

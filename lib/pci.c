@@ -334,7 +334,11 @@ struct mvl_pci {
 	struct pci_dev *cur; /* the device being filled in */
 };
 
-/* libpci's callbacks carry no context: per thread, the active guard. */
+/* libpci's callbacks carry no context: per thread, the active guard.  The
+ * library's only state outside a context, forced by libpci's API: thread-
+ * local, set only for the span of one guarded call (run_guarded() restores
+ * the previous values), so threads and contexts never see each other's.
+ * tests/symbols.sh allows exactly these three. */
 static __thread jmp_buf *guard_jmp;
 static __thread struct mvl_ctx *guard_ctx;
 static __thread char guard_msg[256];

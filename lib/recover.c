@@ -423,19 +423,19 @@ int mvl_links_recover(struct mvl_ctx *ctx, bool (*want)(const char *vm_id, void 
 }
 
 /*
- * Private device nodes (macvtap.c): <state_dir>/dev/tap<ifindex>.<pid>.<hex>,
+ * Private device nodes (macvtap.c): tap<ifindex>.<pid>.<hex> in
+ * <state_dir>/dev or, when that is on a nodev mount, <dev_root>/.mvlink;
  * made, opened and unlinked at once; one is left only when its process was
  * killed in between.  It names a macvtap's char device, which a later
  * macvtap may get: remove those of processes that are gone.
  */
-int mvl_private_nodes_clean(struct mvl_ctx *ctx, bool dry_run)
+static int private_nodes_clean_in(struct mvl_ctx *ctx, const char *dir, bool dry_run)
 {
-	char dir[PATH_MAX], path[PATH_MAX + 256];
+	char path[PATH_MAX + 256];
 	struct dirent *de;
 	int r = 0, n = 0;
 	DIR *d;
 
-	snprintf(dir, sizeof(dir), "%s/dev", ctx->state_dir);
 	d = opendir(dir);
 	if (!d)
 		return errno == ENOENT ? 0 :
@@ -466,6 +466,20 @@ int mvl_private_nodes_clean(struct mvl_ctx *ctx, bool dry_run)
 	}
 	closedir(d);
 	return r < 0 ? r : n;
+}
+
+int mvl_private_nodes_clean(struct mvl_ctx *ctx, bool dry_run)
+{
+	char dir[PATH_MAX];
+	int r, n;
+
+	snprintf(dir, sizeof(dir), "%s/dev", ctx->state_dir);
+	n = private_nodes_clean_in(ctx, dir, dry_run);
+	if (n < 0)
+		return n;
+	snprintf(dir, sizeof(dir), "%s/.mvlink", ctx->dev_root);
+	r = private_nodes_clean_in(ctx, dir, dry_run);
+	return r < 0 ? r : n + r;
 }
 
 /* ------------------------------------------------------------ deletion */
@@ -577,14 +591,12 @@ int mvl_name_pick(struct mvl_ctx *ctx, const char *tmpl, char name[IFNAMSIZ], in
 	return mvl_fail(ctx, -ENOSPC, "no free name for template '%s'", tmpl);
 }
 
-int mvl_next_ifindex;
-
-int mvl_link_pick_ifindex(void)
+int mvl_link_pick_ifindex(struct mvl_ctx *ctx)
 {
 	uint32_t v = 0;
 
-	if (mvl_next_ifindex > 0)
-		return mvl_next_ifindex++;
+	if (ctx->test.next_ifindex > 0)
+		return ctx->test.next_ifindex++;
 
 	/* far above what the kernel hands out (it counts up from 1): a
 	 * journal can name the link before it exists, and nobody else is

@@ -40,8 +40,6 @@
 #define JOURNAL_VERSION 1
 #define JOURNAL_MAX_SIZE (64 * 1024)
 
-unsigned mvl_lock_timeout_ms = 5000;
-
 /* ---------------------------------------------------------------- paths */
 
 static int mkdir_one(const char *path, mode_t mode)
@@ -132,6 +130,12 @@ static const char *const lock_what[] = {
 	[MVL_LOCK_VF] = "VF",
 };
 
+/* How long @ctx waits for locks, in ms. */
+static unsigned lock_timeout_ms(const struct mvl_ctx *ctx)
+{
+	return ctx->test.lock_timeout_ms ? ctx->test.lock_timeout_ms : MVL_LOCK_TIMEOUT_MS;
+}
+
 static long long now_ms(void)
 {
 	struct timespec ts;
@@ -213,7 +217,7 @@ int mvl_lock_take(struct mvl_ctx *ctx, enum mvl_lock_kind kind, const char *name
 	fd = lock_open(ctx, kind, name, path, sizeof(path));
 	if (fd < 0)
 		return fd;
-	r = lock_wait(ctx, fd, shared, now_ms() + (wait ? mvl_lock_timeout_ms : 0), kind, name,
+	r = lock_wait(ctx, fd, shared, now_ms() + (wait ? lock_timeout_ms(ctx) : 0), kind, name,
 		      path);
 	if (r < 0)
 		return r;
@@ -274,7 +278,7 @@ int mvl_lockset_add(struct mvl_lockset *set, enum mvl_lock_kind kind, const char
 
 int mvl_lockset_take(struct mvl_ctx *ctx, struct mvl_lockset *set, bool wait)
 {
-	long long deadline = now_ms() + (wait ? mvl_lock_timeout_ms : 0);
+	long long deadline = now_ms() + (wait ? lock_timeout_ms(ctx) : 0);
 
 	for (unsigned i = 0; i < set->n; i++) {
 		struct mvl_lock *l = &set->l[i];

@@ -9,13 +9,10 @@
 
 #include "libmvlink-private.h"
 
-static mvl_sysfs_write_hook write_hook;
-static void *write_hook_data;
-
-void mvl_sysfs_set_write_hook(mvl_sysfs_write_hook hook, void *data)
+void mvl_sysfs_set_write_hook(struct mvl_ctx *ctx, mvl_sysfs_write_hook hook, void *data)
 {
-	write_hook = hook;
-	write_hook_data = data;
+	ctx->test.sysfs_write = hook;
+	ctx->test.sysfs_write_data = data;
 }
 
 static int vpath(struct mvl_ctx *ctx, char *buf, size_t len, const char *fmt, va_list ap)
@@ -98,7 +95,7 @@ int mvl_sysfs_write(struct mvl_ctx *ctx, const char *value, const char *fmt, ...
 	if (r < 0)
 		return r;
 	dbg(ctx, "write '%s' to %s", value, path);
-	if (write_hook)
-		return write_hook(path, value, write_hook_data);
+	if (ctx->test.sysfs_write)
+		return ctx->test.sysfs_write(path, value, ctx->test.sysfs_write_data);
 	return mvl_write_file(path, value);
 }

@@ -34,6 +34,10 @@
  * flag: the tap is the same, the kernel only works more.)
  * Why the tag is set while the tap is down: setting an alias on an up link
  * sends NETDEV_CHANGE, on which IPv6 walks the whole routing table.
+ * Why the MTU is set before the tap is enslaved: a bridge takes its
+ * smallest port's MTU, so a tap enslaved at the kernel's 1500 would pull a
+ * jumbo bridge down to 1500 for a moment (tests/test-tap.c
+ * mtu_set_before_enslaving watches the link events for that).
  */
 #include <fcntl.h>
 #include <sys/ioctl.h>
@@ -94,6 +98,20 @@ struct tap_want {
 	unsigned queues;
 	char tag[128];
 };
+
+/*
+ * The host side's MAC for guest MAC @guest (libvirt's rule): the guest's
+ * address with first byte 0xfe, or 0xfa when the guest's first byte is
+ * already 0xfe, so the two never collide.  Both are unicast and locally
+ * administered, and high: a bridge takes the lowest port MAC as its own,
+ * so it does not take the tap's.  Every host MAC of a tap comes from here
+ * (the adoption check of an existing tap compares with it too).
+ */
+static void host_mac_from_guest(const uint8_t guest[6], uint8_t ret_host[6])
+{
+	memcpy(ret_host, guest, 6);
+	ret_host[0] = guest[0] == 0xfe ? 0xfa : 0xfe;
+}
 
 /* Close queue fds: a tap that is not persistent goes away with them. */
 static void tap_destroy(int *fds, unsigned n)
@@ -209,7 +227,7 @@ static int tap_new(struct mvl_ctx *ctx, const struct tap_want *w, int *fds, int 
 			return -EEXIST;
 		/* the ifindex was taken meanwhile: another one (journaled
 		 * first when the journal names it) */
-		w->j->link.ifindex = mvl_link_pick_ifindex();
+		w->j->link.ifindex = mvl_link_pick_ifindex(ctx);
 		if (w->j->file[0]) {
 			r = mvl_link_journal_write(ctx, w->j);
 			if (r < 0)
@@ -350,16 +368,16 @@ MVL_EXPORT int mvl_tap_create(struct mvl_ctx *ctx, const struct mvl_tap_opts *o,
 	if (w.queues > 1 || (o->flags & MVL_TAP_MULTI_QUEUE))
 		w.tun_flags |= IFF_MULTI_QUEUE;
 	/* the host side never uses the guest's MAC, or the bridge could take
-	 * it over (libvirt's rule: 0xFE as the first byte) */
+	 * it over */
 	if (o->guest_mac) {
-		memcpy(w.host_mac, o->guest_mac, 6);
+		host_mac_from_guest(o->guest_mac, w.host_mac);
 		w.fixed_mac = true;
 	} else {
 		r = mvl_random_bytes(w.host_mac, 6);
 		if (r < 0)
 			return mvl_fail(ctx, r, "cannot get random bytes for a MAC");
+		w.host_mac[0] = 0xfe;
 	}
-	w.host_mac[0] = 0xfe;
 	r = mvl_tag_format(w.tag, sizeof(w.tag), o->vm_id, MVL_MODE_TAP);
 	if (r < 0)
 		return mvl_fail(ctx, r, "cannot tag VM %s", o->vm_id);
@@ -391,7 +409,7 @@ MVL_EXPORT int mvl_tap_create(struct mvl_ctx *ctx, const struct mvl_tap_opts *o,
 	w.name = name;
 	snprintf(j.vm_id, sizeof(j.vm_id), "%s", o->vm_id);
 	snprintf(j.name, sizeof(j.name), "%s", name);
-	j.link = (struct mvl_lj_dev){ .set = true, .ifindex = mvl_link_pick_ifindex() };
+	j.link = (struct mvl_lj_dev){ .set = true, .ifindex = mvl_link_pick_ifindex(ctx) };
 	snprintf(j.link.name, sizeof(j.link.name), "%s", name);
 	snprintf(j.link.kind, sizeof(j.link.kind), "tun");
 

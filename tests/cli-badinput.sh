@@ -93,6 +93,10 @@ cat >"$T/table" <<EOF
 1|br/0|invalid interface name 'br/0' for --bridge|$C --name vm-test1 --bridge br/0
 1|eno 1|invalid interface name 'eno 1' for --uplink|$C --name vm-test1 --bridge br0 --uplink 'eno 1'
 1|.|invalid interface name '.' for --link|create --mode macvtap --vm test1 --name mv0 --link .
+1|br%d|invalid interface name 'br%d' for --bridge: 1-15 bytes without '/', ':', '%'|$C --name vm-test1 --bridge 'br%d'
+1|eno%d|invalid interface name 'eno%d' for --uplink|$C --name vm-test1 --bridge br0 --uplink 'eno%d'
+1|eno%d|invalid interface name 'eno%d' for --link|create --mode macvtap --vm test1 --name mv0 --link 'eno%d'
+1|br%d|invalid interface name 'br%d'|delete 'br%d'
 1|a b|invalid interface name 'a b'|delete 'a b'
 1|../x|invalid VM id '../x' for --vm|create --mode tap --vm ../x --name vm-test1
 1||invalid VM id '' for --vm|delete --vm ''

@@ -236,4 +236,12 @@ run 2 "$MVLINK" show vm-test5 -vv
 err_has "mvlink: debug:"
 err_has "vm-test5 does not exist"
 
+# ---------------------------------------------------------------- a guest MAC starting with fe
+# the host side is never the guest's address: fa then (libvirt's rule)
+run 0 "$MVLINK" --json create --mode tap --vm test6 --name vm-test6 --mac fe:00:00:00:00:06
+py_true 'd["mac"] == "fa:00:00:00:00:06" and d["guest_mac"] == "fe:00:00:00:00:06"'
+ip_link vm-test6
+py_true 'd[0]["address"] == "fa:00:00:00:00:06"' "$J"
+run 0 "$MVLINK" delete vm-test6
+
 exit 0

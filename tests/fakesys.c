@@ -844,8 +844,6 @@ struct fakesys *fs_new(void)
 	fs->next_group = 10;
 	fs_add_driver(fs, "vfio-pci");
 	fs_add_driver(fs, "pci-stub");
-	mvl_sysfs_set_write_hook(write_hook, fs);
-	mvl_nl_set_test_ops(&nl_ops, fs);
 	return fs;
 }
 
@@ -853,8 +851,6 @@ void fs_free(struct fakesys *fs)
 {
 	if (!fs)
 		return;
-	mvl_sysfs_set_write_hook(NULL, NULL);
-	mvl_nl_set_test_ops(NULL, NULL);
 	if (!getenv("MVLINK_TEST_KEEP"))
 		rm_rf(fs->root);
 	free(fs);
@@ -865,6 +861,8 @@ void fs_setup_ctx(struct fakesys *fs, struct mvl_ctx *ctx)
 	ck_assert_int_eq(mvl_ctx_set_sysfs_root(ctx, fs->sys), 0);
 	ck_assert_int_eq(mvl_ctx_set_dev_root(ctx, fs->dev), 0);
 	ck_assert_int_eq(mvl_ctx_set_state_dir(ctx, fs->state), 0);
+	mvl_sysfs_set_write_hook(ctx, write_hook, fs);
+	mvl_nl_set_test_ops(ctx, &nl_ops, fs);
 }
 
 /* ------------------------------------------------------------ snapshots */

@@ -2,12 +2,14 @@
 /*
  * fakesys.h - a fake sysfs (and /dev/vfio) for the SR-IOV and vfio tests,
  * built in a temporary directory at test time.  It reacts to the library's
- * writes as the kernel does (through mvl_sysfs_set_write_hook()):
+ * writes as the kernel does (through mvl_sysfs_set_write_hook() on each
+ * context fs_setup_ctx() is given):
  * sriov_numvfs creates and removes VFs (0 -> N, N -> 0, EBUSY otherwise),
  * driver_override, drivers/<drv>/unbind and bind, bus/pci/drivers_probe
  * (binding by override, by the device's ids, or not at all for a VF whose
  * PF has autoprobe off).  Its PFs also answer the library's VF netlink
- * requests (through mvl_nl_set_test_ops()), and can refuse an attribute.
+ * requests (through mvl_nl_set_test_ops(), likewise), and can refuse an
+ * attribute.
  */
 #ifndef MVLINK_FAKESYS_H
 #define MVLINK_FAKESYS_H
@@ -62,11 +64,12 @@ struct fakesys {
 	char probe_fails[32];
 };
 
-/* A new tree with the drivers vfio-pci and pci-stub registered; installs
- * the hooks.  fs_free() removes it and the hooks. */
+/* A new tree with the drivers vfio-pci and pci-stub registered.
+ * fs_free() removes it (free the contexts set up on it first). */
 struct fakesys *fs_new(void);
 void fs_free(struct fakesys *fs);
-/* Point @ctx at the tree (sysfs root, dev root, state dir). */
+/* Point @ctx at the tree (sysfs root, dev root, state dir) and install
+ * the model's hooks in it. */
 void fs_setup_ctx(struct fakesys *fs, struct mvl_ctx *ctx);
 
 void fs_add_driver(struct fakesys *fs, const char *name);

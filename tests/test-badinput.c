@@ -53,6 +53,25 @@ static const struct row rows[] = {
 	  .uplink = "eno1"),
 	N(.what = "bridge name via ensure", .call = BRIDGE, .err = -EINVAL,
 	  .msg = "invalid bridge name '..'", .name = ".."),
+	/* '%': the kernel would make br0, br1, ... of it, one per call */
+	N(.what = "bridge name template", .call = TAP, .err = -EINVAL, .msg = "bridge name 'br%d'",
+	  .bridge = "br%d"),
+	N(.what = "bridge name template via ensure", .call = BRIDGE, .err = -EINVAL,
+	  .msg = "invalid bridge name 'br%d'", .name = "br%d", .vm = "test1"),
+	N(.what = "uplink name template", .call = TAP, .err = -EINVAL, .msg = "uplink name 'eno%d'",
+	  .bridge = "br0", .uplink = "eno%d"),
+	N(.what = "uplink name template via ensure", .call = BRIDGE, .err = -EINVAL,
+	  .msg = "invalid uplink name 'eno%d'", .name = "br0", .vm = "test1", .uplink = "eno%d"),
+	N(.what = "lower device name template", .call = MACVTAP, .err = -EINVAL,
+	  .msg = "lower device name 'eno%d'", .link = "eno%d"),
+	N(.what = "% in a name", .call = TAP, .err = -EINVAL, .msg = "'vm%1'", .name = "vm%1"),
+	/* a bridge mvlink creates is tagged: without a VM id only an existing
+	 * one is used */
+	N(.what = "new bridge without a VM id", .call = BRIDGE, .err = -EINVAL,
+	  .msg = "bridge brnew does not exist, and a new bridge needs a VM id to be tagged",
+	  .name = "brnew"),
+	N(.what = "new bridge without a VM id, with an uplink", .call = BRIDGE, .err = -EINVAL,
+	  .msg = "a new bridge needs a VM id", .name = "brnew", .uplink = "eno1"),
 	/* VM ids */
 	N(.what = "empty VM id", .call = TAP, .err = -EINVAL, .msg = "invalid VM id ''", .vm = ""),
 	N(.what = "VM id with space", .call = TAP, .err = -EINVAL, .msg = "'my vm'", .vm = "my vm"),
@@ -133,12 +152,20 @@ static int run_row(struct mvl_ctx *ctx, const struct row *r)
 	}
 	case BRIDGE: {
 		struct mvl_bridge_opts o = { .sz = r->sz ? r->sz : sizeof(o), .name = r->name,
-					     .uplink = r->uplink, .mtu = r->mtu };
+					     .vm_id = r->vm, .uplink = r->uplink, .mtu = r->mtu };
 		ret = mvl_bridge_ensure(ctx, &o);
 		break;
 	}
-	case MACVTAP:
+	case MACVTAP: {
+		struct mvl_macvtap_opts o = {
+			.sz = r->sz ? r->sz : sizeof(o), .vm_id = r->vm ? r->vm : "test1",
+			.name = r->name ? r->name : "mvt-test1", .link = r->link ? r->link : "eno1",
+			.mac = r->mac ? mac : NULL, .mtu = r->mtu, .queues = r->queues,
+			.flags = r->flags,
+		};
+		ret = mvl_macvtap_create(ctx, &o, &iface);
 		break;
+	}
 	case DELETE:
 		ret = mvl_iface_delete(ctx, r->name);
 		break;

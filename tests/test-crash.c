@@ -64,7 +64,7 @@ static void env_init(struct env *e)
 	ck_assert_ptr_nonnull(mkdtemp(e->state));
 	e->ctx = mvt_ctx_at(e->state);
 	ck_assert_ptr_nonnull(e->ctx);
-	mvl_lock_timeout_ms = 2000;
+	e->ctx->test.lock_timeout_ms = 2000;
 }
 
 static void env_free(struct env *e)
@@ -616,6 +616,7 @@ static int call_op(struct mvl_ctx *ctx, const void *arg)
 {
 	const struct op_call *c = arg;
 
+	ctx->test.lock_timeout_ms = c->e->ctx->test.lock_timeout_ms;
 	return c->op->run(ctx, c->e);
 }
 
@@ -887,11 +888,11 @@ START_TEST(live_and_foreign_journals)
 	{
 		struct mvl_bridge_opts bo = { .sz = sizeof(bo), .name = "br0" };
 
-		mvl_lock_timeout_ms = 100;
+		e.ctx->test.lock_timeout_ms = 100;
 		ck_assert_int_eq(mvl_bridge_ensure(e.ctx, &bo), -EBUSY);
 		ck_assert_ptr_nonnull(strstr(mvl_ctx_get_error(e.ctx),
 					     "busy: another mvlink process holds bridge br0"));
-		mvl_lock_timeout_ms = 2000;
+		e.ctx->test.lock_timeout_ms = 2000;
 	}
 	mvl_lockset_drop(&set);
 	/* another namespace's: not visible from here, not acted on */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <net/if.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -197,9 +198,100 @@ START_TEST(errno_wording)
 }
 END_TEST
 
+/*
+ * The kernel's extended-ack text of the refusal `ip ... 2>&1` (@cmd)
+ * prints: the oracle for what mvlink must pass on.  iproute2 prints
+ * "Error: TEXT" and a final '.' when TEXT has none.
+ */
+static char *ip_extack(const char *cmd)
+{
+	char *out = mvt_sh_out("%s 2>&1", cmd);
+	size_t n;
+
+	ck_assert_msg(strncmp(out, "Error: ", 7) == 0, "`%s` gave no extended ack: %s", cmd, out);
+	memmove(out, out + 7, strlen(out + 7) + 1);
+	n = strcspn(out, "\n");
+	out[n] = '\0';
+	if (n > 1 && out[n - 1] == '.')
+		out[n - 1] = '\0';
+	return out;
+}
+
+/* The error message holds the human wording and the kernel's own text. */
+static void assert_error_has(struct mvl_ctx *ctx, const char *what, const char *extack)
+{
+	const char *e = mvl_ctx_get_error(ctx);
+	char want[512];
+
+	snprintf(want, sizeof(want), "(kernel: %s", extack);
+	ck_assert_msg(strstr(e, what) != NULL, "'%s' not in '%s'", what, e);
+	ck_assert_msg(strstr(e, want) != NULL, "'%s' not in '%s'", want, e);
+}
+
+/* A refusal with no human hint of ours (ELOOP): the kernel's text is kept. */
+START_TEST(extack_without_hint)
+{
+	struct mvl_ctx *ctx = NULL;
+	struct mvl_link_change chg = MVL_LINK_CHANGE_INIT;
+	char *extack;
+	int br, r;
+
+	mvt_enter_netns();
+	ck_assert_int_eq(mvt_sh("ip link add br0 type bridge"), 0);
+	extack = ip_extack("ip link set br0 master br0");
+	br = (int)if_nametoindex("br0");
+	ck_assert_int_gt(br, 0);
+	ck_assert_int_eq(mvl_ctx_new(&ctx), 0);
+	chg.master = br;
+	r = mvl_nl_link_change(ctx, br, &chg);
+	ck_assert_int_eq(r, -ELOOP);
+	ck_assert_int_eq(mvl_fail_kernel(ctx, r, "cannot enslave %s", "br0"), -ELOOP);
+	assert_error_has(ctx, "cannot enslave br0: ", extack);
+	ck_assert_ptr_nonnull(strstr(mvl_ctx_get_error(ctx), strerror(ELOOP)));
+	free(extack);
+	mvl_ctx_unref(ctx);
+}
+END_TEST
+
+/* A refusal we have a hint for (EOPNOTSUPP): the hint AND the kernel's text. */
+START_TEST(extack_with_hint)
+{
+	struct mvl_ctx *ctx = NULL;
+	struct mvl_link_new spec = { .name = "tun0", .kind = "tun" };
+	char *extack;
+	int r;
+
+	mvt_enter_netns();
+	extack = ip_extack("ip link add tun0 type tun");
+	ck_assert_int_eq(mvl_ctx_new(&ctx), 0);
+	r = mvl_nl_link_new(ctx, &spec, NULL);
+	ck_assert_int_eq(r, -EOPNOTSUPP);
+	ck_assert_ptr_nonnull(mvl_link_errno_hint(r));
+	ck_assert_int_eq(mvl_fail_kernel(ctx, r, "cannot create %s", "tun0"), -EOPNOTSUPP);
+	assert_error_has(ctx, mvl_link_errno_hint(r), extack);
+	ck_assert_ptr_nonnull(strstr(mvl_ctx_get_error(ctx), "cannot create tun0: "));
+	/* what was saved before other requests is used, not what they left */
+	ck_assert_int_eq(mvl_nl_link_get(ctx, "lo", 0, &(struct mvl_link_info){ 0 }), 0);
+	ck_assert_str_eq(mvl_nl_extack(ctx), "");
+	ck_assert_int_eq(mvl_fail_kernel_extack(ctx, r, extack, "again"), -EOPNOTSUPP);
+	assert_error_has(ctx, mvl_link_errno_hint(r), extack);
+	ck_assert(!mvt_link_exists("tun0"));
+	free(extack);
+	mvl_ctx_unref(ctx);
+}
+END_TEST
+
 int main(void)
 {
-	return mvt_run(mvt_suite("ctx", "ctx", 0, refcount, log_priority_env, log_callback,
-				 silent_by_default, fork_refused, paths, errno_wording),
-		       false);
+	Suite *s = mvt_suite("ctx", "ctx", 0, refcount, log_priority_env, log_callback,
+			     silent_by_default, fork_refused, paths, errno_wording);
+	const char *req = getenv("MVLINK_REQUIRE_KERNEL_TESTS");
+
+	/* the kernel's extended acks, in private network namespaces */
+	if (mvt_can_netns() || (req && strcmp(req, "1") == 0))
+		mvt_tcase(s, "kernel", 30, extack_without_hint, extack_with_hint);
+	else
+		fprintf(stderr, "SKIP: the kernel tests of test-ctx need root and network "
+				"namespaces\n");
+	return mvt_run(s, false);
 }

@@ -28,7 +28,7 @@ static void env_init(struct env *e)
 	ck_assert_ptr_nonnull(mkdtemp(e->state));
 	e->ctx = mvt_ctx();
 	ck_assert_int_eq(mvl_ctx_set_state_dir(e->ctx, e->state), 0);
-	mvl_lock_timeout_ms = 2000;
+	e->ctx->test.lock_timeout_ms = 2000;
 }
 
 static void env_free(struct env *e)

@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <sys/inotify.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -563,6 +564,28 @@ START_TEST(no_vnet_hdr_and_no_fds)
 }
 END_TEST
 
+/* The two queue fds of macvtap mvt0 on u0 (peer p0), opened through a
+ * private node: O_CLOEXEC, mvt0's char device, multi-queue taps with
+ * vnet_hdr, and a frame written to each reaches p0. */
+static void assert_two_private_queues(struct mvl_iface *iface)
+{
+	unsigned long long rx0 = stat_counter("p0", "rx_packets");
+	struct stat st;
+
+	for (unsigned i = 0; i < 2; i++) {
+		int fd = mvl_iface_get_queue_fd(iface, i);
+
+		ck_assert(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+		ck_assert_int_eq(fstat(fd, &st), 0);
+		ck_assert(S_ISCHR(st.st_mode));
+		ck_assert(st.st_rdev == sysfs_dev("mvt0", (int)if_nametoindex("mvt0")));
+		ck_assert_int_eq(tun_flags(fd, NULL),
+				 IFF_TAP | IFF_NO_PI | IFF_VNET_HDR | IFF_MULTI_QUEUE);
+		send_frame(fd, true, guest_mac);
+	}
+	ck_assert_uint_eq(stat_counter("p0", "rx_packets"), rx0 + 2);
+}
+
 /* /dev/tapN absent (no devtmpfs, udev lag): a private node in the state
  * dir, opened and unlinked at once. */
 START_TEST(private_node_when_absent)
@@ -571,7 +594,6 @@ START_TEST(private_node_when_absent)
 	struct mvl_iface *iface;
 	struct mvl_macvtap_opts o = mvt_opts("priv", "mvt0", "u0");
 	char *dev = make_tmpdir(), *state = make_tmpdir(), sub[256], node[256];
-	unsigned long long rx0;
 	struct stat st;
 
 	enter();
@@ -586,19 +608,7 @@ START_TEST(private_node_when_absent)
 	snprintf(node, sizeof(node), "%s/tap%d", dev, (int)if_nametoindex("mvt0"));
 	ck_assert_str_eq(mvl_iface_get_devnode(iface), node);
 	ck_assert_uint_eq(mvl_iface_get_queue_count(iface), 2);
-	rx0 = stat_counter("p0", "rx_packets");
-	for (unsigned i = 0; i < 2; i++) {
-		int fd = mvl_iface_get_queue_fd(iface, i);
-
-		ck_assert(fcntl(fd, F_GETFD) & FD_CLOEXEC);
-		ck_assert_int_eq(fstat(fd, &st), 0);
-		ck_assert(S_ISCHR(st.st_mode));
-		ck_assert(st.st_rdev == sysfs_dev("mvt0", (int)if_nametoindex("mvt0")));
-		ck_assert_int_eq(tun_flags(fd, NULL),
-				 IFF_TAP | IFF_NO_PI | IFF_VNET_HDR | IFF_MULTI_QUEUE);
-		send_frame(fd, true, guest_mac);
-	}
-	ck_assert_uint_eq(stat_counter("p0", "rx_packets"), rx0 + 2);
+	assert_two_private_queues(iface);
 	/* the private dir is 0700 and nothing is left in it; dev root untouched */
 	snprintf(sub, sizeof(sub), "%s/run/mvlink/dev", state);
 	ck_assert_int_eq(stat(sub, &st), 0);
@@ -606,6 +616,97 @@ START_TEST(private_node_when_absent)
 	ck_assert_int_eq(count_entries(sub), 0);
 	ck_assert_int_eq(count_entries(dev), 0);
 	mvl_iface_unref(iface);
+	rm_rf(dev);
+	rm_rf(state);
+	mvl_ctx_unref(ctx);
+}
+END_TEST
+
+/* The state directory on a nodev mount (/run is one on systemd hosts) and
+ * no <dev root>/tapN: the private node goes in <dev root>/.mvlink instead;
+ * with the dev root nodev too, a clear refusal naming both. */
+START_TEST(private_node_nodev_state_dir)
+{
+	struct mvl_ctx *ctx;
+	struct mvl_iface *iface;
+	struct mvl_macvtap_opts o = mvt_opts("priv", "mvt0", "u0");
+	char *dev = make_tmpdir(), *state = make_tmpdir(), sub[256], *before;
+	struct stat st;
+
+	enter();
+	ctx = mvt_ctx();
+	mvt_veth("u0", "p0");
+	/* the test's own mount namespace: mvt_enter_netns() */
+	ck_assert_int_eq(mount("tmpfs", state, "tmpfs", MS_NODEV, "mode=0755"), 0);
+	ck_assert_int_eq(mvl_ctx_set_dev_root(ctx, dev), 0);
+	ck_assert_int_eq(mvl_ctx_set_state_dir(ctx, state), 0);
+	o.mac = guest_mac;
+	o.queues = 2;
+	iface = create_ok(ctx, &o);
+	ck_assert_uint_eq(mvl_iface_get_queue_count(iface), 2);
+	assert_two_private_queues(iface);
+	/* made in <dev root>/.mvlink (0700), nothing left anywhere */
+	snprintf(sub, sizeof(sub), "%s/.mvlink", dev);
+	ck_assert_int_eq(lstat(sub, &st), 0);
+	ck_assert(S_ISDIR(st.st_mode));
+	ck_assert_uint_eq(st.st_mode & 0777, 0700);
+	ck_assert_int_eq(count_entries(sub), 0);
+	snprintf(sub, sizeof(sub), "%s/dev", state);
+	ck_assert(count_entries(sub) <= 0);
+	mvl_iface_unref(iface);
+
+	/* the dev root nodev too: refused, naming both, nothing changed */
+	ck_assert_int_eq(mount("tmpfs", dev, "tmpfs", MS_NODEV, "mode=0755"), 0);
+	before = link_snapshot();
+	o.name = "mvt1";
+	o.mac = guest_mac2;
+	ck_assert_int_eq(create_err(ctx, &o), -EACCES);
+	snprintf(sub, sizeof(sub), "%s/dev", state);
+	assert_error_has(ctx, sub);
+	snprintf(sub, sizeof(sub), "%s/.mvlink", dev);
+	assert_error_has(ctx, sub);
+	assert_error_has(ctx, "nodev");
+	assert_unchanged(before);
+	free(before);
+	ck_assert_int_eq(umount(dev), 0);
+	ck_assert_int_eq(umount(state), 0);
+	rm_rf(dev);
+	rm_rf(state);
+	mvl_ctx_unref(ctx);
+}
+END_TEST
+
+/* A private node left by a killed process, in either place, goes at
+ * recovery; one of a live process stays. */
+START_TEST(private_nodes_cleaned_in_both_places)
+{
+	struct mvl_ctx *ctx = mvt_ctx();
+	char *dev = make_tmpdir(), *state = make_tmpdir(), dirs[2][256], path[640];
+	pid_t dead = fork();
+
+	ck_assert_int_ge(dead, 0);
+	if (dead == 0)
+		_exit(0);
+	ck_assert_int_eq(waitpid(dead, NULL, 0), dead);
+	ck_assert_int_eq(mvl_ctx_set_dev_root(ctx, dev), 0);
+	ck_assert_int_eq(mvl_ctx_set_state_dir(ctx, state), 0);
+	snprintf(dirs[0], sizeof(dirs[0]), "%s/dev", state);
+	snprintf(dirs[1], sizeof(dirs[1]), "%s/.mvlink", dev);
+	for (int i = 0; i < 2; i++) {
+		ck_assert_int_eq(mkdir(dirs[i], 0700), 0);
+		snprintf(path, sizeof(path), "%s/tap7.%ld.0000abcd", dirs[i], (long)dead);
+		ck_assert_int_eq(mknod(path, S_IFCHR | 0600, makedev(1, 3)), 0);
+		snprintf(path, sizeof(path), "%s/tap8.%ld.0000abcd", dirs[i], (long)getpid());
+		ck_assert_int_eq(mknod(path, S_IFCHR | 0600, makedev(1, 3)), 0);
+	}
+	ck_assert_int_eq(mvl_private_nodes_clean(ctx, true), 2); /* dry run */
+	ck_assert_int_eq(count_entries(dirs[0]) + count_entries(dirs[1]), 4);
+	ck_assert_int_eq(mvl_private_nodes_clean(ctx, false), 2);
+	for (int i = 0; i < 2; i++) {
+		ck_assert_int_eq(count_entries(dirs[i]), 1);
+		snprintf(path, sizeof(path), "%s/tap8.%ld.0000abcd", dirs[i], (long)getpid());
+		ck_assert_int_eq(access(path, F_OK), 0);
+	}
 	rm_rf(dev);
 	rm_rf(state);
 	mvl_ctx_unref(ctx);
@@ -636,7 +737,7 @@ START_TEST(private_node_when_wrong_device)
 	ino = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
 	ck_assert_int_ge(ino, 0);
 	ck_assert_int_ge(inotify_add_watch(ino, dev, IN_OPEN | IN_ATTRIB | IN_MODIFY), 0);
-	mvl_next_ifindex = 42; /* mvlink chooses the ifindex: one of those */
+	ctx->test.next_ifindex = 42; /* mvlink chooses the ifindex: one of those */
 	iface = create_ok(ctx, &o);
 	ck_assert_int_eq(mvl_iface_get_ifindex(iface), 42);
 	/* not even opened (an open of another macvtap's node adds a queue to it) */
@@ -834,6 +935,17 @@ START_TEST(passthru_exclusive)
 	ck_assert_int_eq(create_err(ctx, &o), -EBUSY);
 	assert_error_has(ctx, "mv0");
 	assert_error_has(ctx, "u0");
+	assert_unchanged(before);
+	free(before);
+
+	/* passthru on a lower that already has a macvtap child (not ours) */
+	mvt_veth("u2", "p2");
+	ck_assert_int_eq(mvt_sh("ip link add link u2 name mvx type macvtap mode bridge"), 0);
+	before = link_snapshot();
+	o.link = "u2";
+	ck_assert_int_eq(create_err(ctx, &o), -EBUSY);
+	assert_error_has(ctx, "mvx");
+	assert_error_has(ctx, "u2");
 	assert_unchanged(before);
 	free(before);
 
@@ -1301,7 +1413,9 @@ int main(void)
 	return mvt_run(
 		mvt_suite("macvtap", "kernel", 120, create_default_bridge_mode, every_mode,
 			  source_mode_macs, mac_mtu_template, four_queues, no_vnet_hdr_and_no_fds,
-			  private_node_when_absent, private_node_when_wrong_device,
+			  private_node_when_absent, private_node_nodev_state_dir,
+			  private_nodes_cleaned_in_both_places,
+			  private_node_when_wrong_device,
 			  owner_group_real_node, owner_group_adopt_and_undo, lower_preconditions,
 			  passthru_exclusive, passthru_restores_lower,
 			  passthru_delete_keeps_up_lower, adopt_or_fail, foreign_devices_untouched,

@@ -66,7 +66,9 @@ START_TEST(ifname)
 	static const char *const good[] = { "vm-test1", "eno1", "a", "123456789012345", "br_0",
 					    "x.y", "vm@1" };
 	static const char *const bad[] = { "", "1234567890123456", "a/b", "a b", "a:b", ".",
-					   "..", "tab\there", "new\nline", "del\x7f" };
+					   "..", "tab\there", "new\nline", "del\x7f",
+					   /* the kernel would expand these as templates */
+					   "br%d", "%d", "a%b", "%", "vm-%%" };
 
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
 		ck_assert_msg(mvl_ifname_check(good[i]) == 0, "'%s'", good[i]);
@@ -89,6 +91,10 @@ START_TEST(ifname_template)
 	ck_assert_int_eq(mvl_ifname_template_check("0123456789%d"), 1);   /* 15 with 5 digits */
 	ck_assert_int_eq(mvl_ifname_template_check("01234567890%d"), -EINVAL);
 	ck_assert_int_eq(mvl_ifname_template_check("a/%d"), -EINVAL);
+	/* the expansion of a template, and a plain name, have no '%' */
+	ck_assert_int_eq(mvl_ifname_template_check("br%d"), 1);
+	ck_assert_int_eq(mvl_ifname_template_check("a%b"), -EINVAL);
+	ck_assert_int_eq(mvl_ifname_template_check("%"), -EINVAL);
 	ck_assert_int_eq(mvl_ifname_template_check(NULL), -EINVAL);
 }
 END_TEST

@@ -43,15 +43,18 @@ struct env {
 	struct fakesys *fs; /* the VF race */
 };
 
+/* A context on the state dir (or the fake tree), waiting 5 s for locks. */
 static struct mvl_ctx *new_ctx(struct env *e)
 {
 	struct mvl_ctx *ctx = NULL;
 
-	if (!e->fs)
-		return mvt_ctx_at(e->state);
-	if (mvl_ctx_new(&ctx) < 0)
-		return NULL;
-	fs_setup_ctx(e->fs, ctx);
+	if (!e->fs) {
+		ctx = mvt_ctx_at(e->state);
+	} else if (mvl_ctx_new(&ctx) == 0) {
+		fs_setup_ctx(e->fs, ctx);
+	}
+	if (ctx)
+		ctx->test.lock_timeout_ms = 5000;
 	return ctx;
 }
 
@@ -65,7 +68,6 @@ static char *env_init(struct env *e, const char *setup)
 	ck_assert_ptr_nonnull(mkdtemp(e->state));
 	e->ctx = new_ctx(e);
 	ck_assert_ptr_nonnull(e->ctx);
-	mvl_lock_timeout_ms = 5000;
 	if (setup)
 		ck_assert_int_eq(mvt_sh("%s", setup), 0);
 	return mvt_snapshot_state(e->state);
@@ -471,7 +473,6 @@ START_TEST(same_vf)
 	pf = fs_add_dev(e.fs, PF_ADDR, 0x8086, 0x1572, 0x020000, "i40e", -2);
 	fs_make_pf(e.fs, pf, 8, "iavf");
 	fs_add_netdev(e.fs, pf, PF_IF, 1001, true);
-	mvl_lock_timeout_ms = 5000;
 	ck_assert_int_eq(mvl_sriov_enable(e.ctx, PF_IF, 2), 1);
 	fs_vf_addr(pf, 0, vf);
 	before = fs_snapshot(e.fs);

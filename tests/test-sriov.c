@@ -46,7 +46,7 @@ static void env_nic(struct env *e)
 	e->pf = fs_add_dev(e->fs, PF_ADDR, 0x8086, 0x1572, 0x020000, "i40e", -2);
 	fs_make_pf(e->fs, e->pf, 8, "iavf");
 	fs_add_netdev(e->fs, e->pf, PF_IF, PF_IFINDEX, true);
-	mvl_lock_timeout_ms = 200;
+	e->ctx->test.lock_timeout_ms = 200;
 }
 
 /* A netdevsim device (no PCI function) whose netdev eni1np1 holds up to 4
@@ -58,7 +58,7 @@ static void env_nsim(struct env *e)
 	e->ctx = mvt_ctx();
 	fs_setup_ctx(e->fs, e->ctx);
 	e->pf = fs_add_nsim(e->fs, 1, NSIM_IF, 1100, 4);
-	mvl_lock_timeout_ms = 200;
+	e->ctx->test.lock_timeout_ms = 200;
 }
 
 static void env_free(struct env *e)
@@ -1884,6 +1884,7 @@ static void killed_loop(enum target t)
 			if (mvl_ctx_new(&ctx) < 0)
 				mvt_child_exit(3);
 			fs_setup_ctx(e.fs, ctx);
+			ctx->test.lock_timeout_ms = e.ctx->test.lock_timeout_ms;
 			ctx->fault_step = k;
 			ctx->fault_kill = true;
 			cr = mvl_vf_attach(ctx, &o, &iface);

@@ -8,7 +8,10 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <linux/if_tun.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <net/if.h>
 
 #include "testutil.h"
@@ -39,6 +42,21 @@ static bool jbool(struct json_object *j, const char *path)
 static char *link_snapshot(void)
 {
 	return mvt_snapshot();
+}
+
+/* Whether link @name has @flag in its flags (by the oracle). */
+static bool flag_set(const char *name, const char *flag)
+{
+	struct json_object *j = mvt_ip_link(name), *flags;
+	bool set = false;
+
+	ck_assert_msg(j != NULL, "no link %s", name);
+	flags = json_object_object_get(j, "flags");
+	for (size_t i = 0; flags && i < json_object_array_length(flags); i++)
+		if (strcmp(json_object_get_string(json_object_array_get_idx(flags, i)), flag) == 0)
+			set = true;
+	json_object_put(j);
+	return set;
 }
 
 START_TEST(tap_single_queue)
@@ -264,11 +282,14 @@ START_TEST(bridge_adopt_existing_and_mtu)
 	ctx = mvt_ctx();
 	ck_assert_int_eq(mvt_sh("ip link add br0 mtu 1400 type bridge && ip link set br0 alias mine"),
 			 0);
+	ck_assert(!flag_set("br0", "UP"));
 	o.bridge = "br0";
 	iface = create_ok(ctx, &o);
 	/* MTU inherited from the bridge, set before enslaving */
 	ck_assert_int_eq(mvt_link_int("vm-test1", "mtu"), 1400);
 	ck_assert_uint_eq(mvl_iface_get_mtu(iface), 1400);
+	/* the existing bridge was down: brought up to carry the tap */
+	ck_assert(flag_set("br0", "UP"));
 	/* an existing bridge keeps its own alias: it is not ours */
 	ck_assert_str_eq(mvt_link_str("br0", "ifalias"), "mine");
 	ck_assert_int_eq(mvt_link_int("br0", "mtu"), 1400);
@@ -280,6 +301,194 @@ START_TEST(bridge_adopt_existing_and_mtu)
 	iface = create_ok(ctx, &o);
 	ck_assert_int_eq(mvt_link_int("vm-test2", "mtu"), 1300);
 	mvl_iface_unref(iface);
+	mvl_ctx_unref(ctx);
+}
+END_TEST
+
+/* The host side of a guest MAC that starts with fe: is not the guest's
+ * (libvirt's rule: fa then), on create and on adopt. */
+START_TEST(host_mac_never_the_guests)
+{
+	static const uint8_t fe_mac[6] = { 0xfe, 0, 0, 0, 0, 0x01 };
+	static const uint8_t fa_mac[6] = { 0xfa, 0, 0, 0, 0, 0x02 };
+	struct mvl_ctx *ctx;
+	struct mvl_iface *iface;
+	struct mvl_tap_opts o = tap_opts("test1", "vm-fe");
+
+	mvt_enter_netns();
+	ctx = mvt_ctx();
+	o.bridge = "br0";
+	o.guest_mac = fe_mac;
+	o.flags = MVL_TAP_PERSIST;
+	iface = create_ok(ctx, &o);
+	ck_assert_str_ne(mvt_link_str("vm-fe", "address"), "fe:00:00:00:00:01");
+	ck_assert_str_eq(mvt_link_str("vm-fe", "address"), "fa:00:00:00:00:01");
+	ck_assert_uint_eq(mvl_iface_get_mac(iface)[0], 0xfa);
+	mvl_iface_unref(iface);
+	/* the same request adopts it: the expected MAC follows the same rule */
+	iface = create_ok(ctx, &o);
+	ck_assert(mvl_iface_get_adopted(iface));
+	ck_assert_uint_eq(mvl_iface_get_mac(iface)[0], 0xfa);
+	mvl_iface_unref(iface);
+	/* any other first byte becomes fe, fa included */
+	o.name = "vm-fa";
+	o.guest_mac = fa_mac;
+	iface = create_ok(ctx, &o);
+	ck_assert_str_eq(mvt_link_str("vm-fa", "address"), "fe:00:00:00:00:02");
+	mvl_iface_unref(iface);
+	mvl_ctx_unref(ctx);
+}
+END_TEST
+
+struct link_watch {
+	int fd;
+	int tap, bridge;          /* ifindexes, once known */
+	unsigned tap_on_bridge;   /* events of the tap with master bridge */
+	char bad[512];            /* the first wrong state seen */
+};
+
+/* Subscribe to the kernel's link events (RTNLGRP_LINK) of this namespace. */
+static void watch_open(struct link_watch *w)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK };
+	int size = 4 << 20;
+
+	memset(w, 0, sizeof(*w));
+	w->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
+	ck_assert_int_ge(w->fd, 0);
+	ck_assert_int_eq(setsockopt(w->fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)), 0);
+	ck_assert_int_eq(bind(w->fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+}
+
+/*
+ * Read every link event queued (the kernel queues them before it answers
+ * the request that caused them) and check each state the links went
+ * through: the tap never on the bridge with an MTU other than @mtu, the
+ * bridge never at another MTU.
+ */
+static void watch_check(struct link_watch *w, const char *tap, const char *bridge, unsigned mtu)
+{
+	char buf[65536];
+	ssize_t n;
+	int left;
+
+	while ((n = recv(w->fd, buf, sizeof(buf), MSG_TRUNC)) != 0) {
+		if (n < 0 && errno == EAGAIN)
+			break;
+		ck_assert_msg(n > 0, "link events: %s (lost some?)", strerror(errno));
+		ck_assert_msg((size_t)n <= sizeof(buf), "link event truncated");
+		left = (int)n;
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, left);
+		     h = NLMSG_NEXT(h, left)) {
+			struct ifinfomsg *ifi = NLMSG_DATA(h);
+			int len = (int)IFLA_PAYLOAD(h);
+			const char *name = NULL;
+			int master = 0;
+			unsigned link_mtu = 0;
+
+			if (h->nlmsg_type != RTM_NEWLINK)
+				continue;
+			for (struct rtattr *a = IFLA_RTA(ifi); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+				if (a->rta_type == IFLA_IFNAME)
+					name = RTA_DATA(a);
+				else if (a->rta_type == IFLA_MASTER)
+					master = *(int *)RTA_DATA(a);
+				else if (a->rta_type == IFLA_MTU)
+					link_mtu = *(unsigned *)RTA_DATA(a);
+			}
+			if (!name)
+				continue;
+			if (strcmp(name, bridge) == 0) {
+				w->bridge = ifi->ifi_index;
+				if (link_mtu != mtu && !w->bad[0])
+					snprintf(w->bad, sizeof(w->bad), "bridge %s at MTU %u", name,
+						 link_mtu);
+			} else if (strcmp(name, tap) == 0 && master && master == w->bridge) {
+				w->tap_on_bridge++;
+				if (link_mtu != mtu && !w->bad[0])
+					snprintf(w->bad, sizeof(w->bad),
+						 "tap %s on bridge %s at MTU %u", name, bridge, link_mtu);
+			}
+		}
+	}
+}
+
+/* The tap's MTU is set before it is enslaved: a tap enslaved at the
+ * kernel's 1500 would pull a jumbo bridge down to 1500 (the bridge takes
+ * its smallest port's MTU), cutting the VMs on it off from jumbo frames
+ * for a moment. */
+START_TEST(mtu_set_before_enslaving)
+{
+	struct mvl_ctx *ctx;
+	struct mvl_iface *iface;
+	struct mvl_tap_opts o = tap_opts("test1", "vm-test1");
+	struct link_watch w;
+
+	mvt_enter_netns();
+	ctx = mvt_ctx();
+	/* a jumbo uplink: the bridge takes its MTU, 9000 */
+	ck_assert_int_eq(mvt_sh("ip link add br0 type bridge && "
+				"ip link add eno1 mtu 9000 type veth peer name peer0 mtu 9000 && "
+				"ip link set eno1 master br0 && ip link set br0 up"), 0);
+	ck_assert_int_eq(mvt_link_int("br0", "mtu"), 9000);
+	watch_open(&w);
+	w.bridge = (int)if_nametoindex("br0");
+	o.bridge = "br0";
+	iface = create_ok(ctx, &o);
+	watch_check(&w, "vm-test1", "br0", 9000);
+	ck_assert_msg(!w.bad[0], "during the create: %s", w.bad);
+	/* the events were seen (the check above was not vacuous) */
+	ck_assert_uint_ge(w.tap_on_bridge, 1);
+	ck_assert_int_eq(mvt_link_int("vm-test1", "mtu"), 9000);
+	ck_assert_str_eq(mvt_link_str("vm-test1", "master"), "br0");
+	ck_assert_int_eq(mvt_link_int("br0", "mtu"), 9000);
+	ck_assert_uint_eq(mvl_iface_get_mtu(iface), 9000);
+	mvl_iface_unref(iface);
+	close(w.fd);
+	mvl_ctx_unref(ctx);
+}
+END_TEST
+
+/* A bridge mvlink creates is always tagged: mvl_bridge_ensure() without a
+ * VM id uses an existing bridge (brought up), but creates none. */
+START_TEST(bridge_ensure_vm_id)
+{
+	struct mvl_ctx *ctx;
+	struct mvl_bridge_opts b = { .sz = sizeof(b), .name = "br0" };
+	struct mvl_iface_list *list = NULL;
+	char *before;
+
+	mvt_enter_netns();
+	ctx = mvt_ctx();
+	before = link_snapshot();
+	ck_assert_int_eq(mvl_bridge_ensure(ctx, &b), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(mvl_ctx_get_error(ctx), "bridge br0 does not exist, and a new "
+							     "bridge needs a VM id to be tagged"));
+	assert_unchanged(before);
+	ck_assert(!mvt_link_exists("br0"));
+	free(before);
+
+	/* an existing (foreign, down) bridge: used, brought up, not tagged */
+	ck_assert_int_eq(mvt_sh("ip link add br0 type bridge"), 0);
+	ck_assert_int_eq(mvl_bridge_ensure(ctx, &b), 0);
+	ck_assert(flag_set("br0", "UP"));
+	ck_assert_ptr_null(mvt_link_str("br0", "ifalias"));
+	ck_assert_int_eq(mvl_iface_delete(ctx, "br0"), -EPERM); /* still not ours */
+
+	/* with a VM id: created, tagged, listed and deletable */
+	b.name = "br1";
+	b.vm_id = "test1";
+	ck_assert_int_eq(mvl_bridge_ensure(ctx, &b), 1);
+	ck_assert_str_eq(mvt_link_str("br1", "ifalias"), "mvlink:vm=test1;mode=bridge");
+	ck_assert(flag_set("br1", "UP"));
+	ck_assert_int_eq(mvl_iface_list_new(ctx, NULL, 0, &list), 0);
+	ck_assert_uint_eq(mvl_iface_list_count(list), 1);
+	ck_assert_str_eq(mvl_iface_get_name(mvl_iface_list_get(list, 0)), "br1");
+	mvl_iface_list_free(list);
+	/* again without the VM id: the bridge exists now */
+	b.vm_id = NULL;
+	ck_assert_int_eq(mvl_bridge_ensure(ctx, &b), 0);
+	ck_assert_int_eq(mvl_iface_delete(ctx, "br1"), 1);
 	mvl_ctx_unref(ctx);
 }
 END_TEST
@@ -673,7 +882,8 @@ int main(void)
 	return mvt_run(mvt_suite("tap", "kernel", 120, tap_single_queue, tap_four_queues,
 				 tap_no_vnet_hdr_owner_group_persist, tap_running_not_adopted,
 				 tap_template, bridge_create_and_mac_rule,
-				 bridge_adopt_existing_and_mtu, bridge_refuse_non_bridge,
+				 bridge_adopt_existing_and_mtu, host_mac_never_the_guests,
+				 mtu_set_before_enslaving, bridge_ensure_vm_id, bridge_refuse_non_bridge,
 				 uplink_enslave_and_refusal, foreign_devices_untouched,
 				 stacked_foreign_device_kept, listing,
 				 rollback_bridge_full, rollback_every_step, bad_input),

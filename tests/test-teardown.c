@@ -192,9 +192,9 @@ START_TEST(many_group_clash_falls_back)
 	ck_assert_int_eq(mvt_sh("ip link set fx0 group 77"), 0);
 	ctx = mvt_ctx();
 	taps(ctx, "a", 3);
-	mvl_delete_group = 77;
+	ctx->test.delete_group = 77;
 	ck_assert_int_eq(mvl_vm_delete_many(ctx, ids, 1), 3);
-	mvl_delete_group = 0;
+	ctx->test.delete_group = 0;
 	assert_taps_gone("a", 3);
 	assert_group("fx0", "77");
 	ck_assert_str_eq(mvl_ctx_get_error(ctx), "");
@@ -306,11 +306,11 @@ START_TEST(failed_delete_restores_group)
 				"ip link set a2 group 5"), 0);
 	/* the group clashes (steps 1-3 move the links), then the first of
 	 * the one-by-one deletions (step 4) fails */
-	mvl_delete_group = 77;
+	ctx->test.delete_group = 77;
 	mvt_fail_at(ctx, 4);
 	r = mvl_vm_delete_many(ctx, ids, 1);
 	mvt_fail_at(ctx, 0);
-	mvl_delete_group = 0;
+	ctx->test.delete_group = 0;
 	ck_assert_int_eq(r, -EIO);
 	ck_assert_str_ne(mvl_ctx_get_error(ctx), "");
 	for (const char *const *n = (const char *const[]){ "a0", "a1", "a2", NULL }; *n; n++)

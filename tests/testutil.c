@@ -38,6 +38,12 @@ void mvt_enter_netns(void)
 	umount2("/sys", MNT_DETACH);
 	ck_assert_msg(mount("sysfs", "/sys", "sysfs", 0, NULL) == 0, "mount sysfs: %s",
 		      strerror(errno));
+	/* the library's default state directory (/run/mvlink: locks,
+	 * journals) of this test alone: the host's is not touched, and tests
+	 * running side by side do not share locks or see each other's
+	 * journals */
+	ck_assert_msg(mount("tmpfs", "/run", "tmpfs", 0, "mode=0755") == 0, "mount /run: %s",
+		      strerror(errno));
 	ck_assert_int_eq(mvt_sh("ip link set lo up"), 0);
 	/* no IPv6 autoconfiguration: link-local addresses appear (and pass
 	 * DAD) asynchronously and would make before/after snapshots racy */

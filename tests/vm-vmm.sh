@@ -147,7 +147,7 @@ if mode == "during":
         if queues > 1:
             ok(i.get("numqueues") == queues, "ip link: %d queues attached (numqueues %s)"
                % (queues, i.get("numqueues")))
-        host_mac = "fe" + mac[2:]
+        host_mac = ("fa" if mac[:2] == "fe" else "fe") + mac[2:]
         ok((l or {}).get("address") == host_mac, "ip link: host side MAC %s" % host_mac)
         ok((l or {}).get("master") == "br0", "ip link: %s is a port of br0" % name)
         br = link(links, "br0")

@@ -400,7 +400,7 @@ static int check_ifname(struct tool *t, int opt, const char *arg)
 {
 	if (mvl_ifname_check(arg) < 0)
 		return tool_usage(t, "invalid interface name '%s' for --%s: 1-15 bytes without '/', "
-				  "':' or whitespace, not '.' or '..'", arg, opt_name(opt));
+				  "':', '%%' or whitespace, not '.' or '..'", arg, opt_name(opt));
 	return 0;
 }
 
@@ -618,8 +618,9 @@ void iface_options_help(bool all_modes)
 	       "                       'vm-%%d' that takes the lowest free number\n"
 	       "  --mac MAC            the guest's MAC address (unicast, not all zero), e.g.\n"
 	       "                       02:00:00:00:00:01.  tap: the host side gets the same\n"
-	       "                       address with fe as the first byte; macvtap: the\n"
-	       "                       macvtap's own address (random when not given)\n"
+	       "                       address with fe as the first byte (fa when the\n"
+	       "                       guest's is fe); macvtap: the macvtap's own address\n"
+	       "                       (random when not given)\n"
 	       "  --mtu N              MTU, 68-65535 (default: the bridge's or the link's)\n"
 	       "  --queues N           number of queues, 1-%d (more than one: multi-queue)\n"
 	       "  --owner USER         user (name or number) allowed to use the tap / owning\n"

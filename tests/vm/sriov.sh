@@ -8,7 +8,8 @@
 # added, two of them behind a PCIe-to-PCI bridge (one IOMMU group) and one
 # alone, loads netdevsim there and runs (guest/sriov.sh) tests/test-sriov-vm,
 # the library's tests, then the mvlink command line as a user types it
-# (sriov list/enable/disable, create --mode sriov and pci, delete, recover).
+# (sriov list/enable/disable, create --mode sriov and pci, delete, recover,
+# create --mode macvtap on a bond slave and a team port refused).
 # --build DIR is the build tree holding tests/test-sriov-vm and tools/mvlink
 # (default: the current directory); --part runs only the library's tests
 # (lib) or only the command line's (cli).  Exit status: the guest test's (0
@@ -59,7 +60,7 @@ if [ -n "$part" ]; then
 fi
 
 "$here/mkinitramfs.sh" --moddir "$MODDIR" --kver "$KVER" \
-	--modules 'nvme vfio-pci vfio_iommu_type1 pci-stub e1000' --ko "$NETDEVSIM" \
+	--modules 'nvme vfio-pci vfio_iommu_type1 pci-stub e1000 veth macvtap bonding team' --ko "$NETDEVSIM" \
 	--bin "$build/tests/test-sriov-vm" --bin "$build/tools/mvlink" \
 	--bin "$(command -v devlink)" ${partfile[@]+"${partfile[@]}"} \
 	--script "$here/guest/sriov.sh" --timeout 900 -o "$tmp/initrd.gz"

@@ -10,8 +10,10 @@
 #     NVMe PF, a VF of netdevsim with --no-vfio refused (not a PCI PF) and
 #     unchanged in `ip -j link show`, an NVMe VF given to a VM on vfio-pci
 #     and released, mvlink recover after the creating mvlink was killed
-#     (SIGKILL), a whole e1000 passed through with --mode pci and released -
-#     each result checked in sysfs, /dev and ip as well as mvlink's output.
+#     (SIGKILL), a whole e1000 passed through with --mode pci and released,
+#     a macvtap on a bond slave and on a team port refused (bonding and team
+#     exist only here) - each result checked in sysfs, /dev and ip as well as
+#     mvlink's output.
 # /mvlink-part, when present, holds "lib" or "cli" to run only that part.
 # Exit status: 0 when both passed, 1 otherwise.
 
@@ -447,6 +449,43 @@ if [ -n "$SHARED" ] && [ -n "$OTHER" ]; then
 		check "a group with a device on a host driver: refused, naming it" \
 			err_has "also holds $OTHER, which is bound to the host driver e1000"
 	check "refused: $SHARED untouched" [ "$(state "$SHARED")" = "$want" ]
+fi
+
+# ------------------------------------------------ macvtap on an enslaved lower
+# (the sandbox kernels that run tests/test-macvtap have no bonding or team)
+echo "sriov-cli: === macvtap on a bond slave or a team port: refused"
+# links_now FILE: `ip -j link` (nothing here is up, so nothing in it changes
+# by itself)
+links_now() { ip -j link show >"$1"; }
+if modprobe bonding && ip link add mvbond0 type bond mode active-backup &&
+	ip link add mvbs0 type veth peer name mvbs1 && ip link set mvbs0 master mvbond0; then
+	check "bond: mvbs0 is a slave of mvbond0 (ip)" \
+		sh -c 'ip -d link show dev mvbs0 | grep -q "bond_slave"'
+	links_now "$T/links.before"
+	run 2 mvlink create --mode macvtap --vm vmb --link mvbs0 --name mvtb0 &&
+		check "bond slave: refused, naming the bond" \
+			err_has "lower device mvbs0 is a slave of bond mvbond0: put the macvtap on mvbond0 instead"
+	links_now "$T/links.after"
+	check "bond slave: ip -j link unchanged" cmp -s "$T/links.before" "$T/links.after"
+	check "bond slave: no macvtap mvtb0" sh -c '! ip link show dev mvtb0 2>/dev/null'
+	ip link del mvbs0
+	ip link del mvbond0
+else
+	bad "cannot make bond mvbond0 with slave mvbs0"
+fi
+# a master of another kind: the generic refusal
+if modprobe team && ip link add mvteam0 type team &&
+	ip link add mvts0 type veth peer name mvts1 && ip link set mvts0 master mvteam0; then
+	links_now "$T/links.before"
+	run 2 mvlink create --mode macvtap --vm vmb --link mvts0 --name mvtb0 &&
+		check "team port: refused, naming the team" \
+			err_has "lower device mvts0 is enslaved to team mvteam0"
+	links_now "$T/links.after"
+	check "team port: ip -j link unchanged" cmp -s "$T/links.before" "$T/links.after"
+	ip link del mvts0
+	ip link del mvteam0
+else
+	bad "cannot make team mvteam0 with port mvts0"
 fi
 
 echo "sriov-cli: $CHECKS checks, $FAILS failed"
