@@ -17,9 +17,16 @@
  *  - Every operation that changes kernel state either completes or undoes
  *    what it did.  If the undo itself fails, the function returns the
  *    original error and mvl_ctx_get_undo_failed() reports true.
- *  - The library never writes to stdout or stderr: it logs through the
- *    context's log function (default: stderr at LOG_ERR, raised by the
- *    MVLINK_LOG environment variable or mvl_ctx_set_log_priority()).
+ *  - The library never writes to stdout.  It hands each log message at
+ *    least as severe as the context's log priority (LOG_ERR unless the
+ *    MVLINK_LOG environment variable or mvl_ctx_set_log_priority() says
+ *    otherwise) to the context's log function, or, when none is set (see
+ *    mvl_ctx_set_log_fn()), writes it to stderr as "libmvlink: <function>:
+ *    <message>".  The library's own messages are warnings (e.g. an undo
+ *    that failed), info and debug, never more severe than LOG_WARNING: at
+ *    the default priority nothing is logged, so by default the library
+ *    prints nothing.  Failures are reported by return values and
+ *    mvl_ctx_get_error(), not by the log.
  *  - A context belongs to the process that created it: after fork() every
  *    call on it fails with -ECHILD.  A context is not thread-safe; use one
  *    per thread.
@@ -59,13 +66,15 @@ struct mvl_ctx;
  * @ret_ctx: on success, the new context with a reference count of 1.
  *
  * Reads MVLINK_LOG (a syslog priority name or number: "err", "info",
- * "debug", 3, 6, 7) and MVLINK_STATE_DIR (default "/run/mvlink").
- * Returns 0 or -ENOMEM.
+ * "debug", 3, 6, 7; an unknown value is ignored: LOG_ERR) and
+ * MVLINK_STATE_DIR (default "/run/mvlink").
+ * Returns 0, -EINVAL (@ret_ctx is NULL) or -ENOMEM.
  */
 int mvl_ctx_new(struct mvl_ctx **ret_ctx);
-/** mvl_ctx_ref - take a reference. Returns @ctx. */
+/** mvl_ctx_ref - take a reference. Returns @ctx (NULL for a NULL @ctx). */
 struct mvl_ctx *mvl_ctx_ref(struct mvl_ctx *ctx);
-/** mvl_ctx_unref - drop a reference; frees the context at zero. Returns NULL. */
+/** mvl_ctx_unref - drop a reference; frees the context at zero (NULL is
+ * fine).  Returns NULL. */
 struct mvl_ctx *mvl_ctx_unref(struct mvl_ctx *ctx);
 
 typedef void (*mvl_log_fn)(struct mvl_ctx *ctx, int priority, const char *file, int line,
@@ -74,45 +83,87 @@ typedef void (*mvl_log_fn)(struct mvl_ctx *ctx, int priority, const char *file, 
  * mvl_ctx_set_log_fn - route the library's log messages to @log_fn.
  * @log_fn: the function, or NULL to restore the default stderr sink.
  * @data: stored in the context, see mvl_ctx_get_log_data().
+ *
+ * @log_fn gets only the messages at least as severe as the context's log
+ * priority (see mvl_ctx_set_log_priority()), with the syslog priority and
+ * the library's source file, line and function.  A NULL @ctx is ignored.
  */
 void mvl_ctx_set_log_fn(struct mvl_ctx *ctx, mvl_log_fn log_fn, void *data);
+/**
+ * mvl_ctx_get_log_data - the @data last given to mvl_ctx_set_log_fn() (also
+ * when its log function was NULL), for the log function to use; NULL when
+ * none was given or @ctx is NULL.
+ */
 void *mvl_ctx_get_log_data(struct mvl_ctx *ctx);
-/** mvl_ctx_get_log_priority - the highest syslog priority that is logged. */
+/**
+ * mvl_ctx_get_log_priority - the context's log priority: messages of this
+ * syslog priority or a more severe one (a lower number) are logged.  Set by
+ * MVLINK_LOG at mvl_ctx_new() (default LOG_ERR) or
+ * mvl_ctx_set_log_priority().  Returns -EINVAL for a NULL @ctx.
+ */
 int mvl_ctx_get_log_priority(struct mvl_ctx *ctx);
+/**
+ * mvl_ctx_set_log_priority - log the messages of syslog priority @priority
+ * and the more severe ones (LOG_DEBUG: all of them; the library's messages
+ * range from LOG_WARNING to LOG_DEBUG).  Overrides MVLINK_LOG.  The value is stored
+ * unchecked; a NULL @ctx is ignored.
+ */
 void mvl_ctx_set_log_priority(struct mvl_ctx *ctx, int priority);
 
 /**
  * mvl_ctx_get_error - the message of the last failed call on @ctx.
  *
  * Names the object, the value and the reason, e.g.
- * "bridge br0: cannot attach vm-3: the bridge already has the maximum of
- * 1024 ports (Exchange full)".  Valid until the next call on @ctx.  Never
- * NULL (empty when nothing failed yet).
+ * "cannot attach tap vm-3 to bridge br0: the bridge already has the maximum
+ * of 1023 ports (the kernel's 1024 port numbers, number 0 reserved)
+ * (Exchange full)".  Owned by @ctx, valid until the next call on @ctx.
+ * Never NULL (empty when nothing failed yet, or for a NULL @ctx).
  */
 const char *mvl_ctx_get_error(struct mvl_ctx *ctx);
 /**
  * mvl_ctx_get_undo_failed - whether the last failed call could not fully
- * undo its earlier steps (something was left behind; the log says what).
+ * undo its earlier steps (something was left behind; the log says what, at
+ * LOG_WARNING).  False for a NULL @ctx.
  */
 bool mvl_ctx_get_undo_failed(struct mvl_ctx *ctx);
 
 /**
  * mvl_ctx_set_state_dir - where journals and lock files live.
- * Default "/run/mvlink" or $MVLINK_STATE_DIR.  Returns 0, -EINVAL, -ENOMEM.
+ * Default "/run/mvlink" or $MVLINK_STATE_DIR.  @path is copied, trailing
+ * slashes dropped.  Returns 0, -EINVAL (NULL @ctx, @path NULL or not
+ * absolute), -ENOMEM.
  */
 int mvl_ctx_set_state_dir(struct mvl_ctx *ctx, const char *path);
+/**
+ * mvl_ctx_get_state_dir - the state directory, without trailing slashes.
+ * Owned by @ctx, valid until the next mvl_ctx_set_state_dir() or the last
+ * mvl_ctx_unref(); NULL for a NULL @ctx.
+ */
 const char *mvl_ctx_get_state_dir(struct mvl_ctx *ctx);
 /**
  * mvl_ctx_set_sysfs_root - where sysfs is mounted (default "/sys").
- * Meant for tests on fake sysfs trees.  Returns 0, -EINVAL, -ENOMEM.
+ * Meant for tests on fake sysfs trees.  @path is copied, trailing slashes
+ * dropped.  Returns 0, -EINVAL (NULL @ctx, @path NULL or not absolute),
+ * -ENOMEM.
  */
 int mvl_ctx_set_sysfs_root(struct mvl_ctx *ctx, const char *path);
+/**
+ * mvl_ctx_get_sysfs_root - the sysfs root, without trailing slashes.
+ * Owned by @ctx, valid until the next mvl_ctx_set_sysfs_root() or the last
+ * mvl_ctx_unref(); NULL for a NULL @ctx.
+ */
 const char *mvl_ctx_get_sysfs_root(struct mvl_ctx *ctx);
 /**
  * mvl_ctx_set_dev_root - where device nodes live (default "/dev").
- * Meant for tests.  Returns 0, -EINVAL, -ENOMEM.
+ * Meant for tests.  @path is copied, trailing slashes dropped.  Returns 0,
+ * -EINVAL (NULL @ctx, @path NULL or not absolute), -ENOMEM.
  */
 int mvl_ctx_set_dev_root(struct mvl_ctx *ctx, const char *path);
+/**
+ * mvl_ctx_get_dev_root - the device node root, without trailing slashes.
+ * Owned by @ctx, valid until the next mvl_ctx_set_dev_root() or the last
+ * mvl_ctx_unref(); NULL for a NULL @ctx.
+ */
 const char *mvl_ctx_get_dev_root(struct mvl_ctx *ctx);
 
 /* ------------------------------------------------------------------------
@@ -134,7 +185,8 @@ int mvl_mac_check(const uint8_t mac[6]);
 char *mvl_mac_format(const uint8_t mac[6], char buf[18]);
 
 /**
- * mvl_ifname_check - a valid interface name: 1..15 bytes, no '/', ':',
+ * mvl_ifname_check - a valid interface name: 1..15 bytes, no '/', ':', '%'
+ * (the kernel would expand it as a template: no device's name has one),
  * whitespace or control characters, not "." or "..".  Returns 0 or -EINVAL.
  */
 int mvl_ifname_check(const char *name);
@@ -168,33 +220,67 @@ enum mvl_mode mvl_mode_from_string(const char *s);
 
 struct mvl_iface;
 
+/**
+ * mvl_iface_ref - take a reference to @iface (a plain counter: not for use
+ * from several threads at once).  An interface holds no reference to its
+ * context and stays valid after mvl_ctx_unref().  Returns @iface (NULL for
+ * a NULL @iface).
+ */
 struct mvl_iface *mvl_iface_ref(struct mvl_iface *iface);
-/** mvl_iface_unref - at zero closes every queue fd not taken; the kernel
- * objects stay (a non-persistent tap vanishes when its last fd closes). */
+/** mvl_iface_unref - drop a reference (NULL is fine); at zero closes every
+ * queue fd not taken and frees @iface and its strings; the kernel objects
+ * stay (a non-persistent tap vanishes when its last fd closes).  Returns
+ * NULL. */
 struct mvl_iface *mvl_iface_unref(struct mvl_iface *iface);
+/** mvl_iface_get_mode - its MVL_MODE_*; MVL_MODE_NONE for an untagged link
+ * (from mvl_iface_get() or an MVL_LIST_ALL listing) or a NULL @iface. */
 enum mvl_mode mvl_iface_get_mode(const struct mvl_iface *iface);
-/** The interface name (a PCI address for MVL_MODE_SRIOV and MVL_MODE_PCI). */
+/** mvl_iface_get_name - the interface name (a PCI address for MVL_MODE_SRIOV
+ * and MVL_MODE_PCI, "<pf>:vf<N>" for a VF without PCI function).  The
+ * strings of mvl_iface_get_*() belong to @iface and live as long as it
+ * does.  NULL for a NULL @iface. */
 const char *mvl_iface_get_name(const struct mvl_iface *iface);
-/** The VM id the interface is tagged with. */
+/** mvl_iface_get_vm_id - the VM id the interface is tagged with; NULL when
+ * it is untagged or @iface is NULL. */
 const char *mvl_iface_get_vm_id(const struct mvl_iface *iface);
-/** The kernel ifindex, or 0 when the interface is not a netdev. */
+/** mvl_iface_get_ifindex - the kernel ifindex; 0 when the interface is not a
+ * netdev (sriov, pci) or @iface is NULL. */
 int mvl_iface_get_ifindex(const struct mvl_iface *iface);
-/** The interface's own MAC (macvtap: the guest's MAC; tap: the host side). */
+/** mvl_iface_get_mac - the interface's own MAC, 6 bytes owned by @iface
+ * (macvtap: the guest's MAC; tap: the host side; sriov: the VF's admin MAC
+ * as its PF reported it; all zero when unknown and for pci).  NULL only for
+ * a NULL @iface. */
 const uint8_t *mvl_iface_get_mac(const struct mvl_iface *iface);
+/** mvl_iface_get_mtu - the netdev's MTU as the kernel reported it when the
+ * interface was created, adopted or listed; 0 for sriov and pci (no netdev)
+ * and for a NULL @iface. */
 unsigned mvl_iface_get_mtu(const struct mvl_iface *iface);
-/** The bridge (tap) or lower device (macvtap, PF for sriov), or NULL. */
+/** mvl_iface_get_link - the bridge (tap) or lower device (macvtap), for
+ * sriov the PF (its netdev, else its PCI address); NULL when there is none
+ * (or it is in another network namespace) and for a NULL @iface. */
 const char *mvl_iface_get_link(const struct mvl_iface *iface);
-/** Whether the create found the interface already there and adopted it. */
+/** mvl_iface_get_adopted - whether the create found the interface already
+ * there and adopted it; false for listed interfaces and a NULL @iface. */
 bool mvl_iface_get_adopted(const struct mvl_iface *iface);
-/** Number of queue fds held (0 for a persistent tap opened by name). */
+/** mvl_iface_get_queue_count - number of queue fds the create opened, taken
+ * ones included (0 for a persistent tap opened by name, MVL_MACVTAP_NO_FDS,
+ * sriov, pci, listed interfaces, and a NULL @iface). */
 unsigned mvl_iface_get_queue_count(const struct mvl_iface *iface);
-/** Queue fd @i, still owned by @iface, or -EINVAL. */
+/** mvl_iface_get_queue_fd - queue fd @i, still owned by @iface (closed by
+ * its last unref); -EINVAL when @i is not below the queue count or @iface is
+ * NULL, -EBADF when the fd was taken. */
 int mvl_iface_get_queue_fd(const struct mvl_iface *iface, unsigned i);
-/** Take queue fd @i: the caller owns it from now on; or -EINVAL/-EBADF. */
+/** mvl_iface_take_queue_fd - take queue fd @i: the caller owns (and closes)
+ * it from now on, @iface no longer does; -EINVAL when @i is not below the
+ * queue count or @iface is NULL, -EBADF when it was taken already. */
 int mvl_iface_take_queue_fd(struct mvl_iface *iface, unsigned i);
-/** Device node the VMM opens (macvtap "/dev/tapN", vfio "/dev/vfio/N"), or NULL. */
+/** mvl_iface_get_devnode - the device node the VMM opens (macvtap
+ * "<dev root>/tapN", vfio "<dev root>/vfio/N"; dev root "/dev" unless
+ * mvl_ctx_set_dev_root()); NULL when there is none (tap,
+ * MVL_VF_NO_VFIO) and for a NULL @iface. */
 const char *mvl_iface_get_devnode(const struct mvl_iface *iface);
-/** IOMMU group for sriov/pci modes, else -1. */
+/** mvl_iface_get_iommu_group - the IOMMU group for sriov/pci modes, else -1
+ * (also for a NULL @iface). */
 int mvl_iface_get_iommu_group(const struct mvl_iface *iface);
 
 /* ------------------------------------------------------------------------
@@ -242,8 +328,9 @@ struct mvl_tap_opts {
  * .uplink when asked (refused when it carries IP addresses or the default
  * route unless MVL_TAP_FORCE_UPLINK), creates the tap through /dev/net/tun
  * with IFF_TAP|IFF_NO_PI (+IFF_VNET_HDR, +IFF_MULTI_QUEUE), sets its host
- * side MAC (never the guest's: derived from .guest_mac with first byte 0xFE,
- * or random with 0xFE), MTU (explicit or the bridge's) and tag, attaches it
+ * side MAC (never the guest's: .guest_mac with first byte 0xFE, or 0xFA when
+ * the guest's first byte is 0xFE; random with 0xFE without .guest_mac), MTU
+ * (explicit or the bridge's) and tag while the tap is down, then attaches it
  * to the bridge and brings it up.
  *
  * A template name takes the lowest free number.  An existing device with the
@@ -264,7 +351,7 @@ enum {
 struct mvl_bridge_opts {
 	size_t sz;          /* sizeof(struct mvl_bridge_opts) */
 	const char *name;   /* required */
-	const char *vm_id;  /* optional: tag a newly created bridge with it */
+	const char *vm_id;  /* tag of a new bridge; NULL: only an existing one */
 	const char *uplink; /* optional: enslave it */
 	unsigned mtu;       /* optional: for a newly created bridge */
 	unsigned flags;     /* MVL_BRIDGE_* */
@@ -272,8 +359,11 @@ struct mvl_bridge_opts {
 
 /**
  * mvl_bridge_ensure - make sure bridge .name exists, is up and, when asked,
- * holds .uplink.  Returns 1 when it created the bridge, 0 when it was there,
- * or a negative errno (the bridge is then as it was).
+ * holds .uplink.  A new bridge is tagged with .vm_id, so that mvlink lists
+ * and deletes it; without .vm_id only an existing bridge (any, tagged or
+ * not) is used, and a missing one is -EINVAL ("a new bridge needs a VM id
+ * to be tagged"), nothing created.  Returns 1 when it created the bridge, 0
+ * when it was there, or a negative errno (the bridge is then as it was).
  */
 int mvl_bridge_ensure(struct mvl_ctx *ctx, const struct mvl_bridge_opts *opts);
 
@@ -287,8 +377,11 @@ enum mvl_macvtap_mode {
 	MVL_MACVTAP_PASSTHRU = 3,
 	MVL_MACVTAP_SOURCE = 4,
 };
+/** mvl_macvtap_mode_to_string - "bridge", "vepa", "private", "passthru" or
+ * "source" (static strings), or NULL for a value outside the enum. */
 const char *mvl_macvtap_mode_to_string(enum mvl_macvtap_mode mode);
-/** Returns the mode, or -EINVAL for an unknown name. */
+/** mvl_macvtap_mode_from_string - the inverse (exact, lower-case names):
+ * the mode, or -EINVAL for an unknown name or NULL. */
 int mvl_macvtap_mode_from_string(const char *s);
 
 /* flags of struct mvl_macvtap_opts */
@@ -350,8 +443,10 @@ struct mvl_macvtap_opts {
  * devtmpfs, udev lag) or is another device (devtmpfs is shared by all
  * network namespaces, so a macvtap of another namespace with the same
  * ifindex may own the name), a private node is made with mknod in
- * <state dir>/dev (mode 0700), opened and unlinked at once; this needs
- * CAP_MKNOD and a state directory on a mount without nodev.  The
+ * <state dir>/dev (mode 0700), opened and unlinked at once.  When the state
+ * directory is on a nodev mount (the default /run/mvlink is, on systemd
+ * hosts) the node goes in <dev root>/.mvlink (mode 0700) instead; when that
+ * is nodev too, -EACCES with both paths named.  This needs CAP_MKNOD.  The
  * interface's devnode is <dev root>/tap<ifindex> in every case.
  *
  * MVL_MACVTAP_OWNER / MVL_MACVTAP_GROUP chown <dev root>/tapN to .owner /
@@ -415,9 +510,16 @@ enum {
  */
 int mvl_iface_list_new(struct mvl_ctx *ctx, const char *vm_id, unsigned flags,
 		       struct mvl_iface_list **ret_list);
+/** mvl_iface_list_count - the number of interfaces in @list; 0 for a NULL
+ * @list. */
 size_t mvl_iface_list_count(const struct mvl_iface_list *list);
-/** Borrowed pointer, valid while @list lives; NULL past the end. */
+/** mvl_iface_list_get - interface @i of @list: a borrowed pointer, valid
+ * while @list lives (mvl_iface_ref() it to keep it longer); NULL past the
+ * end or for a NULL @list. */
 struct mvl_iface *mvl_iface_list_get(const struct mvl_iface_list *list, size_t i);
+/** mvl_iface_list_free - free @list, dropping its reference to each of its
+ * interfaces (those the caller took a reference to stay valid).  NULL is
+ * fine.  Returns NULL. */
 struct mvl_iface_list *mvl_iface_list_free(struct mvl_iface_list *list);
 
 /**
@@ -758,50 +860,90 @@ struct mvl_sriov_vf;
  * with sriov_numvfs (netdevsim) by name.  Returns 0 or a negative errno.
  */
 int mvl_sriov_list_new(struct mvl_ctx *ctx, const char *pf, struct mvl_sriov_list **ret_list);
+/** mvl_sriov_list_free - free @list with all its PF and VF entries: the
+ * pointers and strings its getters returned become invalid.  NULL is fine.
+ * Returns NULL. */
 struct mvl_sriov_list *mvl_sriov_list_free(struct mvl_sriov_list *list);
+/** mvl_sriov_list_count - the number of PFs in @list; 0 for a NULL @list. */
 size_t mvl_sriov_list_count(const struct mvl_sriov_list *list);
-/** Borrowed, valid while @list lives; NULL past the end. */
+/** mvl_sriov_list_get - PF @i of @list: borrowed, valid while @list lives
+ * (as are the strings and VFs of its getters); NULL past the end or for a
+ * NULL @list. */
 const struct mvl_sriov_pf *mvl_sriov_list_get(const struct mvl_sriov_list *list, size_t i);
 
-/** The PF's PCI address, or NULL when it is not a PCI device (netdevsim). */
+/** mvl_sriov_pf_get_addr - the PF's PCI address, or NULL when it is not a
+ * PCI device (netdevsim) or @pf is NULL. */
 const char *mvl_sriov_pf_get_addr(const struct mvl_sriov_pf *pf);
-/** The PF's netdev, or NULL (e.g. an NVMe PF). */
+/** mvl_sriov_pf_get_ifname - the PF's netdev, or NULL (e.g. an NVMe PF, or
+ * a NULL @pf). */
 const char *mvl_sriov_pf_get_ifname(const struct mvl_sriov_pf *pf);
-/** Its driver, or NULL. */
+/** mvl_sriov_pf_get_driver - its driver, or NULL (unbound, NULL @pf). */
 const char *mvl_sriov_pf_get_driver(const struct mvl_sriov_pf *pf);
+/** mvl_sriov_pf_get_vendor_id - the PCI vendor id (e.g. 0x8086), or 0 when
+ * unknown (no PCI device, libpci failed) or @pf is NULL. */
 unsigned mvl_sriov_pf_get_vendor_id(const struct mvl_sriov_pf *pf);
+/** mvl_sriov_pf_get_device_id - the PCI device id, or 0 when unknown (as
+ * the vendor id) or @pf is NULL. */
 unsigned mvl_sriov_pf_get_device_id(const struct mvl_sriov_pf *pf);
-/** Names from the PCI ID database, or NULL when unknown/unavailable. */
+/** mvl_sriov_pf_get_vendor_name - the vendor's name from the PCI ID
+ * database, or NULL when unknown/unavailable or @pf is NULL. */
 const char *mvl_sriov_pf_get_vendor_name(const struct mvl_sriov_pf *pf);
+/** mvl_sriov_pf_get_device_name - the device's name from the PCI ID
+ * database, or NULL when unknown/unavailable or @pf is NULL. */
 const char *mvl_sriov_pf_get_device_name(const struct mvl_sriov_pf *pf);
-/** NUMA node, or -1. */
+/** mvl_sriov_pf_get_numa_node - NUMA node, or -1 (unknown, NULL @pf). */
 int mvl_sriov_pf_get_numa_node(const struct mvl_sriov_pf *pf);
-/** sriov_totalvfs; 0 when a PF that is no PCI device does not say. */
+/** mvl_sriov_pf_get_total_vfs - sriov_totalvfs; 0 when a PF that is no PCI
+ * device does not say, and for a NULL @pf. */
 unsigned mvl_sriov_pf_get_total_vfs(const struct mvl_sriov_pf *pf);
-/** Number of VFs enabled (sriov_numvfs), also the number of VF entries. */
+/** mvl_sriov_pf_get_num_vfs - number of VFs enabled (sriov_numvfs), also the
+ * number of VF entries; 0 for a NULL @pf. */
 unsigned mvl_sriov_pf_get_num_vfs(const struct mvl_sriov_pf *pf);
-/** VF entry @i (0 .. num_vfs-1), borrowed; NULL past the end. */
+/** mvl_sriov_pf_get_vf - VF entry @i (0 .. num_vfs-1), borrowed from the
+ * list; NULL past the end or for a NULL @pf. */
 const struct mvl_sriov_vf *mvl_sriov_pf_get_vf(const struct mvl_sriov_pf *pf, unsigned i);
 
+/** mvl_sriov_vf_get_index - the VF's index on its PF; 0 for a NULL @vf. */
 unsigned mvl_sriov_vf_get_index(const struct mvl_sriov_vf *vf);
-/** Its PCI address; for a VF without PCI function its name "<pf>:vf<N>". */
+/** mvl_sriov_vf_get_addr - its PCI address; for a VF without PCI function
+ * its name "<pf>:vf<N>"; NULL when sysfs does not say or @vf is NULL. */
 const char *mvl_sriov_vf_get_addr(const struct mvl_sriov_vf *vf);
-/** Its driver ("vfio-pci", "iavf"...), or NULL when unbound. */
+/** mvl_sriov_vf_get_driver - its driver ("vfio-pci", "iavf"...), or NULL
+ * when unbound, without PCI function, or @vf is NULL. */
 const char *mvl_sriov_vf_get_driver(const struct mvl_sriov_vf *vf);
+/** mvl_sriov_vf_get_iommu_group - its IOMMU group, or -1 when it has none,
+ * has no PCI function, or @vf is NULL. */
 int mvl_sriov_vf_get_iommu_group(const struct mvl_sriov_vf *vf);
-/** The VM it is attached to (from its journal), or NULL. */
+/** mvl_sriov_vf_get_vm_id - the VM it is attached to (from its journal), or
+ * NULL (also for a NULL @vf). */
 const char *mvl_sriov_vf_get_vm_id(const struct mvl_sriov_vf *vf);
-/** The admin MAC (6 bytes), or NULL when not known (no PF netdev). */
+/*
+ * The getters below return what the PF's netdev reports for the VF
+ * (IFLA_VF_INFO), or the "unknown" value they name when there is no PF
+ * netdev, the kernel or driver did not report it, or @vf is NULL.
+ */
+/** mvl_sriov_vf_get_mac - the admin MAC (6 bytes, borrowed), or NULL when
+ * unknown. */
 const uint8_t *mvl_sriov_vf_get_mac(const struct mvl_sriov_vf *vf);
-/** VLAN id (0: none), or -1 when unknown. */
+/** mvl_sriov_vf_get_vlan - VLAN id (0: none), or -1 when unknown. */
 int mvl_sriov_vf_get_vlan(const struct mvl_sriov_vf *vf);
+/** mvl_sriov_vf_get_qos - the VLAN QoS priority (0..7), or -1 when unknown. */
 int mvl_sriov_vf_get_qos(const struct mvl_sriov_vf *vf);
+/** mvl_sriov_vf_get_vlan_proto - MVL_VLAN_PROTO_8021Q or
+ * MVL_VLAN_PROTO_8021AD; MVL_VLAN_PROTO_DEFAULT when unknown. */
 enum mvl_vlan_proto mvl_sriov_vf_get_vlan_proto(const struct mvl_sriov_vf *vf);
+/** mvl_sriov_vf_get_spoofchk - MVL_ON or MVL_OFF; MVL_UNSET when unknown. */
 enum mvl_tristate mvl_sriov_vf_get_spoofchk(const struct mvl_sriov_vf *vf);
+/** mvl_sriov_vf_get_trust - MVL_ON or MVL_OFF; MVL_UNSET when unknown. */
 enum mvl_tristate mvl_sriov_vf_get_trust(const struct mvl_sriov_vf *vf);
+/** mvl_sriov_vf_get_link_state - MVL_VF_LINK_AUTO, _ENABLE or _DISABLE;
+ * MVL_VF_LINK_UNSET when unknown. */
 enum mvl_vf_link_state mvl_sriov_vf_get_link_state(const struct mvl_sriov_vf *vf);
-/** Rates in Mbps (0: none), or -1 when unknown. */
+/** mvl_sriov_vf_get_min_tx_rate - minimum TX rate in Mbps (0: none), or -1
+ * when unknown. */
 long mvl_sriov_vf_get_min_tx_rate(const struct mvl_sriov_vf *vf);
+/** mvl_sriov_vf_get_max_tx_rate - maximum TX rate in Mbps (0: no limit), or
+ * -1 when unknown. */
 long mvl_sriov_vf_get_max_tx_rate(const struct mvl_sriov_vf *vf);
 
 #ifdef __cplusplus

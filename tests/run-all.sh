@@ -3,9 +3,10 @@
 #
 # Build mvlink and run every test: unit, kernel (private network
 # namespaces), CLI, the QEMU harness (a real VMM on mvlink's fds; SR-IOV
-# and VFIO on Debian's kernel), make distcheck, a sanitizer build with
-# fault injection, valgrind memcheck and the fuzzers.  Needs root and the
-# packages of .ci/deps.sh.  Kernel and VM tests may not skip here.
+# and VFIO on Debian's kernel), README's examples/demo.sh on that build,
+# make distcheck, a sanitizer build with fault injection, valgrind memcheck
+# and the fuzzers.  Needs root and the packages of .ci/deps.sh.  Nothing may
+# skip here: a skipped test fails the run.
 #
 # Environment: MVLINK_BUILD_DIR (default ./build), MVLINK_VM_CACHE
 # (default /var/cache/mvlink-vm), MVLINK_FUZZ_SECONDS (default 30),
@@ -22,14 +23,20 @@ step() { printf '\n== %s\n' "$*"; }
 ok() { passed=$((passed + 1)); echo "ok: $*"; }
 bad() { failed=$((failed + 1)); echo "FAILED: $*"; }
 
-# The automake harness's verdict of a build dir, as one line; failing logs.
+# The automake harness's verdict of a build dir, as one line; failing and
+# skipped tests' logs.  A skip fails the step: in CI every test must run.
 report() {
-	local dir=$1 what=$2 log=$1/test-suite.log
+	local what=$2 log=$1/test-suite.log skips
 	[ -f "$log" ] || { bad "$what: no test-suite.log"; return; }
 	awk -v what="$what" '/^# (TOTAL|PASS|SKIP|XFAIL|FAIL|XPASS|ERROR):/ { n[$2]=$3 }
 	END { printf "%s: %d passed, %d failed, %d skipped\n", what, n["PASS:"]+n["XFAIL:"],
 	      n["FAIL:"]+n["XPASS:"]+n["ERROR:"], n["SKIP:"] }' "$log"
-	grep -h -A60 -E '^(FAIL|ERROR): ' "$log" | head -n 400 || :
+	grep -h -A60 -E '^(FAIL|ERROR|SKIP): ' "$log" | head -n 400 || :
+	skips=$(sed -n 's/^# SKIP: *//p' "$log")
+	if [ "${skips:-0}" != 0 ]; then
+		bad "$what: $skips test(s) skipped:$(grep -B1 -x '==*' "$log" | sed -n 's/^SKIP: / /p' |
+			tr -d '\n') (a skip counts as a failure here)"
+	fi
 }
 
 cd "$top"
@@ -47,6 +54,14 @@ make -j2 >/dev/null
 if make -j2 check >/dev/null 2>&1; then ok "make check"; else bad "make check"; fi
 report "$build" "make check"
 [ "${MVLINK_QUICK:-0}" = 1 ] && { echo "$passed passed, $failed failed"; [ "$failed" = 0 ]; exit; }
+
+step "README's demo: examples/demo.sh on this build (a QEMU guest on mvlink exec's tap)"
+if MVLINK_BUILD_DIR=$build "$top/examples/demo.sh" >"$build/demo.log" 2>&1; then
+	ok "demo"
+else
+	bad "demo (exit status $?)"
+	tail -n 80 "$build/demo.log"
+fi
 
 step "make distcheck"
 if make -j2 distcheck >distcheck.log 2>&1; then ok "distcheck"; else
