@@ -67,7 +67,7 @@ struct parse {
 static int line_argc;
 static char *line_argv[MAX_ARGS + 2];
 
-static void fail(const struct parse *p, const char *why)
+__attribute__((noreturn)) static void fail(const struct parse *p, const char *why)
 {
 	fprintf(stderr, "fuzz-cli: %s\ncommand line:", why);
 	for (int i = 0; i < line_argc; i++)
