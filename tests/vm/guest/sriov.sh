@@ -454,14 +454,15 @@ fi
 # ------------------------------------------------ macvtap on an enslaved lower
 # (the sandbox kernels that run tests/test-macvtap have no bonding or team)
 echo "sriov-cli: === macvtap on a bond slave or a team port: refused"
-# links_now FILE: `ip -j link` once it has stopped changing: the kernel
-# finishes a new port's events (a team's, asynchronously) after `ip` returns.
-# Bounded: at most 25 looks 0.2 s apart.
+# links_now FILE: `ip -j link` (a link a line) once it has stopped changing.
+# Enslaving a port brings it up, and the kernel reports its carrier and
+# operstate later, through linkwatch, which delays an event by up to one
+# second (HZ): so two looks 1.2 s apart must agree.  Bounded: 8 tries.
 links_now() {
-	ip -j link show >"$1.prev"
-	for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25; do
-		sleep 0.2
-		ip -j link show >"$1"
+	ip -j link show | sed 's/},{"ifindex"/},\n{"ifindex"/g' >"$1.prev"
+	for _ in 1 2 3 4 5 6 7 8; do
+		sleep 1.2
+		ip -j link show | sed 's/},{"ifindex"/},\n{"ifindex"/g' >"$1"
 		cmp -s "$1" "$1.prev" && return 0
 		mv "$1" "$1.prev"
 	done
