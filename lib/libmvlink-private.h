@@ -430,9 +430,6 @@ int mvl_iface_list_add(struct mvl_iface_list *list, struct mvl_iface *iface);
  * name of its master or lower device, or NULL. */
 int mvl_iface_from_link(struct mvl_ctx *ctx, const struct mvl_link_info *li, const char *rel_name,
 			struct mvl_iface **ret);
-/* The link group a bulk deletion moves links into: ctx->test.delete_group
- * (tests set it to provoke a clash), by default a fresh random one. */
-
 /* ---- macvtap.c -------------------------------------------------------- */
 /* Delete an mvlink macvtap, restoring what passthru mode changed on its
  * lower device.  Returns 1 deleted, 0 already gone, negative errno. */

@@ -182,7 +182,7 @@ struct rel_cache {
 };
 
 /* The name of the link @ifindex in *@ret (NULL when there is none), from
- * the links listed, @c, or the kernel. */
+ * the links listed, else (@c: the listing was filtered) @c or the kernel. */
 static int rel_name(struct mvl_ctx *ctx, const struct link_vec *lv, int ifindex,
 		    struct rel_cache *c, const char **ret)
 {
@@ -191,8 +191,8 @@ static int rel_name(struct mvl_ctx *ctx, const struct link_vec *lv, int ifindex,
 	int r;
 
 	*ret = vec_name(lv, ifindex);
-	if (*ret)
-		return 0;
+	if (*ret || !c)
+		return 0; /* a dump of every link lacks it: not in this namespace */
 	for (i = 0; i < c->n && c->e[i].ifindex != ifindex; i++)
 		;
 	if (i == c->n) {
@@ -251,7 +251,7 @@ MVL_EXPORT int mvl_iface_list_new(struct mvl_ctx *ctx, const char *vm_id, unsign
 		struct mvl_iface *iface;
 
 		if (rel && rel != li->ifindex) {
-			r = rel_name(ctx, &lv, rel, &rc, &rel_nm);
+			r = rel_name(ctx, &lv, rel, flags & MVL_LIST_ALL ? NULL : &rc, &rel_nm);
 			if (r < 0) {
 				free(lv.v);
 				mvl_iface_list_free(list);
