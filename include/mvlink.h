@@ -549,6 +549,15 @@ int mvl_iface_delete(struct mvl_ctx *ctx, const char *name);
  * device mvlink did not create stays (-EBUSY, as mvl_iface_delete()); the
  * others go.  Idempotent.  Returns the number of objects removed, or a
  * negative errno.
+ *
+ * The VM's interfaces are found through an index in the state directory
+ * (index/, written by each create before its link exists) and looked up
+ * by ifindex, each checked against its tag: the cost does not grow with
+ * the other links of the host.  The first deletion in a network namespace
+ * whose index is missing (a new state directory, or one removed while
+ * links lived) walks the kernel's lists of taps and macvtaps instead and
+ * rebuilds the index; so does mvl_vm_delete_many() for more than 16 VMs.
+ * Editing or removing single entries by hand hides links from it.
  */
 int mvl_vm_delete(struct mvl_ctx *ctx, const char *vm_id);
 

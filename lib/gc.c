@@ -200,6 +200,11 @@ static int gc_run(struct mvl_ctx *ctx, struct gc *g, bool dry)
 		}
 		mvl_first_err_note(ctx, &g->fe, r);
 	}
+
+	/* 4. the index entries of links gone without mvlink (a tap that
+	 * went with its VMM, a crashed create) */
+	if (!dry)
+		mvl_first_err_note(ctx, &g->fe, mvl_index_prune(ctx));
 	return count;
 }
 

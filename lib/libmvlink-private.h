@@ -7,6 +7,7 @@
 #ifndef LIBMVLINK_PRIVATE_H
 #define LIBMVLINK_PRIVATE_H
 
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stddef.h>
@@ -180,6 +181,9 @@ int mvl_write_file(const char *path, const char *value);
 int mvl_parse_uint(const char *s, unsigned long max, unsigned long *ret);
 /* Random bytes from getrandom(). */
 int mvl_random_bytes(void *buf, size_t len);
+/* opendir() @dir into *@ret: 1, or 0 when it does not exist (*@ret NULL),
+ * or -errno with a message. */
+int mvl_opendir(struct mvl_ctx *ctx, const char *dir, DIR **ret);
 
 /* ---- sysfs.c ---------------------------------------------------------- */
 /* Path below the context's sysfs root: mvl_sysfs_path(ctx, buf, "class/net/%s/mtu", n) */
@@ -493,6 +497,40 @@ bool mvl_dev_name_valid(const char *name);
 /* The lock kind of device @name: MVL_LOCK_PCI or MVL_LOCK_VF. */
 enum mvl_lock_kind mvl_dev_lock_kind(const char *name);
 
+/* ---- index.c: which links each VM has -------------------------------- */
+
+struct mvl_index_entry {
+	int ifindex;
+	char name[IFNAMSIZ]; /* "" when the entry holds no valid name */
+};
+/* Record that link @ifindex, named @name, is @vm_id's: written before the
+ * link is created, under the name's lock (an entry for a link gone since
+ * is replaced).  One mvl_step(); -errno with a message. */
+int mvl_index_add(struct mvl_ctx *ctx, const char *vm_id, int ifindex, const char *name);
+/* The same without the step: an existing link indexed (a rebuild). */
+int mvl_index_note(struct mvl_ctx *ctx, const char *vm_id, int ifindex, const char *name);
+/* Forget link @ifindex of @vm_id (and the VM's directory when it was the
+ * last); nothing when there was no entry. */
+void mvl_index_remove(struct mvl_ctx *ctx, const char *vm_id, int ifindex);
+/* mvl_index_remove() for a deleted link, by its tag (none for a bridge). */
+void mvl_index_forget(struct mvl_ctx *ctx, const struct mvl_link_info *li);
+/* The entries of @vm_id into *@ret (free()); their count (0: none, and
+ * *@ret NULL), or -errno with a message. */
+int mvl_index_read(struct mvl_ctx *ctx, const char *vm_id, struct mvl_index_entry **ret);
+/* Call @cb with each VM id that has entries in this namespace's index;
+ * stops at a non-zero return, which is returned (or -errno with a
+ * message). */
+int mvl_index_foreach_vm(struct mvl_ctx *ctx,
+			 int (*cb)(struct mvl_ctx *ctx, const char *vm_id, void *data), void *data);
+/* Whether the index of this network namespace names every tagged link of
+ * every VM (else deletion walks the links, and rebuilds it). */
+bool mvl_index_complete(struct mvl_ctx *ctx);
+/* Mark it so; 0 or -errno. */
+int mvl_index_set_complete(struct mvl_ctx *ctx);
+/* Drop the entries of this namespace's index whose links are gone
+ * (list.c); 0, or the first -errno with a message. */
+int mvl_index_prune(struct mvl_ctx *ctx);
+
 /* ---- state.c: journals and host-wide locks --------------------------- */
 /*
  * Host-wide locks: flock() on <state_dir>/locks/<kind>-<name>.lock
@@ -546,6 +584,8 @@ void mvl_owner_stamp(long long *pid, unsigned long long *pid_start, char boot_id
 bool mvl_owner_alive(long long pid, unsigned long long pid_start, const char *boot_id);
 /* The inode of this process's network namespace. */
 int mvl_netns_id(unsigned long long *ret);
+/* mkdir -p @path (0755); 0 or -errno. */
+int mvl_mkdir_p(const char *path);
 
 enum mvl_journal_state {
 	MVL_J_ATTACHING = 1, /* written before the first change of an attach */

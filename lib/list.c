@@ -3,8 +3,6 @@
  * list.c - finding mvlink's links again by their tag, and deleting them.
  * Untagged (foreign) links are listed on request but never deleted.
  */
-#include <dirent.h>
-
 #include "libmvlink-private.h"
 
 int mvl_iface_list_add(struct mvl_iface_list *list, struct mvl_iface *iface)
@@ -88,12 +86,16 @@ struct link_vec {
 	const char **ids;  /* instead of vm_id: any of these (sorted) VM ids */
 	size_t n_ids;
 	size_t mark;       /* where the current dump started */
+	bool index_all;    /* index every tagged link seen (index.c) */
+	int index_err;     /* the first error doing so */
 };
 
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
+
+static int vec_push(struct link_vec *lv, const struct mvl_link_info *li);
 
 /* Collect links (all, or those tagged for vm_id) during a dump; nothing
  * may send another request on the socket until the dump is over. */
@@ -106,13 +108,21 @@ static int collect_cb(struct mvl_ctx *ctx, const struct mvl_link_info *li, void 
 		const char *key = vm;
 		enum mvl_mode mode;
 
-		if (mvl_tag_parse(li->alias, vm, sizeof(vm), &mode) != 1 ||
-		    (lv->skip_bridges && mode == MVL_MODE_BRIDGE))
+		if (mvl_tag_parse(li->alias, vm, sizeof(vm), &mode) != 1)
+			return 0;
+		if (lv->index_all && mode != MVL_MODE_BRIDGE && !lv->index_err)
+			lv->index_err = mvl_index_note(ctx, vm, li->ifindex, li->name);
+		if (lv->skip_bridges && mode == MVL_MODE_BRIDGE)
 			return 0;
 		if (lv->ids ? !bsearch(&key, lv->ids, lv->n_ids, sizeof(*lv->ids), cmp_str)
 			    : lv->vm_id && strcmp(vm, lv->vm_id) != 0)
 			return 0;
 	}
+	return vec_push(lv, li);
+}
+
+static int vec_push(struct link_vec *lv, const struct mvl_link_info *li)
+{
 	if (lv->n == lv->cap) {
 		size_t cap = lv->cap ? lv->cap * 2 : 16;
 		struct mvl_link_info *v = realloc(lv->v, cap * sizeof(*v));
@@ -530,6 +540,9 @@ static int group_delete(struct mvl_ctx *ctx, struct glink *gl, size_t n)
 		    MVL_STRERROR(r));
 		return -EAGAIN;
 	}
+	for (size_t i = 0; i < n; i++)
+		if (gl[i].seen)
+			mvl_index_forget(ctx, gl[i].li);
 	dbg(ctx, "deleted %zu links in one request (link group %u)", gc.n_seen, gc.group);
 	return (int)gc.n_seen;
 }
@@ -565,6 +578,114 @@ static int found_cb(struct mvl_ctx *ctx, const char *addr, void *data)
 	return 1;
 }
 
+/* Whether @li is a link of VM @vm_id that goes with it (a tap or macvtap
+ * tagged for it). */
+static bool vm_link(const struct mvl_link_info *li, const char *vm_id)
+{
+	char vm[128];
+	enum mvl_mode mode;
+
+	return mvl_tag_parse(li->alias, vm, sizeof(vm), &mode) == 1 && mode != MVL_MODE_BRIDGE &&
+	       strcmp(vm, vm_id) == 0;
+}
+
+/*
+ * The links of @vm_id that the index names (index.c), looked up by ifindex,
+ * into @lv (NULL: only drop the entries of links gone).  An entry whose
+ * link is gone, or whose ifindex another link has taken, is dropped after
+ * a second look under the lock of its name: a create holds that lock from
+ * before it writes the entry until its link is complete.
+ */
+static int index_collect(struct mvl_ctx *ctx, const char *vm_id, struct link_vec *lv)
+{
+	_cleanup_free_ struct mvl_index_entry *e = NULL;
+	struct mvl_link_info li;
+	int n, r;
+
+	n = mvl_index_read(ctx, vm_id, &e);
+	for (int i = 0; i < n; i++) {
+		int lock = -1;
+
+		r = mvl_nl_link_get(ctx, NULL, e[i].ifindex, &li);
+		if (r == -ENODEV || (r == 0 && !vm_link(&li, vm_id))) {
+			if (e[i].name[0]) {
+				r = mvl_lock_take(ctx, MVL_LOCK_NAME, e[i].name, false, true, &lock);
+				if (r < 0)
+					return r;
+			}
+			r = mvl_nl_link_get(ctx, NULL, e[i].ifindex, &li);
+			if (r == -ENODEV || (r == 0 && !vm_link(&li, vm_id))) {
+				mvl_index_remove(ctx, vm_id, e[i].ifindex);
+				r = 1;
+			}
+			mvl_lock_drop(&lock);
+		}
+		if (r < 0)
+			return mvl_fail_kernel(ctx, r, "cannot look up link %d of VM %s",
+					       e[i].ifindex, vm_id);
+		if (r == 0 && lv && vec_push(lv, &li) < 0)
+			return mvl_fail(ctx, -ENOMEM, "out of memory");
+	}
+	return n < 0 ? n : 0;
+}
+
+static int prune_cb(struct mvl_ctx *ctx, const char *vm_id, void *data)
+{
+	int r = index_collect(ctx, vm_id, NULL), *first = data;
+
+	if (r < 0 && !*first)
+		*first = r;
+	return 0; /* on with the others */
+}
+
+int mvl_index_prune(struct mvl_ctx *ctx)
+{
+	int first = 0, r;
+
+	r = mvl_index_foreach_vm(ctx, prune_cb, &first);
+	return r < 0 ? r : first;
+}
+
+/* A few VMs' links are found through the index, a lookup by ifindex per
+ * link; more VMs than this (a bulk teardown, gc) through the kernel's
+ * lists of taps and macvtaps: two dumps whatever the number of VMs. */
+#define INDEX_MAX_IDS 16
+
+/* The tagged links of @ids (sorted) into @lv. */
+static int vm_links(struct mvl_ctx *ctx, const char **ids, size_t n_ids, struct link_vec *lv)
+{
+	bool complete = mvl_index_complete(ctx);
+	int r = 0;
+
+	if (complete && n_ids <= INDEX_MAX_IDS) {
+		for (size_t i = 0; i < n_ids && r >= 0; i++)
+			r = index_collect(ctx, ids[i], lv);
+		return r;
+	}
+	/* walk them; when the index is not complete (a new host, a state
+	 * directory removed, links made before it existed) index every
+	 * tagged link on the way, then mark it complete */
+	lv->index_all = !complete;
+	r = collect_kinds(ctx, vm_link_kinds, ARRAY_SIZE(vm_link_kinds), lv);
+	if (r < 0)
+		return mvl_fail_kernel(ctx, r, "cannot list links");
+	if (!complete) {
+		r = lv->index_err ?: mvl_index_set_complete(ctx);
+		if (r < 0)
+			dbg(ctx, "cannot index the links of this network namespace: %s; deleting "
+			    "a VM walks the links", MVL_STRERROR(r));
+		ctx->errmsg[0] = '\0'; /* no failure of the deletion */
+		/* and a few VMs' entries of links gone (a crashed create):
+		 * the links found here are in it */
+		for (size_t i = 0; n_ids <= INDEX_MAX_IDS && i < n_ids; i++) {
+			r = index_collect(ctx, ids[i], NULL);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
 /* Delete every link tagged for one of @ids (sorted).  Carries on past a
  * failure and returns the first, else the number of links removed. */
 static int delete_vms(struct mvl_ctx *ctx, const char **ids, size_t n_ids)
@@ -584,10 +705,10 @@ static int delete_vms(struct mvl_ctx *ctx, const char **ids, size_t n_ids)
 		first_err = r;
 		snprintf(first_msg, sizeof(first_msg), "%s", ctx->errmsg);
 	}
-	r = collect_kinds(ctx, vm_link_kinds, ARRAY_SIZE(vm_link_kinds), &lv);
+	r = vm_links(ctx, ids, n_ids, &lv);
 	if (r < 0) {
 		free(lv.v);
-		return mvl_fail_kernel(ctx, r, "cannot list links");
+		return r;
 	}
 	gl = calloc(lv.n ? lv.n : 1, sizeof(*gl));
 	if (!gl) {

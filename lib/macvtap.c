@@ -690,6 +690,8 @@ static void undo(struct mvl_ctx *ctx, const struct mvt_want *w, struct mvt_done 
 		if (r < 0 && r != -ENODEV)
 			mvl_undo_failed(ctx, "delete macvtap (ifindex %d): %s", d->created,
 					MVL_STRERROR(r));
+		else
+			d->created = 0; /* gone: its index entry goes too */
 	}
 	if (d->passthru_mac_set || d->lower_brought_up) {
 		char saved[sizeof(ctx->errmsg)];
@@ -792,11 +794,17 @@ static int macvtap_new(struct mvl_ctx *ctx, const struct mvt_want *w, const char
 	char a[18];
 	int r, ifindex = 0;
 
+	/* indexed before it exists (index.c); a failure removes the entry
+	 * (mvl_macvtap_create()) */
+	r = mvl_index_add(ctx, o->vm_id, j->link.ifindex, name);
+	if (r < 0)
+		return r;
 	for (int attempt = 0;; attempt++) {
 		spec.ifindex = j->link.ifindex;
 		r = mvl_nl_link_new(ctx, &spec, &ifindex);
 		if (r != -EEXIST)
 			break;
+		mvl_index_remove(ctx, o->vm_id, j->link.ifindex);
 		r = mvl_nl_link_get(ctx, name, 0, &li);
 		if (r == 0)
 			return 1;
@@ -806,9 +814,13 @@ static int macvtap_new(struct mvl_ctx *ctx, const struct mvt_want *w, const char
 			return mvl_fail(ctx, -EEXIST,
 					"cannot create macvtap %s: ifindex %d is taken", name,
 					j->link.ifindex);
-		/* the ifindex was taken meanwhile: another one, journaled first */
+		/* the ifindex was taken meanwhile: another one, journaled and
+		 * indexed first */
 		j->link.ifindex = mvl_link_pick_ifindex(ctx);
 		r = mvl_link_journal_write(ctx, j);
+		if (r < 0)
+			return r;
+		r = mvl_index_add(ctx, o->vm_id, j->link.ifindex, name);
 		if (r < 0)
 			return r;
 	}
@@ -1021,6 +1033,13 @@ lookup:
 			j.node_mode = st.st_mode & 07777;
 		}
 	}
+	/* an adopted macvtap is indexed already, unless made before the
+	 * index was (ours is indexed by macvtap_new()) */
+	if (adopted) {
+		r = mvl_index_add(ctx, o->vm_id, ifindex, name);
+		if (r < 0)
+			goto out;
+	}
 	if (j.link.set || j.lower.set || j.has_node) {
 		r = mvl_link_journal_write(ctx, &j);
 		if (r < 0)
@@ -1047,6 +1066,7 @@ lookup:
 		if (r == 1 && optimistic) {
 			/* taken: nothing changed but the journal */
 			optimistic = false;
+			mvl_index_remove(ctx, o->vm_id, j.link.ifindex);
 			r = mvl_link_journal_remove(ctx, &j);
 			if (r < 0)
 				goto fail;
@@ -1122,6 +1142,8 @@ lookup:
 
 fail:
 	undo(ctx, &w, &d);
+	if (!adopted && j.link.set && !d.created)
+		mvl_index_remove(ctx, o->vm_id, j.link.ifindex);
 	mvl_link_journal_drop(ctx, &j);
 out:
 	mvl_lock_drop(&name_lock);

@@ -436,11 +436,9 @@ static int private_nodes_clean_in(struct mvl_ctx *ctx, const char *dir, bool dry
 	int r = 0, n = 0;
 	DIR *d;
 
-	d = opendir(dir);
-	if (!d)
-		return errno == ENOENT ? 0 :
-					 mvl_fail(ctx, -errno, "cannot read %s: %s", dir,
-						  MVL_STRERROR(errno));
+	r = mvl_opendir(ctx, dir, &d);
+	if (r <= 0)
+		return r;
 	while ((de = readdir(d))) {
 		unsigned ifindex;
 		long long pid;
@@ -506,6 +504,8 @@ int mvl_link_delete_locked(struct mvl_ctx *ctx, const struct mvl_link_info *li)
 		return r;
 	/* still the link that was found, with the same tag? */
 	r = mvl_nl_link_get(ctx, NULL, li->ifindex, &now);
+	if (r == -ENODEV)
+		mvl_index_forget(ctx, li); /* gone: from the index too */
 	if (r == -ENODEV ||
 	    (r == 0 && (strcmp(now.name, li->name) != 0 || strcmp(now.alias, li->alias) != 0))) {
 		r = 0;
@@ -559,6 +559,8 @@ int mvl_link_delete_locked(struct mvl_ctx *ctx, const struct mvl_link_info *li)
 		else
 			r = 1;
 	}
+	if (r >= 0)
+		mvl_index_forget(ctx, &now);
 out:
 	mvl_lockset_drop(&set);
 	return r;

@@ -13,6 +13,7 @@
  *   <state_dir>/links/<op>-<id>.json
  *                                   the intent journal of a tap, bridge or
  *                                   macvtap create at work (or crashed)
+ *   <state_dir>/index/<netns>/...   which links each VM has (index.c)
  *
  * A journal holds the device's original state and is written before the
  * first change, atomically (temp file, fsync, rename, fsync of the
@@ -49,8 +50,7 @@ static int mkdir_one(const char *path, mode_t mode)
 	return -errno;
 }
 
-/* mkdir -p @path (0755). */
-static int mkdir_parents(const char *path)
+int mvl_mkdir_p(const char *path)
 {
 	char buf[PATH_MAX];
 	int r;
@@ -96,7 +96,7 @@ static int state_subdir_ex(struct mvl_ctx *ctx, const char *sub, char *buf, size
 		ctx->state_dirs &= ~bit;
 	if (bit && (ctx->state_dirs & bit))
 		return 0;
-	r = mkdir_parents(ctx->state_dir);
+	r = mvl_mkdir_p(ctx->state_dir);
 	if (r < 0)
 		return mvl_fail(ctx, r, "cannot create the state directory %s: %s", ctx->state_dir,
 				MVL_STRERROR(r));
@@ -1175,13 +1175,12 @@ int mvl_journal_foreach(struct mvl_ctx *ctx,
 		DIR *d;
 
 		snprintf(dir, sizeof(dir), "%s/%s", ctx->state_dir, mode_dir(modes[i]));
-		d = opendir(dir);
-		if (!d) {
-			if (errno == ENOENT)
-				continue;
-			return mvl_fail(ctx, -errno, "cannot read %s: %s", dir,
-					MVL_STRERROR(errno));
-		}
+		r = mvl_opendir(ctx, dir, &d);
+		if (r < 0)
+			return r;
+		if (r == 0)
+			continue;
+		r = 0;
 		while (r == 0 && (de = readdir(d))) {
 			char name[64];
 			size_t n = strlen(de->d_name);
@@ -1646,11 +1645,10 @@ int mvl_link_journal_foreach(struct mvl_ctx *ctx,
 	int r = 0;
 
 	snprintf(dir, sizeof(dir), "%s/links", ctx->state_dir);
-	d = opendir(dir);
-	if (!d)
-		return errno == ENOENT ? 0 :
-					 mvl_fail(ctx, -errno, "cannot read %s: %s", dir,
-						  MVL_STRERROR(errno));
+	r = mvl_opendir(ctx, dir, &d);
+	if (r <= 0)
+		return r;
+	r = 0;
 	while (r == 0 && (de = readdir(d)))
 		if (lj_file_valid(de->d_name)) /* not temp files ('.'), nor strangers */
 			r = cb(ctx, de->d_name, data);

@@ -217,26 +217,36 @@ static int tap_new(struct mvl_ctx *ctx, const struct tap_want *w, int *fds, int 
 	unsigned n = 0;
 	int r, ifindex;
 
+	/* indexed before it exists (index.c) */
+	r = mvl_index_add(ctx, o->vm_id, w->j->link.ifindex, w->name);
+	if (r < 0)
+		return r;
 	for (int attempt = 0;; attempt++) {
 		/* a persistent tap: no carrier until its VMM attaches */
 		r = mvl_tun_open(ctx, w->name, w->tun_flags | (persist ? IFF_NO_CARRIER : 0),
 				 w->j->link.ifindex);
 		if (r != -EBUSY && r != -EEXIST)
 			break;
+		mvl_index_remove(ctx, o->vm_id, w->j->link.ifindex);
 		if (if_nametoindex(w->name) > 0 || attempt == 2)
 			return -EEXIST;
 		/* the ifindex was taken meanwhile: another one (journaled
-		 * first when the journal names it) */
+		 * and indexed first) */
 		w->j->link.ifindex = mvl_link_pick_ifindex(ctx);
 		if (w->j->file[0]) {
 			r = mvl_link_journal_write(ctx, w->j);
 			if (r < 0)
 				return r;
 		}
+		r = mvl_index_add(ctx, o->vm_id, w->j->link.ifindex, w->name);
+		if (r < 0)
+			return r;
 	}
-	if (r < 0)
+	if (r < 0) {
+		mvl_index_remove(ctx, o->vm_id, w->j->link.ifindex);
 		return mvl_fail_kernel(ctx, r, "cannot create tap %s through %s/net/tun", w->name,
 				       ctx->dev_root);
+	}
 	fds[n++] = r;
 	/* TUNSETIFINDEX gave it the ifindex chosen (or TUNSETIFF failed) */
 	ifindex = w->j->link.ifindex;
@@ -297,6 +307,7 @@ static int tap_new(struct mvl_ctx *ctx, const struct tap_want *w, int *fds, int 
 	return 0;
 undo:
 	tap_destroy(fds, n); /* the tap goes with its queues */
+	mvl_index_remove(ctx, o->vm_id, ifindex);
 	return r;
 }
 
@@ -445,6 +456,10 @@ MVL_EXPORT int mvl_tap_create(struct mvl_ctx *ctx, const struct mvl_tap_opts *o,
 			goto undo_bridge;
 		adopted = true;
 		ifindex = li.ifindex;
+		/* indexed already, unless made before the index was */
+		r = mvl_index_add(ctx, o->vm_id, ifindex, name);
+		if (r < 0)
+			goto undo_tap;
 	} else if (r < 0)
 		goto undo_bridge;
 
@@ -492,8 +507,13 @@ undo_tap:
 
 		if (u < 0 && u != -ENODEV)
 			mvl_undo_failed(ctx, "delete tap %s: %s", name, MVL_STRERROR(u));
-	} else if (fds)
+		else
+			mvl_index_remove(ctx, o->vm_id, ifindex);
+	} else if (fds) {
 		tap_destroy(fds, w.queues);
+		if (!adopted)
+			mvl_index_remove(ctx, o->vm_id, ifindex);
+	}
 undo_bridge:
 	if (have_bridge)
 		mvl_bridge_undo(ctx, &bst);

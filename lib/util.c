@@ -2,6 +2,7 @@
 /*
  * util.c - small helpers: files, numbers, randomness.
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/random.h>
 
@@ -75,4 +76,14 @@ int mvl_random_bytes(void *buf, size_t len)
 	if (n < 0)
 		return -errno;
 	return (size_t)n == len ? 0 : -EIO;
+}
+
+int mvl_opendir(struct mvl_ctx *ctx, const char *dir, DIR **ret)
+{
+	*ret = opendir(dir);
+	if (*ret)
+		return 1;
+	if (errno == ENOENT)
+		return 0;
+	return mvl_fail(ctx, -errno, "cannot read %s: %s", dir, MVL_STRERROR(errno));
 }

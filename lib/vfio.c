@@ -621,5 +621,12 @@ MVL_EXPORT int mvl_recover(struct mvl_ctx *ctx, unsigned flags)
 	r = mvl_private_nodes_clean(ctx, flags & MVL_RECOVER_DRY_RUN);
 	if (r < 0)
 		mvl_first_err_note(ctx, &rw.w.fe, r);
+	/* and the index entries of links a crashed create never finished
+	 * (index.c) */
+	if (!(flags & MVL_RECOVER_DRY_RUN)) {
+		r = mvl_index_prune(ctx);
+		if (r < 0)
+			mvl_first_err_note(ctx, &rw.w.fe, r);
+	}
 	return rw.w.fe.err ? mvl_first_err_get(ctx, &rw.w.fe) : rw.w.count;
 }

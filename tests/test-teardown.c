@@ -8,6 +8,7 @@
  * no-op.  `ip -j -d link` is the oracle.
  */
 #include <string.h>
+#include <sys/stat.h>
 
 #include "testutil.h"
 #include "nlcount.h"
@@ -271,6 +272,228 @@ START_TEST(no_dump_of_every_link)
 }
 END_TEST
 
+/* <state>/index/<this netns>[/<vm>] (lib/index.c) */
+static char *index_path(struct mvl_ctx *ctx, const char *vm)
+{
+	struct stat st;
+	char *p;
+
+	ck_assert_int_eq(stat("/proc/self/ns/net", &st), 0);
+	ck_assert_int_ge(asprintf(&p, "%s/index/%llu%s%s", mvl_ctx_get_state_dir(ctx),
+				  (unsigned long long)st.st_ino, vm ? "/" : "", vm ? vm : ""),
+			 0);
+	return p;
+}
+
+/* The entries of VM @vm's index, "<ifindex>-><name>" sorted, one a line
+ * ("" for none). */
+static char *index_of(struct mvl_ctx *ctx, const char *vm)
+{
+	char *dir = index_path(ctx, vm);
+	char *out = mvt_sh_out("cd '%s' 2>/dev/null && for f in *; do [ -L \"$f\" ] && "
+			       "echo \"$f->$(readlink \"$f\")\"; done | LC_ALL=C sort", dir);
+
+	free(dir);
+	return out;
+}
+
+static void assert_index(struct mvl_ctx *ctx, const char *vm, const char *want)
+{
+	char *got = index_of(ctx, vm);
+
+	ck_assert_msg(strcmp(got, want) == 0, "index of VM %s: '%s', expected '%s'", vm, got,
+		      want);
+	free(got);
+}
+
+/* "<ifindex of @name>-><name>\n" */
+static char *entry(const char *name)
+{
+	char *e;
+
+	ck_assert_int_ge(asprintf(&e, "%lld->%s\n", mvt_link_int(name, "ifindex"), name), 0);
+	return e;
+}
+
+/* Deleting one VM once the index is complete: its links are looked up by
+ * ifindex, no dump at all; each entry is written by the create (a tap, a
+ * macvtap) and removed with its link, the VM's directory with the last. */
+START_TEST(delete_by_index)
+{
+	struct mvl_ctx *ctx;
+	struct nlcount before;
+	uint8_t mac[6] = { 0x02, 0, 0, 0, 0x0e, 1 };
+	char *e, *path;
+
+	enter();
+	mvt_veth("up0", "up0p");
+	ctx = mvt_ctx();
+	/* the first deletion in a namespace walks the links, and marks the
+	 * index complete (nothing to index yet) */
+	ck_assert_int_eq(mvl_vm_delete(ctx, "nothing"), 0);
+	path = index_path(ctx, NULL);
+	ck_assert_int_eq(mvt_sh("test -f '%s/.complete'", path), 0);
+	free(path);
+	taps(ctx, "d", 1);
+	macvtap(ctx, "d", "dm", "up0", MVL_MACVTAP_BRIDGE, mac);
+	taps(ctx, "e", 1);
+	e = entry("d0");
+	{
+		char *m = entry("dm"), *both;
+
+		ck_assert_int_ge(asprintf(&both, "%s%s", e, m), 0);
+		/* sorted by ifindex as text, as ls does */
+		if (strcmp(e, m) > 0)
+			snprintf(both, strlen(both) + 1, "%s%s", m, e);
+		assert_index(ctx, "d", both);
+		free(both);
+		free(m);
+	}
+	free(e);
+	before = nlcount_get();
+	ck_assert_int_eq(mvl_vm_delete(ctx, "d"), 2);
+	ck_assert_uint_eq(nlcount_get().dumps_all, before.dumps_all + 1); /* the group check */
+	ck_assert_uint_eq(nlcount_get().dumps_kind, before.dumps_kind);
+	assert_gone("d0");
+	assert_gone("dm");
+	path = index_path(ctx, "d");
+	ck_assert_int_ne(mvt_sh("test -e '%s'", path), 0);
+	free(path);
+	before = nlcount_get();
+	ck_assert_int_eq(mvl_vm_delete(ctx, "e"), 1);
+	ck_assert_uint_eq(nlcount_get().dumps_all, before.dumps_all);
+	ck_assert_uint_eq(nlcount_get().dumps_kind, before.dumps_kind);
+	assert_gone("e0");
+	assert_index(ctx, "e", "");
+	/* mvl_iface_delete() takes the entry away too */
+	taps(ctx, "f", 1);
+	ck_assert_int_eq(mvl_iface_delete(ctx, "f0"), 1);
+	assert_index(ctx, "f", "");
+	assert_foreign_intact();
+	mvl_ctx_unref(ctx);
+}
+END_TEST
+
+/* The index lost (the state directory removed, or links made before it
+ * existed): the next deletion walks the links, deletes them all, indexes
+ * the other VMs' links on the way and marks the index complete; the
+ * deletion after that finds a link made before the loss without a dump. */
+START_TEST(index_rebuilt)
+{
+	struct mvl_ctx *ctx;
+	struct nlcount before;
+	char *path, *e;
+
+	enter();
+	ctx = mvt_ctx();
+	ck_assert_int_eq(mvl_vm_delete(ctx, "nothing"), 0); /* complete */
+	taps(ctx, "r", 2);
+	taps(ctx, "s", 1);
+	path = index_path(ctx, NULL);
+	ck_assert_int_eq(mvt_sh("rm -r '%s'", path), 0);
+	ck_assert_int_eq(mvl_vm_delete(ctx, "r"), 2);
+	assert_taps_gone("r", 2);
+	ck_assert_int_eq(mvt_sh("test -f '%s/.complete'", path), 0);
+	e = entry("s0");
+	assert_index(ctx, "s", e);
+	free(e);
+	before = nlcount_get();
+	ck_assert_int_eq(mvl_vm_delete(ctx, "s"), 1);
+	ck_assert_uint_eq(nlcount_get().dumps_kind, before.dumps_kind);
+	ck_assert_uint_eq(nlcount_get().dumps_all, before.dumps_all);
+	assert_gone("s0");
+	assert_foreign_intact();
+	free(path);
+	mvl_ctx_unref(ctx);
+}
+END_TEST
+
+/* Entries of links that went without mvlink: a tap deleted by ip (its
+ * ifindex then taken by a foreign link), a tap that went with its queue
+ * fds.  The deletion leaves the foreign link alone and drops the entries;
+ * so does mvl_gc() for any VM. */
+START_TEST(stale_entries_dropped)
+{
+	struct mvl_tap_opts o = { .sz = sizeof(o), .vm_id = "t", .name = "t1", .bridge = "br0" };
+	struct mvl_iface *f;
+	struct mvl_ctx *ctx;
+	long long ifindex;
+
+	enter();
+	ctx = mvt_ctx();
+	ck_assert_int_eq(mvl_vm_delete(ctx, "nothing"), 0); /* complete */
+	taps(ctx, "t", 1);
+	ifindex = mvt_link_int("t0", "ifindex");
+	ck_assert_int_eq(mvt_sh("ip link del t0 && ip link add tz index %lld type veth peer name "
+				"tzp",
+				ifindex),
+			 0);
+	f = mvt_tap_create_ok(ctx, &o); /* not persistent: goes with its fds */
+	mvl_iface_unref(f);
+	ck_assert(!mvt_link_exists("t1"));
+	ck_assert_int_eq(mvl_vm_delete(ctx, "t"), 0);
+	ck_assert_int_eq(mvt_link_int("tz", "ifindex"), ifindex);
+	assert_index(ctx, "t", "");
+	/* mvl_gc() drops the entries of links gone, of kept VMs too */
+	o.vm_id = "u";
+	o.name = "u1";
+	mvl_iface_unref(mvt_tap_create_ok(ctx, &o));
+	{
+		const char *const keep[] = { "u" };
+		char *idx = index_of(ctx, "u");
+
+		ck_assert_str_ne(idx, "");
+		free(idx);
+		ck_assert_int_eq(mvl_gc(ctx, keep, 1, MVL_GC_DRY_RUN), 0);
+		ck_assert_int_eq(mvl_gc(ctx, keep, 1, 0), 0);
+	}
+	assert_index(ctx, "u", "");
+	assert_foreign_intact();
+	mvl_ctx_unref(ctx);
+}
+END_TEST
+
+/* A create that fails at any step leaves no entry; the one that goes
+ * through leaves exactly its own. */
+START_TEST(failed_create_leaves_no_entry)
+{
+	uint8_t mac[6] = { 0x02, 0, 0, 0, 0x0e, 2 };
+	struct mvl_tap_opts t = { .sz = sizeof(t), .vm_id = "x", .name = "x0", .bridge = "br0",
+				  .flags = MVL_TAP_PERSIST };
+	struct mvl_macvtap_opts m = { .sz = sizeof(m), .vm_id = "x", .name = "xm", .link = "up0",
+				      .mode = MVL_MACVTAP_BRIDGE, .mac = mac };
+	struct mvl_ctx *ctx;
+	struct mvl_iface *f = NULL;
+	char *e;
+	int r;
+
+	enter();
+	mvt_veth("up0", "up0p");
+	ctx = mvt_ctx();
+	for (int mode = 0; mode < 2; mode++) {
+		unsigned long k;
+
+		for (k = 1; k < 100; k++) {
+			mvt_fail_at(ctx, k);
+			r = mode ? mvl_macvtap_create(ctx, &m, &f) : mvl_tap_create(ctx, &t, &f);
+			mvt_fail_at(ctx, 0);
+			if (r == 0)
+				break;
+			ck_assert_int_eq(r, -EIO);
+			assert_index(ctx, "x", "");
+		}
+		ck_assert_uint_gt(k, 1);
+		e = entry(mode ? "xm" : "x0");
+		assert_index(ctx, "x", e);
+		free(e);
+		f = mvl_iface_unref(f);
+		ck_assert_int_eq(mvl_vm_delete(ctx, "x"), 1);
+		assert_index(ctx, "x", "");
+	}
+	mvl_ctx_unref(ctx);
+}
+END_TEST
+
 /* Steps of a group deletion of 3 links: 1-3 move them into the group, 4
  * deletes the group.  A failure at any of them falls back to deleting one
  * by one (steps 5...), and everything still goes. */
@@ -351,7 +574,9 @@ int main(void)
 {
 	Suite *s = suite_create("teardown");
 	TCase *tc = mvt_tcase(s, "kernel", 60, many_deletes_exactly_the_vms, many_with_macvtaps,
-			      many_group_clash_falls_back, single_vm, no_dump_of_every_link);
+			      many_group_clash_falls_back, single_vm, no_dump_of_every_link,
+			      delete_by_index, index_rebuilt, stale_entries_dropped,
+			      failed_create_leaves_no_entry);
 
 	tcase_add_loop_test(tc, fault_in_group_path, 1, 5);
 	tcase_add_test(tc, failed_delete_restores_group);

@@ -479,7 +479,8 @@ char *mvt_snapshot_state(const char *state)
 {
 	char *links = mvt_snapshot(), *files, *s = NULL;
 
-	files = mvt_sh_out("cd '%s' && find . -path ./locks -prune -o -type f -print | sort",
+	files = mvt_sh_out("cd '%s' && find . -path ./locks -prune -o -name .complete -prune -o "
+			   "\\( -type f -o -type l \\) -print | LC_ALL=C sort",
 			   state);
 	ck_assert_int_ge(asprintf(&s, "%s\n--- state files\n%s", links, files), 0);
 	free(links);

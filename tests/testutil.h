@@ -50,8 +50,9 @@ char *mvt_snapshot(void);
 /* Remove from one link (or address) of `ip -j -d` what the kernel changes
  * on its own, as mvt_snapshot() does. */
 void mvt_link_strip(struct json_object *link);
-/* mvt_snapshot() and the files of the state directory @state, one path a
- * line (the lock files, which stay by design, left out). */
+/* mvt_snapshot() and the files and symlinks (index entries) of the state
+ * directory @state, one path a line (the lock files and the index's
+ * ".complete" marks, which stay by design, left out). */
 char *mvt_snapshot_state(const char *state);
 /* Whether two snapshots are the same; when not, their differences are
  * printed (mvt_show_diff()) for the failing assertion that follows. */
