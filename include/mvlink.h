@@ -330,8 +330,8 @@ struct mvl_tap_opts {
  * with IFF_TAP|IFF_NO_PI (+IFF_VNET_HDR, +IFF_MULTI_QUEUE), sets its host
  * side MAC (never the guest's: .guest_mac with first byte 0xFE, or 0xFA when
  * the guest's first byte is 0xFE; random with 0xFE without .guest_mac), MTU
- * (explicit or the bridge's) and tag while the tap is down, then attaches it
- * to the bridge and brings it up.
+ * (explicit or the bridge's) and tag, attaches it to the bridge and brings
+ * it up, in this order, in one request.
  *
  * A template name takes the lowest free number.  An existing device with the
  * name is adopted only if it is an mvlink tap of the same VM with the same

@@ -81,9 +81,12 @@ int mvl_index_note(struct mvl_ctx *ctx, const char *vm_id, int ifindex, const ch
 			return 0;
 		r = -errno;
 		if (r == -ENOENT) {
-			r = mvl_mkdir_p(dir);
-			if (r < 0)
-				break;
+			/* the VM's directory; its parents only when missing too */
+			if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+				r = errno == ENOENT ? mvl_mkdir_p(dir) : -errno;
+				if (r < 0)
+					break;
+			}
 			continue;
 		}
 		if (r != -EEXIST)

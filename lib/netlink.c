@@ -368,7 +368,7 @@ int mvl_nl_link_get(struct mvl_ctx *ctx, const char *name, int ifindex,
 		return -ENOMEM;
 	/* no VF details: a PF with many VFs would overflow the reply */
 	if ((!ifindex && nla_put_string(msg, IFLA_IFNAME, name) < 0) ||
-	    nla_put_u32(msg, IFLA_EXT_MASK, 0) < 0) {
+	    nla_put_u32(msg, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS) < 0) {
 		nlmsg_free(msg);
 		return -ENOMEM;
 	}
@@ -411,7 +411,7 @@ int mvl_nl_link_dump(struct mvl_ctx *ctx,
 
 		if (!msg)
 			return -ENOMEM;
-		if (nla_put_u32(msg, IFLA_EXT_MASK, 0) < 0) {
+		if (nla_put_u32(msg, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS) < 0) {
 			nlmsg_free(msg);
 			return -ENOMEM;
 		}
@@ -477,8 +477,8 @@ int mvl_nl_link_new(struct mvl_ctx *ctx, const struct mvl_link_new *spec, int *r
 		return -ENOMEM;
 	ifi = nlmsg_data(nlmsg_hdr(msg));
 	ifi->ifi_index = spec->ifindex; /* 0: the kernel's choice */
-	/* with a tag, up only once it is set: an alias set on an up link
-	 * sends NETDEV_CHANGE, on which IPv6 walks its whole routing table */
+	/* with a tag, up in the request that sets it (the kernel ignores
+	 * IFLA_IFALIAS here) */
 	if (spec->up && !spec->alias) {
 		ifi->ifi_change = IFF_UP;
 		ifi->ifi_flags = IFF_UP;
@@ -529,13 +529,11 @@ int mvl_nl_link_new(struct mvl_ctx *ctx, const struct mvl_link_new *spec, int *r
 	if (spec->alias) {
 		struct mvl_link_change chg = MVL_LINK_CHANGE_INIT;
 
+		/* and up in the same request: the kernel sets the alias
+		 * before it changes the flags */
 		chg.alias = spec->alias;
+		chg.up = spec->up ? 1 : -1;
 		r = mvl_nl_link_change(ctx, li.ifindex, &chg);
-		if (r == 0 && spec->up) {
-			chg = (struct mvl_link_change)MVL_LINK_CHANGE_INIT;
-			chg.up = 1;
-			r = mvl_nl_link_change(ctx, li.ifindex, &chg);
-		}
 		if (r < 0) {
 			int u = mvl_nl_link_del(ctx, li.ifindex);
 
@@ -1007,7 +1005,7 @@ int mvl_nl_link_dump_kind(struct mvl_ctx *ctx, const char *kind,
 		if (attempt > 0 && restart)
 			restart(data);
 		r = -ENOMEM;
-		if (nla_put_u32(msg, IFLA_EXT_MASK, 0) < 0)
+		if (nla_put_u32(msg, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS) < 0)
 			goto next;
 		if (kind) {
 			/* the kernel sends only links of this kind */

@@ -8,13 +8,14 @@
  *      (recover.c)
  *   1. ensure the bridge (and uplink)            bridge.c
  *      (a change there is journaled first, see below)
- *   2. TUNSETIFF with IFF_TUN_EXCL, after TUNSETIFINDEX: a new tap with the
- *      ifindex mvlink chose, never someone else's
+ *   2. the index entry (index.c); TUNSETIFF with IFF_TUN_EXCL, after
+ *      TUNSETIFINDEX: a new tap with the ifindex mvlink chose, never
+ *      someone else's
  *   3. TUNSETOWNER / TUNSETGROUP
  *   4. one more TUNSETIFF per extra queue (not for a persistent tap: its
  *      VMM attaches the queues by name)
- *   5. RTM_SETLINK of host-side MAC, MTU and tag while the tap is down, then
- *      RTM_SETLINK of master and up
+ *   5. one RTM_SETLINK of host-side MAC, MTU, tag, master and up, which the
+ *      kernel applies in this order
  *   6. a persistent tap: TUNSETPERSIST, and its only queue closed
  *   7. the journal (if the bridge wrote one) removed
  * Until step 6 every tap lives exactly as long as its queue fds: a crash
@@ -32,8 +33,10 @@
  * moment later; that doubled the kernel's work per tap (bench/README.md).
  * Its VMM's TUNSETIFF turns the carrier on.  (Kernels before 6.0 ignore the
  * flag: the tap is the same, the kernel only works more.)
- * Why the tag is set while the tap is down: setting an alias on an up link
- * sends NETDEV_CHANGE, on which IPv6 walks the whole routing table.
+ * Why one request: each request waits for the RTNL; the tag's
+ * NETDEV_CHANGE (on which IPv6 walks its routing table when the link is not
+ * ready, as a tap without carrier is not) comes once, at its end, as it
+ * would for a tag set alone.
  * Why the MTU is set before the tap is enslaved: a bridge takes its
  * smallest port's MTU, so a tap enslaved at the kernel's 1500 would pull a
  * jumbo bridge down to 1500 for a moment (tests/test-tap.c
@@ -274,15 +277,11 @@ static int tap_new(struct mvl_ctx *ctx, const struct tap_want *w, int *fds, int 
 		}
 		fds[n] = r;
 	}
+	/* one request: the kernel applies MAC, MTU and tag first, then the
+	 * master, then the flags */
 	chg.mac = w->host_mac;
 	chg.mtu = w->mtu;
 	chg.alias = w->tag;
-	r = mvl_nl_link_change(ctx, ifindex, &chg);
-	if (r < 0) {
-		r = mvl_fail_kernel(ctx, r, "cannot configure tap %s", w->name);
-		goto undo;
-	}
-	chg = (struct mvl_link_change)MVL_LINK_CHANGE_INIT;
 	chg.master = w->master ? w->master : -1;
 	chg.up = 1;
 	r = mvl_nl_link_change(ctx, ifindex, &chg);
@@ -291,7 +290,7 @@ static int tap_new(struct mvl_ctx *ctx, const struct tap_want *w, int *fds, int 
 			r = mvl_fail_kernel(ctx, r, "cannot attach tap %s to bridge %s", w->name,
 					    o->bridge);
 		else
-			r = mvl_fail_kernel(ctx, r, "cannot bring tap %s up", w->name);
+			r = mvl_fail_kernel(ctx, r, "cannot configure tap %s", w->name);
 		goto undo;
 	}
 	if (persist) {
