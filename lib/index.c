@@ -72,23 +72,22 @@ int mvl_index_note(struct mvl_ctx *ctx, const char *vm_id, int ifindex, const ch
 		return mvl_fail(ctx, r, "cannot index link %s of VM %s: %s", name, vm_id,
 				MVL_STRERROR(r));
 	snprintf(path, sizeof(path), "%s/%d", dir, ifindex);
-	/* a VM's first link makes its directory; a VM whose last entry is
+	/* the VM's directory first (a VM usually has one link, which makes
+	 * it), its parents only when missing too; a VM whose last entry is
 	 * removed meanwhile loses it again: a few tries */
 	for (int attempt = 0; attempt < 4; attempt++) {
 		ssize_t n;
 
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+			r = errno == ENOENT ? mvl_mkdir_p(dir) : -errno;
+			if (r < 0)
+				break;
+		}
 		if (symlink(name, path) == 0)
 			return 0;
 		r = -errno;
-		if (r == -ENOENT) {
-			/* the VM's directory; its parents only when missing too */
-			if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
-				r = errno == ENOENT ? mvl_mkdir_p(dir) : -errno;
-				if (r < 0)
-					break;
-			}
+		if (r == -ENOENT)
 			continue;
-		}
 		if (r != -EEXIST)
 			break;
 		/* an entry of a link gone since whose ifindex is reused */
