@@ -812,7 +812,9 @@ enum {
  * gets its owner back, a passthru lower device its MAC and down state, the
  * uplink leaves the bridge, a bridge brought up goes down, a bridge created
  * is deleted (kept and tagged when someone put a port on it meanwhile).
- * It also removes private macvtap device nodes left by killed processes.
+ * It also removes private macvtap device nodes left by killed processes,
+ * and (not with MVL_RECOVER_DRY_RUN) the entries of the state directory's
+ * index (see mvl_vm_delete()) whose links are gone; these are not counted.
  * mvl_vm_delete() and mvl_gc() undo the journals of their VMs, and every
  * create first undoes a dead journal that names one of its locks.  A
  * crashed delete is finished by deleting again.
@@ -846,7 +848,8 @@ enum {
  * (whose it is cannot be told; mvl_recover() reports it).  The same locks
  * as the creates are taken, so a create running meanwhile finishes first.
  * Idempotent: a second run removes nothing.  With @n_keep 0 everything
- * mvlink made goes.
+ * mvlink made goes.  Without MVL_GC_DRY_RUN it also drops the index
+ * entries (see mvl_vm_delete()) of links gone, of any VM, uncounted.
  *
  * Returns the number of objects removed (would be removed), or the first
  * error (carrying on past it); -EINVAL for an invalid id or unknown flags,
