@@ -760,6 +760,10 @@ int mvl_name_pick(struct mvl_ctx *ctx, const char *tmpl, char name[IFNAMSIZ], in
 #define MVL_IFINDEX_MAX (1 << 30)
 /* Tests choose it through ctx->test.next_ifindex. */
 int mvl_link_pick_ifindex(struct mvl_ctx *ctx);
+/* The ifindex chosen for @j's link was taken meanwhile: choose another,
+ * written to the journal (when it was written) and indexed (j->vm_id,
+ * j->link.name) before the link is created with it. */
+int mvl_link_repick_ifindex(struct mvl_ctx *ctx, struct mvl_link_journal *j);
 
 /* ---- vfio.c: binding to vfio-pci and restoring from a journal -------- */
 /* Checks before binding @addr: vfio-pci present (modprobe), an IOMMU group

@@ -814,13 +814,8 @@ static int macvtap_new(struct mvl_ctx *ctx, const struct mvt_want *w, const char
 			return mvl_fail(ctx, -EEXIST,
 					"cannot create macvtap %s: ifindex %d is taken", name,
 					j->link.ifindex);
-		/* the ifindex was taken meanwhile: another one, journaled and
-		 * indexed first */
-		j->link.ifindex = mvl_link_pick_ifindex(ctx);
-		r = mvl_link_journal_write(ctx, j);
-		if (r < 0)
-			return r;
-		r = mvl_index_add(ctx, o->vm_id, j->link.ifindex, name);
+		/* the ifindex was taken meanwhile: another one */
+		r = mvl_link_repick_ifindex(ctx, j);
 		if (r < 0)
 			return r;
 	}

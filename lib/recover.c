@@ -607,3 +607,16 @@ int mvl_link_pick_ifindex(struct mvl_ctx *ctx)
 		v = (uint32_t)getpid() * 2654435761u;
 	return (int)(MVL_IFINDEX_MIN + v % (MVL_IFINDEX_MAX - MVL_IFINDEX_MIN));
 }
+
+int mvl_link_repick_ifindex(struct mvl_ctx *ctx, struct mvl_link_journal *j)
+{
+	int r;
+
+	j->link.ifindex = mvl_link_pick_ifindex(ctx);
+	if (j->file[0]) {
+		r = mvl_link_journal_write(ctx, j);
+		if (r < 0)
+			return r;
+	}
+	return mvl_index_add(ctx, j->vm_id, j->link.ifindex, j->link.name);
+}

@@ -233,15 +233,8 @@ static int tap_new(struct mvl_ctx *ctx, const struct tap_want *w, int *fds, int 
 		mvl_index_remove(ctx, o->vm_id, w->j->link.ifindex);
 		if (if_nametoindex(w->name) > 0 || attempt == 2)
 			return -EEXIST;
-		/* the ifindex was taken meanwhile: another one (journaled
-		 * and indexed first) */
-		w->j->link.ifindex = mvl_link_pick_ifindex(ctx);
-		if (w->j->file[0]) {
-			r = mvl_link_journal_write(ctx, w->j);
-			if (r < 0)
-				return r;
-		}
-		r = mvl_index_add(ctx, o->vm_id, w->j->link.ifindex, w->name);
+		/* the ifindex was taken meanwhile: another one */
+		r = mvl_link_repick_ifindex(ctx, w->j);
 		if (r < 0)
 			return r;
 	}

@@ -494,6 +494,38 @@ START_TEST(failed_create_leaves_no_entry)
 }
 END_TEST
 
+/* The ifindex chosen was taken meanwhile: the create chooses another, and
+ * its entry names that one, not the first. */
+START_TEST(ifindex_taken_indexed_again)
+{
+	uint8_t mac[6] = { 0x02, 0, 0, 0, 0x0e, 3 };
+	struct mvl_tap_opts t = { .sz = sizeof(t), .vm_id = "y", .name = "y0", .bridge = "br0",
+				  .flags = MVL_TAP_PERSIST };
+	struct mvl_macvtap_opts m = { .sz = sizeof(m), .vm_id = "y", .name = "ym", .link = "up0",
+				      .mode = MVL_MACVTAP_BRIDGE, .mac = mac,
+				      .flags = MVL_MACVTAP_NO_FDS };
+	struct mvl_ctx *ctx;
+
+	enter();
+	mvt_veth("up0", "up0p");
+	ck_assert_int_eq(mvt_sh("ip link add ya index 500000 type veth peer name yb"), 0);
+	ctx = mvt_ctx();
+	for (int mode = 0; mode < 2; mode++) {
+		ctx->test.next_ifindex = 500000;
+		if (mode)
+			mvl_iface_unref(mvt_macvtap_create_ok(ctx, &m));
+		else
+			mvl_iface_unref(mvt_tap_create_ok(ctx, &t));
+		ck_assert_int_eq(mvt_link_int(mode ? "ym" : "y0", "ifindex"), 500001);
+		assert_index(ctx, "y", mode ? "500001->ym\n" : "500001->y0\n");
+		ck_assert_int_eq(mvl_vm_delete(ctx, "y"), 1);
+		assert_index(ctx, "y", "");
+	}
+	ck_assert_int_eq(mvt_link_int("ya", "ifindex"), 500000);
+	mvl_ctx_unref(ctx);
+}
+END_TEST
+
 /* Steps of a group deletion of 3 links: 1-3 move them into the group, 4
  * deletes the group.  A failure at any of them falls back to deleting one
  * by one (steps 5...), and everything still goes. */
@@ -576,7 +608,7 @@ int main(void)
 	TCase *tc = mvt_tcase(s, "kernel", 60, many_deletes_exactly_the_vms, many_with_macvtaps,
 			      many_group_clash_falls_back, single_vm, no_dump_of_every_link,
 			      delete_by_index, index_rebuilt, stale_entries_dropped,
-			      failed_create_leaves_no_entry);
+			      failed_create_leaves_no_entry, ifindex_taken_indexed_again);
 
 	tcase_add_loop_test(tc, fault_in_group_path, 1, 5);
 	tcase_add_test(tc, failed_delete_restores_group);
