@@ -381,6 +381,35 @@ static int delete_link(struct mvl_ctx *ctx, const struct mvl_link_info *li)
 	return mvl_link_delete_locked(ctx, li);
 }
 
+/*
+ * An untagged link may be one that a create is still making: the link
+ * exists before its tag does, for as long as the create holds the name's
+ * lock (the bridge's, for a bridge).  Wait for that lock, undoing on the
+ * way what a crashed create left under it, and look again: 1 with *@li
+ * as it is now, 0 when the link is gone, or -errno.
+ */
+static int untagged_look_again(struct mvl_ctx *ctx, const char *name, struct mvl_link_info *li)
+{
+	struct mvl_lockset set;
+	int r;
+
+	mvl_lockset_init(&set);
+	r = mvl_lockset_add(&set, strcmp(li->kind, "bridge") == 0 ? MVL_LOCK_BRIDGE : MVL_LOCK_NAME,
+			    name);
+	if (r < 0)
+		return mvl_fail(ctx, r, "cannot lock %s", name);
+	r = mvl_locks_take_recover(ctx, &set);
+	if (r < 0)
+		return r;
+	r = mvl_nl_link_get(ctx, name, 0, li);
+	mvl_lockset_drop(&set);
+	if (r == -ENODEV)
+		return 0;
+	if (r < 0)
+		return mvl_fail_kernel(ctx, r, "cannot look up %s", name);
+	return 1;
+}
+
 MVL_EXPORT int mvl_iface_delete(struct mvl_ctx *ctx, const char *name)
 {
 	struct mvl_link_info li;
@@ -404,10 +433,16 @@ MVL_EXPORT int mvl_iface_delete(struct mvl_ctx *ctx, const char *name)
 		return 0; /* already gone: done */
 	if (r < 0)
 		return mvl_fail_kernel(ctx, r, "cannot look up %s", name);
-	if (mvl_tag_parse(li.alias, vm, sizeof(vm), &mode) != 1)
-		return mvl_fail(ctx, -EPERM, "%s was not created by mvlink (no mvlink tag%s%s%s); "
-				"left untouched", name, li.alias[0] ? ", alias '" : "", li.alias,
-				li.alias[0] ? "'" : "");
+	if (mvl_tag_parse(li.alias, vm, sizeof(vm), &mode) != 1) {
+		r = untagged_look_again(ctx, name, &li);
+		if (r <= 0)
+			return r;
+		if (mvl_tag_parse(li.alias, vm, sizeof(vm), &mode) != 1)
+			return mvl_fail(ctx, -EPERM,
+					"%s was not created by mvlink (no mvlink tag%s%s%s); "
+					"left untouched", name, li.alias[0] ? ", alias '" : "",
+					li.alias, li.alias[0] ? "'" : "");
+	}
 	return delete_link(ctx, &li);
 }
 

@@ -8,7 +8,9 @@
  * nothing is corrupted (the result is whole: tagged, on its bridge, up);
  * nothing is left after the cleanup.
  */
+#include <dirent.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -437,6 +439,87 @@ START_TEST(create_delete_recover_storm)
 }
 END_TEST
 
+/*
+ * A delete by name that comes while a create is making that link: the link
+ * exists, not yet tagged, and the create holds the name's lock.  The delete
+ * must wait for the lock and look again (then it deletes the finished
+ * link), not refuse it as foreign.  Deterministic: the parent plays the
+ * create, holding the lock; the child's delete is seen waiting once it has
+ * the lock file open; only then is the tag set and the lock dropped.
+ */
+static bool has_open(pid_t pid, const char *path)
+{
+	char dir[64], target[PATH_MAX];
+	struct dirent *de;
+	bool found = false;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
+	d = opendir(dir);
+	if (!d)
+		return false;
+	while (!found && (de = readdir(d))) {
+		ssize_t l = readlinkat(dirfd(d), de->d_name, target, sizeof(target) - 1);
+
+		found = l > 0 && (target[l] = '\0', strcmp(target, path) == 0);
+	}
+	closedir(d);
+	return found;
+}
+
+START_TEST(delete_waits_for_create)
+{
+	struct env e;
+	char *base = env_init(&e, NULL), lock[PATH_MAX];
+	int fd = -1, status, p[2], go[2];
+	pid_t pid;
+
+	ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
+	ck_assert_int_eq(pipe2(go, O_CLOEXEC), 0);
+	fflush(NULL);
+	pid = fork(); /* before the lock: the child must not inherit its fd */
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct mvl_ctx *ctx = new_ctx(&e);
+		char msg[400], c;
+		int r;
+
+		close(go[1]);
+		r = read(go[0], &c, 1) == 1 && ctx ? mvl_iface_delete(ctx, "vm-u") : -EPIPE;
+		snprintf(msg, sizeof(msg), "%d %s", r, ctx ? mvl_ctx_get_error(ctx) : "");
+		if (write(p[1], msg, strlen(msg)) < 0)
+			mvt_child_exit(4);
+		mvl_ctx_unref(ctx);
+		mvt_child_exit(0);
+	}
+	close(p[1]);
+	close(go[0]);
+	/* the create, half way: the name's lock held, the link not tagged */
+	ck_assert_int_eq(mvl_lock_take(e.ctx, MVL_LOCK_NAME, "vm-u", false, false, &fd), 0);
+	ck_assert_int_eq(mvt_sh("ip tuntap add vm-u mode tap"), 0);
+	snprintf(lock, sizeof(lock), "%s/locks/name-vm-u.lock", e.state);
+	ck_assert_int_eq(write(go[1], "g", 1), 1);
+	close(go[1]);
+	/* until the delete waits on the lock, or ended without */
+	while (!has_open(pid, lock) && waitpid(pid, &status, WNOHANG) == 0)
+		sched_yield();
+	ck_assert_int_eq(mvt_sh("ip link set vm-u alias 'mvlink:vm=vmU;mode=tap'"), 0);
+	mvl_lock_drop(&fd);
+	{
+		char msg[400] = "";
+		ssize_t l = read(p[0], msg, sizeof(msg) - 1);
+
+		msg[l > 0 ? l : 0] = '\0';
+		close(p[0]);
+		ck_assert_msg(strncmp(msg, "1 ", 2) == 0,
+			      "the delete of a link a create was making: %s", msg);
+	}
+	waitpid(pid, &status, 0);
+	ck_assert(!mvt_link_exists("vm-u"));
+	env_free(&e, base);
+}
+END_TEST
+
 /* --------------------------------------------------------------- a VF */
 
 #define PF_ADDR "0000:3b:00.0"
@@ -504,6 +587,6 @@ END_TEST
 int main(void)
 {
 	return mvt_run(mvt_suite("race", "race", 60, same_tap_name, same_bridge, template_names,
-				 deletes, create_delete_recover_storm, same_vf),
+				 deletes, create_delete_recover_storm, delete_waits_for_create, same_vf),
 		       true);
 }

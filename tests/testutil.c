@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -511,4 +513,43 @@ long long mvt_link_int(const char *name, const char *path)
 
 	json_object_put(j);
 	return v;
+}
+
+static int cmp_fd_line(const void *a, const void *b)
+{
+	return atoi(*(char *const *)a) - atoi(*(char *const *)b);
+}
+
+char *mvt_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	char **lines = NULL, *out = NULL, *p;
+	size_t n = 0, len = 1;
+	struct dirent *de;
+
+	ck_assert_msg(d != NULL, "/proc/self/fd: %s", strerror(errno));
+	while ((de = readdir(d))) {
+		char target[PATH_MAX] = "";
+		ssize_t l;
+
+		if (de->d_name[0] == '.' || atoi(de->d_name) == dirfd(d))
+			continue;
+		l = readlinkat(dirfd(d), de->d_name, target, sizeof(target) - 1);
+		target[l > 0 ? l : 0] = '\0';
+		lines = realloc(lines, (n + 1) * sizeof(*lines));
+		ck_assert_ptr_nonnull(lines);
+		ck_assert_int_ge(asprintf(&lines[n], "%s -> %s\n", de->d_name, target), 0);
+		len += strlen(lines[n++]);
+	}
+	closedir(d);
+	qsort(lines, n, sizeof(*lines), cmp_fd_line);
+	out = p = malloc(len);
+	ck_assert_ptr_nonnull(out);
+	*p = '\0';
+	for (size_t i = 0; i < n; i++) {
+		p = stpcpy(p, lines[i]);
+		free(lines[i]);
+	}
+	free(lines);
+	return out;
 }

@@ -131,4 +131,12 @@ Suite *mvt_suite_list(const char *name, const char *tcase, int timeout, const TT
  */
 int mvt_run(Suite *s, bool needs_kernel);
 
+/*
+ * This process's open fds, one line each: "<fd> -> <what it is>", read
+ * in-process from /proc/self/fd (the directory's own fd left out), so that
+ * no helper process or pipe of the count's own is in it.  Compare two with
+ * mvt_assert_same(), which prints the fds that differ.
+ */
+char *mvt_fds(void);
+
 #endif
