@@ -16,10 +16,26 @@ for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
 		missing="$missing $p"
 done
-if [ -n "$missing" ]; then
-	echo "deps.sh: installing:$missing"
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq
-	# shellcheck disable=SC2086
-	apt-get install -y -qq --no-install-recommends $missing
+if [ -z "$missing" ]; then
+	echo "deps.sh: all $(echo "$pkgs" | wc -l) packages installed"
+	exit 0
 fi
+# One line per phase; apt's own output goes to a log, shown only when a
+# phase fails.
+log=$(mktemp /tmp/mvlink-deps.XXXXXX)
+trap 'rm -f "$log"' EXIT
+export DEBIAN_FRONTEND=noninteractive
+phase() {
+	what=$1
+	shift
+	start=$(date +%s)
+	if ! "$@" >>"$log" 2>&1; then
+		echo "deps.sh: $what: FAILED; apt's log:" >&2
+		cat "$log" >&2
+		exit 1
+	fi
+	echo "deps.sh: $what ($(($(date +%s) - start)) s)"
+}
+phase "apt-get update" apt-get update -q
+# shellcheck disable=SC2086
+phase "installing$missing" apt-get install -y -q --no-install-recommends $missing

@@ -10,7 +10,8 @@
 #
 # Environment: MVLINK_BUILD_DIR (default ./build), MVLINK_VM_CACHE
 # (default /var/cache/mvlink-vm), MVLINK_FUZZ_SECONDS (default 30),
-# MVLINK_QUICK=1 to stop after make check.
+# MVLINK_REPEAT (default 10: how many times make check-repeat runs the
+# fault, crash and race suites), MVLINK_QUICK=1 to stop after make check.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${MVLINK_BUILD_DIR:-$top/build}
@@ -55,6 +56,9 @@ if make -j2 check >/dev/null 2>&1; then ok "make check"; else bad "make check"; 
 report "$build" "make check"
 [ "${MVLINK_QUICK:-0}" = 1 ] && { echo "$passed passed, $failed failed"; [ "$failed" = 0 ]; exit; }
 
+step "the fault, crash and race suites again, ${MVLINK_REPEAT:-10} times each, two at a time"
+if make check-repeat REPEAT="${MVLINK_REPEAT:-10}"; then ok "repeat"; else bad "repeat"; fi
+
 step "README's demo: examples/demo.sh on this build (a QEMU guest on mvlink exec's tap)"
 if MVLINK_BUILD_DIR=$build "$top/examples/demo.sh" >"$build/demo.log" 2>&1; then
 	ok "demo"
@@ -95,9 +99,11 @@ for t in $ctests; do
 	log="$build/$t.valgrind.log"
 	# No --error-exitcode: it would also become the exit status of the
 	# children the tests fork and check.  -q prints only errors and leaks,
-	# so any valgrind line in the log is a failure.
+	# so any valgrind line in the log is a failure.  The children the
+	# tests fork are checked too (for memory errors; mvt_child_init()
+	# turns their leak check off: their heap is the parent's copy).
 	rc=0
-	(cd "$build" && CK_FORK=no valgrind -q --child-silent-after-fork=yes \
+	(cd "$build" && CK_FORK=no valgrind -q --child-silent-after-fork=no \
 		--suppressions="$top/tests/valgrind.supp" --leak-check=full \
 		--show-leak-kinds=definite,indirect,possible \
 		--errors-for-leak-kinds=definite,indirect,possible \

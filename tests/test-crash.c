@@ -64,7 +64,7 @@ static void env_init(struct env *e)
 	ck_assert_ptr_nonnull(mkdtemp(e->state));
 	e->ctx = mvt_ctx_at(e->state);
 	ck_assert_ptr_nonnull(e->ctx);
-	e->ctx->test.lock_timeout_ms = 2000;
+	e->ctx->test.lock_timeout_ms = mvt_wait_ms(2000);
 }
 
 static void env_free(struct env *e)
@@ -370,21 +370,11 @@ static const struct op op_vm_delete = {
 	.run = run_vm_delete,
 };
 
-/* The index entries (lib/index.c) of links deleted by hand, removed by
- * hand too. */
-static void drop_index_by_hand(struct env *e)
-{
-	ck_assert_int_eq(mvt_sh("if [ -d '%s/index' ]; then find '%s/index' -type l -delete && "
-				"find '%s/index' -mindepth 2 -type d -empty -delete; fi",
-				e->state, e->state, e->state),
-			 0);
-}
-
 static void undo_by_hand(struct env *e, const struct op *op)
 {
 	if (op->undo) {
 		ck_assert_int_eq(mvt_sh("%s", op->undo), 0);
-		drop_index_by_hand(e);
+		mvt_drop_index(e->state);
 	} else if (op == &op_adopt_owner)
 		undo_adopt(e); /* the macvtap stays, and its entry */
 }
@@ -854,7 +844,7 @@ START_TEST(corrupt_journal)
 	mvl_iface_unref(iface); /* the tap goes with its fd (its index entry stays) */
 	ck_assert_int_eq(mvl_iface_delete(e.ctx, "br0"), 1);
 	ck_assert_int_eq(mvt_sh("ip link set eno1 down"), 0);
-	drop_index_by_hand(&e);
+	mvt_drop_index(e.state);
 	now = snap(&e);
 	assert_same(base, now, "create after a crash", 0);
 	free(now);
@@ -897,7 +887,7 @@ START_TEST(live_and_foreign_journals)
 		ck_assert_int_eq(mvl_bridge_ensure(e.ctx, &bo), -EBUSY);
 		ck_assert_ptr_nonnull(strstr(mvl_ctx_get_error(e.ctx),
 					     "busy: another mvlink process holds bridge br0"));
-		e.ctx->test.lock_timeout_ms = 2000;
+		e.ctx->test.lock_timeout_ms = mvt_wait_ms(2000);
 	}
 	mvl_lockset_drop(&set);
 	/* another namespace's: not visible from here, not acted on */

@@ -6,6 +6,7 @@
  */
 #include <fcntl.h>
 #include <dirent.h>
+#include <limits.h>
 #include <poll.h>
 #include <string.h>
 #include <unistd.h>
@@ -166,28 +167,28 @@ static int count_entries(const char *path)
 	return n;
 }
 
-/* Open fds of this process (a rollback must close every fd it opened);
- * @ctx's netlink socket is opened first, it stays open by design. */
-static int count_fds(struct mvl_ctx *ctx)
+/* This process's fds (mvt_fds()), once @ctx's netlink socket, which stays
+ * open by design, is open: a rollback must close every fd it opened. */
+static char *fds_open(struct mvl_ctx *ctx)
 {
 	struct mvl_iface *lo = NULL;
 
 	ck_assert_int_eq(mvl_iface_get(ctx, "lo", &lo), 0);
 	mvl_iface_unref(lo);
-	return count_entries("/proc/self/fd");
+	return mvt_fds();
 }
 
 /* Create @o with step @k failing: false when it went through (into
  * *@iface); else true once the failure was clean: -EIO, undone, and no fd
- * left open (@nfds: count_fds() before). */
+ * left open or closed (@fds: fds_open() before). */
 static bool create_fails_at(struct mvl_ctx *ctx, const struct mvl_macvtap_opts *o, unsigned long k,
-			    struct mvl_iface **iface, int nfds)
+			    struct mvl_iface **iface, const char *fds)
 {
 	mvt_fail_at(ctx, k);
 	*iface = NULL;
 	if (!mvt_failed_at(ctx, k, mvl_macvtap_create(ctx, o, iface)))
 		return false;
-	ck_assert_msg(count_fds(ctx) == nfds, "step %lu: fds leaked", k);
+	mvt_assert_unchanged(mvt_fds(), fds, "step %lu: fds leaked or closed (diff above)", k);
 	return true;
 }
 
@@ -226,6 +227,34 @@ static void randomize_ifindex(void)
 	fclose(f);
 	ck_assert_int_eq(mvt_sh("ip -batch %s", path), 0);
 	unlink(path);
+}
+
+/* The steps of a create of @o that fails nowhere (into *@iface), counted:
+ * the fault loop that follows must fail exactly that many. */
+static unsigned long count_steps(struct mvl_ctx *ctx, const struct mvl_macvtap_opts *o,
+				 struct mvl_iface **iface)
+{
+	unsigned long n;
+
+	mvt_fail_at(ctx, ULONG_MAX);
+	*iface = create_ok(ctx, o);
+	n = ctx->fault_count;
+	ctx->fault_step = 0;
+	ck_assert_uint_gt(n, 0);
+	return n;
+}
+
+/* A fault loop of @what ended at step @k, where the create went through:
+ * it failed each of the @n steps of a clean run (a step added is covered,
+ * or this fails), and a run has at least the @listed steps the test names
+ * (none of them went without its mvl_step()). */
+static void assert_every_step(struct mvl_ctx *ctx, const char *what, unsigned long k,
+			      unsigned long n, unsigned long listed)
+{
+	ctx->fault_step = 0;
+	printf("%s: %lu steps, each failed once\n", what, n);
+	ck_assert_msg(k - 1 == n, "%s: the loop failed %lu steps, a run has %lu", what, k - 1, n);
+	ck_assert_msg(n >= listed, "%s: %lu steps, fewer than the %lu listed", what, n, listed);
 }
 
 /* ------------------------------------------------------------------ */
@@ -685,8 +714,10 @@ START_TEST(private_nodes_cleaned_in_both_places)
 	pid_t dead = fork();
 
 	ck_assert_int_ge(dead, 0);
-	if (dead == 0)
+	if (dead == 0) {
+		mvt_child_init();
 		_exit(0);
+	}
 	ck_assert_int_eq(waitpid(dead, NULL, 0), dead);
 	ck_assert_int_eq(mvl_ctx_set_dev_root(ctx, dev), 0);
 	ck_assert_int_eq(mvl_ctx_set_state_dir(ctx, state), 0);
@@ -831,13 +862,15 @@ START_TEST(owner_group_adopt_and_undo)
 	struct mvl_ctx *ctx;
 	struct mvl_iface *iface;
 	struct mvl_macvtap_opts o = mvt_opts("own", "mvt0", "u0");
-	char *dev = make_tmpdir(), path[256];
+	char *dev = make_tmpdir(), path[256], *before;
+	const char *state;
 	struct stat st;
-	unsigned long k;
-	int nfds;
+	unsigned long k, n;
+	char *fds;
 
 	enter();
 	ctx = mvt_ctx();
+	state = mvt_state_dir(ctx);
 	mvt_veth("u0", "p0");
 	ck_assert_int_eq(mvl_ctx_set_dev_root(ctx, dev), 0);
 	o.mac = guest_mac;
@@ -855,17 +888,35 @@ START_TEST(owner_group_adopt_and_undo)
 	o.owner = 4242;
 	o.group = 4343;
 	o.queues = 2;
-	nfds = count_fds(ctx);
-	for (k = 1; create_fails_at(ctx, &o, k, &iface, nfds); k++) {
+	/* links, addresses and the state directory (the macvtap's index
+	 * entry is there already): a journal left behind is a change too */
+	before = mvt_snapshot_state(state);
+	mvt_assert_indexed(before, state);
+	fds = fds_open(ctx);
+	/* the steps of an adoption that fails nowhere, then undone by hand:
+	 * the node's owner and mode back (the macvtap stays, and its entry) */
+	n = count_steps(ctx, &o, &iface);
+	ck_assert(mvl_iface_get_adopted(iface));
+	mvl_iface_unref(iface);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_uint_eq(st.st_uid, 4242);
+	ck_assert_int_eq(chown(path, 0, 0), 0);
+	ck_assert_int_eq(chmod(path, 0600), 0);
+	mvt_assert_unchanged(mvt_snapshot_state(state), before, "the undo by hand is not exact");
+	for (k = 1; create_fails_at(ctx, &o, k, &iface, fds); k++) {
+		ck_assert_msg(k <= n, "step %lu failed, but a run has %lu steps", k, n);
 		ck_assert_int_eq(stat(path, &st), 0);
 		ck_assert_msg(st.st_uid == 0 && st.st_gid == 0 && (st.st_mode & 07777) == 0600,
 			      "step %lu: node left as %u:%u %o", k, st.st_uid, st.st_gid,
 			      st.st_mode & 07777);
 		ck_assert(mvt_link_exists("mvt0")); /* adopted: never deleted */
+		mvt_assert_unchanged(mvt_snapshot_state(state), before, "step %lu left changes: %s",
+				     k, mvl_ctx_get_error(ctx));
 	}
-	/* open, open, TUNSETIFF, TUNSETIFF, chown, chmod */
-	ck_assert_uint_ge(k, 7);
-	ctx->fault_step = 0;
+	/* 13 today: the optimistic create (journal, index entry, RTM_NEWLINK
+	 * that finds mvt0, journal removed), then the adoption: index entry,
+	 * journal, 2 opens, 2 TUNSETIFF, chown, chmod, journal removed */
+	assert_every_step(ctx, "macvtap adopted, owner, group, 2 queues", k, n, 13);
 	ck_assert(mvl_iface_get_adopted(iface));
 	ck_assert_uint_eq(mvl_iface_get_queue_count(iface), 2);
 	ck_assert_int_eq(stat(path, &st), 0);
@@ -873,6 +924,8 @@ START_TEST(owner_group_adopt_and_undo)
 	ck_assert_uint_eq(st.st_gid, 4343);
 	ck_assert_uint_eq(st.st_mode & 07777, 0660);
 	mvl_iface_unref(iface);
+	free(before);
+	free(fds);
 	rm_rf(dev);
 	mvl_ctx_unref(ctx);
 }
@@ -1017,6 +1070,7 @@ START_TEST(passthru_restores_lower)
 		struct mvl_ctx *c2 = NULL;
 		int r = 1;
 
+		mvt_child_init();
 		if (mvl_ctx_new(&c2) == 0 && mvl_vm_delete(c2, "pt") == 1)
 			r = mvl_vm_delete(c2, "pt") == 0 ? 0 : 2;
 		mvl_ctx_unref(c2);
@@ -1289,7 +1343,9 @@ START_TEST(rollback_late_failure)
 	ck_assert_int_eq(mvt_sh("touch %s", file), 0);
 	ck_assert_int_eq(mvl_ctx_set_dev_root(ctx, dev), 0);
 	ck_assert_int_eq(mvl_ctx_set_state_dir(ctx, file), 0);
-	before = link_snapshot();
+	/* links, addresses and the directory around the state "directory":
+	 * nothing may appear next to the file, which stays a file */
+	before = mvt_snapshot_state(state);
 	o.mode = MVL_MACVTAP_PASSTHRU;
 	o.mac = guest_mac;
 	o.flags = MVL_MACVTAP_LINK_UP;
@@ -1297,7 +1353,8 @@ START_TEST(rollback_late_failure)
 	assert_error_has(ctx, file);
 	ck_assert(!mvl_ctx_get_undo_failed(ctx));
 	ck_assert(!mvt_link_exists("mvt0"));
-	assert_unchanged(before); /* u0: down again, its own MAC */
+	/* u0: down again, its own MAC */
+	mvt_assert_unchanged(mvt_snapshot_state(state), before, "the host changed");
 	ck_assert_int_eq(count_entries(dev), 0);
 	free(before);
 	rm_rf(dev);
@@ -1313,9 +1370,9 @@ START_TEST(rollback_every_step_passthru)
 	struct mvl_ctx *ctx;
 	struct mvl_macvtap_opts o = mvt_opts("rb", "mvt0", "u0");
 	struct mvl_iface *iface = NULL;
-	char *dev = make_tmpdir(), *state = make_tmpdir(), sub[256], *before;
-	unsigned long k;
-	int nfds;
+	char *dev = make_tmpdir(), *state = make_tmpdir(), sub[256], *before, *now;
+	unsigned long k, n;
+	char *fds;
 
 	enter();
 	ctx = mvt_ctx();
@@ -1328,20 +1385,38 @@ START_TEST(rollback_every_step_passthru)
 	o.mac = guest_mac;
 	o.queues = 2;
 	o.flags = MVL_MACVTAP_LINK_UP;
-	before = link_snapshot();
-	nfds = count_fds(ctx);
-	for (k = 1; create_fails_at(ctx, &o, k, &iface, nfds); k++) {
-		mvt_assert_unchanged(link_snapshot(), before, "step %lu left changes: %s", k,
-				     mvl_ctx_get_error(ctx));
+	/* links, addresses and the state directory (@ctx's, @state): a
+	 * journal or an index entry left behind is a change too */
+	before = mvt_snapshot_state(state);
+	fds = fds_open(ctx);
+	/* the steps of a run that fails nowhere, then undone by hand: the
+	 * macvtap (the kernel gives the lower its MAC back), the lower down,
+	 * the private nodes' directory, the index entry */
+	n = count_steps(ctx, &o, &iface);
+	mvl_iface_unref(iface);
+	now = mvt_snapshot_state(state);
+	mvt_assert_indexed(now, state);
+	free(now);
+	ck_assert_int_le(count_entries(sub), 0); /* the node went after the opens */
+	ck_assert_int_eq(mvt_sh("ip link del mvt0 && ip link set u0 down && rm -rf '%s'", sub), 0);
+	mvt_drop_index(state);
+	mvt_assert_unchanged(mvt_snapshot_state(state), before, "the undo by hand is not exact");
+	for (k = 1; create_fails_at(ctx, &o, k, &iface, fds); k++) {
+		ck_assert_msg(k <= n, "step %lu failed, but a run has %lu steps", k, n);
+		mvt_assert_unchanged(mvt_snapshot_state(state), before, "step %lu left changes: %s",
+				     k, mvl_ctx_get_error(ctx));
 		/* no node left behind; the same step numbers next time */
 		ck_assert_int_le(count_entries(sub), 0);
 		rmdir(sub);
 	}
-	/* up, newlink, tag, MAC, mkdir, mknod, 2 opens, 2 TUNSETIFF */
-	ck_assert_uint_ge(k, 11);
+	/* 13 today: journal, lower up, index entry, RTM_NEWLINK, RTM_SETLINK
+	 * (tag, up), the MAC, mkdir, mknod, 2 opens, 2 TUNSETIFF, journal
+	 * removed */
+	assert_every_step(ctx, "macvtap passthru, private node, 2 queues", k, n, 13);
 	ck_assert_uint_eq(mvl_iface_get_queue_count(iface), 2);
 	ck_assert_str_eq(LINK_FIELD("u0", "address"), "02:00:00:00:00:01");
 	free(before);
+	free(fds);
 	mvl_iface_unref(iface);
 	rm_rf(dev);
 	rm_rf(state);
@@ -1354,12 +1429,14 @@ START_TEST(rollback_every_step_real_node)
 	struct mvl_ctx *ctx;
 	struct mvl_macvtap_opts o = mvt_opts("rb", "mvt-%d", "u0");
 	struct mvl_iface *iface = NULL;
-	char *before;
-	unsigned long k;
-	int nfds;
+	const char *state;
+	char *before, *now;
+	unsigned long k, n;
+	char *fds;
 
 	enter();
 	ctx = mvt_ctx();
+	state = mvt_state_dir(ctx);
 	randomize_ifindex();
 	mvt_veth("u0", "p0");
 	ck_assert_int_eq(mvt_sh("ip link set u0 down"), 0);
@@ -1367,14 +1444,32 @@ START_TEST(rollback_every_step_real_node)
 	o.flags = MVL_MACVTAP_LINK_UP | MVL_MACVTAP_OWNER | MVL_MACVTAP_GROUP;
 	o.owner = 4242;
 	o.group = 4343;
-	before = link_snapshot();
-	nfds = count_fds(ctx);
-	for (k = 1; create_fails_at(ctx, &o, k, &iface, nfds); k++)
-		assert_unchanged(before);
-	/* up, newlink, tag, 2 opens, 2 TUNSETIFF, chown, chmod */
-	ck_assert_uint_ge(k, 10);
+	/* links, addresses and the state directory: a journal or an index
+	 * entry left behind is a change too */
+	before = mvt_snapshot_state(state);
+	fds = fds_open(ctx);
+	/* the steps of a run that fails nowhere, then undone by hand (the
+	 * node goes with the macvtap) */
+	n = count_steps(ctx, &o, &iface);
+	ck_assert_str_eq(mvl_iface_get_name(iface), "mvt-0");
+	mvl_iface_unref(iface);
+	now = mvt_snapshot_state(state);
+	mvt_assert_indexed(now, state);
+	free(now);
+	ck_assert_int_eq(mvt_sh("ip link del mvt-0 && ip link set u0 down"), 0);
+	mvt_drop_index(state);
+	mvt_assert_unchanged(mvt_snapshot_state(state), before, "the undo by hand is not exact");
+	for (k = 1; create_fails_at(ctx, &o, k, &iface, fds); k++) {
+		ck_assert_msg(k <= n, "step %lu failed, but a run has %lu steps", k, n);
+		mvt_assert_unchanged(mvt_snapshot_state(state), before, "step %lu left changes: %s",
+				     k, mvl_ctx_get_error(ctx));
+	}
+	/* 12 today: journal, lower up, index entry, RTM_NEWLINK, RTM_SETLINK
+	 * (tag, up), 2 opens, 2 TUNSETIFF, chown, chmod, journal removed */
+	assert_every_step(ctx, "macvtap, real node, owner, group, 2 queues", k, n, 12);
 	ck_assert_str_eq(mvl_iface_get_name(iface), "mvt-0");
 	free(before);
+	free(fds);
 	mvl_iface_unref(iface);
 	mvl_ctx_unref(ctx);
 }

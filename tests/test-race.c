@@ -45,7 +45,8 @@ struct env {
 	struct fakesys *fs; /* the VF race */
 };
 
-/* A context on the state dir (or the fake tree), waiting 5 s for locks. */
+/* A context on the state dir (or the fake tree), waiting 5 s for locks
+ * (mvt_wait_ms(): longer under valgrind). */
 static struct mvl_ctx *new_ctx(struct env *e)
 {
 	struct mvl_ctx *ctx = NULL;
@@ -56,7 +57,7 @@ static struct mvl_ctx *new_ctx(struct env *e)
 		fs_setup_ctx(e->fs, ctx);
 	}
 	if (ctx)
-		ctx->test.lock_timeout_ms = 5000;
+		ctx->test.lock_timeout_ms = mvt_wait_ms(5000);
 	return ctx;
 }
 
@@ -113,6 +114,7 @@ static void race(struct env *e, int n, race_fn *fn, struct result *res)
 			struct mvl_ctx *ctx;
 			char c, vm[16];
 
+			mvt_child_init();
 			close(go[1]);
 			close(back[0]);
 			ctx = new_ctx(e);
@@ -480,10 +482,12 @@ START_TEST(delete_waits_for_create)
 	pid = fork(); /* before the lock: the child must not inherit its fd */
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
-		struct mvl_ctx *ctx = new_ctx(&e);
+		struct mvl_ctx *ctx;
 		char msg[400], c;
 		int r;
 
+		mvt_child_init();
+		ctx = new_ctx(&e);
 		close(go[1]);
 		r = read(go[0], &c, 1) == 1 && ctx ? mvl_iface_delete(ctx, "vm-u") : -EPIPE;
 		snprintf(msg, sizeof(msg), "%d %s", r, ctx ? mvl_ctx_get_error(ctx) : "");

@@ -12,6 +12,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#else
+#define RUNNING_ON_VALGRIND 0
+#endif
+
 #include "testutil.h"
 #include "libmvlink-private.h"
 
@@ -270,9 +276,11 @@ bool mvt_run_killed(const char *state, unsigned long k, const char *what,
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
-		struct mvl_ctx *ctx = mvt_ctx_at(state);
+		struct mvl_ctx *ctx;
 		int r;
 
+		mvt_child_init();
+		ctx = mvt_ctx_at(state);
 		if (!ctx)
 			mvt_child_exit(3);
 		ctx->fault_step = k;
@@ -552,4 +560,38 @@ char *mvt_fds(void)
 	}
 	free(lines);
 	return out;
+}
+
+unsigned mvt_wait_ms(unsigned ms)
+{
+	return RUNNING_ON_VALGRIND ? 20 * ms : ms;
+}
+
+void mvt_child_init(void)
+{
+	if (RUNNING_ON_VALGRIND)
+		VALGRIND_CLO_CHANGE("--leak-check=no");
+}
+
+const char *mvt_state_dir(struct mvl_ctx *ctx)
+{
+	const char *state = mvl_ctx_get_state_dir(ctx);
+
+	ck_assert_int_eq(mvt_sh("mkdir -p '%s'", state), 0);
+	return state;
+}
+
+void mvt_assert_indexed(const char *snapshot, const char *state)
+{
+	ck_assert_msg(strstr(snapshot, "\n./index/") != NULL,
+		      "no index entry in the snapshot of %s: not the context's state directory?",
+		      state);
+}
+
+void mvt_drop_index(const char *state)
+{
+	ck_assert_int_eq(mvt_sh("if [ -d '%s/index' ]; then find '%s/index' -type l -delete && "
+				"find '%s/index' -mindepth 2 -type d -empty -delete; fi",
+				state, state, state),
+			 0);
 }

@@ -139,4 +139,29 @@ int mvt_run(Suite *s, bool needs_kernel);
  */
 char *mvt_fds(void);
 
+/*
+ * A wait of @ms that must never expire on a working system (a lock held by
+ * another test process), stretched 20 times under valgrind, which runs
+ * every process of a test, forked children included, that much slower.
+ */
+unsigned mvt_wait_ms(unsigned ms);
+
+/*
+ * First call of every forked child of a test.  Under valgrind (run with
+ * --child-silent-after-fork=no by tests/run-all.sh) the child is still
+ * checked for memory errors, but not for leaks: its heap is the parent's
+ * copy, and children SIGKILLed on purpose die in the middle of an
+ * operation.
+ */
+void mvt_child_init(void);
+
+/* The state directory of @ctx, made when missing, so that a snapshot of it
+ * (mvt_snapshot_state()) is never of a directory that is not there. */
+const char *mvt_state_dir(struct mvl_ctx *ctx);
+/* ck_assert that @snapshot of @state holds an index entry (lib/index.c):
+ * the snapshots look at the directory the context writes to. */
+void mvt_assert_indexed(const char *snapshot, const char *state);
+/* Remove the index entries of @state, for links deleted by hand. */
+void mvt_drop_index(const char *state);
+
 #endif
