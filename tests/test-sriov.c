@@ -6,11 +6,17 @@
  * to writes as the kernel does and whose PFs answer VF requests.  Every
  * failure path is driven by fault injection (ctx->fault_step, each step)
  * and by the tree refusing a write (each write, with the kernel's errno);
- * afterwards the tree must equal what it was.  Crashes are real: a child
- * attaches and is SIGKILLed at each step, the parent recovers.
+ * afterwards the tree and the state directory must equal what they were
+ * (a failed release, recover, gc or VM deletion: what its design leaves,
+ * exactly, which running it again completes).  The steps (writes) are
+ * counted on a run that fails nowhere, and each loop must have failed
+ * every one of them.  Crashes are real: a child attaches and is SIGKILLed
+ * at each step, the parent recovers.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -80,6 +86,14 @@ static void enable(struct env *e, unsigned n)
 	ck_assert_msg(r >= 0, "enable: %s", mvl_ctx_get_error(e->ctx));
 }
 
+/* The group a VM's device node is given: another than the node's, so that
+ * a release has an owner to give back (a step of its own); only root may
+ * give a group it is not in. */
+static gid_t vm_gid(void)
+{
+	return geteuid() == 0 ? 4343 : getgid();
+}
+
 static struct mvl_vf_opts full_opts(int vf)
 {
 	struct mvl_vf_opts o = {
@@ -97,7 +111,7 @@ static struct mvl_vf_opts full_opts(int vf)
 		.min_tx_rate = 100,
 		.max_tx_rate = 1000,
 		.owner = getuid(),
-		.group = getgid(),
+		.group = vm_gid(),
 		.flags = MVL_VF_VLAN | MVL_VF_MIN_RATE | MVL_VF_MAX_RATE | MVL_VF_OWNER |
 			 MVL_VF_GROUP,
 	};
@@ -734,19 +748,9 @@ START_TEST(enable_failures_restore_autoprobe)
 	after = fs_snapshot(e.fs);
 	assert_same(before, after);
 	free(after);
-	/* every step failing in turn */
+	/* (every step failing in turn: enable_each_step_fails) */
 	e.fs->fail_suffix = NULL;
-	for (unsigned long k = 1; k <= 2; k++) {
-		e.ctx->fault_count = 0;
-		e.ctx->fault_step = k;
-		ck_assert_int_lt(mvl_sriov_enable(e.ctx, PF_IF, 4), 0);
-		ck_assert(!mvl_ctx_get_undo_failed(e.ctx));
-		after = fs_snapshot(e.fs);
-		assert_same(before, after);
-		free(after);
-	}
 	/* no PF driver: the kernel's ENOENT explained */
-	e.ctx->fault_step = 0;
 	fs_bind(e.fs, PF_ADDR, NULL);
 	ck_assert_int_eq(mvl_sriov_enable(e.ctx, PF_ADDR, 4), -ENOENT);
 	ck_error_has(e.ctx, "no driver");
@@ -1706,29 +1710,554 @@ static void env_target(struct env *e, enum target t)
 	fs_bind(e->fs, "0000:3b:10.0", "iavf"); /* exercise the unbind too */
 }
 
-/* Attach failing at every step k = 1, 2, ... until it succeeds: each time
- * the error reaches the caller and the tree is exactly as before. */
+/* ----------------------------------------------------- the host as lines */
+
+/*
+ * The host as one text, a fact a line, sorted: fs_snapshot()'s lines
+ * ("dev <addr> ...", each VF's as "vf <pf>/<index> ...", "vfio <group> ...",
+ * "journal-vf|pci <name> ...") and every file of the state directory with
+ * its content ("state <path> <content>"; the lock files and the index's
+ * ".complete" marks stay by design).  A line's key is its words before the
+ * first "field=value" one ("state <path>" for a file).  The fault loops
+ * compare it whole; release_expect() builds from it the host a failed
+ * release leaves.
+ */
+struct lines {
+	char **v;
+	size_t n, cap;
+};
+
+/* Add @line (taken) to @l. */
+static void lines_add(struct lines *l, char *line)
+{
+	ck_assert_ptr_nonnull(line);
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 64;
+		l->v = realloc(l->v, l->cap * sizeof(*l->v));
+		ck_assert_ptr_nonnull(l->v);
+	}
+	l->v[l->n++] = line;
+}
+
+static int cmp_line(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* @l sorted as one text (@l is emptied). */
+static char *lines_text(struct lines *l)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+
+	ck_assert_ptr_nonnull(out);
+	if (l->n)
+		qsort(l->v, l->n, sizeof(*l->v), cmp_line);
+	for (size_t i = 0; i < l->n; i++) {
+		fprintf(out, "%s\n", l->v[i]);
+		free(l->v[i]);
+	}
+	fclose(out);
+	free(l->v);
+	*l = (struct lines){ 0 };
+	return buf;
+}
+
+static struct lines text_lines(const char *text)
+{
+	struct lines l = { 0 };
+
+	for (const char *p = text; *p;) {
+		size_t n = strcspn(p, "\n");
+
+		lines_add(&l, strndup(p, n));
+		p += n + (p[n] == '\n');
+	}
+	return l;
+}
+
+/* The content of file @path, its newlines as spaces. */
+static char *file_flat(const char *path)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *in = fopen(path, "re"), *out = open_memstream(&buf, &len);
+	int c;
+
+	ck_assert_msg(in != NULL, "%s: %s", path, strerror(errno));
+	ck_assert_ptr_nonnull(out);
+	while ((c = getc(in)) != EOF)
+		putc(c == '\n' ? ' ' : c, out);
+	fclose(in);
+	fclose(out);
+	return buf;
+}
+
+/* The files (and symlinks) below @rel of the state directory @root. */
+static void state_files(struct lines *l, const char *root, const char *rel)
+{
+	struct dirent **names;
+	char dir[PATH_MAX];
+	int n;
+
+	snprintf(dir, sizeof(dir), "%s/%s", root, rel);
+	n = scandir(dir, &names, NULL, alphasort);
+	ck_assert_msg(n >= 0, "%s: %s", dir, strerror(errno));
+	for (int i = 0; i < n; i++) {
+		const char *name = names[i]->d_name;
+		char sub[PATH_MAX], path[PATH_MAX * 2], target[PATH_MAX], *line = NULL;
+		struct stat st;
+		ssize_t len;
+
+		snprintf(sub, sizeof(sub), "%s%s%s", rel, rel[0] ? "/" : "", name);
+		snprintf(path, sizeof(path), "%s/%s", root, sub);
+		if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
+		    strcmp(name, ".complete") == 0 || strcmp(sub, "locks") == 0) {
+			free(names[i]);
+			continue;
+		}
+		ck_assert_int_eq(lstat(path, &st), 0);
+		if (S_ISDIR(st.st_mode)) {
+			state_files(l, root, sub);
+		} else if (S_ISLNK(st.st_mode)) {
+			len = readlink(path, target, sizeof(target) - 1);
+			ck_assert_int_ge(len, 0);
+			target[len] = '\0';
+			ck_assert_int_ge(asprintf(&line, "state %s -> %s", sub, target), 0);
+			lines_add(l, line);
+		} else {
+			char *text = file_flat(path);
+
+			ck_assert_int_ge(asprintf(&line, "state %s %s", sub, text), 0);
+			lines_add(l, line);
+			free(text);
+		}
+		free(names[i]);
+	}
+	free(names);
+}
+
+static char *host_snap(struct env *e)
+{
+	char *fs = fs_snapshot(e->fs), dev[MVL_PCI_ADDR_LEN + 16] = "";
+	struct lines in = text_lines(fs), l = { 0 };
+
+	for (size_t i = 0; i < in.n; i++) {
+		char *line = in.v[i];
+
+		if (strncmp(line, "dev ", 4) == 0)
+			ck_assert_int_eq(sscanf(line, "dev %31s", dev), 1);
+		if (strncmp(line, "  vf ", 5) == 0) {
+			ck_assert_int_ge(asprintf(&line, "vf %s/%s", dev, in.v[i] + 5), 0);
+			free(in.v[i]);
+		}
+		lines_add(&l, line);
+	}
+	free(in.v);
+	free(fs);
+	state_files(&l, e->fs->state, "");
+	return lines_text(&l);
+}
+
+/* The host must be @want; else the differences are shown. */
+static void assert_host(struct env *e, const char *want, const char *what, unsigned long k)
+{
+	mvt_assert_unchanged(host_snap(e), want, "%s, step %lu: the host differs (diff above)",
+			     what, k);
+}
+
+static bool line_is(const char *line, const char *key)
+{
+	size_t n = strlen(key);
+
+	return strncmp(line, key, n) == 0 && (line[n] == ' ' || line[n] == '\0');
+}
+
+/* The line of @key in @text (a copy), or NULL. */
+static char *snap_get(const char *text, const char *key)
+{
+	struct lines l = text_lines(text);
+	char *found = NULL;
+
+	for (size_t i = 0; i < l.n; i++) {
+		if (line_is(l.v[i], key)) {
+			ck_assert_msg(!found, "two lines '%s'", key);
+			found = l.v[i];
+		} else {
+			free(l.v[i]);
+		}
+	}
+	free(l.v);
+	return found;
+}
+
+/* @text (freed) with the line of @key replaced by @line (NULL: none). */
+static char *snap_put(char *text, const char *key, const char *line)
+{
+	struct lines l = text_lines(text), out = { 0 };
+
+	for (size_t i = 0; i < l.n; i++) {
+		if (line_is(l.v[i], key))
+			free(l.v[i]);
+		else
+			lines_add(&out, l.v[i]);
+	}
+	if (line)
+		lines_add(&out, strdup(line));
+	free(l.v);
+	free(text);
+	return lines_text(&out);
+}
+
+/* @text (freed) with the line of @key as it is in @from. */
+static char *snap_take(char *text, const char *from, const char *key)
+{
+	char *line = snap_get(from, key);
+
+	text = snap_put(text, key, line);
+	free(line);
+	return text;
+}
+
+/* The value of "@field=" in the line of @key of @text. */
+static void snap_field_get(const char *text, const char *key, const char *field, char *buf,
+			   size_t len)
+{
+	char *line = snap_get(text, key), pat[64], *p;
+
+	ck_assert_msg(line != NULL, "no line '%s' in\n%s", key, text);
+	snprintf(pat, sizeof(pat), " %s=", field);
+	p = strstr(line, pat);
+	ck_assert_msg(p != NULL, "no %s in '%s'", field, line);
+	p += strlen(pat);
+	snprintf(buf, len, "%.*s", (int)strcspn(p, " "), p);
+	free(line);
+}
+
+/* @text (freed) with "@field=" of the line of @key set to @value. */
+static char *snap_field(char *text, const char *key, const char *field, const char *value)
+{
+	char *line = snap_get(text, key), pat[64], *p, *s = NULL;
+
+	ck_assert_msg(line != NULL, "no line '%s' in\n%s", key, text);
+	snprintf(pat, sizeof(pat), " %s=", field);
+	p = strstr(line, pat);
+	ck_assert_msg(p != NULL, "no %s in '%s'", field, line);
+	p += strlen(pat);
+	ck_assert_int_ge(asprintf(&s, "%.*s%s%s", (int)(p - line), line, value,
+				  p + strcspn(p, " ")),
+			 0);
+	text = snap_put(text, key, s);
+	free(s);
+	free(line);
+	return text;
+}
+
+/* @text (freed) with the journal of line @key in @state. */
+static char *snap_journal_state(char *text, const char *key, const char *state)
+{
+	char *line = snap_get(text, key), *p, *s = NULL;
+
+	ck_assert_msg(line != NULL, "no line '%s' in\n%s", key, text);
+	p = strstr(line, "\"state\":");
+	ck_assert_msg(p != NULL, "no state in '%s'", line);
+	p = strchr(p + strlen("\"state\":"), '"');
+	ck_assert_ptr_nonnull(p);
+	p++;
+	ck_assert_int_ge(asprintf(&s, "%.*s%s%s", (int)(p - line), line, state,
+				  p + strcspn(p, "\"")),
+			 0);
+	text = snap_put(text, key, s);
+	free(s);
+	free(line);
+	return text;
+}
+
+/* ------------------------------------------------------- counting steps */
+
+#define MAX_STEPS 64
+
+/* The steps of a run, by the names mvl_step() traces. */
+struct steps {
+	unsigned long n;
+	char name[MAX_STEPS][192];
+};
+
+static void steps_log(struct mvl_ctx *ctx, int priority, const char *file, int line,
+		      const char *fn, const char *format, va_list args)
+{
+	struct steps *s = mvl_ctx_get_log_data(ctx);
+	char msg[512];
+	unsigned long k;
+	int off = 0;
+
+	vsnprintf(msg, sizeof(msg), format, args);
+	if (strcmp(fn, "mvl_step") == 0 && sscanf(msg, "step %lu: %n", &k, &off) == 1 &&
+	    off > 0) {
+		ck_assert_uint_eq(k, s->n + 1);
+		ck_assert_uint_le(k, MAX_STEPS);
+		snprintf(s->name[k - 1], sizeof(s->name[0]), "%s", msg + off);
+		s->n = k;
+		return;
+	}
+	fprintf(stderr, "libmvlink: %s: %s\n", fn, msg); /* as the default sink */
+}
+
+/* Count (and name, in @s) the steps of the next call on @e's context,
+ * which fails nowhere; count_end() returns their number. */
+static void count_begin(struct env *e, struct steps *s)
+{
+	memset(s, 0, sizeof(*s));
+	e->ctx->fault_count = 0;
+	e->ctx->fault_step = ULONG_MAX;
+	e->ctx->fault_trace = true;
+	mvl_ctx_set_log_fn(e->ctx, steps_log, s);
+}
+
+static unsigned long count_end(struct env *e, struct steps *s)
+{
+	e->ctx->fault_step = 0;
+	e->ctx->fault_trace = false;
+	mvl_ctx_set_log_fn(e->ctx, NULL, NULL);
+	ck_assert_uint_eq(s->n, e->ctx->fault_count);
+	ck_assert_uint_gt(s->n, 0);
+	return s->n;
+}
+
+/* -------------------------------------------- what a failed release leaves */
+
+/* The steps of releasing a device (release_locked() and mvl_vfio_restore()
+ * in lib/vfio.c), in their order: the journal rewritten ("releasing"), the
+ * device node's owner given back, the device unbound from vfio-pci, its
+ * override set to its driver and probed, the override given back, each VF
+ * attribute changed given back, the journal removed. */
+enum rstep_kind {
+	RS_JOURNAL,
+	RS_CHOWN,
+	RS_UNBIND,
+	RS_OVERRIDE,
+	RS_PROBE,
+	RS_CLEAR,
+	RS_ATTR,
+	RS_UNJOURNAL,
+};
+
+struct rstep {
+	enum rstep_kind kind;
+	char dev[MVL_DEV_NAME_LEN]; /* the device it releases */
+	char attr[16];		    /* RS_ATTR: which */
+};
+
+static bool ends_with(const char *s, const char *tail)
+{
+	size_t n = strlen(s), t = strlen(tail);
+
+	return n >= t && strcmp(s + n - t, tail) == 0;
+}
+
+/* What each step of a run that released devices one after the other
+ * (each between its two journal steps) is. */
+static void release_plan(const struct steps *s, struct rstep *plan)
+{
+	char cur[MVL_DEV_NAME_LEN] = "";
+
+	for (unsigned long i = 0; i < s->n; i++) {
+		const char *name = s->name[i], *slash = strrchr(name, '/');
+		struct rstep *p = &plan[i];
+
+		memset(p, 0, sizeof(*p));
+		if (slash && ends_with(name, ".json")) {
+			snprintf(p->dev, sizeof(p->dev), "%.*s", (int)strlen(slash + 1) - 5,
+				 slash + 1);
+			if (!cur[0]) {
+				p->kind = RS_JOURNAL;
+				snprintf(cur, sizeof(cur), "%s", p->dev);
+			} else {
+				ck_assert_msg(strcmp(p->dev, cur) == 0, "step %lu: %s within %s",
+					      i + 1, name, cur);
+				p->kind = RS_UNJOURNAL;
+				cur[0] = '\0';
+			}
+			continue;
+		}
+		ck_assert_msg(cur[0], "step %lu (%s) is no device's release", i + 1, name);
+		snprintf(p->dev, sizeof(p->dev), "%s", cur);
+		if (strcmp(name, "chown devnode back") == 0)
+			p->kind = RS_CHOWN;
+		else if (ends_with(name, "/drivers/vfio-pci/unbind"))
+			p->kind = RS_UNBIND;
+		else if (ends_with(name, "/driver_override"))
+			p->kind = i + 1 < s->n && ends_with(s->name[i + 1], "/drivers_probe") ?
+					  RS_OVERRIDE :
+					  RS_CLEAR;
+		else if (ends_with(name, "/drivers_probe"))
+			p->kind = RS_PROBE;
+		else if (sscanf(name, "RTM_SETLINK vf %*d %15s", p->attr) == 1)
+			p->kind = RS_ATTR;
+		else
+			ck_abort_msg("step %lu: %s is no step of a release", i + 1, name);
+	}
+	ck_assert_msg(!cur[0], "the release of %s does not end with its journal", cur);
+}
+
+/* The fields of a VF line an attribute sets. */
+static const char *const *attr_fields(const char *attr)
+{
+	static const struct {
+		const char *attr, *fields[4];
+	} map[] = {
+		{ "mac", { "mac" } },	    { "vlan", { "vlan", "qos", "proto" } },
+		{ "spoofchk", { "spoofchk" } }, { "trust", { "trust" } },
+		{ "link-state", { "link" } }, { "rate", { "rate" } },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(map); i++)
+		if (strcmp(map[i].attr, attr) == 0)
+			return map[i].fields;
+	ck_abort_msg("unknown VF attribute %s", attr);
+	return NULL;
+}
+
+/*
+ * The host after a release whose step @p failed, given the host @base
+ * after a complete one and the host @attached before it; @j is the journal
+ * of @p's device before.  A release carries on past a failure: every other
+ * device, and every other part of this one (device node, driver, VF
+ * attributes), is released.  Of this device stay, by design: its journal,
+ * in state "releasing" (unless rewriting it failed: then nothing was
+ * done), and what the failed step did not give back, with what depends on
+ * it (a failed unbind leaves the device on vfio-pci, its override set;
+ * mvl_vfio_restore() in lib/vfio.c).  The device node goes with the last
+ * device of its group on vfio-pci: a failed chown back leaves none.
+ */
+static char *release_expect(struct env *e, const char *base, const char *attached,
+			    const struct rstep *p, const struct mvl_journal *j)
+{
+	const char *sub = j->mode == MVL_MODE_PCI ? "pci" : "vf";
+	char *exp = strdup(base), dkey[128], vkey[128], nkey[64], jkey[128], skey[128], v[64];
+
+	ck_assert_ptr_nonnull(exp);
+	snprintf(dkey, sizeof(dkey), "dev %s", p->dev);
+	snprintf(vkey, sizeof(vkey), "vf %s/%d", e->pf->addr, j->vf);
+	snprintf(nkey, sizeof(nkey), "vfio %d", j->iommu_group);
+	snprintf(jkey, sizeof(jkey), "journal-%s %s.json", sub, p->dev);
+	snprintf(skey, sizeof(skey), "state %s/%s.json", sub, p->dev);
+	exp = snap_take(exp, attached, jkey);
+	exp = snap_take(exp, attached, skey);
+	if (p->kind == RS_JOURNAL) {
+		/* nothing done */
+		exp = snap_take(exp, attached, dkey);
+		exp = snap_take(exp, attached, nkey);
+		if (j->mode == MVL_MODE_SRIOV)
+			exp = snap_take(exp, attached, vkey);
+		return exp;
+	}
+	exp = snap_journal_state(exp, skey, "releasing");
+	switch (p->kind) {
+	case RS_UNBIND: /* still on vfio-pci; its node has its owner back */
+		exp = snap_take(exp, attached, dkey);
+		exp = snap_take(exp, attached, nkey);
+		if (j->has_devnode) {
+			snprintf(v, sizeof(v), "%lld", j->dev_uid);
+			exp = snap_field(exp, nkey, "uid", v);
+			snprintf(v, sizeof(v), "%lld", j->dev_gid);
+			exp = snap_field(exp, nkey, "gid", v);
+		}
+		break;
+	case RS_OVERRIDE: /* unbound, the override still vfio-pci */
+		exp = snap_field(exp, dkey, "driver", "");
+		exp = snap_field(exp, dkey, "override", "vfio-pci");
+		break;
+	case RS_PROBE: /* unbound, the override its driver */
+		exp = snap_field(exp, dkey, "driver", "");
+		exp = snap_field(exp, dkey, "override", j->driver);
+		break;
+	case RS_CLEAR: /* on its driver, the override not given back */
+		exp = snap_field(exp, dkey, "override", j->driver[0] ? j->driver : "vfio-pci");
+		break;
+	case RS_ATTR: /* that attribute as the VM had it */
+		for (const char *const *f = attr_fields(p->attr); *f; f++) {
+			snap_field_get(attached, vkey, *f, v, sizeof(v));
+			exp = snap_field(exp, vkey, *f, v);
+		}
+		break;
+	case RS_CHOWN:
+	case RS_UNJOURNAL:
+	case RS_JOURNAL:
+		break;
+	}
+	return exp;
+}
+
+/* gc and VM deletions look at the links of the network namespace too, and
+ * delete those tagged for the VMs they remove: as root, in a private one,
+ * never the host's (without privileges nothing could be deleted). */
+static void private_netns(void)
+{
+	if (geteuid() == 0)
+		ck_assert_msg(unshare(CLONE_NEWNET) == 0, "unshare: %s", strerror(errno));
+}
+
+/* The VF @vf for VM @vm, with every attribute, owned by the VM. */
+static void attach_vf(struct env *e, int vf, const char *vm)
+{
+	struct mvl_iface *iface = NULL;
+	struct mvl_vf_opts o = full_opts(vf);
+
+	o.vm_id = vm;
+	ck_assert_msg(mvl_vf_attach(e->ctx, &o, &iface) == 0, "%s", mvl_ctx_get_error(e->ctx));
+	mvl_iface_unref(iface);
+}
+
+/* The attach of the fault loops, for VM: VF 0 of the target, or the whole
+ * device 0000:00:19.0 (T_PCI). */
+static int attach_target(struct env *e, enum target t)
+{
+	struct mvl_iface *iface = NULL;
+	struct mvl_vf_opts o = t == T_NSIM ? nsim_opts(0) : full_opts(0);
+	struct mvl_pci_opts po = { .sz = sizeof(po),
+				   .vm_id = VM,
+				   .device = "0000:00:19.0",
+				   .owner = getuid(),
+				   .group = vm_gid(),
+				   .flags = MVL_PCI_OWNER | MVL_PCI_GROUP };
+	int r = t == T_PCI ? mvl_pci_attach(e->ctx, &po, &iface) :
+			     mvl_vf_attach(e->ctx, &o, &iface);
+
+	mvl_iface_unref(iface);
+	return r;
+}
+
+/* Attach failing at every step k = 1, 2, ... (or the tree refusing its k-th
+ * write) until it succeeds: each time the error reaches the caller and the
+ * host is exactly as before.  The steps (writes) are counted on a run that
+ * fails nowhere, and the loop must have failed each of them: a VF's are
+ * the journal, its 6 attributes, override, unbind, probe, journal, chown,
+ * journal; a netdevsim VF's the journal, 6 attributes, journal. */
 static void attach_loop(enum fault_kind kind, enum target t)
 {
-	bool pci = t == T_PCI;
+	static const char *const names[] = { [T_VF] = "VF", [T_PCI] = "PCI", [T_NSIM] = "nsim" };
 	struct env e;
-	char *before, *after;
-	unsigned long k;
+	struct steps s;
+	char *before;
+	unsigned long k, n;
 	int r;
 
 	env_target(&e, t);
-	before = fs_snapshot(e.fs);
+	before = host_snap(&e);
+	count_begin(&e, &s);
+	e.fs->writes = 0;
+	r = attach_target(&e, t);
+	n = count_end(&e, &s);
+	ck_assert_msg(r == 0, "%s", mvl_ctx_get_error(e.ctx));
+	if (kind == FAULT_WRITE)
+		n = (unsigned long)e.fs->writes;
+	ck_assert_uint_gt(n, 0);
+	ck_assert_int_eq(mvl_vm_delete(e.ctx, VM), 1);
+	assert_host(&e, before, "released after the count", 0);
 	for (k = 1;; k++) {
-		struct mvl_iface *iface = NULL;
-		struct mvl_vf_opts o = t == T_NSIM ? nsim_opts(0) : full_opts(0);
-		struct mvl_pci_opts po = { .sz = sizeof(po),
-					   .vm_id = VM,
-					   .device = "0000:00:19.0",
-					   .owner = getuid(),
-					   .group = getgid(),
-					   .flags = MVL_PCI_OWNER | MVL_PCI_GROUP };
-
-		ck_assert_uint_lt(k, 100);
+		ck_assert_uint_le(k, n + 1);
 		e.ctx->fault_count = 0;
 		e.fs->writes = 0;
 		if (kind == FAULT_STEP)
@@ -1737,33 +2266,25 @@ static void attach_loop(enum fault_kind kind, enum target t)
 			e.fs->fail_at = (int)k;
 			e.fs->fail_err = EBUSY;
 		}
-		r = pci ? mvl_pci_attach(e.ctx, &po, &iface) : mvl_vf_attach(e.ctx, &o, &iface);
+		r = attach_target(&e, t);
 		e.ctx->fault_step = 0;
 		e.fs->fail_at = 0;
-		if (r == 0) {
-			mvl_iface_unref(iface);
+		if (r == 0)
 			break;
-		}
 		ck_assert_msg(r == (kind == FAULT_STEP ? -EIO : -EBUSY), "step %lu: %d %s", k, r,
 			      mvl_ctx_get_error(e.ctx));
 		ck_assert_msg(mvl_ctx_get_error(e.ctx)[0], "step %lu: no message", k);
 		ck_assert_msg(!mvl_ctx_get_undo_failed(e.ctx), "step %lu: undo failed", k);
-		after = fs_snapshot(e.fs);
-		assert_same(before, after);
-		free(after);
+		assert_host(&e, before, "attach", k);
 	}
-	/* every step was failed once: the success needed k - 1 of them (a VF:
-	 * journal, 6 attributes, override, unbind, probe, journal, chown,
-	 * journal; sysfs writes only: override, unbind, probe; a netdevsim
-	 * VF: journal, 6 attributes, journal) */
-	if (kind == FAULT_STEP)
-		ck_assert_uint_ge(k, t == T_NSIM ? 9 : pci ? 8 : 14);
-	else
-		ck_assert_uint_ge(k, 4);
+	printf("%s attach: %lu %s, each failed once\n", names[t], n,
+	       kind == FAULT_STEP ? "steps" : "writes");
+	/* every step failed once, and then it went through */
+	ck_assert_msg(k - 1 == n, "the loop failed %lu, a run has %lu", k - 1, n);
+	ck_assert_uint_eq(kind == FAULT_STEP ? e.ctx->fault_count : (unsigned long)e.fs->writes,
+			  n);
 	ck_assert_int_eq(mvl_vm_delete(e.ctx, VM), 1);
-	after = fs_snapshot(e.fs);
-	assert_same(before, after);
-	free(after);
+	assert_host(&e, before, "released", k);
 	free(before);
 	env_free(&e);
 }
@@ -1799,88 +2320,384 @@ START_TEST(nsim_attach_each_step_fails)
 }
 END_TEST
 
-/* Release failing at step k: the journal stays, the error is reported, and
- * a second release completes from wherever the first stopped. */
-static void release_loop(enum target t)
+/* An operation that releases devices (and where a failure leaves a partial
+ * release by design, see release_expect()). */
+struct release_op {
+	const char *name;
+	enum target t;
+	bool netns; /* private_netns() first */
+	/* what stays attached meanwhile (NULL: nothing) */
+	void (*prepare)(struct env *e);
+	/* attach what the operation releases */
+	void (*setup)(struct env *e);
+	int (*run)(struct env *e);
+	int ret; /* what a complete run returns */
+};
+
+/*
+ * A release-like operation failing at every step k = 1, 2, ... until it
+ * succeeds.  Its steps are counted on a run that fails nowhere, which
+ * leaves the host exactly as before the setup.  After a failure at step k
+ * the error (naming the device) reaches the caller and the host is exactly
+ * what release_expect() says; the operation run again completes the job
+ * (releasing the one device left) and leaves the host exactly as after a
+ * complete run.  The loop must have failed each step.
+ */
+static void release_loop(const struct release_op *op)
 {
-	const char *name = t == T_NSIM ? NSIM_IF ":vf0" : "0000:3b:10.0";
-	unsigned long k;
+	struct rstep plan[MAX_STEPS];
+	struct steps s;
+	struct env e;
+	char *base, *attached, *exp;
+	unsigned long k, n;
+	int r;
 
+	if (op->netns)
+		private_netns();
+	env_target(&e, op->t);
+	if (op->prepare)
+		op->prepare(&e);
+	base = host_snap(&e);
+	op->setup(&e);
+	attached = host_snap(&e);
+	count_begin(&e, &s);
+	r = op->run(&e);
+	n = count_end(&e, &s);
+	ck_assert_msg(r == op->ret, "%s: %d %s", op->name, r, mvl_ctx_get_error(e.ctx));
+	assert_host(&e, base, op->name, 0);
+	release_plan(&s, plan);
 	for (k = 1;; k++) {
-		struct env e;
-		struct mvl_iface *iface = NULL;
-		struct mvl_vf_opts o = t == T_NSIM ? nsim_opts(0) : full_opts(0);
-		char *before, *after;
-		int r;
+		struct mvl_journal j;
 
-		ck_assert_uint_lt(k, 100);
-		env_target(&e, t);
-		before = fs_snapshot(e.fs);
-		ck_assert_int_eq(mvl_vf_attach(e.ctx, &o, &iface), 0);
-		mvl_iface_unref(iface);
+		ck_assert_uint_le(k, n + 1);
+		op->setup(&e);
+		assert_host(&e, attached, "set up again", k);
 		e.ctx->fault_count = 0;
 		e.ctx->fault_step = k;
-		r = mvl_iface_delete(e.ctx, name);
+		r = op->run(&e);
 		e.ctx->fault_step = 0;
-		if (r == 1) {
-			after = fs_snapshot(e.fs);
-			assert_same(before, after);
-			free(after);
-			free(before);
-			env_free(&e);
+		if (r >= 0)
 			break;
-		}
-		ck_assert_msg(r == -EIO, "step %lu: %d", k, r);
-		ck_assert_int_eq(fs_journal_count(e.fs), 1);
-		ck_assert_msg(mvl_iface_delete(e.ctx, name) == 1, "step %lu: %s", k,
+		ck_assert_msg(r == -EIO, "%s, step %lu: %d %s", op->name, k, r,
 			      mvl_ctx_get_error(e.ctx));
-		after = fs_snapshot(e.fs);
-		assert_same(before, after);
-		free(after);
-		free(before);
-		env_free(&e);
+		ck_assert_uint_le(k, n);
+		ck_assert_msg(contains(mvl_ctx_get_error(e.ctx), plan[k - 1].dev),
+			      "%s, step %lu: error '%s' does not name %s", op->name, k,
+			      mvl_ctx_get_error(e.ctx), plan[k - 1].dev);
+		ck_assert_msg(!mvl_ctx_get_undo_failed(e.ctx), "%s, step %lu: undo failed",
+			      op->name, k);
+		/* its journal stays (what it records of the device is never
+		 * rewritten, only its state) */
+		ck_assert_int_eq(mvl_journal_read(e.ctx, plan[k - 1].dev, &j), 0);
+		exp = release_expect(&e, base, attached, &plan[k - 1], &j);
+		assert_host(&e, exp, op->name, k);
+		free(exp);
+		r = op->run(&e);
+		ck_assert_msg(r == 1, "%s, step %lu, run again: %d %s", op->name, k, r,
+			      mvl_ctx_get_error(e.ctx));
+		assert_host(&e, base, "run again", k);
 	}
-	/* journal, chown back, unbind, override, probe, override cleared, 6
-	 * attributes, journal removed; netdevsim: journal, 6 attributes, journal */
-	ck_assert_uint_ge(k, t == T_NSIM ? 8 : 10);
+	printf("%s: %lu steps, each failed once\n", op->name, n);
+	ck_assert_msg(r == op->ret, "%s: %d", op->name, r);
+	ck_assert_msg(k - 1 == n, "%s: the loop failed %lu steps, a run has %lu", op->name, k - 1,
+		      n);
+	ck_assert_uint_eq(e.ctx->fault_count, n);
+	assert_host(&e, base, op->name, k);
+	free(attached);
+	free(base);
+	env_free(&e);
 }
 
+static void setup_vm(struct env *e)
+{
+	ck_assert_int_eq(attach_target(e, T_VF), 0);
+}
+
+static void setup_pci(struct env *e)
+{
+	ck_assert_int_eq(attach_target(e, T_PCI), 0);
+}
+
+static void setup_nsim(struct env *e)
+{
+	ck_assert_int_eq(attach_target(e, T_NSIM), 0);
+}
+
+static int run_release_vf(struct env *e)
+{
+	return mvl_iface_delete(e->ctx, "0000:3b:10.0");
+}
+
+static int run_release_pci(struct env *e)
+{
+	return mvl_iface_delete(e->ctx, "0000:00:19.0");
+}
+
+static int run_release_nsim(struct env *e)
+{
+	return mvl_iface_delete(e->ctx, NSIM_IF ":vf0");
+}
+
+/* journal, chown back (as root), unbind, override, probe, override cleared,
+ * 6 attributes, journal removed */
 START_TEST(release_each_step_fails)
 {
-	release_loop(T_VF);
+	static const struct release_op op = { .name = "VF release",
+					      .t = T_VF,
+					      .setup = setup_vm,
+					      .run = run_release_vf,
+					      .ret = 1 };
+
+	release_loop(&op);
 }
 END_TEST
 
+/* journal, chown back (as root), unbind, override, probe, override
+ * cleared, journal removed */
+START_TEST(pci_release_each_step_fails)
+{
+	static const struct release_op op = { .name = "PCI release",
+					      .t = T_PCI,
+					      .setup = setup_pci,
+					      .run = run_release_pci,
+					      .ret = 1 };
+
+	release_loop(&op);
+}
+END_TEST
+
+/* journal, 6 attributes, journal removed */
 START_TEST(nsim_release_each_step_fails)
 {
-	release_loop(T_NSIM);
+	static const struct release_op op = { .name = "nsim release",
+					      .t = T_NSIM,
+					      .setup = setup_nsim,
+					      .run = run_release_nsim,
+					      .ret = 1 };
+
+	release_loop(&op);
+}
+END_TEST
+
+/* An attach that crashed after its last change: its journal says
+ * "attaching". */
+static void setup_crashed(struct env *e)
+{
+	struct mvl_journal j;
+
+	setup_vm(e);
+	ck_assert_int_eq(mvl_journal_read(e->ctx, "0000:3b:10.0", &j), 0);
+	j.state = MVL_J_ATTACHING;
+	ck_assert_int_eq(mvl_journal_write(e->ctx, &j), 0);
+}
+
+static int run_recover(struct env *e)
+{
+	return mvl_recover(e->ctx, 0);
+}
+
+/* recover undoes it: the steps of a release */
+START_TEST(recover_each_step_fails)
+{
+	static const struct release_op op = { .name = "recover",
+					      .t = T_VF,
+					      .setup = setup_crashed,
+					      .run = run_recover,
+					      .ret = 1 };
+
+	release_loop(&op);
+}
+END_TEST
+
+static void prepare_kept(struct env *e)
+{
+	attach_vf(e, 1, "vm2");
+}
+
+static int run_gc(struct env *e)
+{
+	static const char *const keep[] = { "vm2" };
+
+	return mvl_gc(e->ctx, keep, ARRAY_SIZE(keep), 0);
+}
+
+/* gc releases VM's VF, never vm2's (kept) */
+START_TEST(gc_each_step_fails)
+{
+	static const struct release_op op = { .name = "gc",
+					      .t = T_VF,
+					      .netns = true,
+					      .prepare = prepare_kept,
+					      .setup = setup_vm,
+					      .run = run_gc,
+					      .ret = 1 };
+
+	release_loop(&op);
+}
+END_TEST
+
+/* vm3 has the whole device 0000:00:19.0, VM and vm2 a VF each */
+static void prepare_vm3(struct env *e)
+{
+	struct mvl_iface *iface = NULL;
+	struct mvl_pci_opts po = { .sz = sizeof(po), .vm_id = "vm3", .device = "0000:00:19.0" };
+
+	ck_assert_int_eq(mvl_pci_attach(e->ctx, &po, &iface), 0);
+	mvl_iface_unref(iface);
+}
+
+static void setup_two(struct env *e)
+{
+	attach_vf(e, 0, VM);
+	attach_vf(e, 1, "vm2");
+}
+
+static int run_delete_many(struct env *e)
+{
+	static const char *const ids[] = { "vm2", VM };
+
+	return mvl_vm_delete_many(e->ctx, ids, ARRAY_SIZE(ids));
+}
+
+/* the two releases one after the other (carrying on past a failure) */
+START_TEST(vm_delete_many_each_step_fails)
+{
+	static const struct release_op op = { .name = "delete many",
+					      .t = T_PCI,
+					      .netns = true,
+					      .prepare = prepare_vm3,
+					      .setup = setup_two,
+					      .run = run_delete_many,
+					      .ret = 2 };
+
+	release_loop(&op);
+}
+END_TEST
+
+/* Enabling (or disabling) VFs failing at every step until it succeeds:
+ * each time the error, naming the PF, reaches the caller and the host is
+ * exactly as before (a failed enable turns autoprobe back on).  The steps
+ * are counted on a run that fails nowhere, then undone: enable writes
+ * sriov_drivers_autoprobe (a PCI PF) and sriov_numvfs, disable
+ * sriov_numvfs. */
+static void numvfs_loop(bool nsim, bool disable)
+{
+	const char *pf = nsim ? NSIM_IF : PF_IF, *what = disable ? "disable" : "enable";
+	struct steps s;
+	struct env e;
+	char *before, *done;
+	unsigned long k, n;
+	int r;
+
+	if (nsim)
+		env_nsim(&e);
+	else
+		env_nic(&e);
+	if (disable)
+		ck_assert_int_eq(mvl_sriov_enable(e.ctx, pf, 2), 1);
+	before = host_snap(&e);
+	count_begin(&e, &s);
+	r = disable ? mvl_sriov_disable(e.ctx, pf) : mvl_sriov_enable(e.ctx, pf, 2);
+	n = count_end(&e, &s);
+	ck_assert_msg(r == 1, "%s: %d %s", what, r, mvl_ctx_get_error(e.ctx));
+	done = host_snap(&e);
+	/* back: the VFs again, or none and autoprobe on (enable keeps it off) */
+	if (disable)
+		ck_assert_int_eq(mvl_sriov_enable(e.ctx, pf, 2), 1);
+	else
+		ck_assert_int_eq(mvl_sriov_disable(e.ctx, pf), 1);
+	if (!disable && !nsim)
+		fs_set_attr(e.fs, PF_ADDR, "sriov_drivers_autoprobe", "1");
+	assert_host(&e, before, "undone after the count", 0);
+	for (k = 1;; k++) {
+		ck_assert_uint_le(k, n + 1);
+		e.ctx->fault_count = 0;
+		e.ctx->fault_step = k;
+		r = disable ? mvl_sriov_disable(e.ctx, pf) : mvl_sriov_enable(e.ctx, pf, 2);
+		e.ctx->fault_step = 0;
+		if (r >= 0)
+			break;
+		ck_assert_msg(r == -EIO, "%s, step %lu: %d %s", what, k, r,
+			      mvl_ctx_get_error(e.ctx));
+		ck_error_has(e.ctx, pf);
+		ck_assert_msg(!mvl_ctx_get_undo_failed(e.ctx), "%s, step %lu: undo failed", what,
+			      k);
+		assert_host(&e, before, what, k);
+	}
+	printf("%s %s: %lu steps, each failed once\n", nsim ? "nsim" : "PCI", what, n);
+	ck_assert_int_eq(r, 1);
+	ck_assert_msg(k - 1 == n, "%s: the loop failed %lu steps, a run has %lu", what, k - 1, n);
+	ck_assert_uint_eq(e.ctx->fault_count, n);
+	assert_host(&e, done, what, k);
+	free(done);
+	free(before);
+	env_free(&e);
+}
+
+START_TEST(enable_each_step_fails)
+{
+	numvfs_loop(false, false);
+}
+END_TEST
+
+START_TEST(disable_each_step_fails)
+{
+	numvfs_loop(false, true);
+}
+END_TEST
+
+START_TEST(nsim_enable_each_step_fails)
+{
+	numvfs_loop(true, false);
+}
+END_TEST
+
+START_TEST(nsim_disable_each_step_fails)
+{
+	numvfs_loop(true, true);
 }
 END_TEST
 
 /* A real crash: the attaching child is SIGKILLed at step k; the parent
- * (another process) recovers from the journal. */
+ * (another process) recovers from the journal.  Killed at each step of a
+ * run that fails nowhere, then the child runs to its end. */
 static void killed_loop(enum target t)
 {
-	unsigned long k;
+	struct steps s;
+	unsigned long k, n;
 
+	{
+		struct env e;
+		char *before;
+
+		env_target(&e, t);
+		before = host_snap(&e);
+		count_begin(&e, &s);
+		ck_assert_int_eq(attach_target(&e, t), 0);
+		n = count_end(&e, &s);
+		ck_assert_int_eq(mvl_vm_delete(e.ctx, VM), 1);
+		assert_host(&e, before, "released after the count", 0);
+		free(before);
+		env_free(&e);
+	}
 	for (k = 1;; k++) {
 		struct env e;
-		char *before, *after;
+		char *before;
 		int status, r;
 		pid_t pid;
 
-		ck_assert_uint_lt(k, 100);
+		ck_assert_uint_le(k, n + 1);
 		env_target(&e, t);
-		before = fs_snapshot(e.fs);
+		before = host_snap(&e);
 		pid = fork();
 		ck_assert_int_ge(pid, 0);
 		if (pid == 0) {
 			struct mvl_ctx *ctx = NULL;
 			struct mvl_iface *iface = NULL;
 			struct mvl_vf_opts o = t == T_NSIM ? nsim_opts(0) : full_opts(0);
-
 			int cr;
 
+			mvt_child_init();
 			if (mvl_ctx_new(&ctx) < 0)
 				mvt_child_exit(3);
 			fs_setup_ctx(e.fs, ctx);
@@ -1900,19 +2717,22 @@ static void killed_loop(enum target t)
 			ck_assert_int_eq(mvl_vm_delete(e.ctx, VM), 1);
 		} else {
 			ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+			/* the journal comes first: killed at its write, nothing
+			 * to recover; later, the attach is undone */
 			r = mvl_recover(e.ctx, 0);
-			ck_assert_msg(r >= 0, "step %lu: %s", k, mvl_ctx_get_error(e.ctx));
+			ck_assert_msg(r == (k > 1), "step %lu: %d %s", k, r,
+				      mvl_ctx_get_error(e.ctx));
 			ck_assert_int_eq(mvl_vm_delete(e.ctx, VM), 0);
 		}
-		after = fs_snapshot(e.fs);
-		assert_same(before, after);
-		free(after);
+		assert_host(&e, before, "killed", k);
 		free(before);
 		env_free(&e);
 		if (WIFEXITED(status))
 			break;
 	}
-	ck_assert_uint_ge(k, t == T_NSIM ? 9 : 11);
+	printf("%s attach killed: %lu steps, killed at each once\n", t == T_NSIM ? "nsim" : "VF",
+	       n);
+	ck_assert_msg(k - 1 == n, "killed at %lu steps, a run has %lu", k - 1, n);
 }
 
 START_TEST(attach_killed_at_each_step)
@@ -2090,6 +2910,14 @@ static Suite *sriov_suite(void)
 	tcase_add_test(faults, nsim_attach_each_step_fails);
 	tcase_add_test(faults, nsim_release_each_step_fails);
 	tcase_add_test(faults, nsim_attach_killed_at_each_step);
+	tcase_add_test(faults, pci_release_each_step_fails);
+	tcase_add_test(faults, recover_each_step_fails);
+	tcase_add_test(faults, gc_each_step_fails);
+	tcase_add_test(faults, vm_delete_many_each_step_fails);
+	tcase_add_test(faults, enable_each_step_fails);
+	tcase_add_test(faults, disable_each_step_fails);
+	tcase_add_test(faults, nsim_enable_each_step_fails);
+	tcase_add_test(faults, nsim_disable_each_step_fails);
 	suite_add_tcase(s, faults);
 	return s;
 }
