@@ -551,12 +551,16 @@ int mvl_iface_delete(struct mvl_ctx *ctx, const char *name);
  * negative errno.
  *
  * The VM's interfaces are found through an index in the state directory
- * (index/, written by each create before its link exists) and looked up
- * by ifindex, each checked against its tag: the cost does not grow with
- * the other links of the host.  The first deletion in a network namespace
- * whose index is missing (a new state directory, or one removed while
- * links lived) walks the kernel's lists of taps and macvtaps instead and
- * rebuilds the index; so does mvl_vm_delete_many() for more than 16 VMs.
+ * (index/, written by each create before its link exists), looked up by
+ * ifindex, each checked against its tag, and deleted one by one by
+ * ifindex: no request lists the host's links (a link group, as
+ * mvl_vm_delete_many() uses for several VMs, would need a listing of every
+ * link to check), so the cost does not grow with them; each interface
+ * costs the kernel a grace period (some 10-20 ms).  The first deletion in a
+ * network namespace whose index is missing (a new state directory, or one
+ * removed while links lived) walks the kernel's lists of taps and macvtaps
+ * instead (two listings, filtered by kind in the kernel) and rebuilds the
+ * index; so does mvl_vm_delete_many() for more than 16 VMs.
  * Editing or removing single entries by hand hides links from it.
  */
 int mvl_vm_delete(struct mvl_ctx *ctx, const char *vm_id);
@@ -568,13 +572,16 @@ int mvl_vm_delete(struct mvl_ctx *ctx, const char *vm_id);
  *
  * Each link deletion costs the kernel an RCU grace period (some 10-20 ms),
  * paid one after the other, so deleting 1000 VMs one by one takes tens of
- * seconds.  This finds the interfaces of all the VMs with one listing per
- * link kind and deletes them with one request: they are moved into a fresh
- * random link group (IFLA_GROUP), a listing of every link checks that no
- * other link is in that group, and the group is deleted (one grace period
- * for all).  A device that is not tagged for one of @vm_ids is never
- * touched: on any doubt or error (the group is not exclusively ours, a
- * request fails) the interfaces are deleted one by one instead.  Interfaces
+ * seconds.  This finds the interfaces of the VMs (through the index, see
+ * mvl_vm_delete(), for up to 16 VMs; else with one listing per link kind)
+ * and, when @vm_ids name two VMs or more, deletes them with one request:
+ * they are moved into a fresh random link group (IFLA_GROUP), a listing of
+ * every link checks that no other link is in that group, and the group is
+ * deleted (one grace period for all).  One VM's interfaces (@n 1, or the
+ * same id @n times) are deleted one by one without that listing, as
+ * mvl_vm_delete() does.  A device that is not tagged for one of @vm_ids is
+ * never touched: on any doubt or error (the group is not exclusively ours,
+ * a request fails) the interfaces are deleted one by one instead.  Interfaces
  * that need more than a deletion (a passthru macvtap restores its lower
  * device) are always handled one by one; bridges are not deleted.
  *
@@ -843,8 +850,11 @@ enum {
  * VFs and PCI devices (released to their original drivers and settings,
  * from their journals), what crashed creates for it left (their intent
  * journals, see mvl_recover()), and bridges mvlink created for it once they
- * have no ports left (an uplink counts as a port: a bridge holding one
- * stays).  Nothing untagged is ever touched; a corrupt journal is skipped
+ * have no ports left.  A bridge that still has a port (an uplink, a kept
+ * VM's tap, a device mvlink did not create) stays, its ports with it: an
+ * uplink is released only by the undo of the create that enslaved it, as
+ * mvl_vm_delete() and mvl_iface_delete() leave it too.  Nothing untagged
+ * is ever touched; a corrupt journal is skipped
  * (whose it is cannot be told; mvl_recover() reports it).  The same locks
  * as the creates are taken, so a create running meanwhile finishes first.
  * Idempotent: a second run removes nothing.  With @n_keep 0 everything

@@ -4,8 +4,11 @@
  * private namespaces (VFs on a fake sysfs tree): everything tagged for a VM
  * that is not kept goes (taps, macvtaps with their passthru lower restored,
  * bridges created for it once empty, VFs, what crashed creates left), the
- * kept VMs' things and untagged devices stay exactly as they were, a dry
- * run counts the same, and a second run removes nothing.
+ * kept VMs' things and untagged devices stay exactly as they were, and so
+ * does a bridge tagged for a VM that is not kept but still holding an
+ * uplink (the uplink stays in it: no deletion releases one); a dry run
+ * counts the same, and a second run removes nothing.  Every link left in
+ * the namespace is named.
  */
 #include <limits.h>
 #include <stdio.h>
@@ -28,7 +31,7 @@ static void env_init(struct env *e)
 	ck_assert_ptr_nonnull(mkdtemp(e->state));
 	e->ctx = mvt_ctx();
 	ck_assert_int_eq(mvl_ctx_set_state_dir(e->ctx, e->state), 0);
-	e->ctx->test.lock_timeout_ms = 2000;
+	e->ctx->test.lock_timeout_ms = mvt_wait_ms(2000);
 }
 
 static void env_free(struct env *e)
@@ -115,6 +118,19 @@ static char *links_text(const char *names)
 	return buf;
 }
 
+/* The namespace holds exactly the links named in @want (space separated,
+ * besides lo). */
+static void assert_links(const char *want)
+{
+	char *w = mvt_sh_out("printf '%%s\\n' lo %s | LC_ALL=C sort", want);
+	char *have = mvt_sh_out("ip -o link show | sed 's/^[0-9]*: \\([^:@]*\\).*/\\1/' | "
+				"LC_ALL=C sort");
+
+	ck_assert_msg(strcmp(have, w) == 0, "links:\n%s\nexpected:\n%s", have, w);
+	free(have);
+	free(w);
+}
+
 #define KEPT "k-tap k-mvt br-k2 br-g3 e3 foreign0 brf f1 f2"
 
 START_TEST(keep_list)
@@ -151,6 +167,8 @@ START_TEST(keep_list)
 	crashed_bridge(&e, "gone4", "br-g4");
 	crashed_bridge(&e, "keep", "br-k2");
 	ck_assert_int_eq(journals(&e), 2);
+	assert_links("u0 p0 u1 p1 e3 p3 foreign0 brf f1 f2 k-tap br-keep k-mvt g1-tap br-g1 "
+		     "g1-pt g2-tap g2-mvt br-g3 br-g4 br-k2");
 	kept_links = links_text(KEPT);
 
 	/* bad arguments: nothing done */
@@ -169,6 +187,9 @@ START_TEST(keep_list)
 							   "br-g1", "br-g4", NULL };
 	     *g; g++)
 		ck_assert_msg(!mvt_link_exists(*g), "%s is still there", *g);
+	/* br-g3 is gone3's but holds the uplink e3: it stays, e3 in it */
+	assert_links("u0 p0 u1 p1 e3 p3 foreign0 brf f1 f2 k-tap br-keep k-mvt br-g3 br-k2");
+	ck_assert_str_eq(mvt_link_str("e3", "master"), "br-g3");
 	/* the passthru lower is back as it was */
 	now = links_text("u1");
 	mvt_assert_same(u1, now, "links changed (diff above)");
@@ -189,7 +210,11 @@ START_TEST(keep_list)
 	ck_assert_int_eq(mvl_gc(e.ctx, keep, 2, 0), 0);
 	mvt_assert_unchanged(mvt_snapshot(), before, "the host changed");
 
-	/* nothing kept: the rest of mvlink's goes, foreign devices stay */
+	/* nothing kept: the rest of mvlink's goes (k-tap, k-mvt, br-keep once
+	 * empty, keep's crashed create: br-k2), foreign devices stay, and
+	 * br-g3 with the uplink e3 */
+	ck_assert_int_eq(mvl_gc(e.ctx, NULL, 0, MVL_GC_DRY_RUN), 4);
+	mvt_assert_unchanged(mvt_snapshot(), before, "the host changed");
 	ck_assert_msg(mvl_gc(e.ctx, NULL, 0, 0) == 4, "%s", mvl_ctx_get_error(e.ctx));
 	for (const char *const *g =
 		     (const char *const[]){ "k-tap", "k-mvt", "br-keep", "br-k2", NULL };
@@ -201,7 +226,10 @@ START_TEST(keep_list)
 	     *g; g++)
 		ck_assert_msg(mvt_link_exists(*g), "%s is gone", *g);
 	ck_assert_str_eq(mvt_link_str("e3", "master"), "br-g3");
+	ck_assert_str_eq(mvt_link_str("br-g3", "ifalias"), "mvlink:vm=gone3;mode=bridge");
+	assert_links("u0 p0 u1 p1 e3 p3 foreign0 brf f1 f2 br-g3");
 	ck_assert_int_eq(mvl_gc(e.ctx, NULL, 0, 0), 0);
+	assert_links("u0 p0 u1 p1 e3 p3 foreign0 brf f1 f2 br-g3");
 
 	free(before);
 	free(kept_links);

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * test-teardown.c - mvl_vm_delete_many() and mvl_vm_delete() against the
- * real kernel, in private namespaces: every link of the VMs goes (through
- * one link group when that is safe), every other link stays as it was
+ * real kernel, in private namespaces: every link of the VMs goes (those of
+ * two VMs or more through one link group when that is safe, one VM's one
+ * by one), every other link stays as it was
  * (foreign links, other VMs' links, a foreign link already in a group, a
  * foreign link in the very group the deletion picks), and a repeat is a
- * no-op.  `ip -j -d link` is the oracle.
+ * no-op.  `ip -j -d link` is the oracle; nlcount.c counts exactly the
+ * requests and dumps each deletion and listing sends.
  */
 #include <string.h>
 #include <sys/stat.h>
@@ -83,6 +85,25 @@ static size_t vm_count(struct mvl_ctx *ctx, const char *vm)
 	return n;
 }
 
+/* Exactly what the library sent since @before: @requests netlink requests,
+ * of which @all dumps of every link and @kind dumps filtered by kind in the
+ * kernel, and no other dump. */
+static void assert_sent(const char *what, struct nlcount before, unsigned long requests,
+			unsigned long all, unsigned long kind)
+{
+	struct nlcount now = nlcount_get();
+
+	ck_assert_msg(now.requests - before.requests == requests &&
+			      now.dumps_all - before.dumps_all == all &&
+			      now.dumps_kind - before.dumps_kind == kind &&
+			      now.dumps_other == before.dumps_other,
+		      "%s sent %lu requests, %lu dumps of every link, %lu by kind, %lu other; "
+		      "expected %lu, %lu, %lu, 0",
+		      what, now.requests - before.requests, now.dumps_all - before.dumps_all,
+		      now.dumps_kind - before.dumps_kind, now.dumps_other - before.dumps_other,
+		      requests, all, kind);
+}
+
 /* Foreign links around the VMs: a veth pair, an untagged tap on the
  * bridge, a veth already in link group 7, one with a look-alike alias. */
 static void foreign_links(void)
@@ -117,6 +138,7 @@ START_TEST(many_deletes_exactly_the_vms)
 {
 	const char *const ids[] = { "a", "b", "nosuch" };
 	struct mvl_ctx *ctx;
+	struct nlcount before;
 
 	enter();
 	ctx = mvt_ctx();
@@ -124,7 +146,13 @@ START_TEST(many_deletes_exactly_the_vms)
 	taps(ctx, "b", 2);
 	taps(ctx, "c", 2);
 
+	/* the index is not complete yet: the taps and macvtaps are listed
+	 * (2 dumps by kind), the 5 entries of a and b checked (5 lookups);
+	 * the 5 taps move into the group (5), the dump of every link checks
+	 * it (1) and it is deleted (1): 14 requests */
+	before = nlcount_get();
 	ck_assert_int_eq(mvl_vm_delete_many(ctx, ids, 3), 5);
+	assert_sent("deleting VMs a, b, nosuch (index being built)", before, 14, 1, 2);
 	assert_taps_gone("a", 3);
 	assert_taps_gone("b", 2);
 	assert_group("c0", "default");
@@ -133,8 +161,10 @@ START_TEST(many_deletes_exactly_the_vms)
 	ck_assert_uint_eq(vm_count(ctx, "a"), 0);
 	ck_assert_uint_eq(vm_count(ctx, "c"), 2);
 
-	/* idempotent */
+	/* idempotent: the index now names no link of theirs, nothing is sent */
+	before = nlcount_get();
 	ck_assert_int_eq(mvl_vm_delete_many(ctx, ids, 3), 0);
+	assert_sent("deleting VMs a, b, nosuch again", before, 0, 0, 0);
 	ck_assert_str_eq(mvl_ctx_get_error(ctx), "");
 	assert_foreign_intact();
 	assert_group("c0", "default");
@@ -145,8 +175,9 @@ END_TEST
 START_TEST(many_with_macvtaps)
 {
 	static const uint8_t guest[6] = { 0x02, 0, 0, 0, 0, 0x42 };
-	const char *const ids[] = { "a" };
+	const char *const ids[] = { "a", "c" };
 	struct mvl_ctx *ctx;
+	struct nlcount before;
 	char *mac_before;
 
 	enter();
@@ -160,12 +191,22 @@ START_TEST(many_with_macvtaps)
 	/* passthru changes its lower: deleted on its own, the lower restored */
 	macvtap(ctx, "a", "amp", "up1", MVL_MACVTAP_PASSTHRU, guest);
 	macvtap(ctx, "b", "bm0", "up0", MVL_MACVTAP_BRIDGE, NULL);
+	macvtap(ctx, "c", "cm0", "up0", MVL_MACVTAP_BRIDGE, NULL);
 
-	ck_assert_int_eq(mvl_vm_delete_many(ctx, ids, 1), 4);
+	/* the taps and macvtaps listed (2 dumps by kind; the index is not
+	 * complete yet) and the 5 entries of a and c checked (5); a0, am0,
+	 * am1 and cm0 moved into the group (4), checked (1 dump of every
+	 * link) and deleted (1); amp: its lower looked up for its lock (1),
+	 * amp looked up again under it (1), deleted (1), its lower checked
+	 * (1, the kernel gave the MAC back): 17 requests */
+	before = nlcount_get();
+	ck_assert_int_eq(mvl_vm_delete_many(ctx, ids, 2), 5);
+	assert_sent("deleting VMs a and c", before, 17, 1, 2);
 	assert_gone("a0");
 	assert_gone("am0");
 	assert_gone("am1");
 	assert_gone("amp");
+	assert_gone("cm0");
 	{
 		char *mac_after = mvt_sh_out("cat /sys/class/net/up1/address");
 
@@ -176,60 +217,78 @@ START_TEST(many_with_macvtaps)
 	assert_group("up0", "default");
 	assert_group("up1", "default");
 	assert_foreign_intact();
-	ck_assert_int_eq(mvl_vm_delete_many(ctx, ids, 1), 0);
+	ck_assert_int_eq(mvl_vm_delete_many(ctx, ids, 2), 0);
 	free(mac_before);
 	mvl_ctx_unref(ctx);
 }
 END_TEST
 
 /* A foreign link sits in the group the deletion picks: it must survive;
- * the VM's links go one by one. */
+ * the VMs' links go one by one. */
 START_TEST(many_group_clash_falls_back)
 {
-	const char *const ids[] = { "a" };
+	const char *const ids[] = { "a", "b" };
 	struct mvl_ctx *ctx;
+	struct nlcount before;
 
 	enter();
 	ck_assert_int_eq(mvt_sh("ip link set fx0 group 77"), 0);
 	ctx = mvt_ctx();
-	taps(ctx, "a", 3);
+	taps(ctx, "a", 2);
+	taps(ctx, "b", 1);
 	ctx->test.delete_group = 77;
-	ck_assert_int_eq(mvl_vm_delete_many(ctx, ids, 1), 3);
+	/* listed (2 dumps by kind), 3 entries checked (3), moved into group
+	 * 77 (3), the group checked (1 dump of every link: fx0 is in it),
+	 * then each looked up again under its lock and deleted (6) */
+	before = nlcount_get();
+	ck_assert_int_eq(mvl_vm_delete_many(ctx, ids, 2), 3);
+	assert_sent("deleting VMs a and b, group 77 taken", before, 15, 1, 2);
 	ctx->test.delete_group = 0;
-	assert_taps_gone("a", 3);
+	assert_taps_gone("a", 2);
+	assert_taps_gone("b", 1);
 	assert_group("fx0", "77");
 	ck_assert_str_eq(mvl_ctx_get_error(ctx), "");
 	mvl_ctx_unref(ctx);
 }
 END_TEST
 
-/* mvl_vm_delete: one link by ifindex, several through a group. */
+/* mvl_vm_delete: a VM's links one by one by ifindex, never through a
+ * group (whose check would be a dump of every link). */
 START_TEST(single_vm)
 {
 	struct mvl_ctx *ctx;
+	struct nlcount before;
 
 	enter();
 	ctx = mvt_ctx();
 	taps(ctx, "a", 1);
 	taps(ctx, "b", 2);
 	taps(ctx, "c", 1);
+	/* the first deletion in the namespace builds the index: the taps and
+	 * macvtaps listed (2 dumps by kind), a0's entry checked (1), a0
+	 * looked up under its lock (1) and deleted (1) */
+	before = nlcount_get();
 	ck_assert_int_eq(mvl_vm_delete(ctx, "a"), 1);
+	assert_sent("deleting VM a (index being built)", before, 5, 0, 2);
 	assert_gone("a0");
+	/* per tap: its entry checked, looked up under its lock, deleted */
+	before = nlcount_get();
 	ck_assert_int_eq(mvl_vm_delete(ctx, "b"), 2);
+	assert_sent("deleting VM b (2 taps)", before, 6, 0, 0);
 	assert_taps_gone("b", 2);
+	before = nlcount_get();
 	ck_assert_int_eq(mvl_vm_delete(ctx, "b"), 0);
+	assert_sent("deleting VM b again", before, 0, 0, 0);
 	assert_group("c0", "default");
 	assert_foreign_intact();
 	mvl_ctx_unref(ctx);
 }
 END_TEST
 
-/* Listing mvlink's links, or one VM's, and deleting a VM with one link do
- * not dump every link of the host (that would grow with unrelated links):
- * the kernel filters the dumps by kind.  (A VM with several links is
- * deleted through a link group, whose check is a dump of every link: one
- * dump instead of a grace period per link.)  A listing with MVL_LIST_ALL
- * dumps every link. */
+/* Listing mvlink's links, or one VM's, and deleting a VM do not dump every
+ * link of the host (that would grow with unrelated links): the kernel
+ * filters the dumps by kind, and a deletion once the index is complete
+ * sends none.  A listing with MVL_LIST_ALL dumps every link. */
 START_TEST(no_dump_of_every_link)
 {
 	struct mvl_iface_list *list = NULL;
@@ -243,13 +302,19 @@ START_TEST(no_dump_of_every_link)
 	taps(ctx, "d", 1);
 	macvtap(ctx, "m", "mm", "up0", MVL_MACVTAP_BRIDGE, mac);
 	taps(ctx, "e", 1);
+	/* a dump by kind per tagged kind (bridge, tun, macvtap), and d0's
+	 * bridge br0 (untagged, so not listed) looked up by ifindex */
 	before = nlcount_get();
 	ck_assert_int_eq(mvl_iface_list_new(ctx, "d", 0, &list), 0);
+	assert_sent("listing VM d", before, 4, 0, 3);
 	ck_assert_uint_eq(mvl_iface_list_count(list), 1);
 	/* the bridge it names is found without the dump */
 	ck_assert_str_eq(mvl_iface_get_link(mvl_iface_list_get(list, 0)), "br0");
 	list = mvl_iface_list_free(list);
+	/* the same, br0 and up0 looked up once each */
+	before = nlcount_get();
 	ck_assert_int_eq(mvl_iface_list_new(ctx, NULL, 0, &list), 0);
+	assert_sent("listing every VM", before, 5, 0, 3);
 	ck_assert_uint_eq(mvl_iface_list_count(list), 3);
 	for (size_t i = 0; i < 3; i++) {
 		struct mvl_iface *f = mvl_iface_list_get(list, i);
@@ -258,15 +323,21 @@ START_TEST(no_dump_of_every_link)
 		ck_assert_str_eq(mvl_iface_get_link(f), tap ? "br0" : "up0");
 	}
 	list = mvl_iface_list_free(list);
+	/* the first deletion builds the index: taps and macvtaps listed */
+	before = nlcount_get();
 	ck_assert_int_eq(mvl_vm_delete(ctx, "d"), 1);
+	assert_sent("deleting VM d (index being built)", before, 5, 0, 2);
+	before = nlcount_get();
 	ck_assert_int_eq(mvl_vm_delete(ctx, "m"), 1);
-	ck_assert_uint_eq(nlcount_get().dumps_all, before.dumps_all);
-	ck_assert_uint_gt(nlcount_get().dumps_kind, before.dumps_kind);
+	assert_sent("deleting VM m", before, 3, 0, 0);
 	/* the count sees a dump of every link when there is one */
+	before = nlcount_get();
 	ck_assert_int_eq(mvl_iface_list_new(ctx, NULL, MVL_LIST_ALL, &list), 0);
-	ck_assert_uint_eq(nlcount_get().dumps_all, before.dumps_all + 1);
+	assert_sent("listing every link", before, 1, 1, 0);
 	list = mvl_iface_list_free(list);
+	before = nlcount_get();
 	ck_assert_int_eq(mvl_vm_delete(ctx, "e"), 1);
+	assert_sent("deleting VM e", before, 3, 0, 0);
 	assert_foreign_intact();
 	mvl_ctx_unref(ctx);
 }
@@ -315,9 +386,10 @@ static char *entry(const char *name)
 	return e;
 }
 
-/* Deleting one VM once the index is complete: its links are looked up by
- * ifindex, no dump at all; each entry is written by the create (a tap, a
- * macvtap) and removed with its link, the VM's directory with the last. */
+/* Deleting one VM once the index is complete: its links are looked up and
+ * deleted one by one by ifindex, no dump at all, with one link or two;
+ * each entry is written by the create (a tap, a macvtap) and removed with
+ * its link, the VM's directory with the last. */
 START_TEST(delete_by_index)
 {
 	struct mvl_ctx *ctx;
@@ -328,9 +400,12 @@ START_TEST(delete_by_index)
 	enter();
 	mvt_veth("up0", "up0p");
 	ctx = mvt_ctx();
-	/* the first deletion in a namespace walks the links, and marks the
-	 * index complete (nothing to index yet) */
+	/* the first deletion in a namespace walks the links (the taps and
+	 * the macvtaps: 2 dumps by kind), and marks the index complete
+	 * (nothing to index yet) */
+	before = nlcount_get();
 	ck_assert_int_eq(mvl_vm_delete(ctx, "nothing"), 0);
+	assert_sent("deleting VM nothing (index being built)", before, 2, 0, 2);
 	path = index_path(ctx, NULL);
 	ck_assert_int_eq(mvt_sh("test -f '%s/.complete'", path), 0);
 	free(path);
@@ -350,25 +425,76 @@ START_TEST(delete_by_index)
 		free(m);
 	}
 	free(e);
+	/* two links: per link its entry checked (1), the link looked up
+	 * again under its lock (1) and deleted (1) */
 	before = nlcount_get();
 	ck_assert_int_eq(mvl_vm_delete(ctx, "d"), 2);
-	ck_assert_uint_eq(nlcount_get().dumps_all, before.dumps_all + 1); /* the group check */
-	ck_assert_uint_eq(nlcount_get().dumps_kind, before.dumps_kind);
+	assert_sent("deleting VM d (a tap and a macvtap)", before, 6, 0, 0);
 	assert_gone("d0");
 	assert_gone("dm");
 	path = index_path(ctx, "d");
 	ck_assert_int_ne(mvt_sh("test -e '%s'", path), 0);
 	free(path);
+	/* one link */
 	before = nlcount_get();
 	ck_assert_int_eq(mvl_vm_delete(ctx, "e"), 1);
-	ck_assert_uint_eq(nlcount_get().dumps_all, before.dumps_all);
-	ck_assert_uint_eq(nlcount_get().dumps_kind, before.dumps_kind);
+	assert_sent("deleting VM e (a tap)", before, 3, 0, 0);
 	assert_gone("e0");
 	assert_index(ctx, "e", "");
 	/* mvl_iface_delete() takes the entry away too */
 	taps(ctx, "f", 1);
 	ck_assert_int_eq(mvl_iface_delete(ctx, "f0"), 1);
 	assert_index(ctx, "f", "");
+	assert_foreign_intact();
+	mvl_ctx_unref(ctx);
+}
+END_TEST
+
+/* Several VMs at once go through a link group, whose check is one dump of
+ * every link: up to 16 VMs' links found through the index, more through the
+ * kernel's lists of taps and macvtaps (2 dumps by kind). */
+START_TEST(many_vms_counted)
+{
+	const char *ids[17];
+	char names[17][8];
+	struct mvl_ctx *ctx;
+	struct nlcount before;
+	char *e;
+
+	enter();
+	ctx = mvt_ctx();
+	ck_assert_int_eq(mvl_vm_delete(ctx, "nothing"), 0); /* complete */
+	taps(ctx, "g", 2);
+	taps(ctx, "h", 1);
+	taps(ctx, "k", 1); /* kept */
+	/* 3 entries checked (3), moved into the group (3), the group checked
+	 * (1 dump of every link) and deleted (1) */
+	before = nlcount_get();
+	ck_assert_int_eq(mvl_vm_delete_many(ctx, (const char *[]){ "h", "g" }, 2), 3);
+	assert_sent("deleting VMs g and h", before, 8, 1, 0);
+	assert_taps_gone("g", 2);
+	assert_taps_gone("h", 1);
+	assert_index(ctx, "g", "");
+	assert_index(ctx, "h", "");
+	for (size_t i = 0; i < ARRAY_SIZE(ids); i++) {
+		snprintf(names[i], sizeof(names[i]), "v%02zu", i);
+		ids[i] = names[i];
+		taps(ctx, ids[i], 1);
+	}
+	/* 17 VMs: taps and macvtaps listed (2 dumps by kind), their 17 taps
+	 * moved into the group (17), checked (1 dump of every link) and
+	 * deleted (1) */
+	before = nlcount_get();
+	ck_assert_int_eq(mvl_vm_delete_many(ctx, ids, ARRAY_SIZE(ids)), 17);
+	assert_sent("deleting 17 VMs", before, 21, 1, 2);
+	for (size_t i = 0; i < ARRAY_SIZE(ids); i++) {
+		assert_taps_gone(ids[i], 1);
+		assert_index(ctx, ids[i], "");
+	}
+	assert_group("k0", "default");
+	e = entry("k0");
+	assert_index(ctx, "k", e);
+	free(e);
 	assert_foreign_intact();
 	mvl_ctx_unref(ctx);
 }
@@ -391,7 +517,12 @@ START_TEST(index_rebuilt)
 	taps(ctx, "s", 1);
 	path = index_path(ctx, NULL);
 	ck_assert_int_eq(mvt_sh("rm -r '%s'", path), 0);
+	/* the taps and macvtaps listed (2 dumps by kind, indexing s0 and
+	 * r's taps on the way), r's 2 entries checked (2); per tap: looked
+	 * up under its lock (1), deleted (1) */
+	before = nlcount_get();
 	ck_assert_int_eq(mvl_vm_delete(ctx, "r"), 2);
+	assert_sent("deleting VM r (index lost)", before, 8, 0, 2);
 	assert_taps_gone("r", 2);
 	ck_assert_int_eq(mvt_sh("test -f '%s/.complete'", path), 0);
 	e = entry("s0");
@@ -399,8 +530,7 @@ START_TEST(index_rebuilt)
 	free(e);
 	before = nlcount_get();
 	ck_assert_int_eq(mvl_vm_delete(ctx, "s"), 1);
-	ck_assert_uint_eq(nlcount_get().dumps_kind, before.dumps_kind);
-	ck_assert_uint_eq(nlcount_get().dumps_all, before.dumps_all);
+	assert_sent("deleting VM s", before, 3, 0, 0);
 	assert_gone("s0");
 	assert_foreign_intact();
 	free(path);
@@ -526,21 +656,27 @@ START_TEST(ifindex_taken_indexed_again)
 }
 END_TEST
 
-/* Steps of a group deletion of 3 links: 1-3 move them into the group, 4
- * deletes the group.  A failure at any of them falls back to deleting one
- * by one (steps 5...), and everything still goes. */
+/* Steps of a group deletion of 3 links of 2 VMs: 1-3 move them into the
+ * group, 4 deletes the group (run 0 counts them: exactly 4).  A failure at
+ * step k of them falls back to deleting the 3 one by one (steps k+1 to
+ * k+3), and everything still goes. */
 START_TEST(fault_in_group_path)
 {
-	const char *const ids[] = { "a" };
+	const char *const ids[] = { "a", "b" };
 	struct mvl_ctx *ctx;
+	unsigned long k = (unsigned long)_i, n;
 
 	enter();
 	ctx = mvt_ctx();
-	taps(ctx, "a", 3);
-	mvt_fail_at(ctx, (unsigned long)_i);
-	ck_assert_int_eq(mvl_vm_delete_many(ctx, ids, 1), 3);
+	taps(ctx, "a", 2);
+	taps(ctx, "b", 1);
+	mvt_fail_at(ctx, k ? k : ULONG_MAX);
+	ck_assert_int_eq(mvl_vm_delete_many(ctx, ids, 2), 3);
+	n = ctx->fault_count;
 	mvt_fail_at(ctx, 0);
-	assert_taps_gone("a", 3);
+	ck_assert_uint_eq(n, (k ? k + 3 : 4));
+	assert_taps_gone("a", 2);
+	assert_taps_gone("b", 1);
 	assert_foreign_intact();
 	mvl_ctx_unref(ctx);
 }
@@ -549,26 +685,27 @@ END_TEST
 /* A link that cannot be deleted stays, back in its own group. */
 START_TEST(failed_delete_restores_group)
 {
-	const char *const ids[] = { "a" };
+	const char *const ids[] = { "a", "b" };
 	struct mvl_ctx *ctx;
 	int r, left = 0;
 
 	enter();
 	ck_assert_int_eq(mvt_sh("ip link set fx0 group 77"), 0);
 	ctx = mvt_ctx();
-	taps(ctx, "a", 3);
+	taps(ctx, "a", 2);
+	taps(ctx, "b", 1);
 	ck_assert_int_eq(mvt_sh("ip link set a0 group 5 && ip link set a1 group 5 && "
-				"ip link set a2 group 5"), 0);
+				"ip link set b0 group 5"), 0);
 	/* the group clashes (steps 1-3 move the links), then the first of
 	 * the one-by-one deletions (step 4) fails */
 	ctx->test.delete_group = 77;
 	mvt_fail_at(ctx, 4);
-	r = mvl_vm_delete_many(ctx, ids, 1);
+	r = mvl_vm_delete_many(ctx, ids, 2);
 	mvt_fail_at(ctx, 0);
 	ctx->test.delete_group = 0;
 	ck_assert_int_eq(r, -EIO);
 	ck_assert_str_ne(mvl_ctx_get_error(ctx), "");
-	for (const char *const *n = (const char *const[]){ "a0", "a1", "a2", NULL }; *n; n++)
+	for (const char *const *n = (const char *const[]){ "a0", "a1", "b0", NULL }; *n; n++)
 		if (mvt_link_exists(*n)) {
 			left++;
 			assert_group(*n, "5");
@@ -576,7 +713,7 @@ START_TEST(failed_delete_restores_group)
 	ck_assert_int_eq(left, 1);
 	assert_group("fx0", "77");
 	/* and a second try finishes the job */
-	ck_assert_int_eq(mvl_vm_delete_many(ctx, ids, 1), 1);
+	ck_assert_int_eq(mvl_vm_delete_many(ctx, ids, 2), 1);
 	mvl_ctx_unref(ctx);
 }
 END_TEST
@@ -607,10 +744,10 @@ int main(void)
 	Suite *s = suite_create("teardown");
 	TCase *tc = mvt_tcase(s, "kernel", 60, many_deletes_exactly_the_vms, many_with_macvtaps,
 			      many_group_clash_falls_back, single_vm, no_dump_of_every_link,
-			      delete_by_index, index_rebuilt, stale_entries_dropped,
+			      delete_by_index, many_vms_counted, index_rebuilt, stale_entries_dropped,
 			      failed_create_leaves_no_entry, ifindex_taken_indexed_again);
 
-	tcase_add_loop_test(tc, fault_in_group_path, 1, 5);
+	tcase_add_loop_test(tc, fault_in_group_path, 0, 5);
 	tcase_add_test(tc, failed_delete_restores_group);
 	tcase_add_test(tc, bad_arguments);
 	return mvt_run(s, true);
