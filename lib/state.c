@@ -592,7 +592,9 @@ static int get_int(struct dec *d, struct json_object *o, const char *key, long l
 		return bad(d, "\"%s\" missing or not an integer", key);
 	errno = 0;
 	x = json_object_get_int64(v);
-	if (errno || x < min || x > max)
+	/* json-c clamps a number above INT64_MAX to it, without errno */
+	if (errno || x < min || x > max ||
+	    (x == INT64_MAX && json_object_get_uint64(v) != (uint64_t)INT64_MAX))
 		return bad(d, "\"%s\" out of range (%lld..%lld)", key, min, max);
 	*ret = x;
 	return 0;

@@ -783,6 +783,22 @@ static char *read_text(const char *path)
 	return s;
 }
 
+#define DIGITS40 "0000000000000000000000000000000000000000"
+
+/* @good, the journal, with its "netns" number replaced by @netns, at @path. */
+static void write_with_netns(const char *path, const char *good, const char *netns)
+{
+	const char *at = strstr(good, "\"netns\":"), *end;
+	char *text = NULL;
+
+	ck_assert_ptr_nonnull(at);
+	at += strlen("\"netns\":");
+	end = at + strspn(at, " 0123456789");
+	ck_assert_int_ge(asprintf(&text, "%.*s%s%s", (int)(at - good), good, netns, end), 0);
+	write_text(path, text, strlen(text));
+	free(text);
+}
+
 START_TEST(corrupt_journal)
 {
 	static const char garbage[] = "\177ELF\2\1\1 garbage \0 with a NUL";
@@ -797,13 +813,16 @@ START_TEST(corrupt_journal)
 	base = snap(&e);
 	half = leave_dead_journal(&e, path, sizeof(path));
 	good = read_text(path);
-	for (int round = 0; round < 3; round++) {
+	for (int round = 0; round < 5; round++) {
 		if (round == 0)
 			write_text(path, good, strlen(good) / 2);
 		else if (round == 1)
 			write_text(path, garbage, sizeof(garbage) - 1);
-		else
+		else if (round == 2)
 			write_text(path, "", 0);
+		else /* a number json-c would clamp to INT64_MAX */
+			write_with_netns(path, good,
+					 round == 3 ? "9223372036854775808" : "1" DIGITS40 DIGITS40);
 		now = snap(&e);
 		/* recover: a clear error naming the file; nothing done */
 		ck_assert_int_eq(mvl_recover(e.ctx, 0), -EBADMSG);
