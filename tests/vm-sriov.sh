@@ -8,7 +8,11 @@
 # QEMU (intel-iommu, an NVMe SR-IOV PF, three e1000s, netdevsim) and runs
 # there tests/test-sriov-vm (the library) and then the mvlink command line
 # exactly as a user types it (tests/vm/guest/sriov.sh).  --part runs only
-# one of the two.
+# one of the two.  The command line's SIGKILL-at-each-step loops run an
+# mvlink built with --enable-fault-injection: this build's when it is one,
+# else sriov.sh builds one in its temporary directory (about 20 s).  With
+# MVLINK_REQUIRE_KERNEL_TESTS=1 (CI) the guest fails when that mvlink traces
+# no steps.
 #
 # Run by `make check` (which sets MVLINK, top_srcdir, top_builddir).  Needs
 # root, QEMU and the guest kernel cache that tests/vm/prepare-kernel.sh

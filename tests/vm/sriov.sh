@@ -12,8 +12,19 @@
 # create --mode macvtap on a bond slave and a team port refused).
 # --build DIR is the build tree holding tests/test-sriov-vm and tools/mvlink
 # (default: the current directory); --part runs only the library's tests
-# (lib) or only the command line's (cli).  Exit status: the guest test's (0
-# passed, 1 failed), or 99 when the guest never reported.
+# (lib) or only the command line's (cli).
+# The command line's SIGKILL-at-each-step loops need an mvlink that reads
+# MVLINK_FAULT_STEP, MVLINK_FAULT_KILL and MVLINK_FAULT_TRACE: DIR's when it
+# was configured with --enable-fault-injection, else one built here, in the
+# temporary directory, from DIR's source tree with DIR's configure options
+# plus --enable-fault-injection --disable-shared (libmvlink linked in, so
+# it cannot pick up DIR's libmvlink.so in the guest; about 20 s).  The guest
+# runs it as mvlink-fault for those loops only; everything else runs DIR's
+# mvlink.
+# With MVLINK_REQUIRE_KERNEL_TESTS=1 the guest fails when mvlink-fault
+# traces no steps, rather than leaving those loops out.
+# Exit status: the guest test's (0 passed, 1 failed), or 99 when the guest
+# never reported.
 
 set -eu
 
@@ -53,16 +64,53 @@ vm_tmpdir "${TMPDIR:-/tmp}/mvlink-sriov.XXXXXX"
 tmp=$VM_TMP
 here=$(vm_here)
 vm_prepare_kernel "$(vm_cache_dir "${1-}")"
-partfile=()
+extra=()
 if [ -n "$part" ]; then
 	printf '%s\n' "$part" >"$tmp/part"
-	partfile=(--file "$tmp/part:/mvlink-part")
+	extra=(--file "$tmp/part:/mvlink-part")
 fi
+if [ "${MVLINK_REQUIRE_KERNEL_TESTS:-0}" = 1 ]; then
+	printf '1\n' >"$tmp/require"
+	extra+=(--file "$tmp/require:/mvlink-require-kernel-tests")
+fi
+
+# The fault-injection mvlink (see the header): DIR's, or built in $tmp/fault.
+if grep -qx '#define MVL_FAULT_INJECTION 1' "$build/config.h" 2>/dev/null; then
+	fault_mvlink=$build/tools/mvlink
+elif [ "$part" = lib ]; then
+	fault_mvlink=''
+else
+	src=$(sed -n 's/^abs_top_srcdir = //p' "$build/Makefile" 2>/dev/null)
+	[ -x "$src/configure" ] ||
+		vm_die "cannot find the source tree of $build (abs_top_srcdir in $build/Makefile: '$src')"
+	opts=$("$build/config.status" --config) ||
+		vm_die "cannot read the configure options of $build ($build/config.status --config)"
+	mkdir "$tmp/fault"
+	vm_msg "building a fault-injection mvlink in $tmp/fault:" \
+		"configure $opts --enable-fault-injection --disable-shared"
+	# Not make check's make flags (TESTS=..., its jobserver) nor its
+	# LD_LIBRARY_PATH (DIR's libmvlink.so); not a relative --srcdir
+	# (make distcheck's).
+	if ! (cd "$tmp/fault" && eval "set -- $opts" &&
+		for a; do
+			shift
+			case $a in --srcdir=*) ;; *) set -- "$@" "$a" ;; esac
+		done &&
+		env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u LD_LIBRARY_PATH \
+			"$src/configure" -q "$@" --enable-fault-injection --disable-shared &&
+		env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u LD_LIBRARY_PATH \
+			make -j2 tools/mvlink) >"$tmp/fault.log" 2>&1; then
+		tail -n 40 "$tmp/fault.log" >&2
+		vm_die "the fault-injection build in $tmp/fault failed (its log's end above)"
+	fi
+	fault_mvlink=$tmp/fault/tools/mvlink
+fi
+[ -z "$fault_mvlink" ] || extra+=(--bin "$fault_mvlink:/usr/bin/mvlink-fault")
 
 "$here/mkinitramfs.sh" --moddir "$MODDIR" --kver "$KVER" \
 	--modules 'nvme vfio-pci vfio_iommu_type1 pci-stub e1000 veth macvtap bonding team' --ko "$NETDEVSIM" \
 	--bin "$build/tests/test-sriov-vm" --bin "$build/tools/mvlink" \
-	--bin "$(command -v devlink)" ${partfile[@]+"${partfile[@]}"} \
+	--bin "$(command -v devlink)" ${extra[@]+"${extra[@]}"} \
 	--script "$here/guest/sriov.sh" --timeout 900 -o "$tmp/initrd.gz"
 
 status=0

@@ -10,11 +10,16 @@
 #     NVMe PF, a VF of netdevsim with --no-vfio refused (not a PCI PF) and
 #     unchanged in `ip -j link show`, an NVMe VF given to a VM on vfio-pci
 #     and released, mvlink recover after the creating mvlink was killed
-#     (SIGKILL), a whole e1000 passed through with --mode pci and released,
-#     a macvtap on a bond slave and on a team port refused (bonding and team
-#     exist only here) - each result checked in sysfs, /dev and ip as well as
-#     mvlink's output.
+#     (SIGKILL: at moments chosen by polling, and with mvlink-fault at each
+#     of its steps in turn), a whole e1000 passed through with --mode pci and
+#     released, a macvtap on a bond slave and on a team port refused
+#     (bonding and team exist only here) - each result checked in sysfs,
+#     /dev and ip as well as mvlink's output.
 # /mvlink-part, when present, holds "lib" or "cli" to run only that part.
+# /usr/bin/mvlink-fault is mvlink built with --enable-fault-injection (see
+# ../sriov.sh), for the per-step kills only.  /mvlink-require-kernel-tests,
+# present when the host ran with MVLINK_REQUIRE_KERNEL_TESTS=1, makes a run
+# whose mvlink-fault traces no steps fail instead of leaving those kills out.
 # Exit status: 0 when both passed, 1 otherwise.
 
 set -u
@@ -146,6 +151,39 @@ ipvf() {
 		grep "^{\"vf\":$2,"
 }
 
+# Per-step kills: mvlink-fault with MVLINK_FAULT_STEP=k MVLINK_FAULT_KILL=1
+# SIGKILLs itself at its k-th kernel-changing step.
+REQUIRE=0
+[ ! -f /mvlink-require-kernel-tests ] || REQUIRE=1
+# trace_steps WHAT CMD...: run CMD (a create that must succeed; the caller
+# releases it) with MVLINK_FAULT_TRACE=1; STEPS = the steps it logged.  No
+# trace (not a fault-injection build): a failure with REQUIRE=1, else a
+# warning and STEPS=0, which leaves the per-step kills out.
+trace_steps() {
+	tr_what=$1
+	shift
+	STEPS=0 rc=0
+	if ! command -v "$1" >/dev/null; then
+		why="there is no $1 in the guest"
+	else
+		MVLINK_LOG=notice MVLINK_FAULT_TRACE=1 "$@" >/dev/null 2>"$T/trace" </dev/null || rc=$?
+		if [ "$rc" != 0 ]; then
+			bad "$tr_what: the traced create exited with $rc"
+			sed 's/^/    ! /' "$T/trace"
+			return
+		fi
+		STEPS=$(grep -c ': step [0-9]*:' "$T/trace")
+		why="$1 traced no step (MVLINK_FAULT_TRACE=1): not built with --enable-fault-injection"
+	fi
+	if [ "$STEPS" -gt 0 ]; then
+		echo "sriov-cli: $tr_what: $STEPS steps traced; SIGKILL at each in turn"
+	elif [ "$REQUIRE" = 1 ]; then
+		bad "$tr_what: $why, but MVLINK_REQUIRE_KERNEL_TESTS=1 wants the per-step kills"
+	else
+		echo "sriov-cli: WARNING: $tr_what: $why: the per-step kills are left out"
+	fi
+}
+
 PF=$(pci_find 0x1b36 0x0010 0) || fail "no emulated NVMe PF 1b36:0010"
 [ "$(attr "$PF" sriov_numvfs)" = 0 ] || echo 0 >"/sys/bus/pci/devices/$PF/sriov_numvfs"
 
@@ -272,33 +310,80 @@ run 2 mvlink create --mode sriov --vm vm1 --pf "$NSIM" --vf 0 $ATTRS --no-vfio &
 check "refused: VF 0 as before" [ "$(ipvf "$NSIM" 0)" = "$before" ]
 check "refused: no journal" [ ! -e "$J0" ]
 devlink dev eswitch set netdevsim/netdevsim1 mode legacy
-# killed half way (at each step in a fault-injection build; else as soon as
-# its journal exists): recover puts VF 0 back
-kills=journal
-# shellcheck disable=SC2086
-if MVLINK_LOG=notice MVLINK_FAULT_TRACE=1 mvlink create --mode sriov --vm vm4 --pf "$NSIM" --vf 0 \
-	$ATTRS --no-vfio 2>"$T/trace" >/dev/null && grep -q ': step [0-9]*:' "$T/trace"; then
-	kills="$kills $(seq 1 "$(grep -c ': step [0-9]*:' "$T/trace")")"
-fi
-mvlink delete --vm vm4 >/dev/null 2>&1
-for k in $kills; do
-	if [ "$k" = journal ]; then
-		# shellcheck disable=SC2086
-		mvlink create --mode sriov --vm vm4 --pf "$NSIM" --vf 0 $ATTRS --no-vfio >/dev/null 2>&1 &
-		p=$!
-		while [ ! -e "$J0" ] && kill -0 "$p" 2>/dev/null; do :; done
-		kill -9 "$p" 2>/dev/null
-		wait "$p"
-	else
-		# shellcheck disable=SC2086
-		MVLINK_FAULT_STEP=$k MVLINK_FAULT_KILL=1 mvlink create --mode sriov --vm vm4 --pf "$NSIM" \
-			--vf 0 $ATTRS --no-vfio >/dev/null 2>&1
-	fi
+# killed half way: recover puts VF 0 back.  Killed as soon as its journal
+# exists (any build), then at each of its steps in turn (mvlink-fault): k =
+# 1, 2, ... until a create completes, which must be at k = the number of
+# steps a traced create has + 1.
+# nsim_killed K RC: the create killed at K exited with RC; recover, check
+nsim_killed() {
+	mvlink --json recover --dry-run >"$T/dry" 2>/dev/null
+	pending=$(jget restored "$T/dry")
+	now=$(ipvf "$NSIM" 0)
+	j=no
+	[ ! -e "$J0" ] || j=yes
+	case $2:$pending in
+	0:0) outcome=completed ;;
+	137:0)
+		outcome="killed before it changed anything"
+		[ "$now:$j" = "$before:no" ] || outcome="killed after it completed"
+		;;
+	137:*)
+		outcome="killed half way"
+		nsim_halfway=$((nsim_halfway + 1))
+		;;
+	*) outcome="exit $2, $pending to recover" ;;
+	esac
+	echo "sriov-cli: kill at $1: $outcome; journal=$j, VF 0 $([ "$now" = "$before" ] &&
+		echo as before || echo changed)"
 	run 0 mvlink recover
+	case $outcome in
+	"killed half way")
+		check "kill at $1 half way: recover alone restored VF 0" \
+			[ "$(ipvf "$NSIM" 0)" = "$before" ]
+		;;
+	esac
+	# a create killed at one of its steps has not completed: its last step
+	# is the journal's final write
+	case $1:$2 in
+	"step "*:137)
+		check "kill at $1: before any change or half way" \
+			[ "$outcome" != "killed after it completed" ]
+		;;
+	esac
 	run 0 mvlink delete --vm vm4
-	check "killed at $k: recover + delete --vm restored VF 0" [ "$(ipvf "$NSIM" 0)" = "$before" ]
-	check "killed at $k: no journal left" [ ! -e "$J0" ]
-done
+	check "kill at $1 ($outcome): recover + delete --vm restored VF 0" \
+		[ "$(ipvf "$NSIM" 0)" = "$before" ]
+	check "kill at $1: no journal left" [ ! -e "$J0" ]
+}
+nsim_halfway=0
+# shellcheck disable=SC2086
+mvlink create --mode sriov --vm vm4 --pf "$NSIM" --vf 0 $ATTRS --no-vfio >/dev/null 2>&1 &
+p=$!
+while [ ! -e "$J0" ] && kill -0 "$p" 2>/dev/null; do :; done
+kill -9 "$p" 2>/dev/null
+krc=0
+wait "$p" || krc=$?
+nsim_killed journal "$krc"
+# shellcheck disable=SC2086
+trace_steps "create --mode sriov $NV0" \
+	mvlink-fault create --mode sriov --vm vm4 --pf "$NSIM" --vf 0 $ATTRS --no-vfio
+mvlink delete --vm vm4 >/dev/null 2>&1
+check "traced create released: VF 0 as before" [ "$(ipvf "$NSIM" 0)" = "$before" ]
+if [ "$STEPS" -gt 0 ]; then
+	k=0 krc=137
+	while [ "$krc" = 137 ] && [ "$k" -le "$STEPS" ]; do
+		k=$((k + 1))
+		krc=0
+		# shellcheck disable=SC2086
+		MVLINK_FAULT_STEP=$k MVLINK_FAULT_KILL=1 mvlink-fault create --mode sriov --vm vm4 \
+			--pf "$NSIM" --vf 0 $ATTRS --no-vfio >/dev/null 2>&1 </dev/null || krc=$?
+		nsim_killed "step $k" "$krc"
+	done
+	check "$NV0: killed at steps 1-$((k - 1)), then exit $krc at $k: one kill per traced step ($STEPS)" \
+		[ "$krc:$((k - 1))" = "0:$STEPS" ]
+	check "$NV0: $nsim_halfway of the kills landed half way (a journal left for recover)" \
+		[ "$nsim_halfway" -gt 0 ]
+fi
 run 0 mvlink sriov disable "$NSIM" && check "sriov disable $NSIM" [ "$(cat "$nsim/sriov_numvfs")" = 0 ]
 run 0 mvlink sriov enable "$NSIM" 4 && check "sriov enable $NSIM 4" [ "$(cat "$nsim/sriov_numvfs")" = 4 ]
 
@@ -339,21 +424,19 @@ want=$(state "$VF1")
 echo "sriov-cli: before: $want"
 G1=$(grp "$VF1")
 J1=/run/mvlink/vf/$VF1.json
-# the moments to SIGKILL the create at: a fault-injection build kills it at
-# each of its steps in turn; any build: as soon as its journal exists, its
-# driver_override is vfio-pci, it is on vfio-pci, and after a few delays
-kills='journal override vfio 0.05 0.2'
-if MVLINK_LOG=notice MVLINK_FAULT_TRACE=1 mvlink create --mode sriov --vm vm4 --pf "$PF" --vf 1 \
-	--owner 1000 2>"$T/trace" >/dev/null && grep -q ': step [0-9]*:' "$T/trace"; then
-	steps=$(grep -c ': step [0-9]*:' "$T/trace")
-	echo "sriov-cli: fault injection: SIGKILL at each of its $steps steps too"
-	kills="$kills $(seq 1 "$steps")"
-fi
+# the moments to SIGKILL the create at: mvlink as soon as its journal
+# exists, its driver_override is vfio-pci, it is on vfio-pci, and after a few
+# delays; then mvlink-fault at each of its steps in turn (k = 1, 2, ... until
+# a create completes, which must be at k = a traced create's steps + 1)
+trace_steps "create --mode sriov $VF1" mvlink-fault create --mode sriov --vm vm4 --pf "$PF" --vf 1 \
+	--owner 1000
 mvlink delete --vm vm4 >/dev/null 2>&1
 check "before the kills: $(state "$VF1") = $want" [ "$(state "$VF1")" = "$want" ]
 halfway=0
-for k in $kills; do
-	rc=0
+# nvme_kill K: one create of VF 1 killed at K, recover, check; sets krc (rc is run's)
+nvme_kill() {
+	k=$1
+	krc=0
 	case $k in
 	journal | override | vfio | *.*)
 		mvlink create --mode sriov --vm vm4 --pf "$PF" --vf 1 --owner 1000 >/dev/null 2>&1 &
@@ -373,17 +456,17 @@ for k in $kills; do
 		*) sleep "$k" ;;
 		esac
 		kill -9 "$p" 2>/dev/null
-		wait "$p" || rc=$?
+		wait "$p" || krc=$?
 		;;
 	*)
-		MVLINK_FAULT_STEP=$k MVLINK_FAULT_KILL=1 mvlink create --mode sriov --vm vm4 \
-			--pf "$PF" --vf 1 --owner 1000 >/dev/null 2>&1 || rc=$?
+		MVLINK_FAULT_STEP=$k MVLINK_FAULT_KILL=1 mvlink-fault create --mode sriov --vm vm4 \
+			--pf "$PF" --vf 1 --owner 1000 >/dev/null 2>&1 </dev/null || krc=$?
 		;;
 	esac
 	now=$(state "$VF1")
 	mvlink --json recover --dry-run >"$T/dry" 2>/dev/null
 	pending=$(jget restored "$T/dry")
-	case $rc:$pending in
+	case $krc:$pending in
 	0:0) outcome=completed ;;
 	137:0)
 		outcome="killed before it changed anything"
@@ -393,7 +476,7 @@ for k in $kills; do
 		outcome="killed half way"
 		halfway=$((halfway + 1))
 		;;
-	*) outcome="exit $rc, $pending to recover" ;;
+	*) outcome="exit $krc, $pending to recover" ;;
 	esac
 	echo "sriov-cli: kill at $k: $outcome; $now (owner $(stat -c %u "/dev/vfio/$G1" 2>/dev/null))"
 	run 0 mvlink recover --dry-run
@@ -401,7 +484,19 @@ for k in $kills; do
 	run 0 mvlink delete --vm vm4
 	check "kill at $k ($outcome): recover + delete --vm restored $VF1" [ "$(state "$VF1")" = "$want" ]
 	run 0 mvlink recover --dry-run && check "nothing left to recover" err_has "nothing to recover"
+}
+for k in journal override vfio 0.05 0.2; do
+	nvme_kill "$k"
 done
+if [ "$STEPS" -gt 0 ]; then
+	n=0 krc=137
+	while [ "$krc" = 137 ] && [ "$n" -le "$STEPS" ]; do
+		n=$((n + 1))
+		nvme_kill "$n"
+	done
+	check "$VF1: killed at steps 1-$((n - 1)), then exit $krc at $n: one kill per traced step ($STEPS)" \
+		[ "$krc:$((n - 1))" = "0:$STEPS" ]
+fi
 check "$halfway creates were killed half way (left for recover)" [ "$halfway" -gt 0 ]
 
 # ---------------------------------------------------------------- sriov disable
@@ -454,18 +549,15 @@ fi
 # ------------------------------------------------ macvtap on an enslaved lower
 # (the sandbox kernels that run tests/test-macvtap have no bonding or team)
 echo "sriov-cli: === macvtap on a bond slave or a team port: refused"
-# links_now FILE: `ip -j link` (a link a line) once it has stopped changing.
-# Enslaving a port brings it up, and the kernel reports its carrier and
-# operstate later, through linkwatch, which delays an event by up to one
-# second (HZ): so two looks 1.2 s apart must agree.  Bounded: 8 tries.
+# links_now FILE: `ip -j link` (a link a line) without what the kernel
+# changes on its own: enslaving a port brings it up, and the kernel reports
+# its carrier and operstate later, through linkwatch (which delays an
+# event by up to a second), so those are left out rather than waited for.
 links_now() {
-	ip -j link show | sed 's/},{"ifindex"/},\n{"ifindex"/g' >"$1.prev"
-	for _ in 1 2 3 4 5 6 7 8; do
-		sleep 1.2
-		ip -j link show | sed 's/},{"ifindex"/},\n{"ifindex"/g' >"$1"
-		cmp -s "$1" "$1.prev" && return 0
-		mv "$1" "$1.prev"
-	done
+	ip -j link show | sed -e 's/},{"ifindex"/},\n{"ifindex"/g' \
+		-e 's/"operstate":"[A-Z_]*",//g' \
+		-e 's/,"LOWER_UP"//g; s/"LOWER_UP",//g; s/,"NO-CARRIER"//g; s/"NO-CARRIER",//g' \
+		>"$1"
 }
 # links_same DESC: the links before and after, or the difference shown
 links_same() {
