@@ -9,7 +9,10 @@
  * addresses by `ip -j -d`, the files of the state directory, a device
  * node's owner) is exactly as before.  The number of steps is counted on a
  * run that fails nowhere, and the loop must have failed each of them: a
- * step added to an operation is covered, or this fails.
+ * step added to an operation is covered, or this fails.  What deletes (a
+ * VM delete, gc) or undoes (recover) cannot be undone half way: there the
+ * error reaches the caller and the same call again must finish the job
+ * exactly (finish_loop()).
  *
  * Crashes: a child runs the operation and is SIGKILLed at step k; the
  * parent (another process, knowing nothing) runs mvl_recover() or
@@ -536,66 +539,145 @@ static struct json_object *links_by_name(void)
  * delete or exactly as before the VM existed (a passthru lower restored
  * with its macvtap gone), and a second delete finishes.
  */
-START_TEST(fault_vm_delete)
+/*
+ * An operation that deletes, which cannot be undone half way: failed at
+ * each step k of a clean run's n in turn, the call reports it (-EIO and a
+ * message), and the same call again finishes the job: the host is exactly
+ * as after the clean run.  With @whole, no link is half changed either
+ * (each is as before the call or as after a clean run: links deleted
+ * whole; an undo of several steps on one link, as recover's, passes
+ * through states of its own).  @setup makes what @run removes; @run
+ * returns what the library call returned, @clean_result on a clean run.
+ */
+static void finish_loop(const struct op *op, void (*setup)(struct env *e),
+			int (*run)(struct env *e), int clean_result, bool whole)
 {
-	const struct op *op = &op_vm_delete;
-	struct json_object *base, *before, *now;
+	struct json_object *after, *before, *now;
 	struct env e;
-	char *base_snap, *after_snap, *s;
-	unsigned long n;
-	int r, failed = 0;
+	char *after_snap, *s, *fds;
+	unsigned long n, k;
+	int r;
 
 	prepare(&e, op);
-	base = links_by_name();
-	base_snap = snap(&e);
-	op->setup(&e);
-	ck_assert_int_eq(mvl_vm_delete(e.ctx, "vm2"), 1);
+	setup(&e);
 	e.ctx->fault_count = 0;
 	e.ctx->fault_step = ULONG_MAX;
-	ck_assert_int_eq(op->run(e.ctx, &e), 0);
+	r = run(&e);
 	e.ctx->fault_step = 0;
+	ck_assert_msg(r == clean_result, "%s: %d, expected %d: %s", op->name, r, clean_result,
+		      mvl_ctx_get_error(e.ctx));
 	n = e.ctx->fault_count;
+	ck_assert_uint_gt(n, 0);
+	after = links_by_name();
 	after_snap = snap(&e);
-	assert_same(base_snap, after_snap, "a clean VM delete", 0);
-	free(after_snap);
-	for (unsigned long k = 1; k <= n; k++) {
-		op->setup(&e);
-		ck_assert_int_eq(mvl_vm_delete(e.ctx, "vm2"), 1);
+	fds = mvt_fds();
+	for (k = 1;; k++) {
+		ck_assert_msg(k <= n + 1, "%s: step %lu failed, but a run has %lu", op->name, k - 1,
+			      n);
+		setup(&e);
 		before = links_by_name();
 		e.ctx->fault_count = 0;
 		e.ctx->fault_step = k;
-		r = mvl_vm_delete(e.ctx, VM);
+		r = run(&e);
 		e.ctx->fault_step = 0;
-		ck_assert_msg(e.ctx->fault_count >= k, "step %lu was not reached", k);
-		if (r < 0) {
-			failed++;
-			ck_assert_msg(mvl_ctx_get_error(e.ctx)[0], "step %lu: no message", k);
+		if (r == clean_result && e.ctx->fault_count < k) {
+			json_object_put(before);
+			break; /* went through: every step failed once */
 		}
+		ck_assert_msg(r == -EIO, "%s, step %lu: %d, not the step's -EIO: %s", op->name, k,
+			      r, mvl_ctx_get_error(e.ctx));
+		ck_assert_msg(mvl_ctx_get_error(e.ctx)[0], "%s, step %lu: no message", op->name, k);
 		now = links_by_name();
 		json_object_object_foreach(now, name, l)
 		{
-			struct json_object *b = NULL, *o = NULL;
+			struct json_object *b = NULL, *a = NULL;
 
 			json_object_object_get_ex(before, name, &b);
-			json_object_object_get_ex(base, name, &o);
-			ck_assert_msg((b && json_object_equal(l, b)) ||
-					      (o && json_object_equal(l, o)),
-				      "step %lu: %s is half changed: %s", k, name,
+			json_object_object_get_ex(after, name, &a);
+			ck_assert_msg(!whole || (b && json_object_equal(l, b)) ||
+					      (a && json_object_equal(l, a)),
+				      "%s, step %lu: %s is half changed: %s", op->name, k, name,
 				      json_object_to_json_string(l));
 		}
 		json_object_put(now);
 		json_object_put(before);
-		r = mvl_vm_delete(e.ctx, VM);
-		ck_assert_msg(r >= 0, "step %lu: a second delete: %s", k, mvl_ctx_get_error(e.ctx));
+		r = run(&e);
+		ck_assert_msg(r >= 0, "%s, step %lu: run again: %s", op->name, k,
+			      mvl_ctx_get_error(e.ctx));
 		s = snap(&e);
-		assert_same(base_snap, s, "VM delete, deleted again", k);
+		assert_same(after_snap, s, op->name, k);
 		free(s);
+		mvt_assert_unchanged(mvt_fds(), fds, "%s, step %lu: fds leaked or closed (diff above)",
+				     op->name, k);
 	}
-	/* one by one they cannot all be undone: most steps fail the call */
-	ck_assert_int_gt(failed, 0);
-	json_object_put(base);
-	free(base_snap);
+	printf("%s: %lu steps, each failed once, then finished by running it again\n", op->name,
+	       n);
+	ck_assert_msg(k - 1 == n, "%s: the loop failed %lu steps, a run has %lu", op->name, k - 1,
+		      n);
+	json_object_put(after);
+	free(after_snap);
+	free(fds);
 	env_free(&e);
+}
+
+/* vm1's links (vm2's removed first: after a clean delete, the base). */
+static void setup_vm1(struct env *e)
+{
+	setup_vm(e);
+	ck_assert_int_eq(mvl_vm_delete(e->ctx, "vm2"), 1);
+}
+
+static int vm_delete_vm1(struct env *e)
+{
+	return mvl_vm_delete(e->ctx, VM);
+}
+
+START_TEST(fault_vm_delete)
+{
+	finish_loop(&op_vm_delete, setup_vm1, vm_delete_vm1, 3, true);
+}
+END_TEST
+
+/* gc keeping vm2: vm1's two taps and its passthru macvtap go. */
+static int gc_keep_vm2(struct env *e)
+{
+	static const char *const keep[] = { "vm2" };
+
+	return mvl_gc(e->ctx, keep, 1, 0);
+}
+
+START_TEST(fault_gc)
+{
+	static const struct op op_gc = { .name = "gc keeping vm2", .base = LOWER_DOWN };
+
+	finish_loop(&op_gc, setup_vm, gc_keep_vm2, 3, true);
+}
+END_TEST
+
+static int tap_persist_call(struct mvl_ctx *ctx, const void *arg)
+{
+	return run_tap_persist(ctx, (struct env *)arg);
+}
+
+/* A tap create killed half way: a new bridge up, with the uplink in it,
+ * and the create's journal (the tap went with the killed process). */
+static void setup_killed_create(struct env *e)
+{
+	ck_assert(mvt_run_killed(e->state, 9, "tap create", tap_persist_call, e));
+	ck_assert_str_eq(mvt_link_str("eno1", "master"), "br0");
+}
+
+static int recover_all(struct env *e)
+{
+	return mvl_recover(e->ctx, 0);
+}
+
+START_TEST(fault_recover)
+{
+	static const struct op op_recover = { .name = "recover of a tap create killed half way",
+					      .base = UPLINK_DOWN };
+
+	finish_loop(&op_recover, setup_killed_create, recover_all, 1, false);
 }
 END_TEST
 
@@ -1019,6 +1101,8 @@ static Suite *crash_suite(void)
 	tcase_add_test(faults, fault_tap_delete);
 	tcase_add_test(faults, fault_passthru_delete);
 	tcase_add_test(faults, fault_vm_delete);
+	tcase_add_test(faults, fault_gc);
+	tcase_add_test(faults, fault_recover);
 	suite_add_tcase(s, faults);
 
 	tcase_set_timeout(crashes, 120);
