@@ -1840,7 +1840,7 @@ static void state_files(struct lines *l, const char *root, const char *rel)
 
 static char *host_snap(struct env *e)
 {
-	char *fs = fs_snapshot(e->fs), dev[MVL_PCI_ADDR_LEN + 16] = "";
+	char *fs = fs_snapshot(e->fs), dev[32] = "";
 	struct lines in = text_lines(fs), l = { 0 };
 
 	for (size_t i = 0; i < in.n; i++) {
