@@ -535,7 +535,11 @@ int mvl_iface_get(struct mvl_ctx *ctx, const char *name, struct mvl_iface **ret_
  * Idempotent: a name that does not exist is success (returns 0).  A device
  * that mvlink did not create is never touched: -EPERM with a message.  Nor
  * is one stacked on ours (a macvlan or VLAN someone put on an mvlink tap or
- * bridge), which the kernel would delete with it: -EBUSY naming it.
+ * bridge), which the kernel would delete with it: -EBUSY naming it.  An
+ * untagged link whose name an mvlink process has locked before may be one
+ * that a create is still making: the delete waits for that create (up to
+ * the lock timeout, then -EBUSY) and looks again; a name mvlink never
+ * locked is refused at once.
  * Returns 1 when something was removed, 0 when there was nothing to do.
  */
 int mvl_iface_delete(struct mvl_ctx *ctx, const char *name);

@@ -558,6 +558,9 @@ enum mvl_lock_kind {
  * holds it. */
 int mvl_lock_take(struct mvl_ctx *ctx, enum mvl_lock_kind kind, const char *name, bool shared,
 		  bool wait, int *ret_fd);
+/* Whether the lock file of @kind/@name exists: whether an mvlink process
+ * ever took that lock (lock files are never removed).  Creates nothing. */
+bool mvl_lock_known(struct mvl_ctx *ctx, enum mvl_lock_kind kind, const char *name);
 void mvl_lock_drop(int *fd);
 
 /* The locks of one operation, kept in the order they are taken. */

@@ -384,23 +384,30 @@ static int delete_link(struct mvl_ctx *ctx, const struct mvl_link_info *li)
 /*
  * An untagged link may be one that a create is still making: the link
  * exists before its tag does, for as long as the create holds the name's
- * lock (the bridge's, for a bridge).  Wait for that lock, undoing on the
- * way what a crashed create left under it, and look again: 1 with *@li
- * as it is now, 0 when the link is gone, or -errno.
+ * lock (the bridge's, for a bridge), which it took before making the link.
+ * So a name whose lock file does not exist is foreign at once; else wait
+ * for that lock, undoing on the way what a crashed create left under it,
+ * and look again: 1 with *@li as it is now (the caller judges its tag), 0
+ * when the link is gone, or -errno (-EBUSY: the lock's holder did not let
+ * go in time).
  */
 static int untagged_look_again(struct mvl_ctx *ctx, const char *name, struct mvl_link_info *li)
 {
+	enum mvl_lock_kind kind = strcmp(li->kind, "bridge") == 0 ? MVL_LOCK_BRIDGE : MVL_LOCK_NAME;
 	struct mvl_lockset set;
 	int r;
 
+	if (!mvl_lock_known(ctx, kind, name))
+		return 1;
 	mvl_lockset_init(&set);
-	r = mvl_lockset_add(&set, strcmp(li->kind, "bridge") == 0 ? MVL_LOCK_BRIDGE : MVL_LOCK_NAME,
-			    name);
+	r = mvl_lockset_add(&set, kind, name);
 	if (r < 0)
 		return mvl_fail(ctx, r, "cannot lock %s", name);
 	r = mvl_locks_take_recover(ctx, &set);
-	if (r < 0)
+	if (r == -EBUSY)
 		return r;
+	if (r < 0)
+		return 1; /* no lock to wait for here: judge the link as found */
 	r = mvl_nl_link_get(ctx, name, 0, li);
 	mvl_lockset_drop(&set);
 	if (r == -ENODEV)

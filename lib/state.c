@@ -225,6 +225,19 @@ int mvl_lock_take(struct mvl_ctx *ctx, enum mvl_lock_kind kind, const char *name
 	return 0;
 }
 
+bool mvl_lock_known(struct mvl_ctx *ctx, enum mvl_lock_kind kind, const char *name)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	int n;
+
+	if (!lock_name_valid(kind, name))
+		return false;
+	n = snprintf(path, sizeof(path), "%s/locks/%s-%s.lock", ctx->state_dir, lock_prefix[kind],
+		     name);
+	return n > 0 && (size_t)n < sizeof(path) && lstat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
 void mvl_lock_drop(int *fd)
 {
 	if (*fd >= 0) {

@@ -17,12 +17,15 @@ n=$1
 shift
 logs=$(mktemp -d /tmp/mvlink-repeat.XXXXXX)
 trap 'rm -rf "$logs"' EXIT
+# interrupted: the runs under way go too
+trap 'kill $(jobs -p) 2>/dev/null; exit 130' INT TERM
 export MVLINK_REQUIRE_KERNEL_TESTS=${MVLINK_REQUIRE_KERNEL_TESTS:-1}
 
 # One run of $1 as run $2: its exit status, its output in $logs.
 run_one() {
 	local t=$1 i=$2 rc=0
-	"./$t" >"$logs/$(basename "$t").$i.log" 2>&1 || rc=$?
+	case $t in /*) ;; *) t=./$t ;; esac
+	"$t" >"$logs/$(basename "$t").$i.log" 2>&1 || rc=$?
 	echo "$rc" >"$logs/$(basename "$t").$i.rc"
 }
 

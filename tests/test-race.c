@@ -469,11 +469,15 @@ static bool has_open(pid_t pid, const char *path)
 	return found;
 }
 
-START_TEST(delete_waits_for_create)
+/* The delete of @name (made by @make) while a create holds its lock of
+ * @kind (@prefix: the lock file's) and has not tagged it yet with @tag. */
+static void delete_waits(struct env *e, enum mvl_lock_kind kind, const char *prefix,
+			 const char *name, const char *make, const char *tag)
 {
-	struct env e;
-	char *base = env_init(&e, NULL), lock[PATH_MAX];
+	char lock[PATH_MAX], real[PATH_MAX], msg[400] = "";
 	int fd = -1, status, p[2], go[2];
+	bool reaped = false;
+	ssize_t l;
 	pid_t pid;
 
 	ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
@@ -483,13 +487,13 @@ START_TEST(delete_waits_for_create)
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
 		struct mvl_ctx *ctx;
-		char msg[400], c;
+		char c;
 		int r;
 
 		mvt_child_init();
-		ctx = new_ctx(&e);
+		ctx = new_ctx(e);
 		close(go[1]);
-		r = read(go[0], &c, 1) == 1 && ctx ? mvl_iface_delete(ctx, "vm-u") : -EPIPE;
+		r = read(go[0], &c, 1) == 1 && ctx ? mvl_iface_delete(ctx, name) : -EPIPE;
 		snprintf(msg, sizeof(msg), "%d %s", r, ctx ? mvl_ctx_get_error(ctx) : "");
 		if (write(p[1], msg, strlen(msg)) < 0)
 			mvt_child_exit(4);
@@ -498,28 +502,47 @@ START_TEST(delete_waits_for_create)
 	}
 	close(p[1]);
 	close(go[0]);
-	/* the create, half way: the name's lock held, the link not tagged */
-	ck_assert_int_eq(mvl_lock_take(e.ctx, MVL_LOCK_NAME, "vm-u", false, false, &fd), 0);
-	ck_assert_int_eq(mvt_sh("ip tuntap add vm-u mode tap"), 0);
-	snprintf(lock, sizeof(lock), "%s/locks/name-vm-u.lock", e.state);
+	/* the create, half way: the lock held, the link not tagged */
+	ck_assert_int_eq(mvl_lock_take(e->ctx, kind, name, false, false, &fd), 0);
+	ck_assert_int_eq(mvt_sh("%s", make), 0);
+	snprintf(lock, sizeof(lock), "%s/locks/%s-%s.lock", e->state, prefix, name);
+	ck_assert_ptr_nonnull(realpath(lock, real));
 	ck_assert_int_eq(write(go[1], "g", 1), 1);
 	close(go[1]);
 	/* until the delete waits on the lock, or ended without */
-	while (!has_open(pid, lock) && waitpid(pid, &status, WNOHANG) == 0)
-		sched_yield();
-	ck_assert_int_eq(mvt_sh("ip link set vm-u alias 'mvlink:vm=vmU;mode=tap'"), 0);
+	while (!has_open(pid, real) && !reaped)
+		reaped = waitpid(pid, &status, WNOHANG) == pid;
+	ck_assert_int_eq(mvt_sh("ip link set %s alias '%s'", name, tag), 0);
 	mvl_lock_drop(&fd);
-	{
-		char msg[400] = "";
-		ssize_t l = read(p[0], msg, sizeof(msg) - 1);
+	l = read(p[0], msg, sizeof(msg) - 1);
+	msg[l > 0 ? l : 0] = '\0';
+	close(p[0]);
+	if (!reaped)
+		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the child: %d", status);
+	ck_assert_msg(strncmp(msg, "1 ", 2) == 0, "the delete of %s, which a create was making: %s",
+		      name, msg);
+	ck_assert(!mvt_link_exists(name));
+}
 
-		msg[l > 0 ? l : 0] = '\0';
-		close(p[0]);
-		ck_assert_msg(strncmp(msg, "1 ", 2) == 0,
-			      "the delete of a link a create was making: %s", msg);
-	}
-	waitpid(pid, &status, 0);
-	ck_assert(!mvt_link_exists("vm-u"));
+START_TEST(delete_waits_for_create)
+{
+	struct env e;
+	char *base = env_init(&e, NULL), lock[PATH_MAX];
+
+	/* a name mvlink never locked is foreign at once, and the refusal
+	 * leaves no lock file behind */
+	ck_assert_int_eq(mvt_sh("ip tuntap add fx mode tap"), 0);
+	ck_assert_int_eq(mvl_iface_delete(e.ctx, "fx"), -EPERM);
+	ck_assert_ptr_nonnull(strstr(mvl_ctx_get_error(e.ctx), "fx was not created by mvlink"));
+	snprintf(lock, sizeof(lock), "%s/locks/name-fx.lock", e.state);
+	ck_assert_int_eq(access(lock, F_OK), -1);
+	ck_assert_int_eq(mvt_sh("ip link del fx"), 0);
+	/* a tap and a bridge a create is making */
+	delete_waits(&e, MVL_LOCK_NAME, "name", "vm-u", "ip tuntap add vm-u mode tap",
+		     "mvlink:vm=vmU;mode=tap");
+	delete_waits(&e, MVL_LOCK_BRIDGE, "bridge", "br-u", "ip link add br-u type bridge",
+		     "mvlink:vm=vmU;mode=bridge");
 	env_free(&e, base);
 }
 END_TEST

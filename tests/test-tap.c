@@ -750,20 +750,21 @@ START_TEST(rollback_bridge_full)
 	struct mvl_ctx *ctx;
 	struct mvl_tap_opts o = tap_opts("test1", "vm-test1");
 	const char *state;
-	char *before;
+	char *before, batch[64];
 	FILE *f;
 
 	mvt_enter_netns();
 	ctx = mvt_ctx();
 	state = mvt_state_dir(ctx);
-	f = fopen("/tmp/mvlink-ports.batch", "we");
+	snprintf(batch, sizeof(batch), "/tmp/mvlink-ports.%d.batch", (int)getpid());
+	f = fopen(batch, "we");
 	ck_assert_ptr_nonnull(f);
 	fprintf(f, "link add br0 type bridge\n");
 	for (int i = 0; i < 1023; i++)
 		fprintf(f, "tuntap add p%d mode tap\nlink set p%d master br0\n", i, i);
 	fclose(f);
-	ck_assert_int_eq(mvt_sh("ip -batch /tmp/mvlink-ports.batch"), 0);
-	unlink("/tmp/mvlink-ports.batch");
+	ck_assert_int_eq(mvt_sh("ip -batch %s", batch), 0);
+	unlink(batch);
 	before = mvt_snapshot_state(state);
 	o.bridge = "br0";
 	o.flags = MVL_TAP_PERSIST;
@@ -787,7 +788,7 @@ START_TEST(rollback_every_step)
 	struct mvl_tap_opts o = tap_opts("test1", "vm-test1");
 	struct mvl_iface *iface = NULL;
 	const char *state;
-	char *before, *now;
+	char *before, *now, *fds;
 	unsigned long k, n;
 
 	mvt_enter_netns();
@@ -819,6 +820,7 @@ START_TEST(rollback_every_step)
 			 0);
 	mvt_drop_index(state);
 	mvt_assert_unchanged(mvt_snapshot_state(state), before, "the undo by hand is not exact");
+	fds = mvt_fds(); /* the context's netlink socket open, which stays */
 
 	for (k = 1;; k++) {
 		ck_assert_msg(k <= n + 1, "step %lu failed, but a run has %lu steps", k - 1, n);
@@ -827,7 +829,9 @@ START_TEST(rollback_every_step)
 			break;
 		mvt_assert_unchanged(mvt_snapshot_state(state), before, "step %lu left changes: %s",
 				     k, mvl_ctx_get_error(ctx));
+		mvt_assert_unchanged(mvt_fds(), fds, "step %lu: fds leaked or closed (diff above)", k);
 	}
+	free(fds);
 	ctx->fault_step = 0;
 	printf("tap create, new bridge, uplink: %lu steps, each failed once\n", n);
 	/* 12 today: the journal, the bridge (RTM_NEWLINK), up, the uplink

@@ -362,33 +362,6 @@ int mvt_run(Suite *s, bool needs_kernel)
 	return failed ? 1 : 0;
 }
 
-void mvt_save_diff(const char *before, const char *after)
-{
-	FILE *f;
-
-	f = fopen("/tmp/mvlink-test-before.json", "we");
-	if (f) {
-		fputs(before, f);
-		fclose(f);
-	}
-	f = fopen("/tmp/mvlink-test-after.json", "we");
-	if (f) {
-		fputs(after, f);
-		fclose(f);
-	}
-	mvt_sh("python3 -c 'import json,difflib; a=json.dumps(json.load(open(\"/tmp/mvlink-test-before.json\")),indent=1).splitlines(); "
-	       "b=json.dumps(json.load(open(\"/tmp/mvlink-test-after.json\")),indent=1).splitlines(); "
-	       "print(\"\\n\".join(list(difflib.unified_diff(a,b,lineterm=\"\"))[:60]))' >&2");
-}
-
-bool mvt_same(const char *before, const char *now)
-{
-	if (strcmp(before, now) == 0)
-		return true;
-	mvt_show_diff(before, now);
-	return false;
-}
-
 static void save_text(const char *path, const char *text)
 {
 	FILE *f = fopen(path, "we");
@@ -399,10 +372,39 @@ static void save_text(const char *path, const char *text)
 	}
 }
 
+void mvt_save_diff(const char *before, const char *after)
+{
+	char a[64], b[64];
+
+	snprintf(a, sizeof(a), "/tmp/mvlink-test-before.%d.json", (int)getpid());
+	snprintf(b, sizeof(b), "/tmp/mvlink-test-after.%d.json", (int)getpid());
+	save_text(a, before);
+	save_text(b, after);
+	mvt_sh("python3 -c 'import json,sys,difflib; "
+	       "a=json.dumps(json.load(open(sys.argv[1])),indent=1).splitlines(); "
+	       "b=json.dumps(json.load(open(sys.argv[2])),indent=1).splitlines(); "
+	       "print(\"\\n\".join(list(difflib.unified_diff(a,b,lineterm=\"\"))[:60]))' "
+	       "%s %s >&2",
+	       a, b);
+}
+
+bool mvt_same(const char *before, const char *now)
+{
+	if (strcmp(before, now) == 0)
+		return true;
+	mvt_show_diff(before, now);
+	return false;
+}
+
 void mvt_show_diff(const char *before, const char *after)
 {
-	save_text("/tmp/mvlink-test-before.txt", before);
-	save_text("/tmp/mvlink-test-after.txt", after);
+	char a[64], b[64];
+
+	/* this process's own files: tests run side by side (check-repeat) */
+	snprintf(a, sizeof(a), "/tmp/mvlink-test-before.%d.txt", (int)getpid());
+	snprintf(b, sizeof(b), "/tmp/mvlink-test-after.%d.txt", (int)getpid());
+	save_text(a, before);
+	save_text(b, after);
 	/* a line that is JSON is unfolded, so that the diff shows the field */
 	mvt_sh("python3 -c 'import json,sys,difflib\n"
 	       "def lines(p):\n"
@@ -413,7 +415,10 @@ void mvt_show_diff(const char *before, const char *after)
 	       " return out\n"
 	       "print(\"\\n\".join(list(difflib.unified_diff(lines(sys.argv[1]),"
 	       "lines(sys.argv[2]),lineterm=\"\"))[:80]))' "
-	       "/tmp/mvlink-test-before.txt /tmp/mvlink-test-after.txt >&2");
+	       "%s %s >&2",
+	       a, b);
+	unlink(a);
+	unlink(b);
 }
 
 /* What the kernel changes on its own (the carrier and what follows from
@@ -489,8 +494,13 @@ char *mvt_snapshot_state(const char *state)
 {
 	char *links = mvt_snapshot(), *files, *s = NULL;
 
-	files = mvt_sh_out("cd '%s' && find . -path ./locks -prune -o -name .complete -prune -o "
-			   "\\( -type f -o -type l \\) -print | LC_ALL=C sort",
+	/* the files with a hash of their content, the symlinks (index
+	 * entries) with their targets */
+	files = mvt_sh_out("cd '%s' && { "
+			   "find . -path ./locks -prune -o -name .complete -prune -o -type l "
+			   "-printf 'link %%p -> %%l\\n'; "
+			   "find . -path ./locks -prune -o -name .complete -prune -o -type f "
+			   "-print0 | xargs -0r md5sum | sed 's/^/file /'; } | LC_ALL=C sort",
 			   state);
 	ck_assert_int_ge(asprintf(&s, "%s\n--- state files\n%s", links, files), 0);
 	free(links);
@@ -583,7 +593,7 @@ const char *mvt_state_dir(struct mvl_ctx *ctx)
 
 void mvt_assert_indexed(const char *snapshot, const char *state)
 {
-	ck_assert_msg(strstr(snapshot, "\n./index/") != NULL,
+	ck_assert_msg(strstr(snapshot, "\nlink ./index/") != NULL,
 		      "no index entry in the snapshot of %s: not the context's state directory?",
 		      state);
 }

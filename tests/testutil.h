@@ -51,8 +51,9 @@ char *mvt_snapshot(void);
  * on its own, as mvt_snapshot() does. */
 void mvt_link_strip(struct json_object *link);
 /* mvt_snapshot() and the files and symlinks (index entries) of the state
- * directory @state, one path a line (the lock files and the index's
- * ".complete" marks, which stay by design, left out). */
+ * directory @state, one a line: a file with the MD5 of its content, a
+ * symlink with its target (the lock files and the index's ".complete"
+ * marks, which stay by design, left out). */
 char *mvt_snapshot_state(const char *state);
 /* Whether two snapshots are the same; when not, their differences are
  * printed (mvt_show_diff()) for the failing assertion that follows. */
@@ -68,7 +69,7 @@ bool mvt_same(const char *before, const char *now);
 		mvt_assert_same(before, now_, __VA_ARGS__); \
 		free(now_);                                 \
 	} while (0)
-/* Write two snapshots to /tmp/mvlink-test-{before,after}.json and print
+/* Write two snapshots to /tmp/mvlink-test-{before,after}.PID.json and print
  * their diff, for a failing comparison. */
 void mvt_save_diff(const char *before, const char *after);
 /* Print the differences of two texts (lines holding JSON unfolded) to
