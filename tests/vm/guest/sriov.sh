@@ -314,25 +314,31 @@ devlink dev eswitch set netdevsim/netdevsim1 mode legacy
 # exists (any build), then at each of its steps in turn (mvlink-fault): k =
 # 1, 2, ... until a create completes, which must be at k = the number of
 # steps a traced create has + 1.
-# nsim_killed K RC: the create killed at K exited with RC; recover, check
-nsim_killed() {
+# kill_outcome RC UNCHANGED: what a create that exited with RC (137: the
+# SIGKILL) left, into $outcome, from what `recover --dry-run` would still
+# undo (into $pending) and whether the device is as before (UNCHANGED: yes
+# or empty): completed, killed before it changed anything, killed half
+# way, killed after it completed, or another exit.
+kill_outcome() {
 	mvlink --json recover --dry-run >"$T/dry" 2>/dev/null
 	pending=$(jget restored "$T/dry")
-	now=$(ipvf "$NSIM" 0)
-	j=no
-	[ ! -e "$J0" ] || j=yes
-	case $2:$pending in
+	case $1:$pending in
 	0:0) outcome=completed ;;
 	137:0)
 		outcome="killed before it changed anything"
-		[ "$now:$j" = "$before:no" ] || outcome="killed after it completed"
+		[ "$2" = yes ] || outcome="killed after it completed"
 		;;
-	137:*)
-		outcome="killed half way"
-		nsim_halfway=$((nsim_halfway + 1))
-		;;
-	*) outcome="exit $2, $pending to recover" ;;
+	137:*) outcome="killed half way" ;;
+	*) outcome="exit $1, $pending to recover" ;;
 	esac
+}
+# nsim_killed K RC: the create killed at K exited with RC; recover, check
+nsim_killed() {
+	now=$(ipvf "$NSIM" 0)
+	j=no
+	[ ! -e "$J0" ] || j=yes
+	kill_outcome "$2" "$([ "$now:$j" = "$before:no" ] && echo yes)"
+	[ "$outcome" != "killed half way" ] || nsim_halfway=$((nsim_halfway + 1))
 	echo "sriov-cli: kill at $1: $outcome; journal=$j, VF 0 $([ "$now" = "$before" ] &&
 		echo as before || echo changed)"
 	run 0 mvlink recover
@@ -464,20 +470,8 @@ nvme_kill() {
 		;;
 	esac
 	now=$(state "$VF1")
-	mvlink --json recover --dry-run >"$T/dry" 2>/dev/null
-	pending=$(jget restored "$T/dry")
-	case $krc:$pending in
-	0:0) outcome=completed ;;
-	137:0)
-		outcome="killed before it changed anything"
-		[ "$now" = "$want" ] || outcome="killed after it completed"
-		;;
-	137:*)
-		outcome="killed half way"
-		halfway=$((halfway + 1))
-		;;
-	*) outcome="exit $krc, $pending to recover" ;;
-	esac
+	kill_outcome "$krc" "$([ "$now" = "$want" ] && echo yes)"
+	[ "$outcome" != "killed half way" ] || halfway=$((halfway + 1))
 	echo "sriov-cli: kill at $k: $outcome; $now (owner $(stat -c %u "/dev/vfio/$G1" 2>/dev/null))"
 	run 0 mvlink recover --dry-run
 	run 0 mvlink recover
