@@ -389,7 +389,7 @@ static int delete_link(struct mvl_ctx *ctx, const struct mvl_link_info *li)
  * for that lock, undoing on the way what a crashed create left under it,
  * and look again: 1 with *@li as it is now (the caller judges its tag), 0
  * when the link is gone, or -errno (-EBUSY: the lock's holder did not let
- * go in time).
+ * go in time; or undoing what a crashed create left failed).
  */
 static int untagged_look_again(struct mvl_ctx *ctx, const char *name, struct mvl_link_info *li)
 {
@@ -404,10 +404,10 @@ static int untagged_look_again(struct mvl_ctx *ctx, const char *name, struct mvl
 	if (r < 0)
 		return mvl_fail(ctx, r, "cannot lock %s", name);
 	r = mvl_locks_take_recover(ctx, &set);
-	if (r == -EBUSY)
-		return r;
+	if (r == -EACCES || r == -EPERM || r == -EROFS)
+		return 1; /* a caller who may not lock: judge the link as found */
 	if (r < 0)
-		return 1; /* no lock to wait for here: judge the link as found */
+		return r; /* busy, or undoing a crashed create failed: say so */
 	r = mvl_nl_link_get(ctx, name, 0, li);
 	mvl_lockset_drop(&set);
 	if (r == -ENODEV)

@@ -547,18 +547,22 @@ static struct json_object *links_by_name(void)
  * (each is as before the call or as after a clean run: links deleted
  * whole; an undo of several steps on one link, as recover's, passes
  * through states of its own).  @setup makes what @run removes; @run
- * returns what the library call returned, @clean_result on a clean run.
+ * returns what the library call returned, @clean_result on a clean run;
+ * a clean run leaves the host as before @setup, but for what @kept (or
+ * NULL) removes by hand.
  */
 static void finish_loop(const struct op *op, void (*setup)(struct env *e),
-			int (*run)(struct env *e), int clean_result, bool whole)
+			int (*run)(struct env *e), int clean_result, bool whole,
+			void (*kept)(struct env *e))
 {
 	struct json_object *after, *before, *now;
 	struct env e;
-	char *after_snap, *s, *fds;
+	char *base_snap, *after_snap, *s, *fds;
 	unsigned long n, k;
 	int r;
 
 	prepare(&e, op);
+	base_snap = snap(&e);
 	setup(&e);
 	e.ctx->fault_count = 0;
 	e.ctx->fault_step = ULONG_MAX;
@@ -614,6 +618,17 @@ static void finish_loop(const struct op *op, void (*setup)(struct env *e),
 	       n);
 	ck_assert_msg(k - 1 == n, "%s: the loop failed %lu steps, a run has %lu", op->name, k - 1,
 		      n);
+	/* and a clean run removed exactly what it should (the last run of
+	 * the loop was clean) */
+	s = snap(&e);
+	assert_same(after_snap, s, op->name, k);
+	free(s);
+	if (kept)
+		kept(&e);
+	s = snap(&e);
+	assert_same(base_snap, s, "what a clean run leaves", 0);
+	free(s);
+	free(base_snap);
 	json_object_put(after);
 	free(after_snap);
 	free(fds);
@@ -634,7 +649,7 @@ static int vm_delete_vm1(struct env *e)
 
 START_TEST(fault_vm_delete)
 {
-	finish_loop(&op_vm_delete, setup_vm1, vm_delete_vm1, 3, true);
+	finish_loop(&op_vm_delete, setup_vm1, vm_delete_vm1, 3, true, NULL);
 }
 END_TEST
 
@@ -646,11 +661,17 @@ static int gc_keep_vm2(struct env *e)
 	return mvl_gc(e->ctx, keep, 1, 0);
 }
 
+/* What gc keeping vm2 keeps: vm2's tap. */
+static void delete_vm2(struct env *e)
+{
+	ck_assert_int_eq(mvl_vm_delete(e->ctx, "vm2"), 1);
+}
+
 START_TEST(fault_gc)
 {
 	static const struct op op_gc = { .name = "gc keeping vm2", .base = LOWER_DOWN };
 
-	finish_loop(&op_gc, setup_vm, gc_keep_vm2, 3, true);
+	finish_loop(&op_gc, setup_vm, gc_keep_vm2, 3, true, delete_vm2);
 }
 END_TEST
 
@@ -677,7 +698,7 @@ START_TEST(fault_recover)
 	static const struct op op_recover = { .name = "recover of a tap create killed half way",
 					      .base = UPLINK_DOWN };
 
-	finish_loop(&op_recover, setup_killed_create, recover_all, 1, false);
+	finish_loop(&op_recover, setup_killed_create, recover_all, 1, false, NULL);
 }
 END_TEST
 

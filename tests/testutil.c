@@ -386,6 +386,8 @@ void mvt_save_diff(const char *before, const char *after)
 	       "print(\"\\n\".join(list(difflib.unified_diff(a,b,lineterm=\"\"))[:60]))' "
 	       "%s %s >&2",
 	       a, b);
+	unlink(a);
+	unlink(b);
 }
 
 bool mvt_same(const char *before, const char *now)

@@ -69,8 +69,8 @@ bool mvt_same(const char *before, const char *now);
 		mvt_assert_same(before, now_, __VA_ARGS__); \
 		free(now_);                                 \
 	} while (0)
-/* Write two snapshots to /tmp/mvlink-test-{before,after}.PID.json and print
- * their diff, for a failing comparison. */
+/* Print the diff of two snapshots that are JSON documents, for a failing
+ * comparison. */
 void mvt_save_diff(const char *before, const char *after);
 /* Print the differences of two texts (lines holding JSON unfolded) to
  * stderr, for a failing comparison of snapshots with more than JSON. */
