@@ -747,6 +747,9 @@ int mvl_private_nodes_clean(struct mvl_ctx *ctx, bool dry_run);
 /* Delete the tagged link @li (found by a listing) under its locks, if it is
  * still there with that tag; a bridge only without ports (-EBUSY).  1
  * deleted, 0 gone, -errno with a message. */
+/* The lock a create of @li's kind holds while it makes it: a bridge's, or
+ * the interface name's. */
+enum mvl_lock_kind mvl_link_lock_kind(const struct mvl_link_info *li);
 int mvl_link_delete_locked(struct mvl_ctx *ctx, const struct mvl_link_info *li);
 /* Devices stacked on @li (a VLAN, a macvlan... but not its master), which
  * the kernel would delete with it: their number, the first one's name in

@@ -393,7 +393,7 @@ static int delete_link(struct mvl_ctx *ctx, const struct mvl_link_info *li)
  */
 static int untagged_look_again(struct mvl_ctx *ctx, const char *name, struct mvl_link_info *li)
 {
-	enum mvl_lock_kind kind = strcmp(li->kind, "bridge") == 0 ? MVL_LOCK_BRIDGE : MVL_LOCK_NAME;
+	enum mvl_lock_kind kind = mvl_link_lock_kind(li);
 	struct mvl_lockset set;
 	int r;
 

@@ -482,16 +482,21 @@ int mvl_private_nodes_clean(struct mvl_ctx *ctx, bool dry_run)
 
 /* ------------------------------------------------------------ deletion */
 
+enum mvl_lock_kind mvl_link_lock_kind(const struct mvl_link_info *li)
+{
+	return strcmp(li->kind, "bridge") == 0 ? MVL_LOCK_BRIDGE : MVL_LOCK_NAME;
+}
+
 int mvl_link_delete_locked(struct mvl_ctx *ctx, const struct mvl_link_info *li)
 {
 	struct mvl_lockset set;
 	struct mvl_link_info now, lower;
 	char v[32];
-	bool bridge = strcmp(li->kind, "bridge") == 0;
+	bool bridge = mvl_link_lock_kind(li) == MVL_LOCK_BRIDGE;
 	int r;
 
 	mvl_lockset_init(&set);
-	r = mvl_lockset_add(&set, bridge ? MVL_LOCK_BRIDGE : MVL_LOCK_NAME, li->name);
+	r = mvl_lockset_add(&set, mvl_link_lock_kind(li), li->name);
 	/* a passthru macvtap gives its lower device its state back */
 	if (r == 0 && strcmp(li->kind, "macvtap") == 0 && li->link > 0 &&
 	    mvl_tag_get_field(li->alias, "lower_mac", v, sizeof(v)) == 1 &&

@@ -158,21 +158,30 @@ static bool lock_name_valid(enum mvl_lock_kind kind, const char *name)
 	return mvl_ifname_check(name) == 0;
 }
 
+/* The path of the lock file of @kind/@name in the locks directory @dir
+ * into @path: false when it does not fit. */
+static bool lock_file_path(char *path, size_t len, const char *dir, enum mvl_lock_kind kind,
+			   const char *name)
+{
+	int n = snprintf(path, len, "%s/%s-%s.lock", dir, lock_prefix[kind], name);
+
+	return n > 0 && (size_t)n < len;
+}
+
 /* Open (creating) the lock file of @kind/@name; the fd or -errno (with a
  * message). */
 static int lock_open(struct mvl_ctx *ctx, enum mvl_lock_kind kind, const char *name, char *path,
 		     size_t len)
 {
 	char dir[PATH_MAX];
-	int fd, r, n;
+	int fd, r;
 
 	if (!lock_name_valid(kind, name))
 		return mvl_fail(ctx, -EINVAL, "invalid lock name '%s'", name ? name : "");
 	r = state_subdir(ctx, "locks", dir, sizeof(dir));
 	if (r < 0)
 		return r;
-	n = snprintf(path, len, "%s/%s-%s.lock", dir, lock_prefix[kind], name);
-	if (n < 0 || (size_t)n >= len)
+	if (!lock_file_path(path, len, dir, kind, name))
 		return mvl_fail(ctx, -ENAMETOOLONG, "lock path too long");
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
 	if (fd < 0 && errno == ENOENT) {
@@ -227,15 +236,17 @@ int mvl_lock_take(struct mvl_ctx *ctx, enum mvl_lock_kind kind, const char *name
 
 bool mvl_lock_known(struct mvl_ctx *ctx, enum mvl_lock_kind kind, const char *name)
 {
-	char path[PATH_MAX];
+	char dir[PATH_MAX], path[PATH_MAX];
 	struct stat st;
 	int n;
 
 	if (!lock_name_valid(kind, name))
 		return false;
-	n = snprintf(path, sizeof(path), "%s/locks/%s-%s.lock", ctx->state_dir, lock_prefix[kind],
-		     name);
-	return n > 0 && (size_t)n < sizeof(path) && lstat(path, &st) == 0 && S_ISREG(st.st_mode);
+	/* the locks directory's path, as state_subdir() makes it, unmade */
+	n = snprintf(dir, sizeof(dir), "%s/locks", ctx->state_dir);
+	return n > 0 && (size_t)n < sizeof(dir) &&
+	       lock_file_path(path, sizeof(path), dir, kind, name) && lstat(path, &st) == 0 &&
+	       S_ISREG(st.st_mode);
 }
 
 void mvl_lock_drop(int *fd)

@@ -788,7 +788,7 @@ START_TEST(rollback_every_step)
 	struct mvl_tap_opts o = tap_opts("test1", "vm-test1");
 	struct mvl_iface *iface = NULL;
 	const char *state;
-	char *before, *now, *fds;
+	char *before, *fds;
 	unsigned long k, n;
 
 	mvt_enter_netns();
@@ -813,13 +813,8 @@ START_TEST(rollback_every_step)
 	n = ctx->fault_count;
 	ctx->fault_step = 0;
 	mvl_iface_unref(iface);
-	now = mvt_snapshot_state(state);
-	mvt_assert_indexed(now, state);
-	free(now);
-	ck_assert_int_eq(mvt_sh("ip link del vm-test1 && ip link del br0 && ip link set eno1 down"),
-			 0);
-	mvt_drop_index(state);
-	mvt_assert_unchanged(mvt_snapshot_state(state), before, "the undo by hand is not exact");
+	mvt_undo_by_hand(state, before,
+			 "ip link del vm-test1 && ip link del br0 && ip link set eno1 down");
 	fds = mvt_fds(); /* the context's netlink socket open, which stays */
 
 	for (k = 1;; k++) {

@@ -372,22 +372,29 @@ static void save_text(const char *path, const char *text)
 	}
 }
 
-void mvt_save_diff(const char *before, const char *after)
+/* Print the diff of @before and @after by the python3 program @diff,
+ * which reads them from the files sys.argv[1] and sys.argv[2]: this
+ * process's own files (tests run side by side under check-repeat). */
+static void print_diff(const char *diff, const char *before, const char *after)
 {
 	char a[64], b[64];
 
-	snprintf(a, sizeof(a), "/tmp/mvlink-test-before.%d.json", (int)getpid());
-	snprintf(b, sizeof(b), "/tmp/mvlink-test-after.%d.json", (int)getpid());
+	snprintf(a, sizeof(a), "/tmp/mvlink-test-before.%d", (int)getpid());
+	snprintf(b, sizeof(b), "/tmp/mvlink-test-after.%d", (int)getpid());
 	save_text(a, before);
 	save_text(b, after);
-	mvt_sh("python3 -c 'import json,sys,difflib; "
-	       "a=json.dumps(json.load(open(sys.argv[1])),indent=1).splitlines(); "
-	       "b=json.dumps(json.load(open(sys.argv[2])),indent=1).splitlines(); "
-	       "print(\"\\n\".join(list(difflib.unified_diff(a,b,lineterm=\"\"))[:60]))' "
-	       "%s %s >&2",
-	       a, b);
+	mvt_sh("python3 -c '%s' %s %s >&2", diff, a, b);
 	unlink(a);
 	unlink(b);
+}
+
+void mvt_save_diff(const char *before, const char *after)
+{
+	print_diff("import json,sys,difflib\n"
+		   "a=json.dumps(json.load(open(sys.argv[1])),indent=1).splitlines()\n"
+		   "b=json.dumps(json.load(open(sys.argv[2])),indent=1).splitlines()\n"
+		   "print(\"\\n\".join(list(difflib.unified_diff(a,b,lineterm=\"\"))[:60]))",
+		   before, after);
 }
 
 bool mvt_same(const char *before, const char *now)
@@ -400,27 +407,17 @@ bool mvt_same(const char *before, const char *now)
 
 void mvt_show_diff(const char *before, const char *after)
 {
-	char a[64], b[64];
-
-	/* this process's own files: tests run side by side (check-repeat) */
-	snprintf(a, sizeof(a), "/tmp/mvlink-test-before.%d.txt", (int)getpid());
-	snprintf(b, sizeof(b), "/tmp/mvlink-test-after.%d.txt", (int)getpid());
-	save_text(a, before);
-	save_text(b, after);
 	/* a line that is JSON is unfolded, so that the diff shows the field */
-	mvt_sh("python3 -c 'import json,sys,difflib\n"
-	       "def lines(p):\n"
-	       " out=[]\n"
-	       " for l in open(p):\n"
-	       "  try: out+=json.dumps(json.loads(l),indent=1).splitlines()\n"
-	       "  except ValueError: out.append(l.rstrip())\n"
-	       " return out\n"
-	       "print(\"\\n\".join(list(difflib.unified_diff(lines(sys.argv[1]),"
-	       "lines(sys.argv[2]),lineterm=\"\"))[:80]))' "
-	       "%s %s >&2",
-	       a, b);
-	unlink(a);
-	unlink(b);
+	print_diff("import json,sys,difflib\n"
+		   "def lines(p):\n"
+		   " out=[]\n"
+		   " for l in open(p):\n"
+		   "  try: out+=json.dumps(json.loads(l),indent=1).splitlines()\n"
+		   "  except ValueError: out.append(l.rstrip())\n"
+		   " return out\n"
+		   "print(\"\\n\".join(list(difflib.unified_diff(lines(sys.argv[1]),"
+		   "lines(sys.argv[2]),lineterm=\"\"))[:80]))",
+		   before, after);
 }
 
 /* What the kernel changes on its own (the carrier and what follows from
@@ -606,4 +603,15 @@ void mvt_drop_index(const char *state)
 				"find '%s/index' -mindepth 2 -type d -empty -delete; fi",
 				state, state, state),
 			 0);
+}
+
+void mvt_undo_by_hand(const char *state, const char *before, const char *undo)
+{
+	char *now = mvt_snapshot_state(state);
+
+	mvt_assert_indexed(now, state);
+	free(now);
+	ck_assert_msg(mvt_sh("%s", undo) == 0, "undo by hand: %s", undo);
+	mvt_drop_index(state);
+	mvt_assert_unchanged(mvt_snapshot_state(state), before, "the undo by hand is not exact");
 }

@@ -164,5 +164,10 @@ const char *mvt_state_dir(struct mvl_ctx *ctx);
 void mvt_assert_indexed(const char *snapshot, const char *state);
 /* Remove the index entries of @state, for links deleted by hand. */
 void mvt_drop_index(const char *state);
+/* Undo by hand a create that went through (a fault loop's clean run):
+ * ck_assert that @state holds its index entry, run the shell command
+ * @undo, drop the index entries, and ck_assert that the host and @state
+ * (mvt_snapshot_state()) are @before again. */
+void mvt_undo_by_hand(const char *state, const char *before, const char *undo);
 
 #endif
