@@ -52,6 +52,7 @@ struct exec_state {
 	size_t n;
 	char **vmm_argv; /* the command line's, after "--" */
 	int vmm_argc;
+	unsigned total_fds; /* of all interfaces: the VMM gets FIRST_FD... */
 };
 
 /* ---------------------------------------------------------------- placeholders */
@@ -128,6 +129,26 @@ static int check_placeholders(struct tool *t, const struct exec_state *st, char 
 	return 0;
 }
 
+/* The text that replaces placeholder @ph. */
+static const char *placeholder_value(const struct exec_state *st, const struct placeholder *ph)
+{
+	const struct exec_iface *e = &st->ifs[ph->index];
+
+	switch (ph->kind) {
+	case PH_FDS:
+		return e->fds_colon;
+	case PH_FDS_COMMA:
+		return e->fds_comma;
+	case PH_FD:
+		return e->fd_first;
+	case PH_NAME:
+		return mvl_iface_get_name(e->iface);
+	default:
+		return e->mac;
+	}
+}
+
+/* @arg with its placeholders replaced, in a new string (NULL: no memory). */
 static char *substitute(const struct exec_state *st, const char *arg)
 {
 	size_t cap = strlen(arg) + 1, len = 0;
@@ -137,37 +158,16 @@ static char *substitute(const struct exec_state *st, const char *arg)
 		return NULL;
 	for (const char *p = arg; *p;) {
 		struct placeholder ph;
-		const char *val;
-		size_t vlen;
+		const char *val = p;
+		size_t vlen = 1;
 
 		if (parse_placeholder(p, &ph)) {
-			const struct exec_iface *e = &st->ifs[ph.index];
-
-			switch (ph.kind) {
-			case PH_FDS:
-				val = e->fds_colon;
-				break;
-			case PH_FDS_COMMA:
-				val = e->fds_comma;
-				break;
-			case PH_FD:
-				val = e->fd_first;
-				break;
-			case PH_NAME:
-				val = mvl_iface_get_name(e->iface);
-				break;
-			default:
-				val = e->mac;
-				break;
-			}
+			val = placeholder_value(st, &ph);
+			vlen = strlen(val);
 			p += ph.len;
 		} else {
-			val = p++;
-			vlen = 1;
-			goto append;
+			p++;
 		}
-		vlen = strlen(val);
-append:
 		if (len + vlen + 1 > cap) {
 			char *n;
 
@@ -427,7 +427,216 @@ static void print_json(const struct exec_state *st, char **vmm_argv, int vmm_arg
 	out_finish();
 }
 
+/* ---------------------------------------------------------------- creating */
+
+/*
+ * Interface @i failed to be created (@r): remove the ones created before
+ * it (and @i itself when it exists but could not hand over its fds) and
+ * report the library's message.  Returns the exit code.
+ */
+static int fail_create(struct tool *t, struct exec_state *st, size_t i, int r)
+{
+	const struct exec_iface *e = &st->ifs[i];
+	bool undo_failed = mvl_ctx_get_undo_failed(t->ctx);
+	char msg[1024];
+
+	snprintf(msg, sizeof(msg), "%s", mvl_ctx_get_error(t->ctx));
+	if (!msg[0])
+		snprintf(msg, sizeof(msg), "interface %s: %s",
+			 e->iface ? mvl_iface_get_name(e->iface) : e->spec.name, strerror(-r));
+	if (remove_created(t, st, e->iface ? i + 1 : i) < 0)
+		undo_failed = true;
+	return tool_fail_msg(t, r, undo_failed, "%s", msg);
+}
+
+/* Something failed (@r) after the interfaces were created and before the
+ * VMM started: remove them all.  Returns the exit code. */
+static int fail_start(struct tool *t, struct exec_state *st, int r)
+{
+	const char *why = strerror(-r);
+	bool undo_failed = remove_created(t, st, st->n) < 0;
+
+	return tool_fail_msg(t, r, undo_failed, "cannot start the VMM: %s", why);
+}
+
+/* Give @e's fds their numbers in the VMM, from @total on (counted up). */
+static int number_fds(struct exec_iface *e, unsigned *total)
+{
+	for (unsigned q = 0; q < e->n_fds; q++)
+		e->vmm_fds[q] = FIRST_FD + (int)(*total)++;
+	e->fds_colon = join_fds(e->vmm_fds, e->n_fds, ':');
+	e->fds_comma = join_fds(e->vmm_fds, e->n_fds, ',');
+	snprintf(e->fd_first, sizeof(e->fd_first), "%d", e->vmm_fds[0]);
+	return e->fds_colon && e->fds_comma ? 0 : -ENOMEM;
+}
+
+/* Create the interfaces in order; on a failure remove the ones created
+ * before.  Returns 0, or the exit code. */
+static int create_all(struct tool *t, struct exec_state *st)
+{
+	int r;
+
+	st->total_fds = 0;
+	for (size_t i = 0; i < st->n; i++) {
+		r = create_one(t, &st->ifs[i]);
+		if (r < 0)
+			return fail_create(t, st, i, r);
+		r = number_fds(&st->ifs[i], &st->total_fds);
+		if (r < 0)
+			return fail_start(t, st, r);
+	}
+	return 0;
+}
+
+/* Replace the placeholders in the VMM's arguments.  0, or the exit code. */
+static int rewrite_args(struct tool *t, struct exec_state *st)
+{
+	for (int i = 0; i < st->vmm_argc; i++) {
+		st->vmm_argv[i] = substitute(st, st->vmm_argv[i]);
+		/* on a failure the arguments substituted so far leak: exiting anyway */
+		if (!st->vmm_argv[i])
+			return fail_start(t, st, -ENOMEM);
+	}
+	return 0;
+}
+
+/* What exec made, before the VMM starts: JSON on stdout, or with -v on
+ * stderr.  Text mode prints nothing: stdout belongs to the VMM (a serial
+ * console). */
+static void report(const struct tool *t, const struct exec_state *st)
+{
+	if (t->json)
+		print_json(st, st->vmm_argv, st->vmm_argc);
+	if (!t->verbose)
+		return;
+	for (size_t i = 0; i < st->n; i++)
+		fprintf(stderr, "mvlink: %s %s: fds %s\n",
+			mvl_mode_to_string(mvl_iface_get_mode(st->ifs[i].iface)),
+			mvl_iface_get_name(st->ifs[i].iface), st->ifs[i].fds_colon);
+	fprintf(stderr, "mvlink: running");
+	for (int i = 0; i < st->vmm_argc; i++)
+		fprintf(stderr, " %s", st->vmm_argv[i]);
+	fputc('\n', stderr);
+}
+
+/* ---------------------------------------------------------------- signals */
+
 static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+
+/* The signal state exec changes while the VMM runs, to put back. */
+struct signals {
+	sigset_t mask; /* the forwarded signals and SIGCHLD */
+	sigset_t old_mask;
+	struct sigaction old_chld;
+};
+
+/* Signals to forward are blocked and taken with sigwaitinfo(); SIGCHLD
+ * must not be ignored (an inherited SIG_IGN would reap the child). */
+static void signals_take(struct signals *sig)
+{
+	struct sigaction sa_dfl = { .sa_handler = SIG_DFL };
+
+	sigemptyset(&sig->mask);
+	for (size_t i = 0; i < ARRAY_SIZE(forwarded); i++)
+		sigaddset(&sig->mask, forwarded[i]);
+	sigaddset(&sig->mask, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &sig->mask, &sig->old_mask);
+	sigaction(SIGCHLD, &sa_dfl, &sig->old_chld);
+}
+
+static void signals_restore(const struct signals *sig)
+{
+	sigaction(SIGCHLD, &sig->old_chld, NULL);
+	sigprocmask(SIG_SETMASK, &sig->old_mask, NULL);
+}
+
+/* Wait for the VMM @pid, passing on the forwarded signals; its status. */
+static int wait_vmm(pid_t pid, const struct signals *sig)
+{
+	int status;
+
+	for (;;) {
+		siginfo_t si;
+		int signo = sigwaitinfo(&sig->mask, &si);
+
+		if (signo < 0)
+			continue; /* EINTR */
+		if (signo == SIGCHLD) {
+			pid_t w = waitpid(pid, &status, WNOHANG);
+
+			if (w == pid)
+				return status;
+			if (w < 0 && errno == ECHILD)
+				return 127 << 8; /* cannot happen: the child was ours */
+			continue;
+		}
+		/* a terminal signals the whole foreground group (the VMM too):
+		 * pass on only what a process sent to mvlink */
+		if (si.si_code != SI_KERNEL)
+			kill(pid, signo);
+	}
+}
+
+/* ---------------------------------------------------------------- fork and wait */
+
+/* In the child: the fds in place, the environment, the signal state of
+ * mvlink's caller, then the VMM. */
+__attribute__((noreturn)) static void exec_vmm(const struct exec_state *st,
+					       const struct signals *sig, const char *path)
+{
+	int r = place_fds(st, st->total_fds);
+
+	if (r == 0)
+		r = set_env(st);
+	if (r < 0) {
+		fprintf(stderr, "mvlink: cannot prepare the VMM's fds: %s\n", strerror(-r));
+		_exit(127);
+	}
+	signals_restore(sig);
+	execv(path, st->vmm_argv);
+	fprintf(stderr, "mvlink: cannot execute %s: %s\n", path, strerror(errno));
+	_exit(errno == ENOENT ? 127 : 126);
+}
+
+/* The VMM exited with @status: remove the interfaces; the exit code. */
+static int vmm_exited(struct tool *t, struct exec_state *st, int status)
+{
+	int r = remove_created(t, st, st->n);
+
+	if (r < 0)
+		return tool_fail_msg(t, r, true, "the VMM exited but its interfaces could not "
+				     "all be removed; remove them with `mvlink delete --vm %s`",
+				     st->ifs[0].spec.vm);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
+
+/* Run the VMM at @path in a child with the queue fds, wait for it, remove
+ * the interfaces.  Returns the exit code. */
+static int run_vmm(struct tool *t, struct exec_state *st, const char *path)
+{
+	struct signals sig;
+	int r, status;
+	pid_t pid;
+
+	signals_take(&sig);
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		r = fail_start(t, st, -errno);
+		signals_restore(&sig);
+		return r;
+	}
+	if (pid == 0)
+		exec_vmm(st, &sig, path);
+	/* the VMM holds the queue fds now; ours would keep taps alive */
+	for (size_t i = 0; i < st->n; i++)
+		close_fds(&st->ifs[i]);
+	status = wait_vmm(pid, &sig);
+	signals_restore(&sig);
+	return vmm_exited(t, st, status);
+}
 
 /* ---------------------------------------------------------------- the command */
 
@@ -557,164 +766,24 @@ static int parse(struct tool *t, int argc, char **argv, void *args)
 static int run(struct tool *t, void *args)
 {
 	struct exec_state *st = args;
-	char **vmm_argv = st->vmm_argv, *vmm_path = NULL;
-	struct sigaction sa_dfl = { .sa_handler = SIG_DFL }, old_chld;
-	sigset_t mask, old_mask;
-	unsigned total = 0;
-	int r, status, vmm_argc = st->vmm_argc;
-	pid_t pid;
-	bool chld_saved = false, mask_saved = false;
+	char *vmm_path = NULL;
+	int r;
 
-	r = find_program(vmm_argv[0], &vmm_path);
-	if (r < 0) {
-		r = tool_fail_msg(t, r, false, "cannot run VMM '%s': %s%s", vmm_argv[0],
-				  strerror(-r), strchr(vmm_argv[0], '/') ? "" : " (searched PATH)");
-		goto out;
-	}
-	if (!tool_ctx(t)) {
+	r = find_program(st->vmm_argv[0], &vmm_path);
+	if (r < 0)
+		return tool_fail_msg(t, r, false, "cannot run VMM '%s': %s%s", st->vmm_argv[0],
+				     strerror(-r),
+				     strchr(st->vmm_argv[0], '/') ? "" : " (searched PATH)");
+	if (!tool_ctx(t))
 		r = EXIT_FAILED;
-		goto out;
-	}
-
-	/* create the interfaces; on a failure remove the ones created before */
-	for (size_t i = 0; i < st->n; i++) {
-		struct exec_iface *e = &st->ifs[i];
-
-		r = create_one(t, e);
-		if (r < 0) {
-			char msg[1024];
-			bool undo_failed = mvl_ctx_get_undo_failed(t->ctx);
-
-			snprintf(msg, sizeof(msg), "%s", mvl_ctx_get_error(t->ctx));
-			if (!msg[0])
-				snprintf(msg, sizeof(msg), "interface %s: %s",
-					 e->iface ? mvl_iface_get_name(e->iface) : e->spec.name,
-					 strerror(-r));
-			/* an interface that failed after its create (no fds) is undone too */
-			if (remove_created(t, st, e->iface ? i + 1 : i) < 0)
-				undo_failed = true;
-			r = tool_fail_msg(t, r, undo_failed, "%s", msg);
-			goto out;
-		}
-		for (unsigned q = 0; q < e->n_fds; q++)
-			e->vmm_fds[q] = FIRST_FD + (int)total++;
-		e->fds_colon = join_fds(e->vmm_fds, e->n_fds, ':');
-		e->fds_comma = join_fds(e->vmm_fds, e->n_fds, ',');
-		snprintf(e->fd_first, sizeof(e->fd_first), "%d", e->vmm_fds[0]);
-		if (!e->fds_colon || !e->fds_comma) {
-			r = -ENOMEM;
-			goto fail_created;
-		}
-	}
-	for (int i = 0; i < vmm_argc; i++) {
-		vmm_argv[i] = substitute(st, vmm_argv[i]);
-		if (!vmm_argv[i]) {
-			/* the arguments substituted so far leak: exiting anyway */
-			r = -ENOMEM;
-			goto fail_created;
-		}
-	}
-
-	/* text mode prints nothing: stdout belongs to the VMM (a serial console) */
-	if (t->json)
-		print_json(st, vmm_argv, vmm_argc);
-	if (t->verbose) {
-		for (size_t i = 0; i < st->n; i++)
-			fprintf(stderr, "mvlink: %s %s: fds %s\n",
-				mvl_mode_to_string(mvl_iface_get_mode(st->ifs[i].iface)),
-				mvl_iface_get_name(st->ifs[i].iface), st->ifs[i].fds_colon);
-		fprintf(stderr, "mvlink: running");
-		for (int i = 0; i < vmm_argc; i++)
-			fprintf(stderr, " %s", vmm_argv[i]);
-		fputc('\n', stderr);
-	}
-
-	/* Signals to forward are blocked and taken with sigwaitinfo(); SIGCHLD
-	 * must not be ignored (an inherited SIG_IGN would reap the child). */
-	sigemptyset(&mask);
-	for (size_t i = 0; i < ARRAY_SIZE(forwarded); i++)
-		sigaddset(&mask, forwarded[i]);
-	sigaddset(&mask, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &mask, &old_mask);
-	mask_saved = true;
-	sigaction(SIGCHLD, &sa_dfl, &old_chld);
-	chld_saved = true;
-	fflush(NULL);
-
-	pid = fork();
-	if (pid < 0) {
-		r = -errno;
-		goto fail_created;
-	}
-	if (pid == 0) {
-		r = place_fds(st, total);
-		if (r == 0)
-			r = set_env(st);
-		if (r < 0) {
-			fprintf(stderr, "mvlink: cannot prepare the VMM's fds: %s\n", strerror(-r));
-			_exit(127);
-		}
-		sigaction(SIGCHLD, &old_chld, NULL);
-		sigprocmask(SIG_SETMASK, &old_mask, NULL);
-		execv(vmm_path, vmm_argv);
-		fprintf(stderr, "mvlink: cannot execute %s: %s\n", vmm_path, strerror(errno));
-		_exit(errno == ENOENT ? 127 : 126);
-	}
-
-	/* the VMM holds the queue fds now; ours would keep taps alive */
-	for (size_t i = 0; i < st->n; i++)
-		close_fds(&st->ifs[i]);
-	for (;;) {
-		siginfo_t si;
-		int sig = sigwaitinfo(&mask, &si);
-
-		if (sig < 0)
-			continue; /* EINTR */
-		if (sig == SIGCHLD) {
-			pid_t w = waitpid(pid, &status, WNOHANG);
-
-			if (w == pid)
-				break;
-			if (w < 0 && errno == ECHILD) {
-				status = 127 << 8; /* cannot happen: the child was ours */
-				break;
-			}
-			continue;
-		}
-		/* a terminal signals the whole foreground group (the VMM too):
-		 * pass on only what a process sent to mvlink */
-		if (si.si_code != SI_KERNEL)
-			kill(pid, sig);
-	}
-	sigaction(SIGCHLD, &old_chld, NULL);
-	sigprocmask(SIG_SETMASK, &old_mask, NULL);
-	chld_saved = mask_saved = false;
-
-	r = remove_created(t, st, st->n);
-	if (r < 0) {
-		r = tool_fail_msg(t, r, true, "the VMM exited but its interfaces could not all be "
-				  "removed; remove them with `mvlink delete --vm %s`",
-				  st->ifs[0].spec.vm);
-		goto out;
-	}
-	if (WIFSIGNALED(status))
-		r = 128 + WTERMSIG(status);
 	else
-		r = WEXITSTATUS(status);
-	goto out;
-
-fail_created: {
-	bool undo_failed;
-	const char *why = strerror(-r);
-
-	undo_failed = remove_created(t, st, st->n) < 0;
-	r = tool_fail_msg(t, r, undo_failed, "cannot start the VMM: %s", why);
-}
-out:
-	if (chld_saved)
-		sigaction(SIGCHLD, &old_chld, NULL);
-	if (mask_saved)
-		sigprocmask(SIG_SETMASK, &old_mask, NULL);
+		r = create_all(t, st);
+	if (!r)
+		r = rewrite_args(t, st);
+	if (!r) {
+		report(t, st);
+		r = run_vmm(t, st, vmm_path);
+	}
 	free(vmm_path);
 	return r;
 }
