@@ -3,9 +3,13 @@
  * cmd-create.c - `mvlink create`, and the interface options it shares with
  * `mvlink exec` (struct iface_spec).
  *
- * A mode is a row of create_modes[]: the options it takes, its checks and
- * its create call.  A new mode adds its options to IFACE_LONGOPTS and
- * iface_spec_opt(), and a row here.
+ * A mode is a row of modes[]: its name, the options it requires and
+ * allows, its checks, the library call that creates it, what exec and
+ * create's output take from it (queue fds, the guest's MAC) and its part
+ * of --help.  An option is a row of iface_opts[] (with an OPT_ id to name
+ * it in the modes' masks) and a field of struct iface_spec.  A new mode:
+ * its options' rows, its create function and its row in modes[] (and its
+ * line in create's synopsis below and in mvlink(8)).
  */
 #include <errno.h>
 #include <grp.h>
@@ -21,29 +25,66 @@
 #define MAX_VF 65535   /* sriov_totalvfs is 16 bits */
 #define MAX_RATE 4294967295u /* IFLA_VF_RATE takes 32 bits of Mbit/s */
 
-#define BIT(opt) (1ull << ((opt) - OPT_IFACE_BASE))
+/* The interface options: their rows in iface_opts[] */
+enum {
+	OPT_MODE,
+	OPT_VM,
+	OPT_NAME,
+	OPT_BRIDGE,
+	OPT_UPLINK,
+	OPT_FORCE_UPLINK,
+	OPT_LINK,
+	OPT_MAC,
+	OPT_MTU,
+	OPT_QUEUES,
+	OPT_OWNER,
+	OPT_GROUP,
+	OPT_NO_VNET_HDR,
+	OPT_MACVTAP_MODE,
+	OPT_SOURCE_MAC,
+	OPT_LINK_UP,
+	OPT_PF,
+	OPT_VF,
+	OPT_VLAN,
+	OPT_QOS,
+	OPT_VLAN_PROTO,
+	OPT_SPOOFCHK,
+	OPT_TRUST,
+	OPT_LINK_STATE,
+	OPT_MIN_RATE,
+	OPT_MAX_RATE,
+	OPT_NO_VFIO,
+	OPT_FORCE,
+	OPT_DEVICE,
+	OPT_IFACE_END, /* one past the last: at most 64 (bits of .seen) */
+};
+_Static_assert(OPT_IFACE_END <= 64, "too many interface options for iface_spec.seen");
+
+#define BIT(opt) (1ull << (opt))
+
+/* Where the guest's MAC comes from. */
+enum guest_mac {
+	GUEST_MAC_NONE,   /* nowhere: a whole PCI device */
+	GUEST_MAC_OPTION, /* --mac, when given: the host side has another (tap) */
+	GUEST_MAC_IFACE,  /* the interface's own MAC (macvtap, a VF) */
+};
 
 struct create_mode {
 	const char *name;
 	enum mvl_mode mode;
 	bool fds; /* the interface has queue fds: exec can run a VMM on it */
+	enum guest_mac guest_mac;
 	unsigned long long required; /* BIT(OPT_*) */
 	unsigned long long allowed;  /* BIT(OPT_*), including the required ones */
 	/* combinations of options beyond required/allowed, or NULL */
 	int (*check)(struct tool *t, const struct iface_spec *s, const char *which);
 	int (*create)(struct tool *t, const struct iface_spec *s, unsigned flags,
 		      struct mvl_iface **ret_iface);
+	/* more members of create's output, or NULL */
+	void (*describe)(struct tool *t, const struct iface_spec *s, struct mvl_iface *iface);
+	const char *usage; /* its lines of create's Usage, after "mvlink create " */
+	const char *help;  /* its section of the interface options' help */
 };
-
-static const struct option iface_opts[] = { IFACE_LONGOPTS, {} };
-
-static const char *opt_name(int opt)
-{
-	for (const struct option *o = iface_opts; o->name; o++)
-		if (o->val == opt)
-			return o->name;
-	return "?";
-}
 
 /* ---------------------------------------------------------------- tap */
 
@@ -200,6 +241,37 @@ static int create_sriov(struct tool *t, const struct iface_spec *s, unsigned fla
 	return mvl_vf_attach(tool_ctx(t), &o, ret_iface);
 }
 
+/* The index of VF @addr of PF @pf, or -1 when the listing does not say. */
+static int vf_index(struct tool *t, const char *pf, const char *addr)
+{
+	struct mvl_sriov_list *list = NULL;
+	int index = -1;
+
+	if (!pf || mvl_sriov_list_new(t->ctx, pf, &list) < 0)
+		return -1;
+	for (size_t i = 0; i < mvl_sriov_list_count(list); i++) {
+		const struct mvl_sriov_pf *p = mvl_sriov_list_get(list, i);
+
+		for (unsigned k = 0; k < mvl_sriov_pf_get_num_vfs(p); k++) {
+			const struct mvl_sriov_vf *vf = mvl_sriov_pf_get_vf(p, k);
+
+			if (vf && mvl_sriov_vf_get_addr(vf) &&
+			    strcmp(mvl_sriov_vf_get_addr(vf), addr) == 0)
+				index = (int)mvl_sriov_vf_get_index(vf);
+		}
+	}
+	mvl_sriov_list_free(list);
+	return index;
+}
+
+/* create's output: the VF's index */
+static void describe_sriov(struct tool *t, const struct iface_spec *s, struct mvl_iface *iface)
+{
+	int vf = vf_index(t, s->pf, mvl_iface_get_name(iface));
+
+	out_int_opt(PRINT_ANY, "vf", vf, vf >= 0);
+}
+
 /* ---------------------------------------------------------------- pci */
 
 static int create_pci(struct tool *t, const struct iface_spec *s, unsigned flags,
@@ -223,55 +295,113 @@ static int create_pci(struct tool *t, const struct iface_spec *s, unsigned flags
 	return mvl_pci_attach(tool_ctx(t), &o, ret_iface);
 }
 
+/* ---------------------------------------------------------------- the modes */
+
 #define COMMON_OPTS                                                                          \
 	(BIT(OPT_MODE) | BIT(OPT_VM) | BIT(OPT_NAME) | BIT(OPT_MAC) | BIT(OPT_MTU) |          \
 	 BIT(OPT_QUEUES) | BIT(OPT_OWNER) | BIT(OPT_GROUP) | BIT(OPT_NO_VNET_HDR))
 
-static const struct create_mode create_modes[] = {
+static const struct create_mode modes[] = {
 	{
 		.name = "tap",
 		.mode = MVL_MODE_TAP,
 		.fds = true,
+		.guest_mac = GUEST_MAC_OPTION,
 		.required = BIT(OPT_VM) | BIT(OPT_NAME),
 		.allowed = COMMON_OPTS | BIT(OPT_BRIDGE) | BIT(OPT_UPLINK) |
 			   BIT(OPT_FORCE_UPLINK),
 		.check = check_tap,
 		.create = create_tap,
+		.usage = "--mode tap --vm ID --name NAME [--bridge BR [--uplink IF\n"
+			 "[--force-uplink]]] [--mac MAC] [--mtu N] [--queues N]\n"
+			 "[--owner USER] [--group GROUP] [--no-vnet-hdr]",
+		.help = "tap only:\n"
+			"  --bridge BR          create bridge BR unless it exists, and put the tap on it\n"
+			"  --uplink IF          also enslave IF to the bridge (refused when IF carries IP\n"
+			"                       addresses or the default route)\n"
+			"  --force-uplink       enslave the uplink even then (the host may lose its\n"
+			"                       connectivity)\n",
 	},
 	{
 		.name = "macvtap",
 		.mode = MVL_MODE_MACVTAP,
 		.fds = true,
+		.guest_mac = GUEST_MAC_IFACE,
 		.required = BIT(OPT_VM) | BIT(OPT_NAME) | BIT(OPT_LINK),
 		.allowed = COMMON_OPTS | BIT(OPT_LINK) | BIT(OPT_MACVTAP_MODE) |
 			   BIT(OPT_SOURCE_MAC) | BIT(OPT_LINK_UP),
 		.check = check_macvtap,
 		.create = create_macvtap,
+		.usage = "--mode macvtap --vm ID --link IF --name NAME [--mac MAC]\n"
+			 "[--macvtap-mode MODE] [--source-mac MAC]... [--mtu N]\n"
+			 "[--queues N] [--owner USER] [--group GROUP]\n"
+			 "[--no-vnet-hdr] [--link-up]",
+		.help = "macvtap only:\n"
+			"  --link IF            the lower device (the uplink) (required)\n"
+			"  --macvtap-mode MODE  bridge (default), vepa, private, passthru or source\n"
+			"  --source-mac MAC     with --macvtap-mode source: a MAC allowed to send;\n"
+			"                       repeat for more\n"
+			"  --link-up            bring the lower device up when it is down\n",
 	},
 	{
 		.name = "sriov",
 		.mode = MVL_MODE_SRIOV,
+		.guest_mac = GUEST_MAC_IFACE, /* when the PF reports it */
 		.required = BIT(OPT_VM) | BIT(OPT_PF),
 		.allowed = BIT(OPT_MODE) | BIT(OPT_VM) | BIT(OPT_PF) | BIT(OPT_VF) | BIT_VF_ATTRS |
 			   BIT(OPT_OWNER) | BIT(OPT_GROUP) | BIT(OPT_NO_VFIO) | BIT(OPT_FORCE),
 		.check = check_sriov,
 		.create = create_sriov,
+		.describe = describe_sriov,
+		.usage = "--mode sriov --vm ID --pf PF [--vf N] [--mac MAC]\n"
+			 "[--vlan N [--qos N] [--vlan-proto 802.1Q|802.1ad]]\n"
+			 "[--spoofchk on|off] [--trust on|off]\n"
+			 "[--link-state auto|enable|disable] [--min-rate M]\n"
+			 "[--max-rate M] [--owner USER] [--group GROUP]\n"
+			 "[--no-vfio] [--force]",
+		.help = "sriov (an SR-IOV VF, configured through its PF and bound to vfio-pci):\n"
+			"  --pf PF              the PF: its network interface (eno1) or PCI address\n"
+			"                       (required)\n"
+			"  --vf N               the VF's index (default: the first free VF)\n"
+			"  --mac MAC            the VF's MAC address, the one the guest uses\n"
+			"  --vlan N             VLAN id 0-4094 the PF tags the VF's traffic with (0:\n"
+			"                       none)\n"
+			"  --qos N              with --vlan: the VLAN priority, 0-7\n"
+			"  --vlan-proto PROTO   with --vlan: 802.1Q (default) or 802.1ad\n"
+			"  --spoofchk on|off    MAC spoof checking on the VF's transmits\n"
+			"  --trust on|off       let the guest change its MAC or go promiscuous\n"
+			"  --link-state STATE   auto (follow the PF), enable or disable\n"
+			"  --min-rate M         minimum transmit rate in Mbit/s (0: none)\n"
+			"  --max-rate M         maximum transmit rate in Mbit/s (0: no limit)\n"
+			"  --owner USER         give /dev/vfio/N to this user (the VMM's)\n"
+			"  --group GROUP        give /dev/vfio/N to this group\n"
+			"  --no-vfio            only configure the VF; leave it on its host driver\n"
+			"                       (required when the PF is no PCI device: netdevsim)\n"
+			"  --force              bind even the device that carries the default route\n",
 	},
 	{
 		.name = "pci",
 		.mode = MVL_MODE_PCI,
+		.guest_mac = GUEST_MAC_NONE,
 		.required = BIT(OPT_VM) | BIT(OPT_DEVICE),
 		.allowed = BIT(OPT_MODE) | BIT(OPT_VM) | BIT(OPT_DEVICE) | BIT(OPT_OWNER) |
 			   BIT(OPT_GROUP) | BIT(OPT_FORCE),
 		.create = create_pci,
+		.usage = "--mode pci --vm ID --device ADDR [--owner USER]\n"
+			 "[--group GROUP] [--force]",
+		.help = "pci (a whole PCI device bound to vfio-pci):\n"
+			"  --device ADDR        its PCI address, e.g. 0000:03:00.0 (required)\n"
+			"  --owner USER         give /dev/vfio/N to this user (the VMM's)\n"
+			"  --group GROUP        give /dev/vfio/N to this group\n"
+			"  --force              bind even the device that carries the default route\n",
 	},
 };
 
 static const struct create_mode *find_mode(enum mvl_mode mode)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(create_modes); i++)
-		if (create_modes[i].mode == mode)
-			return &create_modes[i];
+	for (size_t i = 0; i < ARRAY_SIZE(modes); i++)
+		if (modes[i].mode == mode)
+			return &modes[i];
 	return NULL;
 }
 
@@ -282,54 +412,120 @@ bool iface_mode_has_fds(enum mvl_mode mode)
 	return m && m->fds;
 }
 
-static const char *mode_names(void)
+const char *iface_mode_names(bool fds_only, const char *last_sep)
 {
 	static char buf[128];
-	size_t n = 0;
+	size_t n = 0, k = 0, count = 0;
 
-	for (size_t i = 0; i < ARRAY_SIZE(create_modes) && n < sizeof(buf); i++)
-		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s", i ? ", " : "",
-				      create_modes[i].name);
+	for (size_t i = 0; i < ARRAY_SIZE(modes); i++)
+		count += !fds_only || modes[i].fds;
+	buf[0] = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(modes) && n < sizeof(buf); i++) {
+		if (fds_only && !modes[i].fds)
+			continue;
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s",
+				      !k ? "" : k + 1 < count ? ", " : last_sep, modes[i].name);
+		k++;
+	}
 	return buf;
 }
 
-/* ---------------------------------------------------------------- specs */
+/* ---------------------------------------------------------------- the options */
 
-void iface_spec_init(struct iface_spec *s)
+static int parse_mode(struct tool *t, const struct tool_opt *o, const char *arg, void *dst)
 {
-	*s = (struct iface_spec){ .mode = MVL_MODE_NONE, .macvtap_mode = -1, .vf = -1 };
+	struct iface_spec *s = dst;
+
+	(void)o;
+	s->mode = MVL_MODE_NONE;
+	for (size_t i = 0; i < ARRAY_SIZE(modes); i++)
+		if (strcmp(arg, modes[i].name) == 0)
+			s->mode = modes[i].mode;
+	if (s->mode == MVL_MODE_NONE)
+		return tool_usage(t, "invalid mode '%s' for --mode (allowed: %s)", arg,
+				  iface_mode_names(false, ", "));
+	return 0;
 }
 
-void iface_spec_clear(struct iface_spec *s)
+static int parse_name(struct tool *t, const struct tool_opt *o, const char *arg, void *dst)
 {
-	free(s->source_macs);
-	iface_spec_init(s);
+	(void)o;
+	if (mvl_ifname_template_check(arg) < 0)
+		return tool_usage(t, "invalid interface name '%s' for --name: 1-15 bytes without "
+				  "'/', ':' or whitespace, not '.' or '..', or a template with one "
+				  "%%d such as 'vm-%%d'", arg);
+	((struct iface_spec *)dst)->name = arg;
+	return 0;
 }
 
-unsigned iface_spec_queues(const struct iface_spec *s)
+/* An interface name into the const char * field of the row. */
+static int parse_ifname(struct tool *t, const struct tool_opt *o, const char *arg, void *dst)
 {
-	return s->queues ? s->queues : 1;
+	if (mvl_ifname_check(arg) < 0)
+		return tool_usage(t, "invalid interface name '%s' for --%s: 1-15 bytes without '/', "
+				  "':', '%%' or whitespace, not '.' or '..'", arg, o->name);
+	*(const char **)tool_opt_field(o, dst) = arg;
+	return 0;
 }
 
-bool iface_spec_guest_mac_known(const struct iface_spec *s)
-{
-	/* a macvtap's MAC is the guest's (random unless given); a tap's
-	 * guest MAC is only known when given */
-	return s->has_mac || s->mode == MVL_MODE_MACVTAP || s->mode == MVL_MODE_SRIOV;
-}
-
-static int parse_mac(struct tool *t, int opt, const char *arg, uint8_t mac[6])
+static int read_mac(struct tool *t, const struct tool_opt *o, const char *arg, uint8_t mac[6])
 {
 	if (mvl_mac_parse(arg, mac) < 0)
 		return tool_usage(t, "invalid MAC address '%s' for --%s: expected six hex bytes "
-				  "such as 02:00:00:00:00:01", arg, opt_name(opt));
+				  "such as 02:00:00:00:00:01", arg, o->name);
 	if (mvl_mac_check(mac) < 0)
 		return tool_usage(t, "MAC address '%s' for --%s is %s; a NIC cannot use it (use a "
 				  "locally administered unicast address such as "
-				  "02:00:00:00:00:01)", arg, opt_name(opt),
+				  "02:00:00:00:00:01)", arg, o->name,
 				  (mac[0] & 1) ? "a multicast address" : "all zero");
 	return 0;
 }
+
+static int parse_mac(struct tool *t, const struct tool_opt *o, const char *arg, void *dst)
+{
+	struct iface_spec *s = dst;
+	int r = read_mac(t, o, arg, s->mac);
+
+	if (r)
+		return r;
+	s->has_mac = true;
+	return 0;
+}
+
+static int parse_source_mac(struct tool *t, const struct tool_opt *o, const char *arg,
+			    void *dst)
+{
+	struct iface_spec *s = dst;
+	uint8_t mac[6], (*m)[6];
+	int r = read_mac(t, o, arg, mac);
+
+	if (r)
+		return r;
+	m = realloc(s->source_macs, (s->n_source_macs + 1) * sizeof(*m));
+	if (!m)
+		return tool_fail_msg(t, -ENOMEM, false, "out of memory");
+	memcpy(m[s->n_source_macs++], mac, 6);
+	s->source_macs = m;
+	return 0;
+}
+
+static int parse_mtu(struct tool *t, const struct tool_opt *o, const char *arg, void *dst)
+{
+	(void)o;
+	if (tool_parse_uint(arg, 68, 65535, &((struct iface_spec *)dst)->mtu) < 0)
+		return tool_usage(t, "invalid MTU '%s' for --mtu: a number from 68 to 65535", arg);
+	return 0;
+}
+
+static int parse_queues(struct tool *t, const struct tool_opt *o, const char *arg, void *dst)
+{
+	(void)o;
+	if (tool_parse_uint(arg, 1, MAX_QUEUES, &((struct iface_spec *)dst)->queues) < 0)
+		return tool_usage(t, "invalid queue count '%s' for --queues: a number from 1 to %d",
+				  arg, MAX_QUEUES);
+	return 0;
+}
+
 
 /* The host's user or group database: tool.lookup_id's default. */
 static int lookup_db(const char *name, bool group, unsigned *ret_id)
@@ -374,12 +570,14 @@ static int lookup_db(const char *name, bool group, unsigned *ret_id)
 }
 
 /* A user or group: a name from the database, else a number. */
-static int parse_id(struct tool *t, int opt, const char *arg, unsigned *ret)
+static int parse_id(struct tool *t, const struct tool_opt *o, const char *arg, bool group,
+		    unsigned *ret)
 {
+	const char *what = group ? "group" : "user";
 	unsigned id = 0;
 	int r;
 
-	r = (t->lookup_id ? t->lookup_id : lookup_db)(arg, opt == OPT_GROUP, &id);
+	r = (t->lookup_id ? t->lookup_id : lookup_db)(arg, group, &id);
 	if (r == -ENOMEM)
 		return tool_fail_msg(t, -ENOMEM, false, "out of memory");
 	if (r == 0) {
@@ -392,182 +590,238 @@ static int parse_id(struct tool *t, int opt, const char *arg, unsigned *ret)
 		return 0;
 	}
 	return tool_usage(t, "unknown %s '%s' for --%s: not in the %s database and not a number",
-			  opt == OPT_OWNER ? "user" : "group", arg, opt_name(opt),
-			  opt == OPT_OWNER ? "user" : "group");
+			  what, arg, o->name, what);
 }
 
-static int check_ifname(struct tool *t, int opt, const char *arg)
+static int parse_owner(struct tool *t, const struct tool_opt *o, const char *arg, void *dst)
 {
-	if (mvl_ifname_check(arg) < 0)
-		return tool_usage(t, "invalid interface name '%s' for --%s: 1-15 bytes without '/', "
-				  "':', '%%' or whitespace, not '.' or '..'", arg, opt_name(opt));
+	struct iface_spec *s = dst;
+	unsigned u;
+	int r = parse_id(t, o, arg, false, &u);
+
+	if (r)
+		return r;
+	s->owner = (uid_t)u;
+	s->has_owner = true;
 	return 0;
 }
 
-int iface_spec_opt(struct tool *t, struct iface_spec *s, int opt, const char *arg)
+static int parse_group(struct tool *t, const struct tool_opt *o, const char *arg, void *dst)
+{
+	struct iface_spec *s = dst;
+	unsigned u;
+	int r = parse_id(t, o, arg, true, &u);
+
+	if (r)
+		return r;
+	s->group = (gid_t)u;
+	s->has_group = true;
+	return 0;
+}
+
+static int parse_macvtap_mode(struct tool *t, const struct tool_opt *o, const char *arg,
+			      void *dst)
+{
+	int r = mvl_macvtap_mode_from_string(arg);
+
+	(void)o;
+	if (r < 0)
+		return tool_usage(t, "invalid macvtap mode '%s' for --macvtap-mode (allowed: "
+				  "bridge, vepa, private, passthru, source)", arg);
+	((struct iface_spec *)dst)->macvtap_mode = r;
+	return 0;
+}
+
+static int parse_pf(struct tool *t, const struct tool_opt *o, const char *arg, void *dst)
+{
+	(void)o;
+	return tool_parse_pf(t, arg, "--pf", ((struct iface_spec *)dst)->pf);
+}
+
+static int parse_vf(struct tool *t, const struct tool_opt *o, const char *arg, void *dst)
 {
 	unsigned u;
-	int r;
 
-	if (opt < OPT_IFACE_BASE || opt >= OPT_CMD_BASE)
-		return -1;
+	(void)o;
+	if (tool_parse_uint(arg, 0, MAX_VF, &u) < 0)
+		return tool_usage(t, "invalid VF index '%s' for --vf: a number from 0 to %d (VFs "
+				  "count from 0)", arg, MAX_VF);
+	((struct iface_spec *)dst)->vf = (int)u;
+	return 0;
+}
+
+static int parse_vlan(struct tool *t, const struct tool_opt *o, const char *arg, void *dst)
+{
+	struct iface_spec *s = dst;
+
+	(void)o;
+	if (tool_parse_uint(arg, 0, 4094, &s->vlan) < 0)
+		return tool_usage(t, "invalid VLAN id '%s' for --vlan: a number from 0 to 4094 (0 "
+				  "clears the VLAN; 4095 is reserved)", arg);
+	s->has_vlan = true;
+	return 0;
+}
+
+static int parse_qos(struct tool *t, const struct tool_opt *o, const char *arg, void *dst)
+{
+	struct iface_spec *s = dst;
+
+	(void)o;
+	if (tool_parse_uint(arg, 0, 7, &s->qos) < 0)
+		return tool_usage(t, "invalid QoS '%s' for --qos: a priority from 0 to 7", arg);
+	s->has_qos = true;
+	return 0;
+}
+
+static int parse_vlan_proto(struct tool *t, const struct tool_opt *o, const char *arg,
+			    void *dst)
+{
+	int r = mvl_vlan_proto_from_string(arg);
+
+	(void)o;
+	if (r <= 0)
+		return tool_usage(t, "invalid VLAN protocol '%s' for --vlan-proto (allowed: "
+				  "802.1Q, 802.1ad)", arg);
+	((struct iface_spec *)dst)->vlan_proto = r;
+	return 0;
+}
+
+/* on|off into the enum mvl_tristate field of the row */
+static int parse_on_off(struct tool *t, const struct tool_opt *o, const char *arg, void *dst)
+{
+	if (strcmp(arg, "on") != 0 && strcmp(arg, "off") != 0)
+		return tool_usage(t, "invalid value '%s' for --%s (allowed: on, off)", arg, o->name);
+	*(enum mvl_tristate *)tool_opt_field(o, dst) = strcmp(arg, "on") == 0 ? MVL_ON : MVL_OFF;
+	return 0;
+}
+
+static int parse_link_state(struct tool *t, const struct tool_opt *o, const char *arg,
+			    void *dst)
+{
+	int r = mvl_vf_link_state_from_string(arg);
+
+	(void)o;
+	if (r <= 0)
+		return tool_usage(t, "invalid link state '%s' for --link-state (allowed: auto, "
+				  "enable, disable)", arg);
+	((struct iface_spec *)dst)->link_state = (enum mvl_vf_link_state)r;
+	return 0;
+}
+
+/* A rate in Mbit/s; @zero says what 0 means */
+static int read_rate(struct tool *t, const struct tool_opt *o, const char *arg,
+		     const char *zero, unsigned *ret)
+{
+	if (tool_parse_uint(arg, 0, MAX_RATE, ret) < 0)
+		return tool_usage(t, "invalid rate '%s' for --%s: Mbit/s, a number from 0 (no %s) "
+				  "to %u", arg, o->name, zero, MAX_RATE);
+	return 0;
+}
+
+static int parse_min_rate(struct tool *t, const struct tool_opt *o, const char *arg, void *dst)
+{
+	struct iface_spec *s = dst;
+	int r = read_rate(t, o, arg, "minimum", &s->min_rate);
+
+	s->has_min_rate = !r;
+	return r;
+}
+
+static int parse_max_rate(struct tool *t, const struct tool_opt *o, const char *arg, void *dst)
+{
+	struct iface_spec *s = dst;
+	int r = read_rate(t, o, arg, "limit", &s->max_rate);
+
+	s->has_max_rate = !r;
+	return r;
+}
+
+static int parse_device(struct tool *t, const struct tool_opt *o, const char *arg, void *dst)
+{
+	(void)o;
+	return tool_parse_pci_addr(t, arg, "--device", ((struct iface_spec *)dst)->device);
+}
+
+#define SPEC_FIELD(field) offsetof(struct iface_spec, field)
+#define SPEC_TRUE(name, field) TOOL_OPT_TRUE(name, struct iface_spec, field)
+
+const struct tool_opt iface_opts[OPT_IFACE_END + 1] = {
+	[OPT_MODE] = { "mode", required_argument, parse_mode },
+	[OPT_VM] = TOOL_OPT_VM(struct iface_spec, vm),
+	[OPT_NAME] = { "name", required_argument, parse_name },
+	[OPT_BRIDGE] = { "bridge", required_argument, parse_ifname, SPEC_FIELD(bridge) },
+	[OPT_UPLINK] = { "uplink", required_argument, parse_ifname, SPEC_FIELD(uplink) },
+	[OPT_FORCE_UPLINK] = SPEC_TRUE("force-uplink", force_uplink),
+	[OPT_LINK] = { "link", required_argument, parse_ifname, SPEC_FIELD(link) },
+	[OPT_MAC] = { "mac", required_argument, parse_mac },
+	[OPT_MTU] = { "mtu", required_argument, parse_mtu },
+	[OPT_QUEUES] = { "queues", required_argument, parse_queues },
+	[OPT_OWNER] = { "owner", required_argument, parse_owner },
+	[OPT_GROUP] = { "group", required_argument, parse_group },
+	[OPT_NO_VNET_HDR] = SPEC_TRUE("no-vnet-hdr", no_vnet_hdr),
+	[OPT_MACVTAP_MODE] = { "macvtap-mode", required_argument, parse_macvtap_mode },
+	[OPT_SOURCE_MAC] = { "source-mac", required_argument, parse_source_mac },
+	[OPT_LINK_UP] = SPEC_TRUE("link-up", link_up),
+	[OPT_PF] = { "pf", required_argument, parse_pf },
+	[OPT_VF] = { "vf", required_argument, parse_vf },
+	[OPT_VLAN] = { "vlan", required_argument, parse_vlan },
+	[OPT_QOS] = { "qos", required_argument, parse_qos },
+	[OPT_VLAN_PROTO] = { "vlan-proto", required_argument, parse_vlan_proto },
+	[OPT_SPOOFCHK] = { "spoofchk", required_argument, parse_on_off, SPEC_FIELD(spoofchk) },
+	[OPT_TRUST] = { "trust", required_argument, parse_on_off, SPEC_FIELD(trust) },
+	[OPT_LINK_STATE] = { "link-state", required_argument, parse_link_state },
+	[OPT_MIN_RATE] = { "min-rate", required_argument, parse_min_rate },
+	[OPT_MAX_RATE] = { "max-rate", required_argument, parse_max_rate },
+	[OPT_NO_VFIO] = SPEC_TRUE("no-vfio", no_vfio),
+	[OPT_FORCE] = SPEC_TRUE("force", force),
+	[OPT_DEVICE] = { "device", required_argument, parse_device },
+	[OPT_IFACE_END] = {},
+};
+
+/* ---------------------------------------------------------------- specs */
+
+void iface_spec_seen(void *spec, size_t row)
+{
+	struct iface_spec *s = spec;
+
 	s->n_opts++;
-	s->seen |= BIT(opt);
-	switch (opt) {
-	case OPT_MODE:
-		s->mode = MVL_MODE_NONE;
-		for (size_t i = 0; i < ARRAY_SIZE(create_modes); i++)
-			if (strcmp(arg, create_modes[i].name) == 0)
-				s->mode = create_modes[i].mode;
-		if (s->mode == MVL_MODE_NONE)
-			return tool_usage(t, "invalid mode '%s' for --mode (allowed: %s)", arg,
-					  mode_names());
-		return 0;
-	case OPT_VM:
-		if (mvl_vm_id_check(arg) < 0)
-			return tool_usage(t, "invalid VM id '%s' for --vm: 1-64 characters of "
-					  "A-Z a-z 0-9 . _ -, not starting with '.' or '-'", arg);
-		s->vm = arg;
-		return 0;
-	case OPT_NAME:
-		if (mvl_ifname_template_check(arg) < 0)
-			return tool_usage(t, "invalid interface name '%s' for --name: 1-15 bytes "
-					  "without '/', ':' or whitespace, not '.' or '..', or a "
-					  "template with one %%d such as 'vm-%%d'", arg);
-		s->name = arg;
-		return 0;
-	case OPT_BRIDGE:
-	case OPT_UPLINK:
-	case OPT_LINK:
-		r = check_ifname(t, opt, arg);
-		if (r)
-			return r;
-		*(opt == OPT_BRIDGE ? &s->bridge : opt == OPT_UPLINK ? &s->uplink : &s->link) = arg;
-		return 0;
-	case OPT_MAC:
-		r = parse_mac(t, opt, arg, s->mac);
-		if (r)
-			return r;
-		s->has_mac = true;
-		return 0;
-	case OPT_SOURCE_MAC: {
-		uint8_t mac[6], (*m)[6];
+	s->seen |= BIT(row);
+}
 
-		r = parse_mac(t, opt, arg, mac);
-		if (r)
-			return r;
-		m = realloc(s->source_macs, (s->n_source_macs + 1) * sizeof(*m));
-		if (!m)
-			return tool_fail_msg(t, -ENOMEM, false, "out of memory");
-		memcpy(m[s->n_source_macs++], mac, 6);
-		s->source_macs = m;
-		return 0;
+void iface_spec_init(struct iface_spec *s)
+{
+	*s = (struct iface_spec){ .mode = MVL_MODE_NONE, .macvtap_mode = -1, .vf = -1 };
+}
+
+void iface_spec_clear(struct iface_spec *s)
+{
+	free(s->source_macs);
+	iface_spec_init(s);
+}
+
+unsigned iface_spec_queues(const struct iface_spec *s)
+{
+	return s->queues ? s->queues : 1;
+}
+
+bool iface_spec_guest_mac_known(const struct iface_spec *s)
+{
+	const struct create_mode *m = find_mode(s->mode);
+
+	return m && (m->guest_mac == GUEST_MAC_IFACE ||
+		     (m->guest_mac == GUEST_MAC_OPTION && s->has_mac));
+}
+
+const uint8_t *iface_spec_guest_mac(const struct iface_spec *s, struct mvl_iface *iface)
+{
+	switch (find_mode(s->mode)->guest_mac) {
+	case GUEST_MAC_OPTION:
+		return s->has_mac ? s->mac : NULL;
+	case GUEST_MAC_IFACE:
+		return mvl_iface_get_mac(iface);
+	default:
+		return NULL;
 	}
-	case OPT_MTU:
-		if (tool_parse_uint(arg, 68, 65535, &s->mtu) < 0)
-			return tool_usage(t, "invalid MTU '%s' for --mtu: a number from 68 to 65535",
-					  arg);
-		return 0;
-	case OPT_QUEUES:
-		if (tool_parse_uint(arg, 1, MAX_QUEUES, &s->queues) < 0)
-			return tool_usage(t, "invalid queue count '%s' for --queues: a number from "
-					  "1 to %d", arg, MAX_QUEUES);
-		return 0;
-	case OPT_OWNER:
-		r = parse_id(t, opt, arg, &u);
-		if (r)
-			return r;
-		s->owner = (uid_t)u;
-		s->has_owner = true;
-		return 0;
-	case OPT_GROUP:
-		r = parse_id(t, opt, arg, &u);
-		if (r)
-			return r;
-		s->group = (gid_t)u;
-		s->has_group = true;
-		return 0;
-	case OPT_FORCE_UPLINK:
-		s->force_uplink = true;
-		return 0;
-	case OPT_NO_VNET_HDR:
-		s->no_vnet_hdr = true;
-		return 0;
-	case OPT_LINK_UP:
-		s->link_up = true;
-		return 0;
-	case OPT_MACVTAP_MODE:
-		r = mvl_macvtap_mode_from_string(arg);
-		if (r < 0)
-			return tool_usage(t, "invalid macvtap mode '%s' for --macvtap-mode (allowed: "
-					  "bridge, vepa, private, passthru, source)", arg);
-		s->macvtap_mode = r;
-		return 0;
-	case OPT_PF:
-		return tool_parse_pf(t, arg, "--pf", s->pf);
-	case OPT_VF:
-		if (tool_parse_uint(arg, 0, MAX_VF, &u) < 0)
-			return tool_usage(t, "invalid VF index '%s' for --vf: a number from 0 to %d "
-					  "(VFs count from 0)", arg, MAX_VF);
-		s->vf = (int)u;
-		return 0;
-	case OPT_VLAN:
-		if (tool_parse_uint(arg, 0, 4094, &s->vlan) < 0)
-			return tool_usage(t, "invalid VLAN id '%s' for --vlan: a number from 0 to 4094 "
-					  "(0 clears the VLAN; 4095 is reserved)", arg);
-		s->has_vlan = true;
-		return 0;
-	case OPT_QOS:
-		if (tool_parse_uint(arg, 0, 7, &s->qos) < 0)
-			return tool_usage(t, "invalid QoS '%s' for --qos: a priority from 0 to 7", arg);
-		s->has_qos = true;
-		return 0;
-	case OPT_VLAN_PROTO:
-		r = mvl_vlan_proto_from_string(arg);
-		if (r <= 0)
-			return tool_usage(t, "invalid VLAN protocol '%s' for --vlan-proto (allowed: "
-					  "802.1Q, 802.1ad)", arg);
-		s->vlan_proto = r;
-		return 0;
-	case OPT_SPOOFCHK:
-	case OPT_TRUST:
-		if (strcmp(arg, "on") != 0 && strcmp(arg, "off") != 0)
-			return tool_usage(t, "invalid value '%s' for --%s (allowed: on, off)", arg,
-					  opt_name(opt));
-		*(opt == OPT_SPOOFCHK ? &s->spoofchk : &s->trust) =
-			strcmp(arg, "on") == 0 ? MVL_ON : MVL_OFF;
-		return 0;
-	case OPT_LINK_STATE:
-		r = mvl_vf_link_state_from_string(arg);
-		if (r <= 0)
-			return tool_usage(t, "invalid link state '%s' for --link-state (allowed: auto, "
-					  "enable, disable)", arg);
-		s->link_state = (enum mvl_vf_link_state)r;
-		return 0;
-	case OPT_MIN_RATE:
-	case OPT_MAX_RATE:
-		if (tool_parse_uint(arg, 0, MAX_RATE, &u) < 0)
-			return tool_usage(t, "invalid rate '%s' for --%s: Mbit/s, a number from 0 "
-					  "(no %s) to %u", arg, opt_name(opt),
-					  opt == OPT_MIN_RATE ? "minimum" : "limit", MAX_RATE);
-		if (opt == OPT_MIN_RATE) {
-			s->min_rate = u;
-			s->has_min_rate = true;
-		} else {
-			s->max_rate = u;
-			s->has_max_rate = true;
-		}
-		return 0;
-	case OPT_NO_VFIO:
-		s->no_vfio = true;
-		return 0;
-	case OPT_FORCE:
-		s->force = true;
-		return 0;
-	case OPT_DEVICE:
-		return tool_parse_pci_addr(t, arg, "--device", s->device);
-	}
-	return -1;
 }
 
 int iface_spec_check(struct tool *t, const struct iface_spec *s, const char *which)
@@ -576,7 +830,8 @@ int iface_spec_check(struct tool *t, const struct iface_spec *s, const char *whi
 	unsigned long long missing, extra;
 
 	if (s->mode == MVL_MODE_NONE)
-		return tool_usage(t, "%smissing --mode (allowed: %s)", which, mode_names());
+		return tool_usage(t, "%smissing --mode (allowed: %s)", which,
+				  iface_mode_names(false, ", "));
 	m = find_mode(s->mode);
 	missing = m->required & ~s->seen;
 	if (s->vm) /* exec: carried over from the previous interface */
@@ -584,15 +839,15 @@ int iface_spec_check(struct tool *t, const struct iface_spec *s, const char *whi
 	if (missing & BIT(OPT_VM))
 		return tool_usage(t, "%smissing --vm ID: every interface is tagged with the VM it "
 				  "belongs to", which);
-	for (int opt = OPT_IFACE_BASE; opt < OPT_IFACE_END; opt++)
+	for (int opt = 0; opt < OPT_IFACE_END; opt++)
 		if (missing & BIT(opt))
 			return tool_usage(t, "%s--mode %s needs --%s", which, m->name,
-					  opt_name(opt));
+					  iface_opts[opt].name);
 	extra = s->seen & ~m->allowed;
-	for (int opt = OPT_IFACE_BASE; opt < OPT_IFACE_END; opt++)
+	for (int opt = 0; opt < OPT_IFACE_END; opt++)
 		if (extra & BIT(opt))
 			return tool_usage(t, "%s--%s does not apply to --mode %s", which,
-					  opt_name(opt), m->name);
+					  iface_opts[opt].name, m->name);
 	return m->check ? m->check(t, s, which) : 0;
 }
 
@@ -612,8 +867,10 @@ void iface_options_help(bool all_modes)
 	       "  --mode MODE          %s (required)\n"
 	       "  --vm ID              the VM the interface belongs to (required): 1-64\n"
 	       "                       characters of A-Z a-z 0-9 . _ -; the interface is tagged\n"
-	       "                       with it, so `mvlink delete --vm ID` finds it again\n"
-	       "tap and macvtap:\n"
+	       "                       with it, so `mvlink delete --vm ID` finds it again\n",
+	       iface_mode_names(!all_modes, " or "));
+	/* the options of the modes with queue fds, then each mode's own */
+	printf("%s:\n"
 	       "  --name NAME          interface name (required), or a template such as\n"
 	       "                       'vm-%%d' that takes the lowest free number\n"
 	       "  --mac MAC            the guest's MAC address (unicast, not all zero), e.g.\n"
@@ -626,66 +883,32 @@ void iface_options_help(bool all_modes)
 	       "  --owner USER         user (name or number) allowed to use the tap / owning\n"
 	       "                       the macvtap's device node\n"
 	       "  --group GROUP        group (name or number), likewise\n"
-	       "  --no-vnet-hdr        do not enable the virtio-net header (IFF_VNET_HDR)\n"
-	       "tap only:\n"
-	       "  --bridge BR          create bridge BR unless it exists, and put the tap on it\n"
-	       "  --uplink IF          also enslave IF to the bridge (refused when IF carries IP\n"
-	       "                       addresses or the default route)\n"
-	       "  --force-uplink       enslave the uplink even then (the host may lose its\n"
-	       "                       connectivity)\n"
-	       "macvtap only:\n"
-	       "  --link IF            the lower device (the uplink) (required)\n"
-	       "  --macvtap-mode MODE  bridge (default), vepa, private, passthru or source\n"
-	       "  --source-mac MAC     with --macvtap-mode source: a MAC allowed to send;\n"
-	       "                       repeat for more\n"
-	       "  --link-up            bring the lower device up when it is down\n",
-	       all_modes ? "tap, macvtap, sriov or pci" : "tap or macvtap", MAX_QUEUES);
-	if (!all_modes)
-		return;
-	printf("sriov (an SR-IOV VF, configured through its PF and bound to vfio-pci):\n"
-	       "  --pf PF              the PF: its network interface (eno1) or PCI address\n"
-	       "                       (required)\n"
-	       "  --vf N               the VF's index (default: the first free VF)\n"
-	       "  --mac MAC            the VF's MAC address, the one the guest uses\n"
-	       "  --vlan N             VLAN id 0-4094 the PF tags the VF's traffic with (0:\n"
-	       "                       none)\n"
-	       "  --qos N              with --vlan: the VLAN priority, 0-7\n"
-	       "  --vlan-proto PROTO   with --vlan: 802.1Q (default) or 802.1ad\n"
-	       "  --spoofchk on|off    MAC spoof checking on the VF's transmits\n"
-	       "  --trust on|off       let the guest change its MAC or go promiscuous\n"
-	       "  --link-state STATE   auto (follow the PF), enable or disable\n"
-	       "  --min-rate M         minimum transmit rate in Mbit/s (0: none)\n"
-	       "  --max-rate M         maximum transmit rate in Mbit/s (0: no limit)\n"
-	       "  --owner USER         give /dev/vfio/N to this user (the VMM's)\n"
-	       "  --group GROUP        give /dev/vfio/N to this group\n"
-	       "  --no-vfio            only configure the VF; leave it on its host driver\n"
-	       "                       (required when the PF is no PCI device: netdevsim)\n"
-	       "  --force              bind even the device that carries the default route\n"
-	       "pci (a whole PCI device bound to vfio-pci):\n"
-	       "  --device ADDR        its PCI address, e.g. 0000:03:00.0 (required)\n"
-	       "  --owner USER         give /dev/vfio/N to this user (the VMM's)\n"
-	       "  --group GROUP        give /dev/vfio/N to this group\n"
-	       "  --force              bind even the device that carries the default route\n");
+	       "  --no-vnet-hdr        do not enable the virtio-net header (IFF_VNET_HDR)\n",
+	       iface_mode_names(true, " and "), MAX_QUEUES);
+	for (size_t i = 0; i < ARRAY_SIZE(modes); i++)
+		if (all_modes || modes[i].fds)
+			fputs(modes[i].help, stdout);
 }
+
+/* ---------------------------------------------------------------- the command */
 
 static void help(void)
 {
-	printf("Usage: mvlink create --mode tap --vm ID --name NAME [--bridge BR [--uplink IF\n"
-	       "                     [--force-uplink]]] [--mac MAC] [--mtu N] [--queues N]\n"
-	       "                     [--owner USER] [--group GROUP] [--no-vnet-hdr]\n"
-	       "       mvlink create --mode macvtap --vm ID --link IF --name NAME [--mac MAC]\n"
-	       "                     [--macvtap-mode MODE] [--source-mac MAC]... [--mtu N]\n"
-	       "                     [--queues N] [--owner USER] [--group GROUP]\n"
-	       "                     [--no-vnet-hdr] [--link-up]\n"
-	       "       mvlink create --mode sriov --vm ID --pf PF [--vf N] [--mac MAC]\n"
-	       "                     [--vlan N [--qos N] [--vlan-proto 802.1Q|802.1ad]]\n"
-	       "                     [--spoofchk on|off] [--trust on|off]\n"
-	       "                     [--link-state auto|enable|disable] [--min-rate M]\n"
-	       "                     [--max-rate M] [--owner USER] [--group GROUP]\n"
-	       "                     [--no-vfio] [--force]\n"
-	       "       mvlink create --mode pci --vm ID --device ADDR [--owner USER]\n"
-	       "                     [--group GROUP] [--force]\n"
-	       "\n"
+	for (size_t i = 0; i < ARRAY_SIZE(modes); i++) {
+		const char *p = modes[i].usage;
+
+		/* the mode's lines, continued under its first */
+		printf("%smvlink create ", i ? "       " : "Usage: ");
+		while (*p) {
+			size_t n = strcspn(p, "\n");
+
+			printf("%.*s\n", (int)n, p);
+			p += n;
+			if (*p && *++p)
+				printf("%21s", "");
+		}
+	}
+	printf("\n"
 	       "Create an interface for a VM and print it.  The interface outlives mvlink:\n"
 	       "a tap is made persistent (a VMM attaches to it by name, as --owner/--group),\n"
 	       "a macvtap's device node (devnode) is opened by the VMM.  Remove it with\n"
@@ -721,46 +944,16 @@ static void help(void)
 	       "  mvlink create --mode pci --vm test1 --device 0000:03:00.0\n");
 }
 
-/* The index of VF @addr of PF @pf, or -1 when the listing does not say. */
-static int vf_index(struct tool *t, const char *pf, const char *addr)
-{
-	struct mvl_sriov_list *list = NULL;
-	int index = -1;
-
-	if (!pf || mvl_sriov_list_new(t->ctx, pf, &list) < 0)
-		return -1;
-	for (size_t i = 0; i < mvl_sriov_list_count(list); i++) {
-		const struct mvl_sriov_pf *p = mvl_sriov_list_get(list, i);
-
-		for (unsigned k = 0; k < mvl_sriov_pf_get_num_vfs(p); k++) {
-			const struct mvl_sriov_vf *vf = mvl_sriov_pf_get_vf(p, k);
-
-			if (vf && mvl_sriov_vf_get_addr(vf) &&
-			    strcmp(mvl_sriov_vf_get_addr(vf), addr) == 0)
-				index = (int)mvl_sriov_vf_get_index(vf);
-		}
-	}
-	mvl_sriov_list_free(list);
-	return index;
-}
-
 static int parse(struct tool *t, int argc, char **argv, void *args)
 {
-	static const struct option longopts[] = { IFACE_LONGOPTS, TOOL_COMMON_LONGOPTS, {} };
+	static const struct tool_opt_group groups[] = { IFACE_OPT_GROUP(NULL) };
 	struct iface_spec *s = args;
-	int opt, r;
+	int r;
 
 	iface_spec_init(s);
-	while ((opt = tool_getopt(argc, argv, ":vh", longopts)) != -1) {
-		r = iface_spec_opt(t, s, opt, optarg);
-		if (r == 0)
-			continue;
-		if (r > 0)
-			return r;
-		r = tool_common_opt(t, opt, argv, help);
-		if (r >= 0)
-			return r;
-	}
+	r = tool_parse_opts(t, argc, argv, ":vh", groups, ARRAY_SIZE(groups), s, help);
+	if (r != TOOL_RUN)
+		return r;
 	if (optind < argc)
 		return tool_usage(t, "unexpected argument '%s'", argv[optind]);
 	r = iface_spec_check(t, s, "");
@@ -770,6 +963,7 @@ static int parse(struct tool *t, int argc, char **argv, void *args)
 static int run(struct tool *t, void *args)
 {
 	const struct iface_spec *s = args;
+	const struct create_mode *m = find_mode(s->mode);
 	struct mvl_iface *iface = NULL;
 	int r;
 
@@ -778,26 +972,11 @@ static int run(struct tool *t, void *args)
 	r = iface_spec_create(t, s, IFACE_CREATE_PERSIST, &iface);
 	if (r < 0)
 		return tool_fail(t, r);
-	switch (s->mode) {
-	case MVL_MODE_SRIOV: {
-		int vf = vf_index(t, s->pf, mvl_iface_get_name(iface));
-
-		/* the guest uses the VF's MAC (when the PF reports it) */
-		out_iface(iface, IFACE_CREATE | IFACE_OPEN, mvl_iface_get_mac(iface), 0);
-		out_int_opt(PRINT_ANY, "vf", vf, vf >= 0);
-		out_object_close();
-		break;
-	}
-	case MVL_MODE_PCI:
-		out_iface(iface, IFACE_CREATE, NULL, 0);
-		break;
-	default:
-		out_iface(iface, IFACE_CREATE,
-			  s->mode == MVL_MODE_MACVTAP ? mvl_iface_get_mac(iface) :
-			  s->has_mac		      ? s->mac :
-							NULL,
-			  iface_spec_queues(s));
-	}
+	out_iface(iface, IFACE_CREATE | IFACE_OPEN, iface_spec_guest_mac(s, iface),
+		  m->fds ? iface_spec_queues(s) : 0);
+	if (m->describe)
+		m->describe(t, s, iface);
+	out_object_close();
 	/* closes the fds a create may hold: a persistent tap stays */
 	mvl_iface_unref(iface);
 	return EXIT_OK;

@@ -11,10 +11,6 @@
 
 #include "mvlink.h"
 
-enum {
-	OPT_DEL_VM = OPT_CMD_BASE,
-};
-
 static void help(void)
 {
 	printf("Usage: mvlink delete NAME\n"
@@ -74,29 +70,14 @@ struct delete_args {
 
 static int parse(struct tool *t, int argc, char **argv, void *args)
 {
-	static const struct option longopts[] = {
-		{ "vm", required_argument, NULL, OPT_DEL_VM },
-		TOOL_COMMON_LONGOPTS,
-		{},
-	};
+	static const struct tool_opt opts[] = { TOOL_OPT_VM(struct delete_args, vm), {} };
+	static const struct tool_opt_group groups[] = { { opts } };
 	struct delete_args *a = args;
-	int opt, r;
+	int r;
 
-	while ((opt = tool_getopt(argc, argv, ":vh", longopts)) != -1) {
-		switch (opt) {
-		case OPT_DEL_VM:
-			if (mvl_vm_id_check(optarg) < 0)
-				return tool_usage(t, "invalid VM id '%s' for --vm: 1-64 characters "
-						  "of A-Z a-z 0-9 . _ -, not starting with '.' or "
-						  "'-'", optarg);
-			a->vm = optarg;
-			break;
-		default:
-			r = tool_common_opt(t, opt, argv, help);
-			if (r >= 0)
-				return r;
-		}
-	}
+	r = tool_parse_opts(t, argc, argv, ":vh", groups, ARRAY_SIZE(groups), a, help);
+	if (r != TOOL_RUN)
+		return r;
 	if (optind < argc)
 		a->name = argv[optind++];
 	if (optind < argc)

@@ -29,10 +29,6 @@
 
 #define FIRST_FD 3
 
-enum {
-	OPT_IFACE = OPT_CMD_BASE,
-};
-
 struct exec_iface {
 	struct iface_spec spec;
 	struct mvl_iface *iface;
@@ -315,6 +311,7 @@ static struct exec_iface *add_iface(struct exec_state *st)
 /* Create interface @e and take its queue fds. */
 static int create_one(struct tool *t, struct exec_iface *e)
 {
+	const uint8_t *guest_mac;
 	unsigned n;
 	int r;
 
@@ -336,10 +333,9 @@ static int create_one(struct tool *t, struct exec_iface *e)
 	}
 	if (!e->n_fds)
 		return -EBADF;
-	if (e->spec.mode == MVL_MODE_MACVTAP)
-		mvl_mac_format(mvl_iface_get_mac(e->iface), e->mac);
-	else if (e->spec.has_mac)
-		mvl_mac_format(e->spec.mac, e->mac);
+	guest_mac = iface_spec_guest_mac(&e->spec, e->iface);
+	if (guest_mac)
+		mvl_mac_format(guest_mac, e->mac);
 	return 0;
 }
 
@@ -411,13 +407,8 @@ static void print_json(const struct exec_state *st, char **vmm_argv, int vmm_arg
 	out_array_open("interfaces");
 	for (size_t i = 0; i < st->n; i++) {
 		const struct exec_iface *e = &st->ifs[i];
-		const uint8_t *guest_mac = NULL;
-
-		if (e->spec.mode == MVL_MODE_MACVTAP)
-			guest_mac = mvl_iface_get_mac(e->iface);
-		else if (e->spec.has_mac)
-			guest_mac = e->spec.mac;
-		out_iface(e->iface, IFACE_CREATE | IFACE_OPEN, guest_mac, e->n_fds);
+		out_iface(e->iface, IFACE_CREATE | IFACE_OPEN,
+			  iface_spec_guest_mac(&e->spec, e->iface), e->n_fds);
 		out_int_array(PRINT_JSON, "fds", e->vmm_fds, e->n_fds);
 		out_object_close();
 	}
@@ -699,38 +690,46 @@ static void help(void)
 	       "      cloud-hypervisor ... --net fd=[{fds,}],mac={mac}\n");
 }
 
+/* The interface whose options are being read: the last one. */
+static void *cur_spec(void *args)
+{
+	struct exec_state *st = args;
+
+	return &st->ifs[st->n - 1].spec;
+}
+
+/* --iface: the options that follow are the next interface's. */
+static int next_iface(struct tool *t, const struct tool_opt *o, const char *arg, void *dst)
+{
+	struct exec_state *st = dst;
+
+	(void)o;
+	(void)arg;
+	if (st->ifs[st->n - 1].spec.n_opts && !add_iface(st))
+		return tool_fail_msg(t, -ENOMEM, false, "out of memory");
+	return 0;
+}
+
 static int parse(struct tool *t, int argc, char **argv, void *args)
 {
-	static const struct option longopts[] = {
-		IFACE_LONGOPTS,
-		{ "iface", no_argument, NULL, OPT_IFACE },
-		TOOL_COMMON_LONGOPTS,
+	static const struct tool_opt opts[] = {
+		{ "iface", no_argument, next_iface },
 		{},
 	};
+	static const struct tool_opt_group groups[] = {
+		IFACE_OPT_GROUP(cur_spec), /* the options of the interface being read */
+		{ opts },
+	};
 	struct exec_state *st = args;
-	struct exec_iface *cur;
 	char which[48] = "";
-	int opt, r;
+	int r;
 
-	cur = add_iface(st);
-	if (!cur)
+	if (!add_iface(st))
 		return tool_fail_msg(t, -ENOMEM, false, "out of memory");
 	/* '+': stop at "--" or at the VMM; its options are not ours */
-	while ((opt = tool_getopt(argc, argv, "+:vh", longopts)) != -1) {
-		if (opt == OPT_IFACE) {
-			if (cur->spec.n_opts && !(cur = add_iface(st)))
-				return tool_fail_msg(t, -ENOMEM, false, "out of memory");
-			continue;
-		}
-		r = iface_spec_opt(t, &cur->spec, opt, optarg);
-		if (r == 0)
-			continue;
-		if (r > 0)
-			return r;
-		r = tool_common_opt(t, opt, argv, help);
-		if (r >= 0)
-			return r;
-	}
+	r = tool_parse_opts(t, argc, argv, "+:vh", groups, ARRAY_SIZE(groups), st, help);
+	if (r != TOOL_RUN)
+		return r;
 	if (optind < 1 || strcmp(argv[optind - 1], "--") != 0) {
 		if (optind < argc)
 			return tool_usage(t, "expected '--' before the VMM command, got '%s'",
@@ -741,7 +740,7 @@ static int parse(struct tool *t, int argc, char **argv, void *args)
 		return tool_usage(t, "missing the VMM command after '--'");
 	st->vmm_argv = argv + optind;
 	st->vmm_argc = argc - optind;
-	if (st->n > 1 && !cur->spec.n_opts)
+	if (st->n > 1 && !st->ifs[st->n - 1].spec.n_opts)
 		return tool_usage(t, "--iface at the end starts interface %zu without options",
 				  st->n - 1);
 	for (size_t i = 0; i < st->n; i++) {
@@ -751,9 +750,9 @@ static int parse(struct tool *t, int argc, char **argv, void *args)
 			snprintf(which, sizeof(which), "interface %zu: ", i);
 		if (s->mode != MVL_MODE_NONE && !iface_mode_has_fds(s->mode))
 			return tool_usage(t, "%s--mode %s does not work with exec: it has no "
-					  "queue fds to hand over (exec takes tap and macvtap); "
-					  "use `mvlink create --mode %s` and `mvlink delete`",
-					  which, mvl_mode_to_string(s->mode),
+					  "queue fds to hand over (exec takes %s); use `mvlink "
+					  "create --mode %s` and `mvlink delete`", which,
+					  mvl_mode_to_string(s->mode), iface_mode_names(true, " and "),
 					  mvl_mode_to_string(s->mode));
 		r = iface_spec_check(t, s, which);
 		if (r)

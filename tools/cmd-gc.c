@@ -13,11 +13,6 @@
 
 #include "mvlink.h"
 
-enum {
-	OPT_KEEP = OPT_CMD_BASE,
-	OPT_GC_DRY_RUN,
-};
-
 static void help(void)
 {
 	printf("Usage: mvlink gc --keep VM1,VM2,... [--dry-run]\n"
@@ -55,8 +50,9 @@ struct keep {
 };
 
 /* Append the VM ids of one --keep value; 0 or the exit code of a usage error. */
-static int add_keep(struct tool *t, struct keep *k, const char *arg)
+static int add_keep(struct tool *t, const struct tool_opt *o, const char *arg, void *dst)
 {
+	struct keep *k = tool_opt_field(o, dst);
 	const char *p = arg;
 
 	k->given = true;
@@ -73,9 +69,8 @@ static int add_keep(struct tool *t, struct keep *k, const char *arg)
 		if (!id)
 			return tool_fail_msg(t, -ENOMEM, false, "out of memory");
 		if (mvl_vm_id_check(id) < 0) {
-			int r = tool_usage(t, "invalid VM id '%s' in --keep '%s': 1-64 characters "
-					   "of A-Z a-z 0-9 . _ -, not starting with '.' or '-'", id,
-					   arg);
+			int r = tool_usage(t, "invalid VM id '%s' in --%s '%s': " TOOL_VM_ID_RULE,
+					   id, o->name, arg);
 
 			free(id);
 			return r;
@@ -101,31 +96,18 @@ struct gc_args {
 
 static int parse(struct tool *t, int argc, char **argv, void *args)
 {
-	static const struct option longopts[] = {
-		{ "keep", required_argument, NULL, OPT_KEEP },
-		{ "dry-run", no_argument, NULL, OPT_GC_DRY_RUN },
-		TOOL_COMMON_LONGOPTS,
+	static const struct tool_opt opts[] = {
+		{ "keep", required_argument, add_keep, offsetof(struct gc_args, k) },
+		TOOL_OPT_DRY_RUN(struct gc_args, flags, MVL_GC_DRY_RUN),
 		{},
 	};
+	static const struct tool_opt_group groups[] = { { opts } };
 	struct gc_args *a = args;
-	int opt, r;
+	int r;
 
-	while ((opt = tool_getopt(argc, argv, ":vh", longopts)) != -1) {
-		switch (opt) {
-		case OPT_KEEP:
-			r = add_keep(t, &a->k, optarg);
-			if (r)
-				return r;
-			break;
-		case OPT_GC_DRY_RUN:
-			a->flags |= MVL_GC_DRY_RUN;
-			break;
-		default:
-			r = tool_common_opt(t, opt, argv, help);
-			if (r >= 0)
-				return r;
-		}
-	}
+	r = tool_parse_opts(t, argc, argv, ":vh", groups, ARRAY_SIZE(groups), a, help);
+	if (r != TOOL_RUN)
+		return r;
 	if (optind < argc)
 		return tool_usage(t, "unexpected argument '%s': give the VMs to keep with --keep "
 				  "VM1,VM2,...", argv[optind]);

@@ -8,11 +8,6 @@
 
 #include "mvlink.h"
 
-enum {
-	OPT_LIST_ALL = OPT_CMD_BASE,
-	OPT_LIST_VM,
-};
-
 static void list_help(void)
 {
 	printf("Usage: mvlink list [--all] [--vm ID]\n"
@@ -45,33 +40,17 @@ struct list_args {
 
 static int list_parse(struct tool *t, int argc, char **argv, void *args)
 {
-	static const struct option longopts[] = {
-		{ "all", no_argument, NULL, OPT_LIST_ALL },
-		{ "vm", required_argument, NULL, OPT_LIST_VM },
-		TOOL_COMMON_LONGOPTS,
+	static const struct tool_opt opts[] = {
+		TOOL_OPT_FLAG("all", struct list_args, flags, MVL_LIST_ALL),
+		TOOL_OPT_VM(struct list_args, vm),
 		{},
 	};
-	struct list_args *a = args;
-	int opt, r;
+	static const struct tool_opt_group groups[] = { { opts } };
+	int r;
 
-	while ((opt = tool_getopt(argc, argv, ":vh", longopts)) != -1) {
-		switch (opt) {
-		case OPT_LIST_ALL:
-			a->flags |= MVL_LIST_ALL;
-			break;
-		case OPT_LIST_VM:
-			if (mvl_vm_id_check(optarg) < 0)
-				return tool_usage(t, "invalid VM id '%s' for --vm: 1-64 characters "
-						  "of A-Z a-z 0-9 . _ -, not starting with '.' or "
-						  "'-'", optarg);
-			a->vm = optarg;
-			break;
-		default:
-			r = tool_common_opt(t, opt, argv, list_help);
-			if (r >= 0)
-				return r;
-		}
-	}
+	r = tool_parse_opts(t, argc, argv, ":vh", groups, ARRAY_SIZE(groups), args, list_help);
+	if (r != TOOL_RUN)
+		return r;
 	if (optind < argc)
 		return tool_usage(t, "unexpected argument '%s'", argv[optind]);
 	return TOOL_RUN;
@@ -158,15 +137,12 @@ struct show_args {
 
 static int show_parse(struct tool *t, int argc, char **argv, void *args)
 {
-	static const struct option longopts[] = { TOOL_COMMON_LONGOPTS, {} };
 	struct show_args *a = args;
-	int opt, r;
+	int r;
 
-	while ((opt = tool_getopt(argc, argv, ":vh", longopts)) != -1) {
-		r = tool_common_opt(t, opt, argv, show_help);
-		if (r >= 0)
-			return r;
-	}
+	r = tool_parse_opts(t, argc, argv, ":vh", NULL, 0, a, show_help);
+	if (r != TOOL_RUN)
+		return r;
 	if (optind >= argc)
 		return tool_usage(t, "missing NAME");
 	a->name = argv[optind++];

@@ -7,10 +7,6 @@
 
 #include "mvlink.h"
 
-enum {
-	OPT_DRY_RUN = OPT_CMD_BASE,
-};
-
 static void help(void)
 {
 	printf("Usage: mvlink recover [--dry-run]\n"
@@ -45,25 +41,16 @@ struct recover_args {
 
 static int parse(struct tool *t, int argc, char **argv, void *args)
 {
-	static const struct option longopts[] = {
-		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
-		TOOL_COMMON_LONGOPTS,
+	static const struct tool_opt opts[] = {
+		TOOL_OPT_DRY_RUN(struct recover_args, flags, MVL_RECOVER_DRY_RUN),
 		{},
 	};
-	struct recover_args *a = args;
-	int opt, r;
+	static const struct tool_opt_group groups[] = { { opts } };
+	int r;
 
-	while ((opt = tool_getopt(argc, argv, ":vh", longopts)) != -1) {
-		switch (opt) {
-		case OPT_DRY_RUN:
-			a->flags |= MVL_RECOVER_DRY_RUN;
-			break;
-		default:
-			r = tool_common_opt(t, opt, argv, help);
-			if (r >= 0)
-				return r;
-		}
-	}
+	r = tool_parse_opts(t, argc, argv, ":vh", groups, ARRAY_SIZE(groups), args, help);
+	if (r != TOOL_RUN)
+		return r;
 	if (optind < argc)
 		return tool_usage(t, "unexpected argument '%s': recover takes no arguments",
 				  argv[optind]);

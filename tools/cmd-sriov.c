@@ -207,19 +207,16 @@ struct sriov_args {
 
 static int parse(struct tool *t, int argc, char **argv, void *data)
 {
-	static const struct option longopts[] = { TOOL_COMMON_LONGOPTS, {} };
 	static const char *const subs[] = { "list", "enable", "disable" };
 	struct sriov_args *a = data;
 	const char *sub = NULL, *args[3];
 	unsigned n_args = 0;
-	int opt, r;
+	int r;
 
 	/* options may come before or after the subcommand and its arguments */
-	while ((opt = tool_getopt(argc, argv, ":vh", longopts)) != -1) {
-		r = tool_common_opt(t, opt, argv, help);
-		if (r >= 0)
-			return r;
-	}
+	r = tool_parse_opts(t, argc, argv, ":vh", NULL, 0, a, help);
+	if (r != TOOL_RUN)
+		return r;
 	for (; optind < argc; optind++) {
 		if (n_args == ARRAY_SIZE(args))
 			return tool_usage(t, "unexpected argument '%s'", argv[optind]);

@@ -12,6 +12,7 @@
 
 #include <getopt.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -113,15 +114,12 @@ void tool_note(struct tool *t, const char *fmt, ...) _printf_(2, 3);
 
 /*
  * Options every command accepts besides its own: --json, -v/--verbose,
- * -h/--help.  Commands append TOOL_COMMON_LONGOPTS to their option table and
- * "vh" to their short options, and pass unknown results to tool_common_opt().
+ * -h/--help.  tool_parse_opts() adds them to a command's rows.
  */
 enum {
 	OPT_JSON = 0x100,
 	OPT_VERSION,
 	OPT_ABBREV, /* tool_getopt(): an abbreviated long option */
-	OPT_IFACE_BASE = 0x200, /* the interface options below */
-	OPT_CMD_BASE = 0x300,   /* commands number their own long-only options from here */
 };
 #define TOOL_COMMON_LONGOPTS                                   \
 	{ "json", no_argument, NULL, OPT_JSON },               \
@@ -139,6 +137,65 @@ int tool_getopt(int argc, char **argv, const char *shortopts, const struct optio
  * goes on, or an exit code (0 after --help, 1 for an error).
  */
 int tool_common_opt(struct tool *t, int opt, char **argv, void (*help)(void));
+
+/* ------------------------------------------------------------------------
+ * Options as rows (options.c).  A command lists its long options as rows
+ * in groups; tool_parse_opts() runs getopt over them and the common
+ * options, and each row's parse() reads its argument into a field.
+ */
+struct tool_opt {
+	const char *name; /* the long option, without "--"; NULL ends a table */
+	int has_arg;      /* no_argument, required_argument */
+	/* Reads @arg (NULL without argument) into @dst, the struct the group
+	 * writes into.  0, or an exit code after an error that names the
+	 * option, the value and the reason. */
+	int (*parse)(struct tool *t, const struct tool_opt *o, const char *arg, void *dst);
+	size_t off;          /* the field in @dst, for the generic parse functions */
+	unsigned long param; /* the row's own parameter: tool_opt_flag's flag */
+};
+
+static inline void *tool_opt_field(const struct tool_opt *o, void *dst)
+{
+	return (char *)dst + o->off;
+}
+
+/* A command's rows and where they write. */
+struct tool_opt_group {
+	const struct tool_opt *opts; /* ended by a row without name */
+	/* the struct the rows write into, from the command's arguments
+	 * (NULL: the arguments themselves) */
+	void *(*target)(void *args);
+	/* told of each row given, before its parse() (NULL: nobody) */
+	void (*seen)(void *dst, size_t row);
+};
+
+/*
+ * Reads the options of a command line (argv[0] the command) until the
+ * first operand (or "--" or, with '+' in @shortopts, the first non-option):
+ * @shortopts as for tool_getopt() ("vh" are the common ones).  Returns
+ * TOOL_RUN with optind at the operands, or an exit code (0 after --help).
+ */
+int tool_parse_opts(struct tool *t, int argc, char **argv, const char *shortopts,
+		    const struct tool_opt_group *groups, size_t n_groups, void *args,
+		    void (*help)(void));
+
+/* The rule of a VM id, for the messages that refuse one. */
+#define TOOL_VM_ID_RULE "1-64 characters of A-Z a-z 0-9 . _ -, not starting with '.' or '-'"
+
+/* Rows of options that more than one command takes. */
+int tool_opt_vm(struct tool *t, const struct tool_opt *o, const char *arg, void *dst);
+int tool_opt_true(struct tool *t, const struct tool_opt *o, const char *arg, void *dst);
+int tool_opt_flag(struct tool *t, const struct tool_opt *o, const char *arg, void *dst);
+/* --vm ID: a valid VM id into the const char * @field of @type */
+#define TOOL_OPT_VM(type, field) { "vm", required_argument, tool_opt_vm, offsetof(type, field), 0 }
+/* an option without argument that sets the bool @field */
+#define TOOL_OPT_TRUE(name, type, field) \
+	{ name, no_argument, tool_opt_true, offsetof(type, field), 0 }
+/* an option without argument that sets @flag in the unsigned @field */
+#define TOOL_OPT_FLAG(name, type, field, flag) \
+	{ name, no_argument, tool_opt_flag, offsetof(type, field), flag }
+/* --dry-run, as gc and recover take it */
+#define TOOL_OPT_DRY_RUN(type, field, flag) TOOL_OPT_FLAG("dry-run", type, field, flag)
 
 /* Number parsing for options: the whole string, decimal, in [min, max]. */
 int tool_parse_uint(const char *s, unsigned min, unsigned max, unsigned *ret);
@@ -247,79 +304,19 @@ struct iface_spec {
 	/* pci */
 	char device[MVL_PCI_ADDR_LEN]; /* normalised PCI address; "" unset */
 	unsigned n_opts;      /* options given for this interface */
-	unsigned long long seen; /* bit (OPT_x - OPT_IFACE_BASE) per option given */
+	unsigned long long seen; /* bit N: row N of iface_opts[] was given */
 };
 
-/* The options of an interface (long only), for getopt tables. */
-enum {
-	OPT_MODE = OPT_IFACE_BASE,
-	OPT_VM,
-	OPT_NAME,
-	OPT_BRIDGE,
-	OPT_UPLINK,
-	OPT_FORCE_UPLINK,
-	OPT_LINK,
-	OPT_MAC,
-	OPT_MTU,
-	OPT_QUEUES,
-	OPT_OWNER,
-	OPT_GROUP,
-	OPT_NO_VNET_HDR,
-	OPT_MACVTAP_MODE,
-	OPT_SOURCE_MAC,
-	OPT_LINK_UP,
-	OPT_PF,
-	OPT_VF,
-	OPT_VLAN,
-	OPT_QOS,
-	OPT_VLAN_PROTO,
-	OPT_SPOOFCHK,
-	OPT_TRUST,
-	OPT_LINK_STATE,
-	OPT_MIN_RATE,
-	OPT_MAX_RATE,
-	OPT_NO_VFIO,
-	OPT_FORCE,
-	OPT_DEVICE,
-	OPT_IFACE_END, /* one past the last: at most 64 (bits of .seen) */
-};
-_Static_assert(OPT_IFACE_END - OPT_IFACE_BASE <= 64, "too many interface options for .seen");
-#define IFACE_LONGOPTS                                                      \
-	{ "mode", required_argument, NULL, OPT_MODE },                      \
-	{ "vm", required_argument, NULL, OPT_VM },                          \
-	{ "name", required_argument, NULL, OPT_NAME },                      \
-	{ "bridge", required_argument, NULL, OPT_BRIDGE },                  \
-	{ "uplink", required_argument, NULL, OPT_UPLINK },                  \
-	{ "force-uplink", no_argument, NULL, OPT_FORCE_UPLINK },            \
-	{ "link", required_argument, NULL, OPT_LINK },                      \
-	{ "mac", required_argument, NULL, OPT_MAC },                        \
-	{ "mtu", required_argument, NULL, OPT_MTU },                        \
-	{ "queues", required_argument, NULL, OPT_QUEUES },                  \
-	{ "owner", required_argument, NULL, OPT_OWNER },                    \
-	{ "group", required_argument, NULL, OPT_GROUP },                    \
-	{ "no-vnet-hdr", no_argument, NULL, OPT_NO_VNET_HDR },              \
-	{ "macvtap-mode", required_argument, NULL, OPT_MACVTAP_MODE },      \
-	{ "source-mac", required_argument, NULL, OPT_SOURCE_MAC },          \
-	{ "link-up", no_argument, NULL, OPT_LINK_UP },                      \
-	{ "pf", required_argument, NULL, OPT_PF },                          \
-	{ "vf", required_argument, NULL, OPT_VF },                          \
-	{ "vlan", required_argument, NULL, OPT_VLAN },                      \
-	{ "qos", required_argument, NULL, OPT_QOS },                        \
-	{ "vlan-proto", required_argument, NULL, OPT_VLAN_PROTO },          \
-	{ "spoofchk", required_argument, NULL, OPT_SPOOFCHK },              \
-	{ "trust", required_argument, NULL, OPT_TRUST },                    \
-	{ "link-state", required_argument, NULL, OPT_LINK_STATE },          \
-	{ "min-rate", required_argument, NULL, OPT_MIN_RATE },              \
-	{ "max-rate", required_argument, NULL, OPT_MAX_RATE },              \
-	{ "no-vfio", no_argument, NULL, OPT_NO_VFIO },                      \
-	{ "force", no_argument, NULL, OPT_FORCE },                          \
-	{ "device", required_argument, NULL, OPT_DEVICE }
+/*
+ * The interface options: rows that write into a struct iface_spec (the
+ * seen member of their group is iface_spec_seen()).
+ */
+extern const struct tool_opt iface_opts[];
+void iface_spec_seen(void *spec, size_t row);
+#define IFACE_OPT_GROUP(target) { iface_opts, target, iface_spec_seen }
 
 void iface_spec_init(struct iface_spec *s);
 void iface_spec_clear(struct iface_spec *s);
-/* Apply one interface option; returns -1 when @opt is not an interface
- * option, 0 when applied, or an exit code (1) after a usage error. */
-int iface_spec_opt(struct tool *t, struct iface_spec *s, int opt, const char *arg);
 /* Check the required options and their combinations.  @which is "" for
  * create, or "interface N: " for exec. */
 int iface_spec_check(struct tool *t, const struct iface_spec *s, const char *which);
@@ -329,8 +326,13 @@ bool iface_mode_has_fds(enum mvl_mode mode);
 /* The interface options of --help: every mode's (create), or only those of
  * the modes with queue fds (exec). */
 void iface_options_help(bool all_modes);
+/* The modes' names joined by ", " and @last_sep before the last: every
+ * mode's, or only those with queue fds ("tap, macvtap, sriov or pci"). */
+const char *iface_mode_names(bool fds_only, const char *last_sep);
 /* Whether the guest's MAC is known before the interface exists. */
 bool iface_spec_guest_mac_known(const struct iface_spec *s);
+/* The guest's MAC of @iface, created from @s; NULL when not known. */
+const uint8_t *iface_spec_guest_mac(const struct iface_spec *s, struct mvl_iface *iface);
 
 enum {
 	IFACE_CREATE_PERSIST = 1u << 0, /* taps persist; no fds are kept */
