@@ -24,6 +24,9 @@
 #define MAX_QUEUES 256 /* the kernel's limit for taps and macvtaps */
 #define MAX_VF 65535   /* sriov_totalvfs is 16 bits */
 #define MAX_RATE 4294967295u /* IFLA_VF_RATE takes 32 bits of Mbit/s */
+#define MAX_RATE_TEXT "4294967295"
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 /* The interface options: their rows in iface_opts[] */
 enum {
@@ -509,24 +512,6 @@ static int parse_source_mac(struct tool *t, const struct tool_opt *o, const char
 	return 0;
 }
 
-static int parse_mtu(struct tool *t, const struct tool_opt *o, const char *arg, void *dst)
-{
-	(void)o;
-	if (tool_parse_uint(arg, 68, 65535, &((struct iface_spec *)dst)->mtu) < 0)
-		return tool_usage(t, "invalid MTU '%s' for --mtu: a number from 68 to 65535", arg);
-	return 0;
-}
-
-static int parse_queues(struct tool *t, const struct tool_opt *o, const char *arg, void *dst)
-{
-	(void)o;
-	if (tool_parse_uint(arg, 1, MAX_QUEUES, &((struct iface_spec *)dst)->queues) < 0)
-		return tool_usage(t, "invalid queue count '%s' for --queues: a number from 1 to %d",
-				  arg, MAX_QUEUES);
-	return 0;
-}
-
-
 /* The host's user or group database: tool.lookup_id's default. */
 static int lookup_db(const char *name, bool group, unsigned *ret_id)
 {
@@ -593,42 +578,20 @@ static int parse_id(struct tool *t, const struct tool_opt *o, const char *arg, b
 			  what, arg, o->name, what);
 }
 
-static int parse_owner(struct tool *t, const struct tool_opt *o, const char *arg, void *dst)
+_Static_assert(sizeof(uid_t) == sizeof(unsigned) && sizeof(gid_t) == sizeof(unsigned),
+	       "uid_t, gid_t");
+
+/* --owner, --group: the id into the uid_t or gid_t field of the row, and
+ * true into the bool at offset param (has_owner, has_group). */
+static int parse_owner_group(struct tool *t, const struct tool_opt *o, const char *arg,
+			     void *dst)
 {
-	struct iface_spec *s = dst;
-	unsigned u;
-	int r = parse_id(t, o, arg, false, &u);
+	bool group = o->off == offsetof(struct iface_spec, group);
+	int r = parse_id(t, o, arg, group, tool_opt_field(o, dst));
 
 	if (r)
 		return r;
-	s->owner = (uid_t)u;
-	s->has_owner = true;
-	return 0;
-}
-
-static int parse_group(struct tool *t, const struct tool_opt *o, const char *arg, void *dst)
-{
-	struct iface_spec *s = dst;
-	unsigned u;
-	int r = parse_id(t, o, arg, true, &u);
-
-	if (r)
-		return r;
-	s->group = (gid_t)u;
-	s->has_group = true;
-	return 0;
-}
-
-static int parse_macvtap_mode(struct tool *t, const struct tool_opt *o, const char *arg,
-			      void *dst)
-{
-	int r = mvl_macvtap_mode_from_string(arg);
-
-	(void)o;
-	if (r < 0)
-		return tool_usage(t, "invalid macvtap mode '%s' for --macvtap-mode (allowed: "
-				  "bridge, vepa, private, passthru, source)", arg);
-	((struct iface_spec *)dst)->macvtap_mode = r;
+	*(bool *)((char *)dst + o->param) = true;
 	return 0;
 }
 
@@ -638,51 +601,47 @@ static int parse_pf(struct tool *t, const struct tool_opt *o, const char *arg, v
 	return tool_parse_pf(t, arg, "--pf", ((struct iface_spec *)dst)->pf);
 }
 
-static int parse_vf(struct tool *t, const struct tool_opt *o, const char *arg, void *dst)
-{
-	unsigned u;
+/*
+ * A number in a range, into the unsigned (or int) field of the row; when
+ * the rule says, its bool has_ field is set too.
+ */
+struct number_rule {
+	const char *what;  /* "MTU": "invalid MTU '9' for --mtu: ..." */
+	unsigned min, max;
+	const char *range; /* the reason: "a number from 68 to 65535" */
+	bool has;          /* has_off is the offset of the field's has_ bool */
+	size_t has_off;
+};
 
-	(void)o;
-	if (tool_parse_uint(arg, 0, MAX_VF, &u) < 0)
-		return tool_usage(t, "invalid VF index '%s' for --vf: a number from 0 to %d (VFs "
-				  "count from 0)", arg, MAX_VF);
-	((struct iface_spec *)dst)->vf = (int)u;
+static int parse_number(struct tool *t, const struct tool_opt *o, const char *arg, void *dst)
+{
+	const struct number_rule *n = o->rule;
+
+	if (tool_parse_uint(arg, n->min, n->max, tool_opt_field(o, dst)) < 0)
+		return tool_usage(t, "invalid %s '%s' for --%s: %s", n->what, arg, o->name,
+				  n->range);
+	if (n->has)
+		*(bool *)((char *)dst + n->has_off) = true;
 	return 0;
 }
 
-static int parse_vlan(struct tool *t, const struct tool_opt *o, const char *arg, void *dst)
+/* A name of a library enum, into the int-sized field of the row. */
+struct keyword_rule {
+	const char *what;    /* "link state" */
+	int (*from_string)(const char *s);
+	int min;             /* the lowest valid value from_string() returns */
+	const char *allowed; /* "auto, enable, disable" */
+};
+
+static int parse_keyword(struct tool *t, const struct tool_opt *o, const char *arg, void *dst)
 {
-	struct iface_spec *s = dst;
+	const struct keyword_rule *k = o->rule;
+	int r = k->from_string(arg);
 
-	(void)o;
-	if (tool_parse_uint(arg, 0, 4094, &s->vlan) < 0)
-		return tool_usage(t, "invalid VLAN id '%s' for --vlan: a number from 0 to 4094 (0 "
-				  "clears the VLAN; 4095 is reserved)", arg);
-	s->has_vlan = true;
-	return 0;
-}
-
-static int parse_qos(struct tool *t, const struct tool_opt *o, const char *arg, void *dst)
-{
-	struct iface_spec *s = dst;
-
-	(void)o;
-	if (tool_parse_uint(arg, 0, 7, &s->qos) < 0)
-		return tool_usage(t, "invalid QoS '%s' for --qos: a priority from 0 to 7", arg);
-	s->has_qos = true;
-	return 0;
-}
-
-static int parse_vlan_proto(struct tool *t, const struct tool_opt *o, const char *arg,
-			    void *dst)
-{
-	int r = mvl_vlan_proto_from_string(arg);
-
-	(void)o;
-	if (r <= 0)
-		return tool_usage(t, "invalid VLAN protocol '%s' for --vlan-proto (allowed: "
-				  "802.1Q, 802.1ad)", arg);
-	((struct iface_spec *)dst)->vlan_proto = r;
+	if (r < k->min)
+		return tool_usage(t, "invalid %s '%s' for --%s (allowed: %s)", k->what, arg, o->name,
+				  k->allowed);
+	*(int *)tool_opt_field(o, dst) = r;
 	return 0;
 }
 
@@ -695,47 +654,6 @@ static int parse_on_off(struct tool *t, const struct tool_opt *o, const char *ar
 	return 0;
 }
 
-static int parse_link_state(struct tool *t, const struct tool_opt *o, const char *arg,
-			    void *dst)
-{
-	int r = mvl_vf_link_state_from_string(arg);
-
-	(void)o;
-	if (r <= 0)
-		return tool_usage(t, "invalid link state '%s' for --link-state (allowed: auto, "
-				  "enable, disable)", arg);
-	((struct iface_spec *)dst)->link_state = (enum mvl_vf_link_state)r;
-	return 0;
-}
-
-/* A rate in Mbit/s; @zero says what 0 means */
-static int read_rate(struct tool *t, const struct tool_opt *o, const char *arg,
-		     const char *zero, unsigned *ret)
-{
-	if (tool_parse_uint(arg, 0, MAX_RATE, ret) < 0)
-		return tool_usage(t, "invalid rate '%s' for --%s: Mbit/s, a number from 0 (no %s) "
-				  "to %u", arg, o->name, zero, MAX_RATE);
-	return 0;
-}
-
-static int parse_min_rate(struct tool *t, const struct tool_opt *o, const char *arg, void *dst)
-{
-	struct iface_spec *s = dst;
-	int r = read_rate(t, o, arg, "minimum", &s->min_rate);
-
-	s->has_min_rate = !r;
-	return r;
-}
-
-static int parse_max_rate(struct tool *t, const struct tool_opt *o, const char *arg, void *dst)
-{
-	struct iface_spec *s = dst;
-	int r = read_rate(t, o, arg, "limit", &s->max_rate);
-
-	s->has_max_rate = !r;
-	return r;
-}
-
 static int parse_device(struct tool *t, const struct tool_opt *o, const char *arg, void *dst)
 {
 	(void)o;
@@ -744,6 +662,14 @@ static int parse_device(struct tool *t, const struct tool_opt *o, const char *ar
 
 #define SPEC_FIELD(field) offsetof(struct iface_spec, field)
 #define SPEC_TRUE(name, field) TOOL_OPT_TRUE(name, struct iface_spec, field)
+/* a number row: @what (from the rule) into @field, and has_@field when @has */
+#define SPEC_NUMBER(name, field, ...) \
+	{ name, required_argument, parse_number, SPEC_FIELD(field), 0, \
+	  &(const struct number_rule){ __VA_ARGS__ } }
+#define HAS(field) .has = true, .has_off = SPEC_FIELD(field)
+#define SPEC_KEYWORD(name, field, ...) \
+	{ name, required_argument, parse_keyword, SPEC_FIELD(field), 0, \
+	  &(const struct keyword_rule){ __VA_ARGS__ } }
 
 const struct tool_opt iface_opts[OPT_IFACE_END + 1] = {
 	[OPT_MODE] = { "mode", required_argument, parse_mode },
@@ -754,24 +680,38 @@ const struct tool_opt iface_opts[OPT_IFACE_END + 1] = {
 	[OPT_FORCE_UPLINK] = SPEC_TRUE("force-uplink", force_uplink),
 	[OPT_LINK] = { "link", required_argument, parse_ifname, SPEC_FIELD(link) },
 	[OPT_MAC] = { "mac", required_argument, parse_mac },
-	[OPT_MTU] = { "mtu", required_argument, parse_mtu },
-	[OPT_QUEUES] = { "queues", required_argument, parse_queues },
-	[OPT_OWNER] = { "owner", required_argument, parse_owner },
-	[OPT_GROUP] = { "group", required_argument, parse_group },
+	[OPT_MTU] = SPEC_NUMBER("mtu", mtu, "MTU", 68, 65535, "a number from 68 to 65535"),
+	[OPT_QUEUES] = SPEC_NUMBER("queues", queues, "queue count", 1, MAX_QUEUES,
+				   "a number from 1 to " STR(MAX_QUEUES)),
+	[OPT_OWNER] = { "owner", required_argument, parse_owner_group, SPEC_FIELD(owner),
+			 SPEC_FIELD(has_owner) },
+	[OPT_GROUP] = { "group", required_argument, parse_owner_group, SPEC_FIELD(group),
+			 SPEC_FIELD(has_group) },
 	[OPT_NO_VNET_HDR] = SPEC_TRUE("no-vnet-hdr", no_vnet_hdr),
-	[OPT_MACVTAP_MODE] = { "macvtap-mode", required_argument, parse_macvtap_mode },
+	[OPT_MACVTAP_MODE] = SPEC_KEYWORD("macvtap-mode", macvtap_mode, "macvtap mode",
+					  mvl_macvtap_mode_from_string, 0,
+					  "bridge, vepa, private, passthru, source"),
 	[OPT_SOURCE_MAC] = { "source-mac", required_argument, parse_source_mac },
 	[OPT_LINK_UP] = SPEC_TRUE("link-up", link_up),
 	[OPT_PF] = { "pf", required_argument, parse_pf },
-	[OPT_VF] = { "vf", required_argument, parse_vf },
-	[OPT_VLAN] = { "vlan", required_argument, parse_vlan },
-	[OPT_QOS] = { "qos", required_argument, parse_qos },
-	[OPT_VLAN_PROTO] = { "vlan-proto", required_argument, parse_vlan_proto },
+	[OPT_VF] = SPEC_NUMBER("vf", vf, "VF index", 0, MAX_VF,
+			       "a number from 0 to " STR(MAX_VF) " (VFs count from 0)"),
+	[OPT_VLAN] = SPEC_NUMBER("vlan", vlan, "VLAN id", 0, 4094,
+				 "a number from 0 to 4094 (0 clears the VLAN; 4095 is reserved)",
+				 HAS(has_vlan)),
+	[OPT_QOS] = SPEC_NUMBER("qos", qos, "QoS", 0, 7, "a priority from 0 to 7", HAS(has_qos)),
+	[OPT_VLAN_PROTO] = SPEC_KEYWORD("vlan-proto", vlan_proto, "VLAN protocol",
+					mvl_vlan_proto_from_string, 1, "802.1Q, 802.1ad"),
 	[OPT_SPOOFCHK] = { "spoofchk", required_argument, parse_on_off, SPEC_FIELD(spoofchk) },
 	[OPT_TRUST] = { "trust", required_argument, parse_on_off, SPEC_FIELD(trust) },
-	[OPT_LINK_STATE] = { "link-state", required_argument, parse_link_state },
-	[OPT_MIN_RATE] = { "min-rate", required_argument, parse_min_rate },
-	[OPT_MAX_RATE] = { "max-rate", required_argument, parse_max_rate },
+	[OPT_LINK_STATE] = SPEC_KEYWORD("link-state", link_state, "link state",
+					mvl_vf_link_state_from_string, 1, "auto, enable, disable"),
+	[OPT_MIN_RATE] = SPEC_NUMBER("min-rate", min_rate, "rate", 0, MAX_RATE,
+				     "Mbit/s, a number from 0 (no minimum) to " MAX_RATE_TEXT,
+				     HAS(has_min_rate)),
+	[OPT_MAX_RATE] = SPEC_NUMBER("max-rate", max_rate, "rate", 0, MAX_RATE,
+				     "Mbit/s, a number from 0 (no limit) to " MAX_RATE_TEXT,
+				     HAS(has_max_rate)),
 	[OPT_NO_VFIO] = SPEC_TRUE("no-vfio", no_vfio),
 	[OPT_FORCE] = SPEC_TRUE("force", force),
 	[OPT_DEVICE] = { "device", required_argument, parse_device },
