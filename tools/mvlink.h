@@ -151,7 +151,7 @@ struct tool_opt {
 	 * option, the value and the reason. */
 	int (*parse)(struct tool *t, const struct tool_opt *o, const char *arg, void *dst);
 	size_t off;          /* the field in @dst, for the generic parse functions */
-	unsigned long param; /* the row's own number: tool_opt_flag's flag */
+	unsigned long param; /* the row's own number: tool_opt_flag's flag, or an offset */
 	const void *rule;    /* the row's own rule, for its parse function */
 };
 
