@@ -794,11 +794,16 @@ int mvl_vfio_list(struct mvl_ctx *ctx, const char *vm_id, struct mvl_iface_list 
 /* The interface a journal describes. */
 int mvl_vfio_iface(struct mvl_ctx *ctx, const struct mvl_journal *j, struct mvl_iface **ret);
 
-/* ---- sriov.c ---------------------------------------------------------- */
+/* ---- vf.c: the VF attribute table ------------------------------------- */
+/* The bit of row @i of the table (attach order), 0 past its end. */
+unsigned mvl_vf_attr_bit(size_t i);
 /* The attributes @o asks for (MVL_VF_A_*) and their values in @want, whose
  * other fields are @cur's (so a rate keeps the current other rate). */
 unsigned mvl_vf_wanted(const struct mvl_vf_opts *o, const struct mvl_vf_state *cur,
 		       struct mvl_vf_state *want);
+/* The first attribute of @mask whose value @orig does not know (so that
+ * it could not be restored), or 0. */
+unsigned mvl_vf_unknown(const struct mvl_vf_state *orig, unsigned mask);
 /* Set the attributes of @mask of VF @vf to @want's values, one request each
  * in attach order, then read them back.  No undo: see below. */
 int mvl_vf_apply_attrs(struct mvl_ctx *ctx, int pf_ifindex, const char *pf_ifname, int vf,

@@ -22,12 +22,6 @@
 
 #include "libmvlink-private.h"
 
-/* Attributes in the order an attach sets them (a restore goes backwards). */
-static const unsigned attr_order[] = {
-	MVL_VF_A_MAC,	MVL_VF_A_VLAN,	     MVL_VF_A_SPOOFCHK,
-	MVL_VF_A_TRUST, MVL_VF_A_LINK_STATE, MVL_VF_A_RATE,
-};
-
 /* ------------------------------------------------------------- strings */
 
 static const char *const link_state_names[] = {
@@ -72,87 +66,6 @@ MVL_EXPORT int mvl_vlan_proto_from_string(const char *s)
 	return -EINVAL;
 }
 
-/* "mac 02:00:00:00:00:01", "vlan 10 qos 3 802.1Q" ... for messages */
-static const char *attr_text(unsigned attr, const struct mvl_vf_state *v, char *buf, size_t len)
-{
-	char mac[18];
-
-	switch (attr) {
-	case MVL_VF_A_MAC:
-		snprintf(buf, len, "MAC %s", mvl_mac_format(v->mac, mac));
-		break;
-	case MVL_VF_A_VLAN:
-		snprintf(buf, len, "VLAN %u qos %u (%s)", v->vlan, v->qos,
-			 v->vlan_proto == ETH_P_8021AD ? "802.1ad" : "802.1Q");
-		break;
-	case MVL_VF_A_SPOOFCHK:
-		snprintf(buf, len, "spoofchk %s", v->spoofchk ? "on" : "off");
-		break;
-	case MVL_VF_A_TRUST:
-		snprintf(buf, len, "trust %s", v->trust ? "on" : "off");
-		break;
-	case MVL_VF_A_LINK_STATE:
-		snprintf(buf, len, "link state %s",
-			 mvl_vf_link_state_to_string((enum mvl_vf_link_state)(v->link_state + 1)));
-		break;
-	case MVL_VF_A_RATE:
-		snprintf(buf, len, "min/max tx rate %u/%u Mbps", v->min_tx_rate, v->max_tx_rate);
-		break;
-	default:
-		snprintf(buf, len, "?");
-	}
-	return buf;
-}
-
-/* Whether attribute @attr of @a and @b are equal. */
-static bool attr_equal(unsigned attr, const struct mvl_vf_state *a, const struct mvl_vf_state *b)
-{
-	switch (attr) {
-	case MVL_VF_A_MAC:
-		return memcmp(a->mac, b->mac, 6) == 0;
-	case MVL_VF_A_VLAN:
-		return a->vlan == b->vlan && a->qos == b->qos &&
-		       (a->vlan == 0 || a->vlan_proto == b->vlan_proto);
-	case MVL_VF_A_SPOOFCHK:
-		return a->spoofchk == b->spoofchk;
-	case MVL_VF_A_TRUST:
-		return a->trust == b->trust;
-	case MVL_VF_A_LINK_STATE:
-		return a->link_state == b->link_state;
-	case MVL_VF_A_RATE:
-		return a->min_tx_rate == b->min_tx_rate && a->max_tx_rate == b->max_tx_rate;
-	}
-	return false;
-}
-
-/* @dst's attribute @attr := @src's. */
-static void attr_copy(unsigned attr, struct mvl_vf_state *dst, const struct mvl_vf_state *src)
-{
-	switch (attr) {
-	case MVL_VF_A_MAC:
-		memcpy(dst->mac, src->mac, 6);
-		break;
-	case MVL_VF_A_VLAN:
-		dst->vlan = src->vlan;
-		dst->qos = src->qos;
-		dst->vlan_proto = src->vlan_proto;
-		break;
-	case MVL_VF_A_SPOOFCHK:
-		dst->spoofchk = src->spoofchk;
-		break;
-	case MVL_VF_A_TRUST:
-		dst->trust = src->trust;
-		break;
-	case MVL_VF_A_LINK_STATE:
-		dst->link_state = src->link_state;
-		break;
-	case MVL_VF_A_RATE:
-		dst->min_tx_rate = src->min_tx_rate;
-		dst->max_tx_rate = src->max_tx_rate;
-		break;
-	}
-}
-
 /* ------------------------------------------------------------------ PFs */
 
 /* A PF: a PCI function, or a device of another bus whose netdev has VFs
@@ -164,38 +77,6 @@ struct pf_ref {
 	int ifindex;
 	unsigned flags;
 };
-
-struct first_netdev {
-	char name[IFNAMSIZ];
-};
-
-static int first_netdev_cb(struct mvl_ctx *ctx, const char *ifname, void *data)
-{
-	struct first_netdev *f = data;
-
-	/* the lowest name: readdir order is arbitrary */
-	if (mvl_ifname_check(ifname) == 0 && (!f->name[0] || strcmp(ifname, f->name) < 0))
-		snprintf(f->name, sizeof(f->name), "%s", ifname);
-	return 0;
-}
-
-int mvl_pf_ifindex(struct mvl_ctx *ctx, const char *pf_addr, char *ifname, size_t len)
-{
-	struct first_netdev f = { .name = "" };
-	unsigned flags;
-	int ifindex, r;
-
-	r = mvl_pci_foreach_netdev(ctx, pf_addr, first_netdev_cb, &f);
-	if (r < 0)
-		return r;
-	if (!f.name[0])
-		return -ENODEV;
-	r = mvl_netdev_info(ctx, f.name, &ifindex, &flags);
-	if (r < 0)
-		return r;
-	snprintf(ifname, len, "%s", f.name);
-	return ifindex;
-}
 
 static int pf_resolve(struct mvl_ctx *ctx, const char *pf, struct pf_ref *ret)
 {
@@ -527,46 +408,6 @@ static int check_vf_opts(struct mvl_ctx *ctx, const struct mvl_vf_opts *o)
 	return 0;
 }
 
-unsigned mvl_vf_wanted(const struct mvl_vf_opts *o, const struct mvl_vf_state *cur,
-		       struct mvl_vf_state *want)
-{
-	unsigned mask = 0;
-
-	*want = *cur;
-	if (o->mac) {
-		memcpy(want->mac, o->mac, 6);
-		mask |= MVL_VF_A_MAC;
-	}
-	if (o->flags & MVL_VF_VLAN) {
-		want->vlan = o->vlan;
-		want->qos = o->qos;
-		want->vlan_proto =
-			o->vlan_proto == MVL_VLAN_PROTO_8021AD ? ETH_P_8021AD : ETH_P_8021Q;
-		mask |= MVL_VF_A_VLAN;
-	}
-	if (o->spoofchk) {
-		want->spoofchk = o->spoofchk == MVL_ON;
-		mask |= MVL_VF_A_SPOOFCHK;
-	}
-	if (o->trust) {
-		want->trust = o->trust == MVL_ON;
-		mask |= MVL_VF_A_TRUST;
-	}
-	if (o->link_state) {
-		want->link_state = (int)o->link_state - 1; /* IFLA_VF_LINK_STATE_* */
-		mask |= MVL_VF_A_LINK_STATE;
-	}
-	if (o->flags & (MVL_VF_MIN_RATE | MVL_VF_MAX_RATE)) {
-		/* both go in one request: keep the current value of the other */
-		if (o->flags & MVL_VF_MIN_RATE)
-			want->min_tx_rate = o->min_tx_rate;
-		if (o->flags & MVL_VF_MAX_RATE)
-			want->max_tx_rate = o->max_tx_rate;
-		mask |= MVL_VF_A_RATE;
-	}
-	return mask;
-}
-
 struct vf_pick {
 	struct pf_ref pf;
 	int index;
@@ -658,44 +499,6 @@ static int pick_vf(struct mvl_ctx *ctx, const struct mvl_vf_opts *o, struct vf_p
 	return mvl_fail(ctx, -EBUSY, "all %lu VFs of %s are in use", num, pf);
 }
 
-int mvl_vf_apply_attrs(struct mvl_ctx *ctx, int pf_ifindex, const char *pf_ifname, int vf,
-		       unsigned mask, const struct mvl_vf_state *want)
-{
-	static const unsigned checked = MVL_VF_A_MAC | MVL_VF_A_VLAN | MVL_VF_A_SPOOFCHK |
-					MVL_VF_A_TRUST | MVL_VF_A_LINK_STATE;
-	struct mvl_vf_state now;
-	char a[96], b[96];
-	int r;
-
-	for (size_t i = 0; i < ARRAY_SIZE(attr_order); i++) {
-		unsigned at = attr_order[i];
-
-		if (!(mask & at))
-			continue;
-		r = mvl_nl_vf_set(ctx, pf_ifindex, at, want);
-		if (r < 0)
-			return mvl_fail_kernel(ctx, r, "PF %s refused %s for VF %d", pf_ifname,
-					       attr_text(at, want, a, sizeof(a)), vf);
-	}
-	if (!mask)
-		return 0;
-	/* read back: what the driver accepted must be what it reports */
-	r = mvl_nl_vf_get(ctx, pf_ifindex, vf, &now);
-	if (r < 0)
-		return mvl_fail_kernel(ctx, r, "cannot read VF %d of %s back", vf, pf_ifname);
-	for (size_t i = 0; i < ARRAY_SIZE(attr_order); i++) {
-		unsigned at = attr_order[i];
-
-		/* rates may be rounded by the driver: not compared */
-		if (!(mask & at & checked) || !(now.have & at) || attr_equal(at, want, &now))
-			continue;
-		return mvl_fail(ctx, -EIO, "PF %s accepted %s for VF %d but reports %s", pf_ifname,
-				attr_text(at, want, a, sizeof(a)), vf,
-				attr_text(at, &now, b, sizeof(b)));
-	}
-	return 0;
-}
-
 /* Undo an attach from its journal, keeping the original error message.
  * The journal goes only when the device is back as it was. */
 static void rollback(struct mvl_ctx *ctx, const struct mvl_journal *j)
@@ -745,6 +548,7 @@ static int attach_finish(struct mvl_ctx *ctx, struct mvl_journal *j, int r, long
 static int vf_orig_state(struct mvl_ctx *ctx, const struct vf_pick *p, unsigned mask,
 			 struct mvl_journal *j)
 {
+	unsigned unknown;
 	int r;
 
 	if (!p->pf.ifindex) {
@@ -760,18 +564,12 @@ static int vf_orig_state(struct mvl_ctx *ctx, const struct vf_pick *p, unsigned 
 		return mvl_fail(ctx, r, "PF %s does not report VF %d", p->pf.ifname, p->index);
 	if (r < 0)
 		return mvl_fail_kernel(ctx, r, "cannot read VF %d of %s", p->index, p->pf.ifname);
-	for (size_t i = 0; i < ARRAY_SIZE(attr_order); i++) {
-		unsigned a = attr_order[i];
-		bool unknown = !(j->vf_orig.have & a) ||
-			       (a == MVL_VF_A_SPOOFCHK && j->vf_orig.spoofchk < 0) ||
-			       (a == MVL_VF_A_TRUST && j->vf_orig.trust < 0);
-
-		if ((mask & a) && unknown)
-			return mvl_fail(ctx, -EOPNOTSUPP,
-					"the driver of PF %s does not report "
-					"VF %s, so it could not be restored; not changing it",
-					p->pf.ifname, mvl_vf_attr_name(a));
-	}
+	unknown = mvl_vf_unknown(&j->vf_orig, mask);
+	if (unknown)
+		return mvl_fail(ctx, -EOPNOTSUPP,
+				"the driver of PF %s does not report "
+				"VF %s, so it could not be restored; not changing it",
+				p->pf.ifname, mvl_vf_attr_name(unknown));
 	return 0;
 }
 
@@ -869,97 +667,6 @@ out:
 	mvl_lock_drop(&p.lock);
 	mvl_lock_drop(&pf_lock);
 	return r;
-}
-
-/* --------------------------------------------------------------- restore */
-
-static int set_attr(struct mvl_ctx *ctx, int ifindex, const char *pf, unsigned a,
-		    const struct mvl_vf_state *v)
-{
-	static const uint8_t zero[6];
-	char what[96];
-	int r = mvl_nl_vf_set(ctx, ifindex, a, v);
-
-	/* some drivers refuse an all-zero (unset) MAC: libvirt's fallback is
-	 * the locally administered 02:00:00:00:00:00 */
-	if (r == -EINVAL && a == MVL_VF_A_MAC && memcmp(v->mac, zero, 6) == 0) {
-		struct mvl_vf_state alt = *v;
-
-		alt.mac[0] = 0x02;
-		r = mvl_nl_vf_set(ctx, ifindex, a, &alt);
-	}
-	if (r < 0)
-		return mvl_fail_kernel(ctx, r, "cannot restore %s of VF %d on %s",
-				       attr_text(a, v, what, sizeof(what)), v->vf, pf);
-	return 0;
-}
-
-int mvl_vf_restore_attrs_on(struct mvl_ctx *ctx, int pf_ifindex, const char *pf_ifname,
-			    const struct mvl_journal *j)
-{
-	struct mvl_vf_state cur;
-	struct mvl_first_err fe = { 0 };
-	unsigned mask = j->vf_changes | (j->vf_orig.have & MVL_VF_A_MAC);
-	int r;
-
-	r = mvl_nl_vf_get(ctx, pf_ifindex, j->vf, &cur);
-	if (r < 0)
-		return mvl_fail_kernel(ctx, r, "cannot read VF %d of %s", j->vf, pf_ifname);
-	for (size_t i = ARRAY_SIZE(attr_order); i-- > 0;) {
-		unsigned a = attr_order[i];
-		struct mvl_vf_state v = cur;
-
-		if (!(mask & a) || !(j->vf_orig.have & a) || attr_equal(a, &cur, &j->vf_orig))
-			continue;
-		attr_copy(a, &v, &j->vf_orig);
-		v.vf = j->vf;
-		mvl_first_err_note(ctx, &fe, set_attr(ctx, pf_ifindex, pf_ifname, a, &v));
-	}
-	return mvl_first_err_get(ctx, &fe);
-}
-
-int mvl_vf_restore_attrs(struct mvl_ctx *ctx, const struct mvl_journal *j)
-{
-	char ifname[IFNAMSIZ] = "";
-	unsigned long num;
-	int ifindex;
-
-	if (!(j->vf_changes | (j->vf_orig.have & MVL_VF_A_MAC)))
-		return 0;
-	if (!j->pf_addr[0]) {
-		/* a PF of another bus: known by its netdev, which cannot be
-		 * renamed while up; gone, it took its VFs with it */
-		unsigned flags;
-		int r = mvl_netdev_info(ctx, j->pf_ifname, &ifindex, &flags);
-		bool gone = r == -ENODEV;
-
-		if (r == 0 && mvl_sysfs_read_ulong(ctx, &num, "class/net/%s/device/sriov_numvfs",
-						   j->pf_ifname) == 0)
-			gone = (unsigned long)j->vf >= num;
-		if (gone) {
-			info(ctx, "VF %d of %s no longer exists; its settings went with it",
-			     j->vf, j->pf_ifname);
-			return 0;
-		}
-		if (r < 0)
-			return mvl_fail(ctx, r, "cannot restore VF %d of %s: %s", j->vf,
-					j->pf_ifname, MVL_STRERROR(r));
-		return mvl_vf_restore_attrs_on(ctx, ifindex, j->pf_ifname, j);
-	}
-	/* VFs gone with sriov_numvfs=0 keep nothing to restore */
-	if (mvl_pci_read_ulong(ctx, j->pf_addr, "sriov_numvfs", &num) == 0 &&
-	    (unsigned long)j->vf >= num) {
-		info(ctx, "VF %d of %s no longer exists; its settings went with it", j->vf,
-		     j->pf_addr);
-		return 0;
-	}
-	ifindex = mvl_pf_ifindex(ctx, j->pf_addr, ifname, sizeof(ifname));
-	if (ifindex < 0)
-		return mvl_fail(
-			ctx, ifindex,
-			"cannot restore VF %d of %s: the PF has no network interface now (%s)",
-			j->vf, j->pf_addr, MVL_STRERROR(ifindex));
-	return mvl_vf_restore_attrs_on(ctx, ifindex, ifname, j);
 }
 
 /* ------------------------------------------------------------- PCI attach */

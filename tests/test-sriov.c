@@ -209,6 +209,27 @@ START_TEST(strings)
 }
 END_TEST
 
+/* Every attribute bit has exactly one row in vf.c's table and one in
+ * netlink.c's (a name, a request). */
+START_TEST(vf_attr_tables)
+{
+	struct mvl_vf_state v = { .vf = 1 };
+	unsigned seen = 0, bit;
+	char buf[256];
+
+	for (size_t i = 0; (bit = mvl_vf_attr_bit(i)); i++) {
+		ck_assert_uint_eq(bit & (bit - 1), 0);
+		ck_assert_uint_eq(seen & bit, 0);
+		seen |= bit;
+		ck_assert_str_ne(mvl_vf_attr_name(bit), "?");
+		ck_assert_int_gt(mvl_nl_vf_build(3, bit, &v, buf, sizeof(buf)), 0);
+	}
+	ck_assert_uint_eq(seen, MVL_VF_A_ALL);
+	ck_assert_str_eq(mvl_vf_attr_name(MVL_VF_A_ALL + 1), "?");
+	ck_assert_int_eq(mvl_nl_vf_build(3, MVL_VF_A_ALL + 1, &v, buf, sizeof(buf)), -EINVAL);
+}
+END_TEST
+
 /* =========================================================== pure: journal */
 
 static struct mvl_journal sample_journal(void)
@@ -2863,6 +2884,7 @@ static Suite *sriov_suite(void)
 	tcase_add_test(pure, pci_addr_valid);
 	tcase_add_test(pure, pci_addr_invalid);
 	tcase_add_test(pure, strings);
+	tcase_add_test(pure, vf_attr_tables);
 	tcase_add_test(pure, journal_roundtrip);
 	tcase_add_test(pure, journal_netdev_vf);
 	tcase_add_test(pure, vf_name_parse);
