@@ -313,7 +313,13 @@ enum {
 	MVL_VF_A_TRUST = 1u << 3,
 	MVL_VF_A_LINK_STATE = 1u << 4,
 	MVL_VF_A_RATE = 1u << 5,       /* min and max together */
-	MVL_VF_A_ALL = (1u << 6) - 1,
+	MVL_VF_A_QUERY_RSS = 1u << 6,  /* IFLA_VF_RSS_QUERY_EN */
+	MVL_VF_A_ALL = (1u << 7) - 1,
+	/* Those whose original value the journal records ("orig"): an attach
+	 * changes no other (it could not restore them after a crash).
+	 * TODO(merge): MVL_VF_A_ALL once the journal codec has the
+	 * "query_rss" row (tristate, like "trust"). */
+	MVL_VF_A_JOURNALLED = MVL_VF_A_ALL & ~MVL_VF_A_QUERY_RSS,
 };
 struct mvl_vf_state {
 	int vf;
@@ -322,10 +328,12 @@ struct mvl_vf_state {
 	unsigned vlan, qos;
 	uint16_t vlan_proto;    /* ETH_P_8021Q or ETH_P_8021AD, host order */
 	int spoofchk, trust;    /* 0/1, or -1 when the driver does not say */
+	int query_rss;          /* 0/1, or -1 when the driver does not say */
 	int link_state;         /* IFLA_VF_LINK_STATE_AUTO/ENABLE/DISABLE */
 	unsigned min_tx_rate, max_tx_rate; /* Mbps */
 };
-/* "mac", "vlan", "spoofchk", "trust", "link-state", "rate" for one bit. */
+/* "mac", "vlan", "spoofchk", "trust", "link-state", "rate", "query-rss"
+ * for one bit, "?" for none. */
 const char *mvl_vf_attr_name(unsigned attr);
 /* Pure: the RTM_SETLINK request that sets attribute @attr (one MVL_VF_A_*
  * bit) of VF @val->vf of PF @pf_ifindex to @val, copied into @buf.

@@ -796,6 +796,8 @@ static const struct vf_wire vf_wires[] = {
 	{ MVL_VF_A_LINK_STATE, "link-state", IFLA_VF_LINK_STATE, put_link_state,
 	  parse_link_state, 0 },
 	{ MVL_VF_A_RATE, "rate", IFLA_VF_RATE, put_rate, parse_rate, 0 },
+	{ MVL_VF_A_QUERY_RSS, "query-rss", IFLA_VF_RSS_QUERY_EN, put_onoff, parse_onoff,
+	  offsetof(struct mvl_vf_state, query_rss) },
 };
 
 static const struct vf_wire *vf_wire(unsigned attr)
@@ -865,7 +867,7 @@ static int vf_parse_info(struct nlattr *info, struct mvl_vf_state *s)
 		return -EBADMSG;
 	memset(s, 0, sizeof(*s));
 	s->vf = -1;
-	s->spoofchk = s->trust = -1;
+	s->spoofchk = s->trust = s->query_rss = -1;
 	s->vlan_proto = ETH_P_8021Q;
 	for (size_t i = 0; i < ARRAY_SIZE(vf_wires); i++)
 		if (vf_wires[i].parse(tb, &vf_wires[i], s))

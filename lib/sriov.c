@@ -348,14 +348,18 @@ out:
 
 /* ---------------------------------------------------------------- attach */
 
-static int check_vf_opts(struct mvl_ctx *ctx, const struct mvl_vf_opts *o)
+/* @in checked into @o: an older caller's shorter struct ends in zeros */
+static int check_vf_opts(struct mvl_ctx *ctx, const struct mvl_vf_opts *in,
+			 struct mvl_vf_opts *o)
 {
 	const unsigned known = MVL_VF_NO_VFIO | MVL_VF_FORCE | MVL_VF_VLAN | MVL_VF_MIN_RATE |
 			       MVL_VF_MAX_RATE | MVL_VF_OWNER | MVL_VF_GROUP;
 
-	if (!MVL_OPTS_VALID(o, struct mvl_vf_opts, pf))
+	if (!MVL_OPTS_VALID(in, struct mvl_vf_opts, pf))
 		return mvl_fail(ctx, -EINVAL,
 				"invalid struct mvl_vf_opts (size or trailing bytes)");
+	memset(o, 0, sizeof(*o));
+	memcpy(o, in, in->sz < sizeof(*o) ? in->sz : sizeof(*o));
 	if (o->flags & ~known)
 		return mvl_fail(ctx, -EINVAL, "unknown VF flags 0x%x", o->flags & ~known);
 	if (mvl_vm_id_check(o->vm_id) < 0)
@@ -388,6 +392,9 @@ static int check_vf_opts(struct mvl_ctx *ctx, const struct mvl_vf_opts *o)
 		return mvl_fail(ctx, -EINVAL, "VLAN protocol 802.1ad needs a VLAN id");
 	if ((unsigned)o->spoofchk > MVL_OFF || (unsigned)o->trust > MVL_OFF)
 		return mvl_fail(ctx, -EINVAL, "invalid spoofchk/trust value (unset, on or off)");
+	if ((unsigned)o->query_rss > MVL_OFF)
+		return mvl_fail(ctx, -EINVAL, "invalid query-rss value %d (unset, on or off)",
+				(int)o->query_rss);
 	if ((unsigned)o->link_state > MVL_VF_LINK_DISABLE)
 		return mvl_fail(ctx, -EINVAL, "invalid link state %d (auto, enable or disable)",
 				(int)o->link_state);
@@ -573,21 +580,23 @@ static int vf_orig_state(struct mvl_ctx *ctx, const struct vf_pick *p, unsigned 
 	return 0;
 }
 
-MVL_EXPORT int mvl_vf_attach(struct mvl_ctx *ctx, const struct mvl_vf_opts *o,
+MVL_EXPORT int mvl_vf_attach(struct mvl_ctx *ctx, const struct mvl_vf_opts *opts,
 			     struct mvl_iface **ret_iface)
 {
+	struct mvl_vf_opts oc;
+	const struct mvl_vf_opts *o = &oc;
 	struct vf_pick p = { .lock = -1 };
 	struct mvl_journal j = { .mode = MVL_MODE_SRIOV, .state = MVL_J_ATTACHING };
 	struct mvl_vf_state want;
 	int pf_lock = -1, r;
-	unsigned mask;
+	unsigned mask, unjournalled;
 
 	r = mvl_ctx_enter(ctx);
 	if (r < 0)
 		return r;
 	if (!ret_iface)
 		return mvl_fail(ctx, -EINVAL, "ret_iface is NULL");
-	r = check_vf_opts(ctx, o);
+	r = check_vf_opts(ctx, opts, &oc);
 	if (r < 0)
 		return r;
 	r = pf_resolve(ctx, o->pf, &p.pf);
@@ -641,6 +650,14 @@ MVL_EXPORT int mvl_vf_attach(struct mvl_ctx *ctx, const struct mvl_vf_opts *o,
 		r = mvl_fail(ctx, -EINVAL,
 			     "min tx rate %u Mbps would exceed VF %d's max tx rate %u Mbps",
 			     want.min_tx_rate, p.index, want.max_tx_rate);
+		goto out;
+	}
+	unjournalled = mask & ~(unsigned)MVL_VF_A_JOURNALLED;
+	if (unjournalled) {
+		r = mvl_fail(ctx, -EOPNOTSUPP,
+			     "this mvlink cannot journal VF %s yet, so it could not be "
+			     "restored after a crash; not changing it",
+			     mvl_vf_attr_name(unjournalled & -unjournalled));
 		goto out;
 	}
 	j.vf_changes = mask;
@@ -1161,6 +1178,11 @@ MVL_EXPORT enum mvl_tristate mvl_sriov_vf_get_spoofchk(const struct mvl_sriov_vf
 MVL_EXPORT enum mvl_tristate mvl_sriov_vf_get_trust(const struct mvl_sriov_vf *vf)
 {
 	return vf_has(vf, MVL_VF_A_TRUST) ? tri(vf->st.trust) : MVL_UNSET;
+}
+
+MVL_EXPORT enum mvl_tristate mvl_sriov_vf_get_query_rss(const struct mvl_sriov_vf *vf)
+{
+	return vf_has(vf, MVL_VF_A_QUERY_RSS) ? tri(vf->st.query_rss) : MVL_UNSET;
 }
 
 MVL_EXPORT enum mvl_vf_link_state mvl_sriov_vf_get_link_state(const struct mvl_sriov_vf *vf)

@@ -250,6 +250,7 @@ static const struct vf_attr vf_attrs[] = {
 	  .equal = rate_equal,
 	  .copy = rate_copy,
 	  .rounded = true },
+	VF_ONOFF(MVL_VF_A_QUERY_RSS, query_rss),
 };
 
 unsigned mvl_vf_attr_bit(size_t i)
