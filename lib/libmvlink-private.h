@@ -801,6 +801,17 @@ int mvl_vfio_release_vm(struct mvl_ctx *ctx, const char *vm_id);
 int mvl_vfio_list(struct mvl_ctx *ctx, const char *vm_id, struct mvl_iface_list *list);
 /* The interface a journal describes. */
 int mvl_vfio_iface(struct mvl_ctx *ctx, const struct mvl_journal *j, struct mvl_iface **ret);
+/* The last steps of an attach (sriov.c, pcidev.c), @r being how the
+ * earlier ones went: bind to vfio-pci (when the journal says so), mark the
+ * journal attached, make the interface; on any failure everything is
+ * undone from the journal (kept, with the undo's error logged, when the
+ * undo fails) and the first error returned with its message. */
+int mvl_vfio_attach_finish(struct mvl_ctx *ctx, struct mvl_journal *j, int r, long long owner,
+			   long long group, struct mvl_iface **ret_iface);
+/* Restore every device journal whose lock is free (its process gone) and
+ * that is not a completed attach; with @dry_run only count them.  The
+ * number (to be) restored; failures noted in @fe. */
+int mvl_vfio_recover(struct mvl_ctx *ctx, bool dry_run, struct mvl_first_err *fe);
 
 /* ---- vf.c: the VF attribute table ------------------------------------- */
 /* The bit of row @i of the table (attach order), 0 past its end. */

@@ -506,52 +506,6 @@ static int pick_vf(struct mvl_ctx *ctx, const struct mvl_vf_opts *o, struct vf_p
 	return mvl_fail(ctx, -EBUSY, "all %lu VFs of %s are in use", num, pf);
 }
 
-/* Undo an attach from its journal, keeping the original error message.
- * The journal goes only when the device is back as it was. */
-static void rollback(struct mvl_ctx *ctx, const struct mvl_journal *j)
-{
-	char msg[sizeof(ctx->errmsg)], path[PATH_MAX] = "";
-	int r;
-
-	snprintf(msg, sizeof(msg), "%s", ctx->errmsg);
-	r = mvl_vfio_restore(ctx, j);
-	if (r == 0)
-		r = mvl_journal_remove(ctx, j);
-	if (r < 0) {
-		mvl_journal_path(ctx, j->mode, j->addr, path, sizeof(path));
-		mvl_undo_failed(ctx, "%s: %s (journal %s kept; mvlink recover retries)", j->addr,
-				ctx->errmsg, path);
-	}
-	snprintf(ctx->errmsg, sizeof(ctx->errmsg), "%s", msg);
-}
-
-/* The last steps of an attach, @r being how the earlier ones went: bind to
- * vfio-pci (when the journal says so), mark the journal attached, make the
- * interface; on any failure everything is undone from the journal. */
-static int attach_finish(struct mvl_ctx *ctx, struct mvl_journal *j, int r, long long owner,
-			 long long group, struct mvl_iface **ret_iface)
-{
-	struct mvl_iface *iface = NULL;
-
-	if (r == 0 && j->vfio)
-		r = mvl_vfio_bind(ctx, j, owner, group);
-	if (r == 0) {
-		j->state = MVL_J_ATTACHED;
-		r = mvl_journal_write(ctx, j);
-	}
-	if (r == 0) {
-		r = mvl_vfio_iface(ctx, j, &iface);
-		if (r < 0)
-			r = mvl_fail(ctx, r, "out of memory");
-	}
-	if (r < 0) {
-		rollback(ctx, j);
-		return r;
-	}
-	*ret_iface = iface;
-	return 0;
-}
-
 static int vf_orig_state(struct mvl_ctx *ctx, const struct vf_pick *p, unsigned mask,
 			 struct mvl_journal *j)
 {
@@ -675,121 +629,14 @@ MVL_EXPORT int mvl_vf_attach(struct mvl_ctx *ctx, const struct mvl_vf_opts *opts
 		goto out;
 
 	r = mvl_vf_apply_attrs(ctx, p.pf.ifindex, p.pf.ifname, p.index, mask, &want);
-	r = attach_finish(ctx, &j, r, (o->flags & MVL_VF_OWNER) ? (long long)o->owner : -1,
-			  (o->flags & MVL_VF_GROUP) ? (long long)o->group : -1, ret_iface);
+	r = mvl_vfio_attach_finish(ctx, &j, r,
+				   (o->flags & MVL_VF_OWNER) ? (long long)o->owner : -1,
+				   (o->flags & MVL_VF_GROUP) ? (long long)o->group : -1, ret_iface);
 	if (r < 0)
 		goto out;
 	info(ctx, "attached VF %d (%s) of %s to VM %s", p.index, p.addr, pf_name(&p.pf), o->vm_id);
 out:
 	mvl_lock_drop(&p.lock);
-	mvl_lock_drop(&pf_lock);
-	return r;
-}
-
-/* ------------------------------------------------------------- PCI attach */
-
-static int check_pci_opts(struct mvl_ctx *ctx, const struct mvl_pci_opts *o, char *addr)
-{
-	const unsigned known = MVL_PCI_FORCE | MVL_PCI_OWNER | MVL_PCI_GROUP;
-
-	if (!MVL_OPTS_VALID(o, struct mvl_pci_opts, device))
-		return mvl_fail(ctx, -EINVAL,
-				"invalid struct mvl_pci_opts (size or trailing bytes)");
-	if (o->flags & ~known)
-		return mvl_fail(ctx, -EINVAL, "unknown PCI flags 0x%x", o->flags & ~known);
-	if (mvl_vm_id_check(o->vm_id) < 0)
-		return mvl_fail(ctx, -EINVAL,
-				"invalid VM id '%s': 1-64 characters of A-Z a-z 0-9 . _ -",
-				o->vm_id ? o->vm_id : "");
-	if (mvl_pci_addr_parse(o->device, addr) < 0)
-		return mvl_fail(ctx, -EINVAL, "invalid PCI address '%s' (e.g. 0000:af:00.0)",
-				o->device ? o->device : "");
-	if (((o->flags & MVL_PCI_OWNER) && o->owner == (uid_t)-1) ||
-	    ((o->flags & MVL_PCI_GROUP) && o->group == (gid_t)-1))
-		return mvl_fail(ctx, -EINVAL, "invalid owner or group -1");
-	return 0;
-}
-
-MVL_EXPORT int mvl_pci_attach(struct mvl_ctx *ctx, const struct mvl_pci_opts *o,
-			      struct mvl_iface **ret_iface)
-{
-	struct mvl_journal j = {
-		.mode = MVL_MODE_PCI, .state = MVL_J_ATTACHING, .vfio = true, .vf = -1
-	};
-	struct mvl_journal old;
-	char pf[MVL_PCI_ADDR_LEN];
-	unsigned long num, cls;
-	int lock = -1, pf_lock = -1, r;
-
-	r = mvl_ctx_enter(ctx);
-	if (r < 0)
-		return r;
-	if (!ret_iface)
-		return mvl_fail(ctx, -EINVAL, "ret_iface is NULL");
-	r = check_pci_opts(ctx, o, j.addr);
-	if (r < 0)
-		return r;
-	snprintf(j.vm_id, sizeof(j.vm_id), "%s", o->vm_id);
-	if (!mvl_pci_exists(ctx, j.addr))
-		return mvl_fail(ctx, -ENODEV, "no PCI device %s", j.addr);
-	/* a VF: its PF may not lose its VFs meanwhile (see mvl_sriov_disable()) */
-	if (mvl_pci_link_addr(ctx, j.addr, "physfn", pf) == 0) {
-		r = mvl_lock_take(ctx, MVL_LOCK_PCI, pf, true, true, &pf_lock);
-		if (r < 0)
-			return r;
-	}
-	r = mvl_lock_take(ctx, MVL_LOCK_PCI, j.addr, false, true, &lock);
-	if (r < 0)
-		goto out;
-	r = mvl_journal_read(ctx, j.addr, &old);
-	if (r == 0)
-		r = mvl_fail(ctx, -EBUSY, "%s is attached to VM %s; release it first", j.addr,
-			     old.vm_id);
-	else if (r == -ENOENT)
-		r = 0;
-	if (r < 0)
-		goto out;
-	if (mvl_pci_read_ulong(ctx, j.addr, "class", &cls) == 0 && (cls >> 8) == 0x0604) {
-		r = mvl_fail(ctx, -EINVAL, "%s is a PCI bridge; vfio-pci takes endpoints only",
-			     j.addr);
-		goto out;
-	}
-	if (mvl_pci_read_ulong(ctx, j.addr, "sriov_numvfs", &num) == 0 && num > 0) {
-		r = mvl_fail(ctx, -EBUSY,
-			     "%s has %lu VFs enabled; disable them first (its driver "
-			     "would take them away when it lets go)",
-			     j.addr, num);
-		goto out;
-	}
-	r = mvl_pci_driver(ctx, j.addr, j.driver, sizeof(j.driver));
-	if (r == 0)
-		r = mvl_pci_driver_override(ctx, j.addr, j.driver_override,
-					    sizeof(j.driver_override));
-	if (r < 0) {
-		r = mvl_fail(ctx, r, "cannot read the driver of %s: %s", j.addr, MVL_STRERROR(r));
-		goto out;
-	}
-	if (strcmp(j.driver, "vfio-pci") == 0) {
-		r = mvl_fail(
-			ctx, -EBUSY,
-			"%s is bound to vfio-pci by another tool (no mvlink journal); not taking it",
-			j.addr);
-		goto out;
-	}
-	r = mvl_vfio_check(ctx, j.addr, o->flags & MVL_PCI_FORCE);
-	if (r < 0)
-		goto out;
-	j.iommu_group = r;
-	r = mvl_journal_write(ctx, &j);
-	if (r < 0)
-		goto out;
-	r = attach_finish(ctx, &j, 0, (o->flags & MVL_PCI_OWNER) ? (long long)o->owner : -1,
-			  (o->flags & MVL_PCI_GROUP) ? (long long)o->group : -1, ret_iface);
-	if (r < 0)
-		goto out;
-	info(ctx, "attached %s to VM %s", j.addr, o->vm_id);
-out:
-	mvl_lock_drop(&lock);
 	mvl_lock_drop(&pf_lock);
 	return r;
 }
