@@ -738,6 +738,9 @@ struct mvl_vf_opts {
 	uid_t owner;            /* with MVL_VF_OWNER */
 	gid_t group;            /* with MVL_VF_GROUP */
 	unsigned flags;         /* MVL_VF_* */
+	/* Whether the VF may query the PF's RSS redirection table and hash
+	 * key (IFLA_VF_RSS_QUERY_EN; some NICs share them between VFs). */
+	enum mvl_tristate query_rss;
 };
 
 /**
@@ -747,7 +750,7 @@ struct mvl_vf_opts {
  * to vfio-pci), takes its lock, refuses when the PF's netdev is down, and
  * journals the VF's original state.  Then sets each requested attribute
  * in its own request to the PF (MAC, VLAN/QoS/protocol, spoofchk, trust,
- * link state, rates), so that a refusal names the attribute; reads them
+ * link state, rates, RSS query), so that a refusal names the attribute; reads them
  * back; binds the VF to vfio-pci (loading the module when needed) after
  * checking that its IOMMU group holds no device on a host driver and that
  * it does not carry the host's default route; and chowns /dev/vfio/<group>
@@ -962,6 +965,9 @@ enum mvl_vlan_proto mvl_sriov_vf_get_vlan_proto(const struct mvl_sriov_vf *vf);
 enum mvl_tristate mvl_sriov_vf_get_spoofchk(const struct mvl_sriov_vf *vf);
 /** mvl_sriov_vf_get_trust - MVL_ON or MVL_OFF; MVL_UNSET when unknown. */
 enum mvl_tristate mvl_sriov_vf_get_trust(const struct mvl_sriov_vf *vf);
+/** mvl_sriov_vf_get_query_rss - whether the VF may query the RSS
+ * configuration: MVL_ON or MVL_OFF; MVL_UNSET when unknown. */
+enum mvl_tristate mvl_sriov_vf_get_query_rss(const struct mvl_sriov_vf *vf);
 /** mvl_sriov_vf_get_link_state - MVL_VF_LINK_AUTO, _ENABLE or _DISABLE;
  * MVL_VF_LINK_UNSET when unknown. */
 enum mvl_vf_link_state mvl_sriov_vf_get_link_state(const struct mvl_sriov_vf *vf);

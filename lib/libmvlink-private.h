@@ -313,7 +313,13 @@ enum {
 	MVL_VF_A_TRUST = 1u << 3,
 	MVL_VF_A_LINK_STATE = 1u << 4,
 	MVL_VF_A_RATE = 1u << 5,       /* min and max together */
-	MVL_VF_A_ALL = (1u << 6) - 1,
+	MVL_VF_A_QUERY_RSS = 1u << 6,  /* IFLA_VF_RSS_QUERY_EN */
+	MVL_VF_A_ALL = (1u << 7) - 1,
+	/* Those whose original value the journal records ("orig"): an attach
+	 * changes no other (it could not restore them after a crash).
+	 * TODO(merge): MVL_VF_A_ALL once the journal codec has the
+	 * "query_rss" row (tristate, like "trust"). */
+	MVL_VF_A_JOURNALLED = MVL_VF_A_ALL & ~MVL_VF_A_QUERY_RSS,
 };
 struct mvl_vf_state {
 	int vf;
@@ -322,10 +328,12 @@ struct mvl_vf_state {
 	unsigned vlan, qos;
 	uint16_t vlan_proto;    /* ETH_P_8021Q or ETH_P_8021AD, host order */
 	int spoofchk, trust;    /* 0/1, or -1 when the driver does not say */
+	int query_rss;          /* 0/1, or -1 when the driver does not say */
 	int link_state;         /* IFLA_VF_LINK_STATE_AUTO/ENABLE/DISABLE */
 	unsigned min_tx_rate, max_tx_rate; /* Mbps */
 };
-/* "mac", "vlan", "spoofchk", "trust", "link-state", "rate" for one bit. */
+/* "mac", "vlan", "spoofchk", "trust", "link-state", "rate", "query-rss"
+ * for one bit, "?" for none. */
 const char *mvl_vf_attr_name(unsigned attr);
 /* Pure: the RTM_SETLINK request that sets attribute @attr (one MVL_VF_A_*
  * bit) of VF @val->vf of PF @pf_ifindex to @val, copied into @buf.
@@ -793,12 +801,28 @@ int mvl_vfio_release_vm(struct mvl_ctx *ctx, const char *vm_id);
 int mvl_vfio_list(struct mvl_ctx *ctx, const char *vm_id, struct mvl_iface_list *list);
 /* The interface a journal describes. */
 int mvl_vfio_iface(struct mvl_ctx *ctx, const struct mvl_journal *j, struct mvl_iface **ret);
+/* The last steps of an attach (sriov.c, pcidev.c), @r being how the
+ * earlier ones went: bind to vfio-pci (when the journal says so), mark the
+ * journal attached, make the interface; on any failure everything is
+ * undone from the journal (kept, with the undo's error logged, when the
+ * undo fails) and the first error returned with its message. */
+int mvl_vfio_attach_finish(struct mvl_ctx *ctx, struct mvl_journal *j, int r, long long owner,
+			   long long group, struct mvl_iface **ret_iface);
+/* Restore every device journal whose lock is free (its process gone) and
+ * that is not a completed attach; with @dry_run only count them.  The
+ * number (to be) restored; failures noted in @fe. */
+int mvl_vfio_recover(struct mvl_ctx *ctx, bool dry_run, struct mvl_first_err *fe);
 
-/* ---- sriov.c ---------------------------------------------------------- */
+/* ---- vf.c: the VF attribute table ------------------------------------- */
+/* The bit of row @i of the table (attach order), 0 past its end. */
+unsigned mvl_vf_attr_bit(size_t i);
 /* The attributes @o asks for (MVL_VF_A_*) and their values in @want, whose
  * other fields are @cur's (so a rate keeps the current other rate). */
 unsigned mvl_vf_wanted(const struct mvl_vf_opts *o, const struct mvl_vf_state *cur,
 		       struct mvl_vf_state *want);
+/* The first attribute of @mask whose value @orig does not know (so that
+ * it could not be restored), or 0. */
+unsigned mvl_vf_unknown(const struct mvl_vf_state *orig, unsigned mask);
 /* Set the attributes of @mask of VF @vf to @want's values, one request each
  * in attach order, then read them back.  No undo: see below. */
 int mvl_vf_apply_attrs(struct mvl_ctx *ctx, int pf_ifindex, const char *pf_ifname, int vf,

@@ -638,87 +638,198 @@ void mvl_nl_set_test_ops(struct mvl_ctx *ctx, const struct mvl_nl_test_ops *ops,
 	ctx->test.nl_ops_data = data;
 }
 
-const char *mvl_vf_attr_name(unsigned attr)
+/*
+ * The kernel side of each VF attribute (its row in vf.c holds the rest):
+ * its name (requests, messages, journals), how it goes into a request and
+ * how it comes out of a reply.  Here because only this file talks libnl,
+ * and because the journal, lower than vf.c, names attributes too.
+ */
+struct vf_wire {
+	unsigned bit;
+	const char *name;
+	int type; /* IFLA_VF_* of a request */
+	int (*put)(struct nl_msg *msg, const struct vf_wire *w, const struct mvl_vf_state *v);
+	/* from a reply's IFLA_VF_* attributes; false when it does not say */
+	bool (*parse)(struct nlattr **tb, const struct vf_wire *w, struct mvl_vf_state *s);
+	size_t off; /* of the int setting in struct mvl_vf_state (on/off ones) */
+};
+
+/* The payload of @a if it holds at least @size bytes, else NULL. */
+static const void *attr_data(struct nlattr *a, size_t size)
 {
-	switch (attr) {
-	case MVL_VF_A_MAC:
-		return "mac";
-	case MVL_VF_A_VLAN:
-		return "vlan";
-	case MVL_VF_A_SPOOFCHK:
-		return "spoofchk";
-	case MVL_VF_A_TRUST:
-		return "trust";
-	case MVL_VF_A_LINK_STATE:
-		return "link-state";
-	case MVL_VF_A_RATE:
-		return "rate";
-	}
-	return "?";
+	return a && (size_t)nla_len(a) >= size ? nla_data(a) : NULL;
 }
 
-static int vf_put_attr(struct nl_msg *msg, unsigned attr, const struct mvl_vf_state *v)
+static int put_mac(struct nl_msg *msg, const struct vf_wire *w, const struct mvl_vf_state *v)
 {
-	uint32_t vf = (uint32_t)v->vf;
+	struct ifla_vf_mac m = { .vf = (uint32_t)v->vf };
 
-	switch (attr) {
-	case MVL_VF_A_MAC: {
-		struct ifla_vf_mac m = { .vf = vf };
+	memcpy(m.mac, v->mac, 6);
+	return nla_put(msg, w->type, sizeof(m), &m);
+}
 
-		memcpy(m.mac, v->mac, 6);
-		return nla_put(msg, IFLA_VF_MAC, sizeof(m), &m);
-	}
-	case MVL_VF_A_VLAN: {
-		struct ifla_vf_vlan_info vi = { .vf = vf, .vlan = v->vlan, .qos = v->qos,
-						.vlan_proto = htons(v->vlan_proto ? v->vlan_proto
-										  : ETH_P_8021Q) };
-		struct nlattr *list = nla_nest_start(msg, IFLA_VF_VLAN_LIST);
+static bool parse_mac(struct nlattr **tb, const struct vf_wire *w, struct mvl_vf_state *s)
+{
+	const struct ifla_vf_mac *mac = attr_data(tb[w->type], sizeof(*mac));
 
-		if (!list || nla_put(msg, IFLA_VF_VLAN_INFO, sizeof(vi), &vi) < 0)
-			return -NLE_NOMEM;
-		nla_nest_end(msg, list);
-		return 0;
-	}
-	case MVL_VF_A_SPOOFCHK: {
-		struct ifla_vf_spoofchk s = { .vf = vf, .setting = (uint32_t)v->spoofchk };
+	if (!mac)
+		return false;
+	s->vf = (int)mac->vf;
+	memcpy(s->mac, mac->mac, 6);
+	return true;
+}
 
-		return nla_put(msg, IFLA_VF_SPOOFCHK, sizeof(s), &s);
-	}
-	case MVL_VF_A_TRUST: {
-		struct ifla_vf_trust t = { .vf = vf, .setting = (uint32_t)v->trust };
+static int put_vlan(struct nl_msg *msg, const struct vf_wire *w, const struct mvl_vf_state *v)
+{
+	struct ifla_vf_vlan_info vi = { .vf = (uint32_t)v->vf, .vlan = v->vlan, .qos = v->qos,
+					.vlan_proto = htons(v->vlan_proto ? v->vlan_proto
+									  : ETH_P_8021Q) };
+	struct nlattr *list = nla_nest_start(msg, w->type);
 
-		return nla_put(msg, IFLA_VF_TRUST, sizeof(t), &t);
-	}
-	case MVL_VF_A_LINK_STATE: {
-		struct ifla_vf_link_state l = { .vf = vf, .link_state = (uint32_t)v->link_state };
+	if (!list || nla_put(msg, IFLA_VF_VLAN_INFO, sizeof(vi), &vi) < 0)
+		return -NLE_NOMEM;
+	nla_nest_end(msg, list);
+	return 0;
+}
 
-		return nla_put(msg, IFLA_VF_LINK_STATE, sizeof(l), &l);
-	}
-	case MVL_VF_A_RATE: {
-		/* both values, always: one alone would zero the other */
-		struct ifla_vf_rate r = { .vf = vf, .min_tx_rate = v->min_tx_rate,
-					  .max_tx_rate = v->max_tx_rate };
+static bool parse_vlan(struct nlattr **tb, const struct vf_wire *w, struct mvl_vf_state *s)
+{
+	const struct ifla_vf_vlan *vlan = attr_data(tb[IFLA_VF_VLAN], sizeof(*vlan));
+	struct nlattr *a;
+	int rem;
 
-		return nla_put(msg, IFLA_VF_RATE, sizeof(r), &r);
+	if (vlan) {
+		s->vlan = vlan->vlan;
+		s->qos = vlan->qos;
 	}
+	if (!tb[w->type])
+		return vlan != NULL;
+	/* the first entry is the outer tag (the one we set) */
+	nla_for_each_nested(a, tb[w->type], rem) {
+		const struct ifla_vf_vlan_info *vi = attr_data(a, sizeof(*vi));
+
+		if (nla_type(a) != IFLA_VF_VLAN_INFO || !vi)
+			continue;
+		s->vlan = vi->vlan;
+		s->qos = vi->qos;
+		s->vlan_proto = ntohs(vi->vlan_proto);
+		return true;
 	}
-	return -NLE_INVAL;
+	return vlan != NULL;
+}
+
+/* spoofchk, trust, ...: { __u32 vf; __u32 setting; } all of them */
+struct vf_setting {
+	uint32_t vf;
+	uint32_t setting;
+};
+
+static int put_onoff(struct nl_msg *msg, const struct vf_wire *w, const struct mvl_vf_state *v)
+{
+	int on = *(const int *)((const char *)v + w->off);
+	struct vf_setting s = { .vf = (uint32_t)v->vf, .setting = (uint32_t)on };
+
+	return nla_put(msg, w->type, sizeof(s), &s);
+}
+
+static bool parse_onoff(struct nlattr **tb, const struct vf_wire *w, struct mvl_vf_state *s)
+{
+	const struct vf_setting *v = attr_data(tb[w->type], sizeof(*v));
+
+	if (!v)
+		return false;
+	/* -1: the driver does not say */
+	*(int *)((char *)s + w->off) = v->setting == (uint32_t)-1 ? -1 : !!v->setting;
+	return true;
+}
+
+static int put_link_state(struct nl_msg *msg, const struct vf_wire *w,
+			  const struct mvl_vf_state *v)
+{
+	struct ifla_vf_link_state l = { .vf = (uint32_t)v->vf,
+					 .link_state = (uint32_t)v->link_state };
+
+	return nla_put(msg, w->type, sizeof(l), &l);
+}
+
+static bool parse_link_state(struct nlattr **tb, const struct vf_wire *w,
+			     struct mvl_vf_state *s)
+{
+	const struct ifla_vf_link_state *ls = attr_data(tb[w->type], sizeof(*ls));
+
+	if (!ls || ls->link_state > IFLA_VF_LINK_STATE_DISABLE)
+		return false;
+	s->link_state = (int)ls->link_state;
+	return true;
+}
+
+static int put_rate(struct nl_msg *msg, const struct vf_wire *w, const struct mvl_vf_state *v)
+{
+	/* both values, always: one alone would zero the other */
+	struct ifla_vf_rate r = { .vf = (uint32_t)v->vf, .min_tx_rate = v->min_tx_rate,
+				  .max_tx_rate = v->max_tx_rate };
+
+	return nla_put(msg, w->type, sizeof(r), &r);
+}
+
+static bool parse_rate(struct nlattr **tb, const struct vf_wire *w, struct mvl_vf_state *s)
+{
+	const struct ifla_vf_rate *rate = attr_data(tb[w->type], sizeof(*rate));
+	const struct ifla_vf_tx_rate *txr = attr_data(tb[IFLA_VF_TX_RATE], sizeof(*txr));
+
+	if (rate) {
+		s->min_tx_rate = rate->min_tx_rate;
+		s->max_tx_rate = rate->max_tx_rate;
+	} else if (txr) {
+		s->max_tx_rate = txr->rate; /* older kernels: the maximum only */
+	}
+	return rate || txr;
+}
+
+static const struct vf_wire vf_wires[] = {
+	{ MVL_VF_A_MAC, "mac", IFLA_VF_MAC, put_mac, parse_mac, 0 },
+	{ MVL_VF_A_VLAN, "vlan", IFLA_VF_VLAN_LIST, put_vlan, parse_vlan, 0 },
+	{ MVL_VF_A_SPOOFCHK, "spoofchk", IFLA_VF_SPOOFCHK, put_onoff, parse_onoff,
+	  offsetof(struct mvl_vf_state, spoofchk) },
+	{ MVL_VF_A_TRUST, "trust", IFLA_VF_TRUST, put_onoff, parse_onoff,
+	  offsetof(struct mvl_vf_state, trust) },
+	{ MVL_VF_A_LINK_STATE, "link-state", IFLA_VF_LINK_STATE, put_link_state,
+	  parse_link_state, 0 },
+	{ MVL_VF_A_RATE, "rate", IFLA_VF_RATE, put_rate, parse_rate, 0 },
+	{ MVL_VF_A_QUERY_RSS, "query-rss", IFLA_VF_RSS_QUERY_EN, put_onoff, parse_onoff,
+	  offsetof(struct mvl_vf_state, query_rss) },
+};
+
+static const struct vf_wire *vf_wire(unsigned attr)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(vf_wires); i++)
+		if (vf_wires[i].bit == attr)
+			return &vf_wires[i];
+	return NULL;
+}
+
+const char *mvl_vf_attr_name(unsigned attr)
+{
+	const struct vf_wire *w = vf_wire(attr);
+
+	return w ? w->name : "?";
 }
 
 static int vf_msg_build(int pf_ifindex, unsigned attr, const struct mvl_vf_state *val,
 			struct nl_msg **ret)
 {
+	const struct vf_wire *w = vf_wire(attr);
 	struct nlattr *list, *info;
 	struct nl_msg *msg;
 
-	if (pf_ifindex <= 0 || val->vf < 0 || (attr & (attr - 1)) || !(attr & MVL_VF_A_ALL))
+	if (pf_ifindex <= 0 || val->vf < 0 || !w)
 		return -EINVAL;
 	msg = link_msg(RTM_SETLINK, 0, pf_ifindex);
 	if (!msg)
 		return -ENOMEM;
 	list = nla_nest_start(msg, IFLA_VFINFO_LIST);
 	info = list ? nla_nest_start(msg, IFLA_VF_INFO) : NULL;
-	if (!info || vf_put_attr(msg, attr, val) < 0) {
+	if (!info || w->put(msg, w, val) < 0) {
 		nlmsg_free(msg);
 		return -ENOMEM;
 	}
@@ -748,85 +859,21 @@ int mvl_nl_vf_build(int pf_ifindex, unsigned attr, const struct mvl_vf_state *va
 	return r;
 }
 
-/* The payload of @a if it holds at least @size bytes, else NULL. */
-static const void *attr_data(struct nlattr *a, size_t size)
-{
-	return a && (size_t)nla_len(a) >= size ? nla_data(a) : NULL;
-}
-
 static int vf_parse_info(struct nlattr *info, struct mvl_vf_state *s)
 {
 	struct nlattr *tb[IFLA_VF_MAX + 1];
-	const struct ifla_vf_mac *mac;
-	const struct ifla_vf_vlan *vlan;
-	const struct ifla_vf_spoofchk *sc;
-	const struct ifla_vf_trust *tr;
-	const struct ifla_vf_link_state *ls;
-	const struct ifla_vf_rate *rate;
-	const struct ifla_vf_tx_rate *txr;
 
 	if (nla_parse_nested(tb, IFLA_VF_MAX, info, NULL) < 0)
 		return -EBADMSG;
 	memset(s, 0, sizeof(*s));
 	s->vf = -1;
-	s->spoofchk = s->trust = -1;
+	s->spoofchk = s->trust = s->query_rss = -1;
 	s->vlan_proto = ETH_P_8021Q;
-	/* every VF attribute starts with the VF number */
-	mac = attr_data(tb[IFLA_VF_MAC], sizeof(*mac));
-	if (!mac)
-		return -EBADMSG;
-	s->vf = (int)mac->vf;
-	memcpy(s->mac, mac->mac, 6);
-	s->have |= MVL_VF_A_MAC;
-	vlan = attr_data(tb[IFLA_VF_VLAN], sizeof(*vlan));
-	if (vlan) {
-		s->vlan = vlan->vlan;
-		s->qos = vlan->qos;
-		s->have |= MVL_VF_A_VLAN;
-	}
-	if (tb[IFLA_VF_VLAN_LIST]) {
-		struct nlattr *a;
-		int rem;
-
-		/* the first entry is the outer tag (the one we set) */
-		nla_for_each_nested(a, tb[IFLA_VF_VLAN_LIST], rem) {
-			const struct ifla_vf_vlan_info *vi = attr_data(a, sizeof(*vi));
-
-			if (nla_type(a) != IFLA_VF_VLAN_INFO || !vi)
-				continue;
-			s->vlan = vi->vlan;
-			s->qos = vi->qos;
-			s->vlan_proto = ntohs(vi->vlan_proto);
-			s->have |= MVL_VF_A_VLAN;
-			break;
-		}
-	}
-	sc = attr_data(tb[IFLA_VF_SPOOFCHK], sizeof(*sc));
-	if (sc) {
-		s->spoofchk = sc->setting == (uint32_t)-1 ? -1 : !!sc->setting;
-		s->have |= MVL_VF_A_SPOOFCHK;
-	}
-	tr = attr_data(tb[IFLA_VF_TRUST], sizeof(*tr));
-	if (tr) {
-		s->trust = tr->setting == (uint32_t)-1 ? -1 : !!tr->setting;
-		s->have |= MVL_VF_A_TRUST;
-	}
-	ls = attr_data(tb[IFLA_VF_LINK_STATE], sizeof(*ls));
-	if (ls && ls->link_state <= IFLA_VF_LINK_STATE_DISABLE) {
-		s->link_state = (int)ls->link_state;
-		s->have |= MVL_VF_A_LINK_STATE;
-	}
-	rate = attr_data(tb[IFLA_VF_RATE], sizeof(*rate));
-	txr = attr_data(tb[IFLA_VF_TX_RATE], sizeof(*txr));
-	if (rate) {
-		s->min_tx_rate = rate->min_tx_rate;
-		s->max_tx_rate = rate->max_tx_rate;
-		s->have |= MVL_VF_A_RATE;
-	} else if (txr) {
-		s->max_tx_rate = txr->rate;
-		s->have |= MVL_VF_A_RATE;
-	}
-	return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(vf_wires); i++)
+		if (vf_wires[i].parse(tb, &vf_wires[i], s))
+			s->have |= vf_wires[i].bit;
+	/* every VF attribute starts with the VF number: the MAC's tells it */
+	return s->have & MVL_VF_A_MAC ? 0 : -EBADMSG;
 }
 
 int mvl_nl_vf_parse(const void *buf, size_t len, struct mvl_vf_state **ret, size_t *ret_n)

@@ -22,12 +22,6 @@
 
 #include "libmvlink-private.h"
 
-/* Attributes in the order an attach sets them (a restore goes backwards). */
-static const unsigned attr_order[] = {
-	MVL_VF_A_MAC,	MVL_VF_A_VLAN,	     MVL_VF_A_SPOOFCHK,
-	MVL_VF_A_TRUST, MVL_VF_A_LINK_STATE, MVL_VF_A_RATE,
-};
-
 /* ------------------------------------------------------------- strings */
 
 static const char *const link_state_names[] = {
@@ -72,87 +66,6 @@ MVL_EXPORT int mvl_vlan_proto_from_string(const char *s)
 	return -EINVAL;
 }
 
-/* "mac 02:00:00:00:00:01", "vlan 10 qos 3 802.1Q" ... for messages */
-static const char *attr_text(unsigned attr, const struct mvl_vf_state *v, char *buf, size_t len)
-{
-	char mac[18];
-
-	switch (attr) {
-	case MVL_VF_A_MAC:
-		snprintf(buf, len, "MAC %s", mvl_mac_format(v->mac, mac));
-		break;
-	case MVL_VF_A_VLAN:
-		snprintf(buf, len, "VLAN %u qos %u (%s)", v->vlan, v->qos,
-			 v->vlan_proto == ETH_P_8021AD ? "802.1ad" : "802.1Q");
-		break;
-	case MVL_VF_A_SPOOFCHK:
-		snprintf(buf, len, "spoofchk %s", v->spoofchk ? "on" : "off");
-		break;
-	case MVL_VF_A_TRUST:
-		snprintf(buf, len, "trust %s", v->trust ? "on" : "off");
-		break;
-	case MVL_VF_A_LINK_STATE:
-		snprintf(buf, len, "link state %s",
-			 mvl_vf_link_state_to_string((enum mvl_vf_link_state)(v->link_state + 1)));
-		break;
-	case MVL_VF_A_RATE:
-		snprintf(buf, len, "min/max tx rate %u/%u Mbps", v->min_tx_rate, v->max_tx_rate);
-		break;
-	default:
-		snprintf(buf, len, "?");
-	}
-	return buf;
-}
-
-/* Whether attribute @attr of @a and @b are equal. */
-static bool attr_equal(unsigned attr, const struct mvl_vf_state *a, const struct mvl_vf_state *b)
-{
-	switch (attr) {
-	case MVL_VF_A_MAC:
-		return memcmp(a->mac, b->mac, 6) == 0;
-	case MVL_VF_A_VLAN:
-		return a->vlan == b->vlan && a->qos == b->qos &&
-		       (a->vlan == 0 || a->vlan_proto == b->vlan_proto);
-	case MVL_VF_A_SPOOFCHK:
-		return a->spoofchk == b->spoofchk;
-	case MVL_VF_A_TRUST:
-		return a->trust == b->trust;
-	case MVL_VF_A_LINK_STATE:
-		return a->link_state == b->link_state;
-	case MVL_VF_A_RATE:
-		return a->min_tx_rate == b->min_tx_rate && a->max_tx_rate == b->max_tx_rate;
-	}
-	return false;
-}
-
-/* @dst's attribute @attr := @src's. */
-static void attr_copy(unsigned attr, struct mvl_vf_state *dst, const struct mvl_vf_state *src)
-{
-	switch (attr) {
-	case MVL_VF_A_MAC:
-		memcpy(dst->mac, src->mac, 6);
-		break;
-	case MVL_VF_A_VLAN:
-		dst->vlan = src->vlan;
-		dst->qos = src->qos;
-		dst->vlan_proto = src->vlan_proto;
-		break;
-	case MVL_VF_A_SPOOFCHK:
-		dst->spoofchk = src->spoofchk;
-		break;
-	case MVL_VF_A_TRUST:
-		dst->trust = src->trust;
-		break;
-	case MVL_VF_A_LINK_STATE:
-		dst->link_state = src->link_state;
-		break;
-	case MVL_VF_A_RATE:
-		dst->min_tx_rate = src->min_tx_rate;
-		dst->max_tx_rate = src->max_tx_rate;
-		break;
-	}
-}
-
 /* ------------------------------------------------------------------ PFs */
 
 /* A PF: a PCI function, or a device of another bus whose netdev has VFs
@@ -164,38 +77,6 @@ struct pf_ref {
 	int ifindex;
 	unsigned flags;
 };
-
-struct first_netdev {
-	char name[IFNAMSIZ];
-};
-
-static int first_netdev_cb(struct mvl_ctx *ctx, const char *ifname, void *data)
-{
-	struct first_netdev *f = data;
-
-	/* the lowest name: readdir order is arbitrary */
-	if (mvl_ifname_check(ifname) == 0 && (!f->name[0] || strcmp(ifname, f->name) < 0))
-		snprintf(f->name, sizeof(f->name), "%s", ifname);
-	return 0;
-}
-
-int mvl_pf_ifindex(struct mvl_ctx *ctx, const char *pf_addr, char *ifname, size_t len)
-{
-	struct first_netdev f = { .name = "" };
-	unsigned flags;
-	int ifindex, r;
-
-	r = mvl_pci_foreach_netdev(ctx, pf_addr, first_netdev_cb, &f);
-	if (r < 0)
-		return r;
-	if (!f.name[0])
-		return -ENODEV;
-	r = mvl_netdev_info(ctx, f.name, &ifindex, &flags);
-	if (r < 0)
-		return r;
-	snprintf(ifname, len, "%s", f.name);
-	return ifindex;
-}
 
 static int pf_resolve(struct mvl_ctx *ctx, const char *pf, struct pf_ref *ret)
 {
@@ -467,14 +348,18 @@ out:
 
 /* ---------------------------------------------------------------- attach */
 
-static int check_vf_opts(struct mvl_ctx *ctx, const struct mvl_vf_opts *o)
+/* @in checked into @o: an older caller's shorter struct ends in zeros */
+static int check_vf_opts(struct mvl_ctx *ctx, const struct mvl_vf_opts *in,
+			 struct mvl_vf_opts *o)
 {
 	const unsigned known = MVL_VF_NO_VFIO | MVL_VF_FORCE | MVL_VF_VLAN | MVL_VF_MIN_RATE |
 			       MVL_VF_MAX_RATE | MVL_VF_OWNER | MVL_VF_GROUP;
 
-	if (!MVL_OPTS_VALID(o, struct mvl_vf_opts, pf))
+	if (!MVL_OPTS_VALID(in, struct mvl_vf_opts, pf))
 		return mvl_fail(ctx, -EINVAL,
 				"invalid struct mvl_vf_opts (size or trailing bytes)");
+	memset(o, 0, sizeof(*o));
+	memcpy(o, in, in->sz < sizeof(*o) ? in->sz : sizeof(*o));
 	if (o->flags & ~known)
 		return mvl_fail(ctx, -EINVAL, "unknown VF flags 0x%x", o->flags & ~known);
 	if (mvl_vm_id_check(o->vm_id) < 0)
@@ -507,6 +392,9 @@ static int check_vf_opts(struct mvl_ctx *ctx, const struct mvl_vf_opts *o)
 		return mvl_fail(ctx, -EINVAL, "VLAN protocol 802.1ad needs a VLAN id");
 	if ((unsigned)o->spoofchk > MVL_OFF || (unsigned)o->trust > MVL_OFF)
 		return mvl_fail(ctx, -EINVAL, "invalid spoofchk/trust value (unset, on or off)");
+	if ((unsigned)o->query_rss > MVL_OFF)
+		return mvl_fail(ctx, -EINVAL, "invalid query-rss value %d (unset, on or off)",
+				(int)o->query_rss);
 	if ((unsigned)o->link_state > MVL_VF_LINK_DISABLE)
 		return mvl_fail(ctx, -EINVAL, "invalid link state %d (auto, enable or disable)",
 				(int)o->link_state);
@@ -525,46 +413,6 @@ static int check_vf_opts(struct mvl_ctx *ctx, const struct mvl_vf_opts *o)
 	    ((o->flags & MVL_VF_GROUP) && o->group == (gid_t)-1))
 		return mvl_fail(ctx, -EINVAL, "invalid owner or group -1");
 	return 0;
-}
-
-unsigned mvl_vf_wanted(const struct mvl_vf_opts *o, const struct mvl_vf_state *cur,
-		       struct mvl_vf_state *want)
-{
-	unsigned mask = 0;
-
-	*want = *cur;
-	if (o->mac) {
-		memcpy(want->mac, o->mac, 6);
-		mask |= MVL_VF_A_MAC;
-	}
-	if (o->flags & MVL_VF_VLAN) {
-		want->vlan = o->vlan;
-		want->qos = o->qos;
-		want->vlan_proto =
-			o->vlan_proto == MVL_VLAN_PROTO_8021AD ? ETH_P_8021AD : ETH_P_8021Q;
-		mask |= MVL_VF_A_VLAN;
-	}
-	if (o->spoofchk) {
-		want->spoofchk = o->spoofchk == MVL_ON;
-		mask |= MVL_VF_A_SPOOFCHK;
-	}
-	if (o->trust) {
-		want->trust = o->trust == MVL_ON;
-		mask |= MVL_VF_A_TRUST;
-	}
-	if (o->link_state) {
-		want->link_state = (int)o->link_state - 1; /* IFLA_VF_LINK_STATE_* */
-		mask |= MVL_VF_A_LINK_STATE;
-	}
-	if (o->flags & (MVL_VF_MIN_RATE | MVL_VF_MAX_RATE)) {
-		/* both go in one request: keep the current value of the other */
-		if (o->flags & MVL_VF_MIN_RATE)
-			want->min_tx_rate = o->min_tx_rate;
-		if (o->flags & MVL_VF_MAX_RATE)
-			want->max_tx_rate = o->max_tx_rate;
-		mask |= MVL_VF_A_RATE;
-	}
-	return mask;
 }
 
 struct vf_pick {
@@ -658,93 +506,10 @@ static int pick_vf(struct mvl_ctx *ctx, const struct mvl_vf_opts *o, struct vf_p
 	return mvl_fail(ctx, -EBUSY, "all %lu VFs of %s are in use", num, pf);
 }
 
-int mvl_vf_apply_attrs(struct mvl_ctx *ctx, int pf_ifindex, const char *pf_ifname, int vf,
-		       unsigned mask, const struct mvl_vf_state *want)
-{
-	static const unsigned checked = MVL_VF_A_MAC | MVL_VF_A_VLAN | MVL_VF_A_SPOOFCHK |
-					MVL_VF_A_TRUST | MVL_VF_A_LINK_STATE;
-	struct mvl_vf_state now;
-	char a[96], b[96];
-	int r;
-
-	for (size_t i = 0; i < ARRAY_SIZE(attr_order); i++) {
-		unsigned at = attr_order[i];
-
-		if (!(mask & at))
-			continue;
-		r = mvl_nl_vf_set(ctx, pf_ifindex, at, want);
-		if (r < 0)
-			return mvl_fail_kernel(ctx, r, "PF %s refused %s for VF %d", pf_ifname,
-					       attr_text(at, want, a, sizeof(a)), vf);
-	}
-	if (!mask)
-		return 0;
-	/* read back: what the driver accepted must be what it reports */
-	r = mvl_nl_vf_get(ctx, pf_ifindex, vf, &now);
-	if (r < 0)
-		return mvl_fail_kernel(ctx, r, "cannot read VF %d of %s back", vf, pf_ifname);
-	for (size_t i = 0; i < ARRAY_SIZE(attr_order); i++) {
-		unsigned at = attr_order[i];
-
-		/* rates may be rounded by the driver: not compared */
-		if (!(mask & at & checked) || !(now.have & at) || attr_equal(at, want, &now))
-			continue;
-		return mvl_fail(ctx, -EIO, "PF %s accepted %s for VF %d but reports %s", pf_ifname,
-				attr_text(at, want, a, sizeof(a)), vf,
-				attr_text(at, &now, b, sizeof(b)));
-	}
-	return 0;
-}
-
-/* Undo an attach from its journal, keeping the original error message.
- * The journal goes only when the device is back as it was. */
-static void rollback(struct mvl_ctx *ctx, const struct mvl_journal *j)
-{
-	char msg[sizeof(ctx->errmsg)], path[PATH_MAX] = "";
-	int r;
-
-	snprintf(msg, sizeof(msg), "%s", ctx->errmsg);
-	r = mvl_vfio_restore(ctx, j);
-	if (r == 0)
-		r = mvl_journal_remove(ctx, j);
-	if (r < 0) {
-		mvl_journal_path(ctx, j->mode, j->addr, path, sizeof(path));
-		mvl_undo_failed(ctx, "%s: %s (journal %s kept; mvlink recover retries)", j->addr,
-				ctx->errmsg, path);
-	}
-	snprintf(ctx->errmsg, sizeof(ctx->errmsg), "%s", msg);
-}
-
-/* The last steps of an attach, @r being how the earlier ones went: bind to
- * vfio-pci (when the journal says so), mark the journal attached, make the
- * interface; on any failure everything is undone from the journal. */
-static int attach_finish(struct mvl_ctx *ctx, struct mvl_journal *j, int r, long long owner,
-			 long long group, struct mvl_iface **ret_iface)
-{
-	struct mvl_iface *iface = NULL;
-
-	if (r == 0 && j->vfio)
-		r = mvl_vfio_bind(ctx, j, owner, group);
-	if (r == 0) {
-		j->state = MVL_J_ATTACHED;
-		r = mvl_journal_write(ctx, j);
-	}
-	if (r == 0) {
-		r = mvl_vfio_iface(ctx, j, &iface);
-		if (r < 0)
-			r = mvl_fail(ctx, r, "out of memory");
-	}
-	if (r < 0) {
-		rollback(ctx, j);
-		return r;
-	}
-	*ret_iface = iface;
-	return 0;
-}
-
 static int vf_orig_state(struct mvl_ctx *ctx, const struct vf_pick *p, unsigned mask,
 			 struct mvl_journal *j)
 {
+	unsigned unknown;
 	int r;
 
 	if (!p->pf.ifindex) {
@@ -760,36 +525,32 @@ static int vf_orig_state(struct mvl_ctx *ctx, const struct vf_pick *p, unsigned 
 		return mvl_fail(ctx, r, "PF %s does not report VF %d", p->pf.ifname, p->index);
 	if (r < 0)
 		return mvl_fail_kernel(ctx, r, "cannot read VF %d of %s", p->index, p->pf.ifname);
-	for (size_t i = 0; i < ARRAY_SIZE(attr_order); i++) {
-		unsigned a = attr_order[i];
-		bool unknown = !(j->vf_orig.have & a) ||
-			       (a == MVL_VF_A_SPOOFCHK && j->vf_orig.spoofchk < 0) ||
-			       (a == MVL_VF_A_TRUST && j->vf_orig.trust < 0);
-
-		if ((mask & a) && unknown)
-			return mvl_fail(ctx, -EOPNOTSUPP,
-					"the driver of PF %s does not report "
-					"VF %s, so it could not be restored; not changing it",
-					p->pf.ifname, mvl_vf_attr_name(a));
-	}
+	unknown = mvl_vf_unknown(&j->vf_orig, mask);
+	if (unknown)
+		return mvl_fail(ctx, -EOPNOTSUPP,
+				"the driver of PF %s does not report "
+				"VF %s, so it could not be restored; not changing it",
+				p->pf.ifname, mvl_vf_attr_name(unknown));
 	return 0;
 }
 
-MVL_EXPORT int mvl_vf_attach(struct mvl_ctx *ctx, const struct mvl_vf_opts *o,
+MVL_EXPORT int mvl_vf_attach(struct mvl_ctx *ctx, const struct mvl_vf_opts *opts,
 			     struct mvl_iface **ret_iface)
 {
+	struct mvl_vf_opts oc;
+	const struct mvl_vf_opts *o = &oc;
 	struct vf_pick p = { .lock = -1 };
 	struct mvl_journal j = { .mode = MVL_MODE_SRIOV, .state = MVL_J_ATTACHING };
 	struct mvl_vf_state want;
 	int pf_lock = -1, r;
-	unsigned mask;
+	unsigned mask, unjournalled;
 
 	r = mvl_ctx_enter(ctx);
 	if (r < 0)
 		return r;
 	if (!ret_iface)
 		return mvl_fail(ctx, -EINVAL, "ret_iface is NULL");
-	r = check_vf_opts(ctx, o);
+	r = check_vf_opts(ctx, opts, &oc);
 	if (r < 0)
 		return r;
 	r = pf_resolve(ctx, o->pf, &p.pf);
@@ -845,6 +606,14 @@ MVL_EXPORT int mvl_vf_attach(struct mvl_ctx *ctx, const struct mvl_vf_opts *o,
 			     want.min_tx_rate, p.index, want.max_tx_rate);
 		goto out;
 	}
+	unjournalled = mask & ~(unsigned)MVL_VF_A_JOURNALLED;
+	if (unjournalled) {
+		r = mvl_fail(ctx, -EOPNOTSUPP,
+			     "this mvlink cannot journal VF %s yet, so it could not be "
+			     "restored after a crash; not changing it",
+			     mvl_vf_attr_name(unjournalled & -unjournalled));
+		goto out;
+	}
 	j.vf_changes = mask;
 	if (j.vfio) {
 		r = mvl_vfio_check(ctx, p.addr, o->flags & MVL_VF_FORCE);
@@ -860,212 +629,14 @@ MVL_EXPORT int mvl_vf_attach(struct mvl_ctx *ctx, const struct mvl_vf_opts *o,
 		goto out;
 
 	r = mvl_vf_apply_attrs(ctx, p.pf.ifindex, p.pf.ifname, p.index, mask, &want);
-	r = attach_finish(ctx, &j, r, (o->flags & MVL_VF_OWNER) ? (long long)o->owner : -1,
-			  (o->flags & MVL_VF_GROUP) ? (long long)o->group : -1, ret_iface);
+	r = mvl_vfio_attach_finish(ctx, &j, r,
+				   (o->flags & MVL_VF_OWNER) ? (long long)o->owner : -1,
+				   (o->flags & MVL_VF_GROUP) ? (long long)o->group : -1, ret_iface);
 	if (r < 0)
 		goto out;
 	info(ctx, "attached VF %d (%s) of %s to VM %s", p.index, p.addr, pf_name(&p.pf), o->vm_id);
 out:
 	mvl_lock_drop(&p.lock);
-	mvl_lock_drop(&pf_lock);
-	return r;
-}
-
-/* --------------------------------------------------------------- restore */
-
-static int set_attr(struct mvl_ctx *ctx, int ifindex, const char *pf, unsigned a,
-		    const struct mvl_vf_state *v)
-{
-	static const uint8_t zero[6];
-	char what[96];
-	int r = mvl_nl_vf_set(ctx, ifindex, a, v);
-
-	/* some drivers refuse an all-zero (unset) MAC: libvirt's fallback is
-	 * the locally administered 02:00:00:00:00:00 */
-	if (r == -EINVAL && a == MVL_VF_A_MAC && memcmp(v->mac, zero, 6) == 0) {
-		struct mvl_vf_state alt = *v;
-
-		alt.mac[0] = 0x02;
-		r = mvl_nl_vf_set(ctx, ifindex, a, &alt);
-	}
-	if (r < 0)
-		return mvl_fail_kernel(ctx, r, "cannot restore %s of VF %d on %s",
-				       attr_text(a, v, what, sizeof(what)), v->vf, pf);
-	return 0;
-}
-
-int mvl_vf_restore_attrs_on(struct mvl_ctx *ctx, int pf_ifindex, const char *pf_ifname,
-			    const struct mvl_journal *j)
-{
-	struct mvl_vf_state cur;
-	struct mvl_first_err fe = { 0 };
-	unsigned mask = j->vf_changes | (j->vf_orig.have & MVL_VF_A_MAC);
-	int r;
-
-	r = mvl_nl_vf_get(ctx, pf_ifindex, j->vf, &cur);
-	if (r < 0)
-		return mvl_fail_kernel(ctx, r, "cannot read VF %d of %s", j->vf, pf_ifname);
-	for (size_t i = ARRAY_SIZE(attr_order); i-- > 0;) {
-		unsigned a = attr_order[i];
-		struct mvl_vf_state v = cur;
-
-		if (!(mask & a) || !(j->vf_orig.have & a) || attr_equal(a, &cur, &j->vf_orig))
-			continue;
-		attr_copy(a, &v, &j->vf_orig);
-		v.vf = j->vf;
-		mvl_first_err_note(ctx, &fe, set_attr(ctx, pf_ifindex, pf_ifname, a, &v));
-	}
-	return mvl_first_err_get(ctx, &fe);
-}
-
-int mvl_vf_restore_attrs(struct mvl_ctx *ctx, const struct mvl_journal *j)
-{
-	char ifname[IFNAMSIZ] = "";
-	unsigned long num;
-	int ifindex;
-
-	if (!(j->vf_changes | (j->vf_orig.have & MVL_VF_A_MAC)))
-		return 0;
-	if (!j->pf_addr[0]) {
-		/* a PF of another bus: known by its netdev, which cannot be
-		 * renamed while up; gone, it took its VFs with it */
-		unsigned flags;
-		int r = mvl_netdev_info(ctx, j->pf_ifname, &ifindex, &flags);
-		bool gone = r == -ENODEV;
-
-		if (r == 0 && mvl_sysfs_read_ulong(ctx, &num, "class/net/%s/device/sriov_numvfs",
-						   j->pf_ifname) == 0)
-			gone = (unsigned long)j->vf >= num;
-		if (gone) {
-			info(ctx, "VF %d of %s no longer exists; its settings went with it",
-			     j->vf, j->pf_ifname);
-			return 0;
-		}
-		if (r < 0)
-			return mvl_fail(ctx, r, "cannot restore VF %d of %s: %s", j->vf,
-					j->pf_ifname, MVL_STRERROR(r));
-		return mvl_vf_restore_attrs_on(ctx, ifindex, j->pf_ifname, j);
-	}
-	/* VFs gone with sriov_numvfs=0 keep nothing to restore */
-	if (mvl_pci_read_ulong(ctx, j->pf_addr, "sriov_numvfs", &num) == 0 &&
-	    (unsigned long)j->vf >= num) {
-		info(ctx, "VF %d of %s no longer exists; its settings went with it", j->vf,
-		     j->pf_addr);
-		return 0;
-	}
-	ifindex = mvl_pf_ifindex(ctx, j->pf_addr, ifname, sizeof(ifname));
-	if (ifindex < 0)
-		return mvl_fail(
-			ctx, ifindex,
-			"cannot restore VF %d of %s: the PF has no network interface now (%s)",
-			j->vf, j->pf_addr, MVL_STRERROR(ifindex));
-	return mvl_vf_restore_attrs_on(ctx, ifindex, ifname, j);
-}
-
-/* ------------------------------------------------------------- PCI attach */
-
-static int check_pci_opts(struct mvl_ctx *ctx, const struct mvl_pci_opts *o, char *addr)
-{
-	const unsigned known = MVL_PCI_FORCE | MVL_PCI_OWNER | MVL_PCI_GROUP;
-
-	if (!MVL_OPTS_VALID(o, struct mvl_pci_opts, device))
-		return mvl_fail(ctx, -EINVAL,
-				"invalid struct mvl_pci_opts (size or trailing bytes)");
-	if (o->flags & ~known)
-		return mvl_fail(ctx, -EINVAL, "unknown PCI flags 0x%x", o->flags & ~known);
-	if (mvl_vm_id_check(o->vm_id) < 0)
-		return mvl_fail(ctx, -EINVAL,
-				"invalid VM id '%s': 1-64 characters of A-Z a-z 0-9 . _ -",
-				o->vm_id ? o->vm_id : "");
-	if (mvl_pci_addr_parse(o->device, addr) < 0)
-		return mvl_fail(ctx, -EINVAL, "invalid PCI address '%s' (e.g. 0000:af:00.0)",
-				o->device ? o->device : "");
-	if (((o->flags & MVL_PCI_OWNER) && o->owner == (uid_t)-1) ||
-	    ((o->flags & MVL_PCI_GROUP) && o->group == (gid_t)-1))
-		return mvl_fail(ctx, -EINVAL, "invalid owner or group -1");
-	return 0;
-}
-
-MVL_EXPORT int mvl_pci_attach(struct mvl_ctx *ctx, const struct mvl_pci_opts *o,
-			      struct mvl_iface **ret_iface)
-{
-	struct mvl_journal j = {
-		.mode = MVL_MODE_PCI, .state = MVL_J_ATTACHING, .vfio = true, .vf = -1
-	};
-	struct mvl_journal old;
-	char pf[MVL_PCI_ADDR_LEN];
-	unsigned long num, cls;
-	int lock = -1, pf_lock = -1, r;
-
-	r = mvl_ctx_enter(ctx);
-	if (r < 0)
-		return r;
-	if (!ret_iface)
-		return mvl_fail(ctx, -EINVAL, "ret_iface is NULL");
-	r = check_pci_opts(ctx, o, j.addr);
-	if (r < 0)
-		return r;
-	snprintf(j.vm_id, sizeof(j.vm_id), "%s", o->vm_id);
-	if (!mvl_pci_exists(ctx, j.addr))
-		return mvl_fail(ctx, -ENODEV, "no PCI device %s", j.addr);
-	/* a VF: its PF may not lose its VFs meanwhile (see mvl_sriov_disable()) */
-	if (mvl_pci_link_addr(ctx, j.addr, "physfn", pf) == 0) {
-		r = mvl_lock_take(ctx, MVL_LOCK_PCI, pf, true, true, &pf_lock);
-		if (r < 0)
-			return r;
-	}
-	r = mvl_lock_take(ctx, MVL_LOCK_PCI, j.addr, false, true, &lock);
-	if (r < 0)
-		goto out;
-	r = mvl_journal_read(ctx, j.addr, &old);
-	if (r == 0)
-		r = mvl_fail(ctx, -EBUSY, "%s is attached to VM %s; release it first", j.addr,
-			     old.vm_id);
-	else if (r == -ENOENT)
-		r = 0;
-	if (r < 0)
-		goto out;
-	if (mvl_pci_read_ulong(ctx, j.addr, "class", &cls) == 0 && (cls >> 8) == 0x0604) {
-		r = mvl_fail(ctx, -EINVAL, "%s is a PCI bridge; vfio-pci takes endpoints only",
-			     j.addr);
-		goto out;
-	}
-	if (mvl_pci_read_ulong(ctx, j.addr, "sriov_numvfs", &num) == 0 && num > 0) {
-		r = mvl_fail(ctx, -EBUSY,
-			     "%s has %lu VFs enabled; disable them first (its driver "
-			     "would take them away when it lets go)",
-			     j.addr, num);
-		goto out;
-	}
-	r = mvl_pci_driver(ctx, j.addr, j.driver, sizeof(j.driver));
-	if (r == 0)
-		r = mvl_pci_driver_override(ctx, j.addr, j.driver_override,
-					    sizeof(j.driver_override));
-	if (r < 0) {
-		r = mvl_fail(ctx, r, "cannot read the driver of %s: %s", j.addr, MVL_STRERROR(r));
-		goto out;
-	}
-	if (strcmp(j.driver, "vfio-pci") == 0) {
-		r = mvl_fail(
-			ctx, -EBUSY,
-			"%s is bound to vfio-pci by another tool (no mvlink journal); not taking it",
-			j.addr);
-		goto out;
-	}
-	r = mvl_vfio_check(ctx, j.addr, o->flags & MVL_PCI_FORCE);
-	if (r < 0)
-		goto out;
-	j.iommu_group = r;
-	r = mvl_journal_write(ctx, &j);
-	if (r < 0)
-		goto out;
-	r = attach_finish(ctx, &j, 0, (o->flags & MVL_PCI_OWNER) ? (long long)o->owner : -1,
-			  (o->flags & MVL_PCI_GROUP) ? (long long)o->group : -1, ret_iface);
-	if (r < 0)
-		goto out;
-	info(ctx, "attached %s to VM %s", j.addr, o->vm_id);
-out:
-	mvl_lock_drop(&lock);
 	mvl_lock_drop(&pf_lock);
 	return r;
 }
@@ -1454,6 +1025,11 @@ MVL_EXPORT enum mvl_tristate mvl_sriov_vf_get_spoofchk(const struct mvl_sriov_vf
 MVL_EXPORT enum mvl_tristate mvl_sriov_vf_get_trust(const struct mvl_sriov_vf *vf)
 {
 	return vf_has(vf, MVL_VF_A_TRUST) ? tri(vf->st.trust) : MVL_UNSET;
+}
+
+MVL_EXPORT enum mvl_tristate mvl_sriov_vf_get_query_rss(const struct mvl_sriov_vf *vf)
+{
+	return vf_has(vf, MVL_VF_A_QUERY_RSS) ? tri(vf->st.query_rss) : MVL_UNSET;
 }
 
 MVL_EXPORT enum mvl_vf_link_state mvl_sriov_vf_get_link_state(const struct mvl_sriov_vf *vf)

@@ -388,6 +388,54 @@ int mvl_vfio_restore(struct mvl_ctx *ctx, const struct mvl_journal *j)
 	return mvl_first_err_get(ctx, &fe);
 }
 
+/* ------------------------------------------------------------- attach */
+
+/* Undo an attach from its journal, keeping the original error message.
+ * The journal goes only when the device is back as it was. */
+static void rollback(struct mvl_ctx *ctx, const struct mvl_journal *j)
+{
+	char msg[sizeof(ctx->errmsg)], path[PATH_MAX] = "";
+	int r;
+
+	snprintf(msg, sizeof(msg), "%s", ctx->errmsg);
+	r = mvl_vfio_restore(ctx, j);
+	if (r == 0)
+		r = mvl_journal_remove(ctx, j);
+	if (r < 0) {
+		mvl_journal_path(ctx, j->mode, j->addr, path, sizeof(path));
+		mvl_undo_failed(ctx, "%s: %s (journal %s kept; mvlink recover retries)", j->addr,
+				ctx->errmsg, path);
+	}
+	snprintf(ctx->errmsg, sizeof(ctx->errmsg), "%s", msg);
+}
+
+/* The last steps of an attach, @r being how the earlier ones went: bind to
+ * vfio-pci (when the journal says so), mark the journal attached, make the
+ * interface; on any failure everything is undone from the journal. */
+int mvl_vfio_attach_finish(struct mvl_ctx *ctx, struct mvl_journal *j, int r, long long owner,
+			   long long group, struct mvl_iface **ret_iface)
+{
+	struct mvl_iface *iface = NULL;
+
+	if (r == 0 && j->vfio)
+		r = mvl_vfio_bind(ctx, j, owner, group);
+	if (r == 0) {
+		j->state = MVL_J_ATTACHED;
+		r = mvl_journal_write(ctx, j);
+	}
+	if (r == 0) {
+		r = mvl_vfio_iface(ctx, j, &iface);
+		if (r < 0)
+			r = mvl_fail(ctx, r, "out of memory");
+	}
+	if (r < 0) {
+		rollback(ctx, j);
+		return r;
+	}
+	*ret_iface = iface;
+	return 0;
+}
+
 /* ------------------------------------------------------------ release */
 
 /* With the device's lock held: restore and drop the journal. */
@@ -559,8 +607,9 @@ int mvl_vfio_list(struct mvl_ctx *ctx, const char *vm_id, struct mvl_iface_list 
 /* ------------------------------------------------------------ recover */
 
 struct recover_walk {
-	struct vm_walk w;
-	unsigned flags;
+	int count;
+	bool dry_run;
+	struct mvl_first_err *fe;
 };
 
 static int recover_cb(struct mvl_ctx *ctx, const char *addr, void *data)
@@ -576,7 +625,7 @@ static int recover_cb(struct mvl_ctx *ctx, const char *addr, void *data)
 		return 0;
 	}
 	if (r < 0) {
-		mvl_first_err_note(ctx, &rw->w.fe, r);
+		mvl_first_err_note(ctx, rw->fe, r);
 		return 0;
 	}
 	r = mvl_journal_read(ctx, addr, &j);
@@ -587,46 +636,57 @@ static int recover_cb(struct mvl_ctx *ctx, const char *addr, void *data)
 		info(ctx, "recovering %s of VM %s (%s by pid %lld, %s)", addr, j.vm_id,
 		     j.state == MVL_J_ATTACHING ? "attach" : "release", j.pid,
 		     mvl_journal_owner_alive(&j) ? "still running" : "gone");
-		r = (rw->flags & MVL_RECOVER_DRY_RUN) ? 1 : release_locked(ctx, &j);
+		r = rw->dry_run ? 1 : release_locked(ctx, &j);
 	}
 	mvl_lock_drop(&lock);
 	if (r > 0)
-		rw->w.count++;
+		rw->count++;
 	else if (r < 0)
-		mvl_first_err_note(ctx, &rw->w.fe, r);
+		mvl_first_err_note(ctx, rw->fe, r);
 	return 0;
+}
+
+int mvl_vfio_recover(struct mvl_ctx *ctx, bool dry_run, struct mvl_first_err *fe)
+{
+	struct recover_walk rw = { .dry_run = dry_run, .fe = fe };
+	int r;
+
+	r = mvl_journal_foreach(ctx, recover_cb, &rw);
+	return r < 0 ? r : rw.count;
 }
 
 MVL_EXPORT int mvl_recover(struct mvl_ctx *ctx, unsigned flags)
 {
-	struct recover_walk rw = { .flags = flags };
-	int r;
+	struct mvl_first_err fe = { 0 };
+	int count, r;
 
 	r = mvl_ctx_enter(ctx);
 	if (r < 0)
 		return r;
 	if (flags & ~(unsigned)MVL_RECOVER_DRY_RUN)
 		return mvl_fail(ctx, -EINVAL, "unknown recover flags 0x%x", flags);
-	r = mvl_journal_foreach(ctx, recover_cb, &rw);
+	/* the devices' journals first, then what crashed link creates left
+	 * (recover.c) */
+	r = mvl_vfio_recover(ctx, flags & MVL_RECOVER_DRY_RUN, &fe);
 	if (r < 0)
 		return r;
-	/* and what crashed link creates left (recover.c) */
+	count = r;
 	r = mvl_links_recover(ctx, NULL, NULL,
 			      MVL_LR_REPORT_CORRUPT |
 				      ((flags & MVL_RECOVER_DRY_RUN) ? MVL_LR_DRY_RUN : 0));
 	if (r > 0)
-		rw.w.count += r;
+		count += r;
 	else if (r < 0)
-		mvl_first_err_note(ctx, &rw.w.fe, r);
+		mvl_first_err_note(ctx, &fe, r);
 	r = mvl_private_nodes_clean(ctx, flags & MVL_RECOVER_DRY_RUN);
 	if (r < 0)
-		mvl_first_err_note(ctx, &rw.w.fe, r);
+		mvl_first_err_note(ctx, &fe, r);
 	/* and the index entries of links a crashed create never finished
 	 * (index.c) */
 	if (!(flags & MVL_RECOVER_DRY_RUN)) {
 		r = mvl_index_prune(ctx);
 		if (r < 0)
-			mvl_first_err_note(ctx, &rw.w.fe, r);
+			mvl_first_err_note(ctx, &fe, r);
 	}
-	return rw.w.fe.err ? mvl_first_err_get(ctx, &rw.w.fe) : rw.w.count;
+	return fe.err ? mvl_first_err_get(ctx, &fe) : count;
 }

@@ -439,6 +439,7 @@ static void vf_defaults(struct mvl_vf_state *s, unsigned k)
 	s->vlan_proto = ETH_P_8021Q;
 	s->spoofchk = 1;
 	s->trust = 0;
+	s->query_rss = 0;
 	s->link_state = IFLA_VF_LINK_STATE_AUTO;
 }
 
@@ -732,6 +733,8 @@ static int nl_vf_get_all(void *data, int pf_ifindex, struct mvl_vf_state **ret, 
 		v[k].have = pf->vf_report;
 		if (!(pf->vf_report & MVL_VF_A_TRUST))
 			v[k].trust = -1;
+		if (!(pf->vf_report & MVL_VF_A_QUERY_RSS))
+			v[k].query_rss = -1;
 	}
 	*ret = v;
 	*ret_n = pf->nvfs;
@@ -770,6 +773,9 @@ static int nl_vf_set(void *data, int pf_ifindex, unsigned attr, const struct mvl
 		break;
 	case MVL_VF_A_TRUST:
 		s->trust = val->trust;
+		break;
+	case MVL_VF_A_QUERY_RSS:
+		s->query_rss = val->query_rss;
 		break;
 	case MVL_VF_A_LINK_STATE:
 		s->link_state = val->link_state;
@@ -925,10 +931,10 @@ char *fs_snapshot(struct fakesys *fs)
 
 			fprintf(out,
 				"  vf %u mac=%s vlan=%u qos=%u proto=%04x spoofchk=%d trust=%d "
-				"link=%d rate=%u/%u\n",
+				"link=%d rate=%u/%u query_rss=%d\n",
 				k, mvl_mac_format(s->mac, mac), s->vlan, s->qos, s->vlan_proto,
 				s->spoofchk, s->trust, s->link_state, s->min_tx_rate,
-				s->max_tx_rate);
+				s->max_tx_rate, s->query_rss);
 		}
 	}
 	snprintf(p, sizeof(p), "%s/vfio", fs->dev);

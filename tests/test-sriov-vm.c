@@ -271,6 +271,8 @@ static void check_ip(const char *pf, const struct mvl_vf_state *s)
 			 s->vlan && s->vlan_proto == ETH_P_8021AD ? "802.1ad" : "802.1Q");
 	ck_assert_int_eq(jbool(v, "spoofchk"), s->spoofchk);
 	ck_assert_int_eq(jbool(v, "trust"), s->trust);
+	/* netdevsim reports it (nsim_get_vf_config), ip shows it unless -1 */
+	ck_assert_int_eq(jbool(v, "query_rss_en"), s->query_rss);
 	ck_assert_str_eq(mvt_jstr(v, "link_state"), ls[s->link_state]);
 	ck_assert_int_eq(mvt_jint(v, "rate.max_tx"), s->max_tx_rate);
 	ck_assert_int_eq(mvt_jint(v, "rate.min_tx"), s->min_tx_rate);
@@ -291,6 +293,7 @@ static void check_lib(struct mvl_ctx *ctx, int ifindex, const struct mvl_vf_stat
 		ck_assert_uint_eq(now.vlan_proto, want->vlan_proto);
 	ck_assert_int_eq(now.spoofchk, want->spoofchk);
 	ck_assert_int_eq(now.trust, want->trust);
+	ck_assert_int_eq(now.query_rss, want->query_rss);
 	ck_assert_int_eq(now.link_state, want->link_state);
 	ck_assert_uint_eq(now.min_tx_rate, want->min_tx_rate);
 	ck_assert_uint_eq(now.max_tx_rate, want->max_tx_rate);
@@ -312,6 +315,7 @@ static struct mvl_vf_opts nsim_opts(int vf)
 		.min_tx_rate = 100,
 		.max_tx_rate = 1000,
 		.flags = MVL_VF_VLAN | MVL_VF_MIN_RATE | MVL_VF_MAX_RATE,
+		.query_rss = MVL_ON,
 	};
 
 	return o;
@@ -333,6 +337,7 @@ START_TEST(nsim_roundtrip)
 		  .flags = MVL_VF_VLAN },
 		{ .sz = sizeof(one[0]), .spoofchk = MVL_OFF },
 		{ .sz = sizeof(one[0]), .trust = MVL_ON },
+		{ .sz = sizeof(one[0]), .query_rss = MVL_ON },
 		{ .sz = sizeof(one[0]), .link_state = MVL_VF_LINK_ENABLE },
 		{ .sz = sizeof(one[0]), .link_state = MVL_VF_LINK_DISABLE },
 		{ .sz = sizeof(one[0]), .max_tx_rate = 250, .flags = MVL_VF_MAX_RATE },
@@ -443,6 +448,9 @@ START_TEST(nsim_attach_release)
 
 	o.pf = pf;
 	o.flags |= MVL_VF_NO_VFIO;
+	/* an attach changes only what its journal can record */
+	if (!(MVL_VF_A_JOURNALLED & MVL_VF_A_QUERY_RSS))
+		o.query_rss = MVL_UNSET;
 	snprintf(name, sizeof(name), "%s:vf2", pf);
 	ck_assert_int_eq(mvl_nl_vf_get(ctx, ifindex, 2, &orig), 0);
 	mvl_vf_wanted(&o, &orig, &want);
@@ -490,6 +498,33 @@ START_TEST(nsim_attach_release)
 	check_lib(ctx, ifindex, &orig, MVL_VF_A_ALL);
 	check_ip(pf, &orig);
 	ck_assert_int_eq(access(path, F_OK), -1);
+
+	/* killed after the last attribute (the RSS query), before the journal
+	 * says attached: recover puts every one back */
+	if (MVL_VF_A_JOURNALLED & MVL_VF_A_QUERY_RSS) {
+		struct mvl_vf_state now;
+
+		pid = fork();
+		ck_assert_int_ge(pid, 0);
+		if (pid == 0) {
+			struct mvl_ctx *c = vm_ctx();
+
+			c->fault_step = 9; /* journal, 7 attributes, then die */
+			c->fault_kill = true;
+			mvl_vf_attach(c, &o, &iface);
+			mvl_ctx_unref(c);
+			mvt_child_exit(0);
+		}
+		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+		ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+		ck_assert_int_eq(mvl_nl_vf_get(ctx, ifindex, 2, &now), 0);
+		ck_assert_int_eq(now.query_rss, 1);
+		check_ip(pf, &want);
+		ck_assert_msg(mvl_recover(ctx, 0) == 1, "%s", mvl_ctx_get_error(ctx));
+		check_lib(ctx, ifindex, &orig, MVL_VF_A_ALL);
+		check_ip(pf, &orig);
+		ck_assert_int_eq(access(path, F_OK), -1);
+	}
 	mvl_ctx_unref(ctx);
 }
 END_TEST

@@ -209,6 +209,27 @@ START_TEST(strings)
 }
 END_TEST
 
+/* Every attribute bit has exactly one row in vf.c's table and one in
+ * netlink.c's (a name, a request). */
+START_TEST(vf_attr_tables)
+{
+	struct mvl_vf_state v = { .vf = 1 };
+	unsigned seen = 0, bit;
+	char buf[256];
+
+	for (size_t i = 0; (bit = mvl_vf_attr_bit(i)); i++) {
+		ck_assert_uint_eq(bit & (bit - 1), 0);
+		ck_assert_uint_eq(seen & bit, 0);
+		seen |= bit;
+		ck_assert_str_ne(mvl_vf_attr_name(bit), "?");
+		ck_assert_int_gt(mvl_nl_vf_build(3, bit, &v, buf, sizeof(buf)), 0);
+	}
+	ck_assert_uint_eq(seen, MVL_VF_A_ALL);
+	ck_assert_str_eq(mvl_vf_attr_name(MVL_VF_A_ALL + 1), "?");
+	ck_assert_int_eq(mvl_nl_vf_build(3, MVL_VF_A_ALL + 1, &v, buf, sizeof(buf)), -EINVAL);
+}
+END_TEST
+
 /* =========================================================== pure: journal */
 
 static struct mvl_journal sample_journal(void)
@@ -267,7 +288,7 @@ START_TEST(journal_roundtrip)
 	ck_assert_str_eq(k.pf_addr, PF_ADDR);
 	ck_assert_int_eq(k.vf, 1);
 	ck_assert_uint_eq(k.vf_changes, j.vf_changes);
-	ck_assert_uint_eq(k.vf_orig.have, MVL_VF_A_ALL);
+	ck_assert_uint_eq(k.vf_orig.have, MVL_VF_A_JOURNALLED); /* all it records */
 	ck_assert_mem_eq(k.vf_orig.mac, mac1, 6);
 	ck_assert_uint_eq(k.vf_orig.vlan, 5);
 	ck_assert_uint_eq(k.vf_orig.qos, 2);
@@ -584,6 +605,7 @@ static void put_vf(struct msgbuf *m, uint32_t vf, bool with_list, uint32_t trust
 	struct ifla_vf_vlan vlan = { .vf = vf, .vlan = 10 + vf, .qos = 1 };
 	struct ifla_vf_spoofchk sc = { .vf = vf, .setting = 1 };
 	struct ifla_vf_trust tr = { .vf = vf, .setting = trust };
+	struct ifla_vf_rss_query_en rq = { .vf = vf, .setting = trust };
 	struct ifla_vf_link_state ls = { .vf = vf, .link_state = 1 };
 	struct ifla_vf_rate rate = { .vf = vf, .min_tx_rate = 5, .max_tx_rate = 50 };
 
@@ -604,6 +626,7 @@ static void put_vf(struct msgbuf *m, uint32_t vf, bool with_list, uint32_t trust
 	put_attr(m, IFLA_VF_TRUST, &tr, sizeof(tr));
 	put_attr(m, IFLA_VF_LINK_STATE, &ls, sizeof(ls));
 	put_attr(m, IFLA_VF_RATE, &rate, sizeof(rate));
+	put_attr(m, IFLA_VF_RSS_QUERY_EN, &rq, sizeof(rq));
 	end_nest(m, info);
 }
 
@@ -640,6 +663,7 @@ START_TEST(vf_parse)
 	ck_assert_uint_eq(vfs[0].vlan, 10);
 	ck_assert_uint_eq(vfs[0].vlan_proto, ETH_P_8021Q); /* no list: 802.1Q */
 	ck_assert_int_eq(vfs[0].trust, 0);
+	ck_assert_int_eq(vfs[0].query_rss, 0);
 	ck_assert_int_eq(vfs[0].spoofchk, 1);
 	ck_assert_int_eq(vfs[0].link_state, 1);
 	ck_assert_uint_eq(vfs[0].max_tx_rate, 50);
@@ -648,6 +672,7 @@ START_TEST(vf_parse)
 	ck_assert_uint_eq(vfs[1].vlan, 11);
 	ck_assert_uint_eq(vfs[1].vlan_proto, ETH_P_8021AD);
 	ck_assert_int_eq(vfs[1].trust, -1); /* the driver does not say */
+	ck_assert_int_eq(vfs[1].query_rss, -1);
 	free(vfs);
 
 	/* truncated messages, wrong type: refused, never read past the end */
@@ -1154,6 +1179,101 @@ START_TEST(vf_unreported_attribute)
 END_TEST
 
 /* Only the rate asked for changes: the other keeps its current value. */
+/* IFLA_VF_RSS_QUERY_EN through the paths trust takes: the request, the
+ * reply, the options, set and read back, restored, listed, refused when
+ * the driver does not report it, and journaled (or, while the journal
+ * cannot record its original, refused before anything changes). */
+START_TEST(vf_query_rss)
+{
+	struct env e;
+	struct mvl_iface *iface = NULL;
+	struct mvl_vf_opts o = nsim_opts(1);
+	struct mvl_journal j = { .mode = MVL_MODE_SRIOV, .vf = 1 };
+	struct mvl_sriov_list *sl = NULL;
+	struct mvl_vf_state v = { .vf = 2, .query_rss = 1 }, want;
+	const struct rtattr *a;
+	char *before, *after;
+	uint8_t buf[512];
+	int len, ifindex;
+
+	len = mvl_nl_vf_build(7, MVL_VF_A_QUERY_RSS, &v, buf, sizeof(buf));
+	a = vf_attr_of(buf, len, &ifindex);
+	ck_assert_int_eq(a->rta_type, IFLA_VF_RSS_QUERY_EN);
+	ck_assert_uint_eq(((const struct ifla_vf_rss_query_en *)RTA_DATA(a))->vf, 2);
+	ck_assert_uint_eq(((const struct ifla_vf_rss_query_en *)RTA_DATA(a))->setting, 1);
+	ck_assert_str_eq(mvl_vf_attr_name(MVL_VF_A_QUERY_RSS), "query-rss");
+
+	env_nsim(&e);
+	ck_assert_int_eq(mvl_sriov_enable(e.ctx, NSIM_IF, 2), 1);
+	before = fs_snapshot(e.fs);
+	o = (struct mvl_vf_opts){ .sz = sizeof(o), .vm_id = VM, .pf = NSIM_IF, .vf = 1,
+				  .query_rss = MVL_ON, .flags = MVL_VF_NO_VFIO };
+	/* set and read back, then restored (as an undo or release does) */
+	ck_assert_int_eq(mvl_nl_vf_get(e.ctx, e.pf->ifindex, 1, &j.vf_orig), 0);
+	ck_assert_int_eq(j.vf_orig.query_rss, 0);
+	j.vf_changes = mvl_vf_wanted(&o, &j.vf_orig, &want);
+	ck_assert_uint_eq(j.vf_changes, MVL_VF_A_QUERY_RSS);
+	ck_assert_int_eq(want.query_rss, 1);
+	ck_assert_msg(mvl_vf_apply_attrs(e.ctx, e.pf->ifindex, NSIM_IF, 1, j.vf_changes, &want) ==
+			      0,
+		      "%s", mvl_ctx_get_error(e.ctx));
+	fs_vfs_load(e.fs, e.pf);
+	ck_assert_int_eq(e.pf->vfs[1].query_rss, 1);
+	ck_assert_int_eq(mvl_sriov_list_new(e.ctx, NSIM_IF, &sl), 0);
+	ck_assert_int_eq(mvl_sriov_vf_get_query_rss(
+				 mvl_sriov_pf_get_vf(mvl_sriov_list_get(sl, 0), 1)),
+			 MVL_ON);
+	ck_assert_int_eq(mvl_sriov_vf_get_query_rss(
+				 mvl_sriov_pf_get_vf(mvl_sriov_list_get(sl, 0), 0)),
+			 MVL_OFF);
+	sl = mvl_sriov_list_free(sl);
+	ck_assert_int_eq(mvl_vf_restore_attrs_on(e.ctx, e.pf->ifindex, NSIM_IF, &j), 0);
+	after = fs_snapshot(e.fs);
+	assert_same(before, after);
+	free(after);
+	/* a refusal names it, and what was set before goes back */
+	o.trust = MVL_ON;
+	e.pf->refuse = MVL_VF_A_QUERY_RSS;
+	e.pf->refuse_err = -EOPNOTSUPP;
+	ck_assert_int_eq(mvl_vf_attach(e.ctx, &o, &iface), -EOPNOTSUPP);
+	if (MVL_VF_A_JOURNALLED & MVL_VF_A_QUERY_RSS)
+		ck_error_has(e.ctx, "refused query-rss on for VF 1");
+	else
+		ck_error_has(e.ctx, "cannot journal VF query-rss yet");
+	e.pf->refuse = 0;
+	after = fs_snapshot(e.fs);
+	assert_same(before, after);
+	free(after);
+	ck_assert_int_eq(fs_journal_count(e.fs), 0);
+	/* attached, journaled, released: as before */
+	if (MVL_VF_A_JOURNALLED & MVL_VF_A_QUERY_RSS) {
+		ck_assert_msg(mvl_vf_attach(e.ctx, &o, &iface) == 0, "%s",
+			      mvl_ctx_get_error(e.ctx));
+		mvl_iface_unref(iface);
+		fs_vfs_load(e.fs, e.pf);
+		ck_assert_int_eq(e.pf->vfs[1].query_rss, 1);
+		ck_assert_int_eq(mvl_journal_read(e.ctx, NSIM_IF ":vf1", &j), 0);
+		ck_assert_uint_ne(j.vf_changes & MVL_VF_A_QUERY_RSS, 0);
+		ck_assert_int_eq(j.vf_orig.query_rss, 0);
+		ck_assert_int_eq(mvl_iface_delete(e.ctx, NSIM_IF ":vf1"), 1);
+		after = fs_snapshot(e.fs);
+		assert_same(before, after);
+		free(after);
+	}
+	/* a driver that does not say: not changed */
+	e.pf->vf_report = MVL_VF_A_ALL & ~MVL_VF_A_QUERY_RSS;
+	ck_assert_int_eq(mvl_vf_attach(e.ctx, &o, &iface), -EOPNOTSUPP);
+	ck_error_has(e.ctx, "does not report VF query-rss");
+	ck_assert_int_eq(fs_journal_count(e.fs), 0);
+	/* not a tristate */
+	o.query_rss = 3;
+	ck_assert_int_eq(mvl_vf_attach(e.ctx, &o, &iface), -EINVAL);
+	ck_error_has(e.ctx, "invalid query-rss value 3");
+	free(before);
+	env_free(&e);
+}
+END_TEST
+
 START_TEST(vf_rate_keeps_other)
 {
 	struct env e;
@@ -2863,6 +2983,7 @@ static Suite *sriov_suite(void)
 	tcase_add_test(pure, pci_addr_valid);
 	tcase_add_test(pure, pci_addr_invalid);
 	tcase_add_test(pure, strings);
+	tcase_add_test(pure, vf_attr_tables);
 	tcase_add_test(pure, journal_roundtrip);
 	tcase_add_test(pure, journal_netdev_vf);
 	tcase_add_test(pure, vf_name_parse);
@@ -2884,6 +3005,7 @@ static Suite *sriov_suite(void)
 	tcase_add_test(fake, vf_pf_down);
 	tcase_add_test(fake, vf_refused_attribute);
 	tcase_add_test(fake, vf_unreported_attribute);
+	tcase_add_test(fake, vf_query_rss);
 	tcase_add_test(fake, vf_rate_keeps_other);
 	tcase_add_test(fake, vf_zero_mac_restore);
 	tcase_add_test(fake, vf_mac_always_restored);

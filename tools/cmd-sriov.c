@@ -43,7 +43,7 @@ static void help(void)
 	       "                 numa_node, total_vfs, num_vfs and vfs, an array of VFs with\n"
 	       "                 the keys vf, address, driver, mac, vlan, qos, vlan_proto,\n"
 	       "                 spoofchk, trust, link_state, min_tx_rate, max_tx_rate,\n"
-	       "                 iommu_group and vm (null where unknown);\n"
+	       "                 query_rss, iommu_group and vm (null where unknown);\n"
 	       "                 enable, disable: {\"pf\": PF, \"num_vfs\": N, \"changed\": B}\n"
 	       "  -v, --verbose  show the library's log (-vv: debug)\n"
 	       "  -h, --help     show this help\n"
@@ -89,6 +89,7 @@ static void print_vf(const struct mvl_sriov_vf *vf)
 		mvl_vf_link_state_to_string(mvl_sriov_vf_get_link_state(vf)));
 	out_int_opt(PRINT_JSON, "min_tx_rate", min, min >= 0);
 	out_int_opt(PRINT_JSON, "max_tx_rate", max, max >= 0);
+	out_tristate(PRINT_JSON, "query_rss", mvl_sriov_vf_get_query_rss(vf));
 	out_int_opt(PRINT_ANY, "iommu_group", group, group >= 0);
 	out_str(PRINT_ANY, "vm", mvl_sriov_vf_get_vm_id(vf));
 	out_object_close();
