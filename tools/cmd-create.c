@@ -53,6 +53,7 @@ enum {
 	OPT_VLAN_PROTO,
 	OPT_SPOOFCHK,
 	OPT_TRUST,
+	OPT_QUERY_RSS,
 	OPT_LINK_STATE,
 	OPT_MIN_RATE,
 	OPT_MAX_RATE,
@@ -177,7 +178,8 @@ static int create_macvtap(struct tool *t, const struct iface_spec *s, unsigned f
 
 #define BIT_VF_ATTRS                                                                         \
 	(BIT(OPT_MAC) | BIT(OPT_VLAN) | BIT(OPT_QOS) | BIT(OPT_VLAN_PROTO) | BIT(OPT_SPOOFCHK) | \
-	 BIT(OPT_TRUST) | BIT(OPT_LINK_STATE) | BIT(OPT_MIN_RATE) | BIT(OPT_MAX_RATE))
+	 BIT(OPT_TRUST) | BIT(OPT_QUERY_RSS) | BIT(OPT_LINK_STATE) | BIT(OPT_MIN_RATE) |     \
+	 BIT(OPT_MAX_RATE))
 
 static int check_sriov(struct tool *t, const struct iface_spec *s, const char *which)
 {
@@ -219,6 +221,7 @@ static int create_sriov(struct tool *t, const struct iface_spec *s, unsigned fla
 		.vlan_proto = (enum mvl_vlan_proto)s->vlan_proto,
 		.spoofchk = s->spoofchk,
 		.trust = s->trust,
+		.query_rss = s->query_rss,
 		.link_state = s->link_state,
 		.min_tx_rate = s->min_rate,
 		.max_tx_rate = s->max_rate,
@@ -358,7 +361,7 @@ static const struct create_mode modes[] = {
 		.describe = describe_sriov,
 		.usage = "--mode sriov --vm ID --pf PF [--vf N] [--mac MAC]\n"
 			 "[--vlan N [--qos N] [--vlan-proto 802.1Q|802.1ad]]\n"
-			 "[--spoofchk on|off] [--trust on|off]\n"
+			 "[--spoofchk on|off] [--trust on|off] [--query-rss on|off]\n"
 			 "[--link-state auto|enable|disable] [--min-rate M]\n"
 			 "[--max-rate M] [--owner USER] [--group GROUP]\n"
 			 "[--no-vfio] [--force]",
@@ -373,6 +376,7 @@ static const struct create_mode modes[] = {
 			"  --vlan-proto PROTO   with --vlan: 802.1Q (default) or 802.1ad\n"
 			"  --spoofchk on|off    MAC spoof checking on the VF's transmits\n"
 			"  --trust on|off       let the guest change its MAC or go promiscuous\n"
+			"  --query-rss on|off   let the guest read the PF's RSS table and hash key\n"
 			"  --link-state STATE   auto (follow the PF), enable or disable\n"
 			"  --min-rate M         minimum transmit rate in Mbit/s (0: none)\n"
 			"  --max-rate M         maximum transmit rate in Mbit/s (0: no limit)\n"
@@ -704,6 +708,7 @@ const struct tool_opt iface_opts[OPT_IFACE_END + 1] = {
 					mvl_vlan_proto_from_string, 1, "802.1Q, 802.1ad"),
 	[OPT_SPOOFCHK] = { "spoofchk", required_argument, parse_on_off, SPEC_FIELD(spoofchk) },
 	[OPT_TRUST] = { "trust", required_argument, parse_on_off, SPEC_FIELD(trust) },
+	[OPT_QUERY_RSS] = { "query-rss", required_argument, parse_on_off, SPEC_FIELD(query_rss) },
 	[OPT_LINK_STATE] = SPEC_KEYWORD("link-state", link_state, "link state",
 					mvl_vf_link_state_from_string, 1, "auto, enable, disable"),
 	[OPT_MIN_RATE] = SPEC_NUMBER("min-rate", min_rate, "rate", 0, MAX_RATE,

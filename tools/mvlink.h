@@ -296,7 +296,7 @@ struct iface_spec {
 	unsigned vlan, qos;
 	bool has_qos;
 	int vlan_proto;       /* enum mvl_vlan_proto; 0: unset */
-	enum mvl_tristate spoofchk, trust;
+	enum mvl_tristate spoofchk, trust, query_rss;
 	enum mvl_vf_link_state link_state;
 	bool has_min_rate, has_max_rate;
 	unsigned min_rate, max_rate;
