@@ -142,6 +142,7 @@ static int entry_ifindex(const char *s)
 }
 
 struct index_read {
+	const char *dir;
 	struct mvl_index_entry *v;
 	size_t n, cap;
 };
@@ -151,10 +152,11 @@ static bool entry_valid(const char *name)
 	return entry_ifindex(name) >= 0;
 }
 
-static int index_read_one(struct mvl_ctx *ctx, int dfd, const char *file, void *data)
+static int index_read_one(struct mvl_ctx *ctx, const char *file, void *data)
 {
 	struct index_read *ir = data;
 	struct mvl_index_entry *e;
+	char path[PATH_MAX + 16];
 	ssize_t len;
 
 	if (ir->n == ir->cap) {
@@ -168,7 +170,8 @@ static int index_read_one(struct mvl_ctx *ctx, int dfd, const char *file, void *
 	}
 	e = &ir->v[ir->n++];
 	e->ifindex = entry_ifindex(file);
-	len = readlinkat(dfd, file, e->name, sizeof(e->name));
+	snprintf(path, sizeof(path), "%s/%s", ir->dir, file);
+	len = readlink(path, e->name, sizeof(e->name));
 	if (len < 0 || (size_t)len >= sizeof(e->name))
 		len = 0; /* not ours, or cut: a name no lock is taken for */
 	e->name[len] = '\0';
@@ -179,8 +182,8 @@ static int index_read_one(struct mvl_ctx *ctx, int dfd, const char *file, void *
 
 int mvl_index_read(struct mvl_ctx *ctx, const char *vm_id, struct mvl_index_entry **ret)
 {
-	struct index_read ir = { 0 };
 	char dir[PATH_MAX];
+	struct index_read ir = { .dir = dir };
 	int r;
 
 	*ret = NULL;
@@ -204,29 +207,16 @@ static bool vm_dir_valid(const char *name)
 	return mvl_vm_id_check(name) == 0; /* not ".", "..", ".complete" */
 }
 
-struct index_foreach_vm {
-	int (*cb)(struct mvl_ctx *ctx, const char *vm_id, void *data);
-	void *data;
-};
-
-static int index_foreach_vm_one(struct mvl_ctx *ctx, int dfd, const char *vm_id, void *data)
-{
-	struct index_foreach_vm *f = data;
-
-	return f->cb(ctx, vm_id, f->data);
-}
-
 int mvl_index_foreach_vm(struct mvl_ctx *ctx,
 			 int (*cb)(struct mvl_ctx *ctx, const char *vm_id, void *data), void *data)
 {
-	struct index_foreach_vm f = { .cb = cb, .data = data };
 	char dir[PATH_MAX];
 	int r;
 
 	r = index_dir(ctx, NULL, dir, sizeof(dir));
 	if (r < 0)
 		return mvl_fail(ctx, r, "cannot read the index: %s", MVL_STRERROR(r));
-	return mvl_statedir_foreach(ctx, dir, vm_dir_valid, index_foreach_vm_one, &f);
+	return mvl_statedir_foreach(ctx, dir, vm_dir_valid, cb, data);
 }
 
 bool mvl_index_complete(struct mvl_ctx *ctx)

@@ -926,7 +926,7 @@ struct journal_foreach {
 	void *data;
 };
 
-static int journal_foreach_one(struct mvl_ctx *ctx, int dfd, const char *file, void *data)
+static int journal_foreach_one(struct mvl_ctx *ctx, const char *file, void *data)
 {
 	struct journal_foreach *f = data;
 	char name[64];
@@ -1245,26 +1245,13 @@ int mvl_link_journal_read(struct mvl_ctx *ctx, const char *file, struct mvl_link
 	return 0;
 }
 
-struct lj_foreach {
-	int (*cb)(struct mvl_ctx *ctx, const char *file, void *data);
-	void *data;
-};
-
-static int lj_foreach_one(struct mvl_ctx *ctx, int dfd, const char *file, void *data)
-{
-	struct lj_foreach *f = data;
-
-	return f->cb(ctx, file, f->data);
-}
-
 int mvl_link_journal_foreach(struct mvl_ctx *ctx,
 			     int (*cb)(struct mvl_ctx *ctx, const char *file, void *data),
 			     void *data)
 {
-	struct lj_foreach f = { .cb = cb, .data = data };
 	char dir[PATH_MAX];
 
 	snprintf(dir, sizeof(dir), "%s/links", ctx->state_dir);
 	/* not temp files ('.'), nor strangers */
-	return mvl_statedir_foreach(ctx, dir, lj_file_valid, lj_foreach_one, &f);
+	return mvl_statedir_foreach(ctx, dir, lj_file_valid, cb, data);
 }

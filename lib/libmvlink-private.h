@@ -563,12 +563,11 @@ int mvl_statedir_unlink(struct mvl_ctx *ctx, const char *path, const char *what)
 int mvl_statedir_read(const char *path, size_t max, char **ret_buf, size_t *ret_len, char *why,
 		      size_t whylen);
 /* Call @cb for every entry of the directory @dir (in the state directory)
- * whose name @filter accepts (never one starting with '.': temp files),
- * with the directory's fd; stops at a non-zero return, which is returned.
- * No directory: 0; -errno with a message. */
-typedef int mvl_statedir_cb(struct mvl_ctx *ctx, int dfd, const char *name, void *data);
+ * whose name @filter accepts (never one starting with '.': temp files);
+ * stops at a non-zero return, which is returned.  No directory: 0; -errno
+ * with a message. */
 int mvl_statedir_foreach(struct mvl_ctx *ctx, const char *dir, bool (*filter)(const char *name),
-			 mvl_statedir_cb *cb, void *data);
+			 int (*cb)(struct mvl_ctx *ctx, const char *name, void *data), void *data);
 
 /* ---- lock.c: host-wide locks ------------------------------------------ */
 /*

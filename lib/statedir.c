@@ -284,7 +284,7 @@ int mvl_statedir_read(const char *path, size_t max, char **ret_buf, size_t *ret_
 }
 
 int mvl_statedir_foreach(struct mvl_ctx *ctx, const char *dir, bool (*filter)(const char *name),
-			 mvl_statedir_cb *cb, void *data)
+			 int (*cb)(struct mvl_ctx *ctx, const char *name, void *data), void *data)
 {
 	struct dirent *de;
 	DIR *d;
@@ -296,7 +296,7 @@ int mvl_statedir_foreach(struct mvl_ctx *ctx, const char *dir, bool (*filter)(co
 	r = 0;
 	while (r == 0 && (de = readdir(d)))
 		if (de->d_name[0] != '.' && filter(de->d_name)) /* not temp files */
-			r = cb(ctx, dirfd(d), de->d_name, data);
+			r = cb(ctx, de->d_name, data);
 	closedir(d);
 	return r;
 }
