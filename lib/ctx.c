@@ -115,7 +115,7 @@ MVL_EXPORT int mvl_ctx_set_state_dir(struct mvl_ctx *ctx, const char *path)
 {
 	if (!ctx)
 		return -EINVAL;
-	/* what state.c knows of the old directory says nothing of this one */
+	/* what the store knows of the old directory says nothing of this one */
 	ctx->state_dirs = 0;
 	ctx->state_volatile = 0;
 	return set_path(&ctx->state_dir, path);

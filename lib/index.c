@@ -28,7 +28,6 @@
  * found that way once.  Until then deletion walks the links.  The index
  * is not fsync()ed: the links it names do not survive a reboot either.
  */
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 
@@ -78,11 +77,9 @@ int mvl_index_note(struct mvl_ctx *ctx, const char *vm_id, int ifindex, const ch
 	for (int attempt = 0; attempt < 4; attempt++) {
 		ssize_t n;
 
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
-			r = errno == ENOENT ? mvl_mkdir_p(dir) : -errno;
-			if (r < 0)
-				break;
-		}
+		r = mvl_mkdir_p(dir);
+		if (r < 0)
+			break;
 		if (symlink(name, path) == 0)
 			return 0;
 		r = -errno;
@@ -144,13 +141,49 @@ static int entry_ifindex(const char *s)
 	return (int)v;
 }
 
+struct index_read {
+	const char *dir;
+	struct mvl_index_entry *v;
+	size_t n, cap;
+};
+
+static bool entry_valid(const char *name)
+{
+	return entry_ifindex(name) >= 0;
+}
+
+static int index_read_one(struct mvl_ctx *ctx, const char *file, void *data)
+{
+	struct index_read *ir = data;
+	struct mvl_index_entry *e;
+	char path[PATH_MAX + 16];
+	ssize_t len;
+
+	if (ir->n == ir->cap) {
+		size_t c = ir->cap ? ir->cap * 2 : 4;
+		struct mvl_index_entry *nv = realloc(ir->v, c * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		ir->v = nv;
+		ir->cap = c;
+	}
+	e = &ir->v[ir->n++];
+	e->ifindex = entry_ifindex(file);
+	snprintf(path, sizeof(path), "%s/%s", ir->dir, file);
+	len = readlink(path, e->name, sizeof(e->name));
+	if (len < 0 || (size_t)len >= sizeof(e->name))
+		len = 0; /* not ours, or cut: a name no lock is taken for */
+	e->name[len] = '\0';
+	if (mvl_ifname_check(e->name) < 0)
+		e->name[0] = '\0';
+	return 0;
+}
+
 int mvl_index_read(struct mvl_ctx *ctx, const char *vm_id, struct mvl_index_entry **ret)
 {
 	char dir[PATH_MAX];
-	struct mvl_index_entry *v = NULL;
-	struct dirent *de;
-	size_t n = 0, cap = 0;
-	DIR *d;
+	struct index_read ir = { .dir = dir };
 	int r;
 
 	*ret = NULL;
@@ -158,61 +191,32 @@ int mvl_index_read(struct mvl_ctx *ctx, const char *vm_id, struct mvl_index_entr
 	if (r < 0)
 		return mvl_fail(ctx, r, "cannot read the index of VM %s: %s", vm_id,
 				MVL_STRERROR(r));
-	r = mvl_opendir(ctx, dir, &d);
-	if (r <= 0)
-		return r;
-	while ((de = readdir(d))) {
-		int ifindex = entry_ifindex(de->d_name);
-		ssize_t len;
-
-		if (ifindex < 0)
-			continue;
-		if (n == cap) {
-			size_t c = cap ? cap * 2 : 4;
-			struct mvl_index_entry *nv = realloc(v, c * sizeof(*v));
-
-			if (!nv) {
-				closedir(d);
-				free(v);
-				return mvl_fail(ctx, -ENOMEM, "out of memory");
-			}
-			v = nv;
-			cap = c;
-		}
-		v[n].ifindex = ifindex;
-		len = readlinkat(dirfd(d), de->d_name, v[n].name, sizeof(v[n].name));
-		if (len < 0 || (size_t)len >= sizeof(v[n].name))
-			len = 0; /* not ours, or cut: a name no lock is taken for */
-		v[n].name[len] = '\0';
-		if (mvl_ifname_check(v[n].name) < 0)
-			v[n].name[0] = '\0';
-		n++;
+	r = mvl_statedir_foreach(ctx, dir, entry_valid, index_read_one, &ir);
+	if (r == -ENOMEM) {
+		free(ir.v);
+		return mvl_fail(ctx, -ENOMEM, "out of memory");
 	}
-	closedir(d);
-	*ret = v;
-	return (int)n;
+	if (r < 0)
+		return r;
+	*ret = ir.v;
+	return (int)ir.n;
+}
+
+static bool vm_dir_valid(const char *name)
+{
+	return mvl_vm_id_check(name) == 0; /* not ".", "..", ".complete" */
 }
 
 int mvl_index_foreach_vm(struct mvl_ctx *ctx,
 			 int (*cb)(struct mvl_ctx *ctx, const char *vm_id, void *data), void *data)
 {
 	char dir[PATH_MAX];
-	struct dirent *de;
-	DIR *d;
 	int r;
 
 	r = index_dir(ctx, NULL, dir, sizeof(dir));
 	if (r < 0)
 		return mvl_fail(ctx, r, "cannot read the index: %s", MVL_STRERROR(r));
-	r = mvl_opendir(ctx, dir, &d);
-	if (r <= 0)
-		return r;
-	r = 0;
-	while (r == 0 && (de = readdir(d)))
-		if (mvl_vm_id_check(de->d_name) == 0) /* not ".", "..", ".complete" */
-			r = cb(ctx, de->d_name, data);
-	closedir(d);
-	return r;
+	return mvl_statedir_foreach(ctx, dir, vm_dir_valid, cb, data);
 }
 
 bool mvl_index_complete(struct mvl_ctx *ctx)

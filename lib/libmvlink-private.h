@@ -78,7 +78,7 @@ struct mvl_test_seams {
 	/* VF requests and the default-route check go to these (netlink.c) */
 	const struct mvl_nl_test_ops *nl_ops;
 	void *nl_ops_data;
-	/* how long locks are waited for before -EBUSY (state.c);
+	/* how long locks are waited for before -EBUSY (lock.c);
 	 * 0: MVL_LOCK_TIMEOUT_MS */
 	unsigned lock_timeout_ms;
 	/* the link group a bulk deletion moves links into (list.c);
@@ -101,12 +101,13 @@ struct mvl_ctx {
 	char errmsg[1024];
 	bool undo_failed;
 	struct mvl_nl *nl; /* lazily opened rtnetlink socket */
-	/* state.c's knowledge, reset when the state directory changes:
-	 * which of its subdirectories this context has made or seen (a
-	 * vanished one is made again on ENOENT), whether it is on a file
-	 * system where fsync() does nothing (tmpfs, ramfs: 0 unknown, 1 yes,
-	 * 2 no), and this process's stamp for journals (see
-	 * mvl_owner_stamp(); the pid is ctx->pid, checked at every entry) */
+	/* the store's knowledge (statedir.c, owner.c), the first two reset
+	 * when the state directory changes: which of its subdirectories this
+	 * context has made or seen (a vanished one is made again on ENOENT),
+	 * whether it is on a file system where fsync() does nothing (tmpfs,
+	 * ramfs: 0 unknown, 1 yes, 2 no), and this process's stamp for
+	 * journals (see mvl_owner_stamp_ctx(); the pid is ctx->pid, checked
+	 * at every entry) */
 	unsigned state_dirs;
 	int state_volatile;
 	bool owner_known;
@@ -539,7 +540,44 @@ int mvl_index_set_complete(struct mvl_ctx *ctx);
  * (list.c); 0, or the first -errno with a message. */
 int mvl_index_prune(struct mvl_ctx *ctx);
 
-/* ---- state.c: journals and host-wide locks --------------------------- */
+/* ---- statedir.c: the files of the state directory --------------------- */
+/* mkdir -p @path: 0755 above, @mode for @path itself; what exists is left
+ * as it is.  With @step, mvl_step(@ctx, @step) before each directory made
+ * (a missing one seen with access()).  0 or -errno. */
+int mvl_mkdir_p_mode(struct mvl_ctx *ctx, const char *path, mode_t mode, const char *step);
+/* mkdir -p @path (0755); 0 or -errno. */
+int mvl_mkdir_p(const char *path);
+/* <state_dir>/<sub> into @buf, made (with the state directory) unless this
+ * context made it before (locks/ 0700, others 0755); @forget: make it
+ * again (it went away).  -errno with a message. */
+int mvl_statedir_subdir(struct mvl_ctx *ctx, const char *sub, char *buf, size_t len, bool forget);
+/* open() @path in <state_dir>/<sub> (made with mvl_statedir_subdir()) with
+ * @flags | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, making <sub> again when it
+ * went away.  The fd, or -errno with "cannot @verb @what @path: ...". */
+int mvl_statedir_open(struct mvl_ctx *ctx, const char *sub, const char *path, int flags,
+		      mode_t mode, const char *verb, const char *what);
+/* Write @text and a newline to <state_dir>/<sub>/<name> atomically: temp
+ * file, fsync, rename, fsync of the directory (the fsyncs left out on a
+ * tmpfs, where they do nothing).  One mvl_step(); -errno with a message
+ * naming @what. */
+int mvl_statedir_write(struct mvl_ctx *ctx, const char *sub, const char *name, const char *what,
+		       const char *text);
+/* Remove @path (a missing file is fine) and fsync its directory.  One
+ * mvl_step(); -errno with a message naming @what. */
+int mvl_statedir_unlink(struct mvl_ctx *ctx, const char *path, const char *what);
+/* Read @path (a regular file, not a symbolic link; at most @max + 1 bytes,
+ * so that a larger one is recognised) into malloc'd *@ret_buf.  -errno;
+ * -EBADMSG with @why for a file that is not regular. */
+int mvl_statedir_read(const char *path, size_t max, char **ret_buf, size_t *ret_len, char *why,
+		      size_t whylen);
+/* Call @cb for every entry of the directory @dir (in the state directory)
+ * whose name @filter accepts (never one starting with '.': temp files);
+ * stops at a non-zero return, which is returned.  No directory: 0; -errno
+ * with a message. */
+int mvl_statedir_foreach(struct mvl_ctx *ctx, const char *dir, bool (*filter)(const char *name),
+			 int (*cb)(struct mvl_ctx *ctx, const char *name, void *data), void *data);
+
+/* ---- lock.c: host-wide locks ------------------------------------------ */
 /*
  * Host-wide locks: flock() on <state_dir>/locks/<kind>-<name>.lock
  * (O_CLOEXEC), never deleted.  A process takes every lock of an operation
@@ -590,13 +628,72 @@ bool mvl_lockset_has(const struct mvl_lockset *set, enum mvl_lock_kind kind, con
 int mvl_lockset_take(struct mvl_ctx *ctx, struct mvl_lockset *set, bool wait);
 void mvl_lockset_drop(struct mvl_lockset *set);
 
+/* ---- owner.c: the process and namespace a journal names -------------- */
 /* The process that writes a journal (pid, its start time, the boot). */
 void mvl_owner_stamp(long long *pid, unsigned long long *pid_start, char boot_id[40]);
 bool mvl_owner_alive(long long pid, unsigned long long pid_start, const char *boot_id);
+/* mvl_owner_stamp() of this process, read once per context: none of it
+ * changes while the process lives, and a context is never used by
+ * another process. */
+void mvl_owner_stamp_ctx(struct mvl_ctx *ctx, long long *pid, unsigned long long *pid_start,
+			 char boot_id[40]);
 /* The inode of this process's network namespace. */
 int mvl_netns_id(unsigned long long *ret);
-/* mkdir -p @path (0755); 0 or -errno. */
-int mvl_mkdir_p(const char *path);
+/* ---- journal.c: intent journals and their JSON codec ------------------ */
+/*
+ * The codec: a journal is a table of field descriptors, walked in order by
+ * both encoding and decoding.  A table ends with a row whose key is NULL.
+ */
+enum mvl_jtype {
+	MVL_JT_STR = 1, /* char[size]; read into .len bytes (0: .size), checked,
+			 * then copied */
+	MVL_JT_INT,     /* int or long long (.size), .min to .max */
+	MVL_JT_UINT,    /* unsigned or unsigned long long, .min to .max */
+	MVL_JT_BOOL,    /* bool */
+	MVL_JT_TRI,     /* int: true 1, false 0, null -1 */
+	MVL_JT_MAC,     /* uint8_t[6]: "xx:xx:xx:xx:xx:xx" */
+	MVL_JT_ENUM,    /* int or uint16_t (.size): one string of .names, read
+			 * into .len bytes (0: 80) */
+	MVL_JT_BITS,    /* unsigned: an array of the .bit_name of each of its
+			 * .bits, in bit order */
+	MVL_JT_OBJECT,  /* an object of the fields .sub, of the struct at .off */
+	MVL_JT_GROUP,   /* the fields .sub in this object, of the struct at .off
+			 * (no key of its own; there when its first one is) */
+};
+/* When a field is in the text. */
+enum mvl_jcond {
+	MVL_JC_ALWAYS = 0, /* always: required */
+	MVL_JC_BOOL,       /* when the bool at .cond_off is true; decoding sets
+			    * it when the key is there */
+	MVL_JC_BIT,        /* when .cond_val is in the unsigned at .cond_off;
+			    * decoding sets it when the key is there */
+	MVL_JC_IF,         /* when the int at .cond_off is .cond_val: required
+			    * then, else not read */
+};
+struct mvl_jname {
+	const char *name;
+	int value;
+};
+struct mvl_jfield {
+	const char *key;
+	enum mvl_jtype type;
+	size_t off, size;        /* the member in the struct of the table */
+	size_t len;              /* MVL_JT_STR, MVL_JT_ENUM: see above */
+	long long min, max;      /* MVL_JT_INT, MVL_JT_UINT */
+	const struct mvl_jname *names; /* MVL_JT_ENUM; NULL-terminated */
+	unsigned bits;                 /* MVL_JT_BITS */
+	const char *(*bit_name)(unsigned bit);
+	const struct mvl_jfield *sub;  /* MVL_JT_OBJECT, MVL_JT_GROUP */
+	const char *name;              /* MVL_JT_OBJECT in messages (.key) */
+	enum mvl_jcond cond;
+	size_t cond_off;               /* in the struct of the table */
+	unsigned cond_val;
+	/* once decoded (a string before it is copied: @val is it, else the
+	 * member), with @base the struct of the table: NULL, or why not (the
+	 * message of the refusal, .why for most) */
+	const char *(*check)(const void *base, const struct mvl_jfield *f, const void *val);
+	const char *why;
+};
 
 enum mvl_journal_state {
 	MVL_J_ATTACHING = 1, /* written before the first change of an attach */

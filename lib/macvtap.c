@@ -10,7 +10,7 @@
  *      Before them: the locks (the lower device when passthru or LINK_UP,
  *      the name or a template's lowest free number), what crashed creates
  *      left on them undone (recover.c).
- *   1. the intent journal (state.c): the macvtap with the ifindex chosen
+ *   1. the intent journal (journal.c): the macvtap with the ifindex chosen
  *      for it, the lower's MAC and up state, an adopted macvtap's node
  *   2. bring the lower up (MVL_MACVTAP_LINK_UP only)
  *   3. RTM_NEWLINK with NLM_F_CREATE|NLM_F_EXCL: kind macvtap, the chosen

@@ -4,7 +4,7 @@
  * around it.
  *
  * A create of a bridge, a macvtap or a persistent tap writes an intent
- * journal (state.c) before its first change that a crash would leave
+ * journal (journal.c) before its first change that a crash would leave
  * behind, naming every link it creates or changes by name, ifindex (chosen
  * by mvlink before the link exists) and kind, and removes it once it
  * completed or was undone.  The journal of a dead process is undone here,
