@@ -647,6 +647,7 @@ static const struct mvl_jfield vf_orig_fields[] = {
 		VF("link_state", link_state, MVL_JT_ENUM, .names = vf_link_state_json, .len = 32)),
 	VF_ORIG(MVL_VF_A_RATE, VF("min_tx_rate", min_tx_rate, MVL_JT_UINT, RANGE(0, UINT32_MAX)),
 		VF("max_tx_rate", max_tx_rate, MVL_JT_UINT, RANGE(0, UINT32_MAX))),
+	VF_ORIG(MVL_VF_A_QUERY_RSS, VF("query_rss", query_rss, MVL_JT_TRI)),
 	END,
 };
 /* ---- end of the VF attributes' rows ---------------------------------- */

@@ -316,11 +316,6 @@ enum {
 	MVL_VF_A_RATE = 1u << 5,       /* min and max together */
 	MVL_VF_A_QUERY_RSS = 1u << 6,  /* IFLA_VF_RSS_QUERY_EN */
 	MVL_VF_A_ALL = (1u << 7) - 1,
-	/* Those whose original value the journal records ("orig"): an attach
-	 * changes no other (it could not restore them after a crash).
-	 * TODO(merge): MVL_VF_A_ALL once the journal codec has the
-	 * "query_rss" row (tristate, like "trust"). */
-	MVL_VF_A_JOURNALLED = MVL_VF_A_ALL & ~MVL_VF_A_QUERY_RSS,
 };
 struct mvl_vf_state {
 	int vf;

@@ -543,7 +543,7 @@ MVL_EXPORT int mvl_vf_attach(struct mvl_ctx *ctx, const struct mvl_vf_opts *opts
 	struct mvl_journal j = { .mode = MVL_MODE_SRIOV, .state = MVL_J_ATTACHING };
 	struct mvl_vf_state want;
 	int pf_lock = -1, r;
-	unsigned mask, unjournalled;
+	unsigned mask;
 
 	r = mvl_ctx_enter(ctx);
 	if (r < 0)
@@ -604,14 +604,6 @@ MVL_EXPORT int mvl_vf_attach(struct mvl_ctx *ctx, const struct mvl_vf_opts *opts
 		r = mvl_fail(ctx, -EINVAL,
 			     "min tx rate %u Mbps would exceed VF %d's max tx rate %u Mbps",
 			     want.min_tx_rate, p.index, want.max_tx_rate);
-		goto out;
-	}
-	unjournalled = mask & ~(unsigned)MVL_VF_A_JOURNALLED;
-	if (unjournalled) {
-		r = mvl_fail(ctx, -EOPNOTSUPP,
-			     "this mvlink cannot journal VF %s yet, so it could not be "
-			     "restored after a crash; not changing it",
-			     mvl_vf_attr_name(unjournalled & -unjournalled));
 		goto out;
 	}
 	j.vf_changes = mask;

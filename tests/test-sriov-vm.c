@@ -442,15 +442,13 @@ START_TEST(nsim_attach_release)
 	struct mvl_vf_opts o = nsim_opts(2);
 	struct mvl_iface *iface = NULL;
 	struct mvl_vf_state orig, want;
+	struct mvl_vf_state now;
 	char name[MVL_VF_NAME_LEN], path[PATH_MAX];
 	int status;
 	pid_t pid;
 
 	o.pf = pf;
 	o.flags |= MVL_VF_NO_VFIO;
-	/* an attach changes only what its journal can record */
-	if (!(MVL_VF_A_JOURNALLED & MVL_VF_A_QUERY_RSS))
-		o.query_rss = MVL_UNSET;
 	snprintf(name, sizeof(name), "%s:vf2", pf);
 	ck_assert_int_eq(mvl_nl_vf_get(ctx, ifindex, 2, &orig), 0);
 	mvl_vf_wanted(&o, &orig, &want);
@@ -501,30 +499,26 @@ START_TEST(nsim_attach_release)
 
 	/* killed after the last attribute (the RSS query), before the journal
 	 * says attached: recover puts every one back */
-	if (MVL_VF_A_JOURNALLED & MVL_VF_A_QUERY_RSS) {
-		struct mvl_vf_state now;
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct mvl_ctx *c = vm_ctx();
 
-		pid = fork();
-		ck_assert_int_ge(pid, 0);
-		if (pid == 0) {
-			struct mvl_ctx *c = vm_ctx();
-
-			c->fault_step = 9; /* journal, 7 attributes, then die */
-			c->fault_kill = true;
-			mvl_vf_attach(c, &o, &iface);
-			mvl_ctx_unref(c);
-			mvt_child_exit(0);
-		}
-		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-		ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
-		ck_assert_int_eq(mvl_nl_vf_get(ctx, ifindex, 2, &now), 0);
-		ck_assert_int_eq(now.query_rss, 1);
-		check_ip(pf, &want);
-		ck_assert_msg(mvl_recover(ctx, 0) == 1, "%s", mvl_ctx_get_error(ctx));
-		check_lib(ctx, ifindex, &orig, MVL_VF_A_ALL);
-		check_ip(pf, &orig);
-		ck_assert_int_eq(access(path, F_OK), -1);
+		c->fault_step = 9; /* journal, 7 attributes, then die */
+		c->fault_kill = true;
+		mvl_vf_attach(c, &o, &iface);
+		mvl_ctx_unref(c);
+		mvt_child_exit(0);
 	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	ck_assert_int_eq(mvl_nl_vf_get(ctx, ifindex, 2, &now), 0);
+	ck_assert_int_eq(now.query_rss, 1);
+	check_ip(pf, &want);
+	ck_assert_msg(mvl_recover(ctx, 0) == 1, "%s", mvl_ctx_get_error(ctx));
+	check_lib(ctx, ifindex, &orig, MVL_VF_A_ALL);
+	check_ip(pf, &orig);
+	ck_assert_int_eq(access(path, F_OK), -1);
 	mvl_ctx_unref(ctx);
 }
 END_TEST
