@@ -268,7 +268,7 @@ check "sriov list $NSIM: VF 0 is $NV0, free" out_re "^0 +$NV0 +- .* +-\$"
 before=$(ipvf "$NSIM" 0)
 echo "sriov-cli: VF 0 before: $before"
 ATTRS="--mac 02:00:00:00:00:11 --vlan 10 --qos 3 --vlan-proto 802.1ad --spoofchk off --trust on
-	--link-state disable --min-rate 10 --max-rate 100"
+	--query-rss on --link-state disable --min-rate 10 --max-rate 100"
 # shellcheck disable=SC2086 # ATTRS is split on purpose
 run 2 mvlink create --mode sriov --vm vm1 --pf "$NSIM" --vf 0 $ATTRS &&
 	check "without --no-vfio: refused, says why" err_has "--no-vfio"
@@ -280,7 +280,8 @@ if run 0 mvlink --json create --mode sriov --vm vm1 --pf "$NSIM" --vf 0 $ATTRS -
 	check "create: mode sriov, no devnode" [ "$(jget mode):$(jget devnode)" = sriov:null ]
 	echo "sriov-cli: VF 0 now: $(ipvf "$NSIM" 0)"
 	for kv in '"address":"02:00:00:00:00:11"' '"vlan":10' '"qos":3' '"protocol":"802.1ad"' \
-		'"spoofchk":false' '"trust":true' '"link_state":"disable"' '"max_tx":100' \
+		'"spoofchk":false' '"trust":true' '"query_rss_en":true' '"link_state":"disable"' \
+		'"max_tx":100' \
 		'"min_tx":10'; do
 		check "ip link show $NSIM: VF 0 $kv" vfhas "$kv"
 	done
