@@ -336,3 +336,28 @@ MVL_EXPORT int mvl_bridge_ensure(struct mvl_ctx *ctx, const struct mvl_bridge_op
 	mvl_lockset_drop(&locks);
 	return r;
 }
+
+/* ---------------------------------------------------------------- the row */
+
+/* A bridge is shared: only an empty one goes. */
+static int bridge_delete_check(struct mvl_ctx *ctx, const struct mvl_link_info *li)
+{
+	char port[IFNAMSIZ] = "";
+	int r = mvl_bridge_port_count(ctx, li->ifindex, port, sizeof(port));
+
+	if (r < 0)
+		return mvl_fail_kernel(ctx, r, "cannot list the ports of bridge %s", li->name);
+	if (r > 0)
+		return mvl_fail(ctx, -EBUSY, "bridge %s still has %d port%s (%s%s); not deleting it",
+				li->name, r, r > 1 ? "s" : "", port, r > 1 ? ", ..." : "");
+	return 0;
+}
+
+const struct mvl_link_kind mvl_bridge_kind = {
+	.kind = "bridge",
+	.mode = MVL_MODE_BRIDGE,
+	.jop = MVL_LJ_BRIDGE,
+	.lock = MVL_LOCK_BRIDGE,
+	.shared = true,
+	.delete_check = bridge_delete_check,
+};

@@ -722,6 +722,52 @@ int mvl_link_journal_foreach(struct mvl_ctx *ctx,
 			     int (*cb)(struct mvl_ctx *ctx, const char *file, void *data),
 			     void *data);
 
+/* ---- kind.c: one row per link kind ----------------------------------- */
+/*
+ * A link kind mvlink creates.  Each kind's file defines its row (tap.c:
+ * mvl_tap_kind...); kind.c holds the table and the lookups, and generic
+ * code (list, delete, recover, gc) dispatches through the row.
+ */
+struct mvl_link_kind {
+	const char *kind;        /* IFLA_INFO_KIND: "tun", "macvtap", "bridge" */
+	enum mvl_mode mode;      /* the mode of its tag */
+	enum mvl_lj_op jop;      /* the op of its create's journal */
+	enum mvl_lock_kind lock; /* the lock its create holds on the name */
+	bool shared;             /* shared by VMs (a bridge): not deleted with a VM,
+				  * not indexed */
+	bool on_lower;           /* sits on a lower device its journal names */
+	/* Add the locks a deletion of @li needs besides its name's (NULL:
+	 * none); 0 or -errno. */
+	int (*delete_locks)(struct mvl_ctx *ctx, const struct mvl_link_info *li,
+			    struct mvl_lockset *set);
+	/* Refuse to delete @li, its locks held (NULL: never); 0 or -errno
+	 * with a message. */
+	int (*delete_check)(struct mvl_ctx *ctx, const struct mvl_link_info *li);
+	/* Delete @li, its locks held (NULL: RTM_DELLINK): 1 deleted, 0 gone,
+	 * -errno with a message. */
+	int (*delete_link)(struct mvl_ctx *ctx, const struct mvl_link_info *li);
+	/* Whether @li may be deleted in one request with others of a link
+	 * group (NULL: no). */
+	bool (*group_deletable)(const struct mvl_link_info *li);
+	/* What a listing shows of @li beyond the common fields (NULL:
+	 * nothing); 0 or -ENOMEM. */
+	int (*describe)(struct mvl_ctx *ctx, const struct mvl_link_info *li,
+			struct mvl_iface *iface);
+};
+extern const struct mvl_link_kind mvl_tap_kind, mvl_macvtap_kind, mvl_bridge_kind;
+/* The @i-th row of the table, NULL past its end. */
+const struct mvl_link_kind *mvl_link_kind_at(size_t i);
+/* The row of IFLA_INFO_KIND @kind, of tag mode @mode, of journal op @op;
+ * NULL when mvlink creates no such link. */
+const struct mvl_link_kind *mvl_link_kind_by_name(const char *kind);
+const struct mvl_link_kind *mvl_link_kind_by_mode(enum mvl_mode mode);
+const struct mvl_link_kind *mvl_link_kind_by_jop(enum mvl_lj_op op);
+/* Whether links tagged with @mode are shared by VMs (bridges). */
+bool mvl_link_mode_shared(enum mvl_mode mode);
+/* The lock a create of @li's kind holds while it makes it: a bridge's, or
+ * the interface name's. */
+enum mvl_lock_kind mvl_link_lock_kind(const struct mvl_link_info *li);
+
 /* ---- recover.c: undoing what crashed creates left -------------------- */
 /* Take @set, then undo every journal of a dead process (of this network
  * namespace) that names one of its locks, first growing @set by the
@@ -747,9 +793,6 @@ int mvl_private_nodes_clean(struct mvl_ctx *ctx, bool dry_run);
 /* Delete the tagged link @li (found by a listing) under its locks, if it is
  * still there with that tag; a bridge only without ports (-EBUSY).  1
  * deleted, 0 gone, -errno with a message. */
-/* The lock a create of @li's kind holds while it makes it: a bridge's, or
- * the interface name's. */
-enum mvl_lock_kind mvl_link_lock_kind(const struct mvl_link_info *li);
 int mvl_link_delete_locked(struct mvl_ctx *ctx, const struct mvl_link_info *li);
 /* Devices stacked on @li (a VLAN, a macvlan... but not its master), which
  * the kernel would delete with it: their number, the first one's name in

@@ -46,6 +46,7 @@ MVL_EXPORT struct mvl_iface_list *mvl_iface_list_free(struct mvl_iface_list *lis
 int mvl_iface_from_link(struct mvl_ctx *ctx, const struct mvl_link_info *li, const char *rel_name,
 			struct mvl_iface **ret)
 {
+	const struct mvl_link_kind *k;
 	struct mvl_iface *iface;
 	char vm[128] = "";
 	enum mvl_mode mode = MVL_MODE_NONE;
@@ -64,14 +65,10 @@ int mvl_iface_from_link(struct mvl_ctx *ctx, const struct mvl_link_info *li, con
 		mvl_iface_unref(iface);
 		return -ENOMEM;
 	}
-	if (strcmp(li->kind, "macvtap") == 0) {
-		char node[PATH_MAX];
-
-		snprintf(node, sizeof(node), "%s/tap%d", ctx->dev_root, li->ifindex);
-		if (mvl_iface_set_str(&iface->devnode, node) < 0) {
-			mvl_iface_unref(iface);
-			return -ENOMEM;
-		}
+	k = mvl_link_kind_by_name(li->kind);
+	if (k && k->describe && k->describe(ctx, li, iface) < 0) {
+		mvl_iface_unref(iface);
+		return -ENOMEM;
 	}
 	*ret = iface;
 	return 0;
@@ -82,7 +79,7 @@ struct link_vec {
 	size_t n, cap;
 	const char *vm_id; /* NULL: every link (or every tagged one) */
 	bool tagged_only;
-	bool skip_bridges;
+	bool skip_shared;  /* not the links VMs share (bridges) */
 	const char **ids;  /* instead of vm_id: any of these (sorted) VM ids */
 	size_t n_ids;
 	size_t mark;       /* where the current dump started */
@@ -110,9 +107,9 @@ static int collect_cb(struct mvl_ctx *ctx, const struct mvl_link_info *li, void 
 
 		if (mvl_tag_parse(li->alias, vm, sizeof(vm), &mode) != 1)
 			return 0;
-		if (lv->index_all && mode != MVL_MODE_BRIDGE && !lv->index_err)
+		if (lv->index_all && !mvl_link_mode_shared(mode) && !lv->index_err)
 			lv->index_err = mvl_index_note(ctx, vm, li->ifindex, li->name);
-		if (lv->skip_bridges && mode == MVL_MODE_BRIDGE)
+		if (lv->skip_shared && mvl_link_mode_shared(mode))
 			return 0;
 		if (lv->ids ? !bsearch(&key, lv->ids, lv->n_ids, sizeof(*lv->ids), cmp_str)
 			    : lv->vm_id && strcmp(vm, lv->vm_id) != 0)
@@ -158,25 +155,20 @@ static void collect_restart(void *data)
 	lv->n = lv->mark;
 }
 
-/* The kinds of links mvlink tags (tag.c); their listing is filtered by the
- * kernel, so it does not grow with unrelated links.  A mode creating
- * another kind adds it here. */
-static const char *const tagged_kinds[] = { "bridge", "tun", "macvtap" };
-
-/* The kinds of links mvlink tags for a VM and deletes with it.  (Bridges
- * are shared and not deleted with a VM.) */
-static const char *const vm_link_kinds[] = { "tun", "macvtap" };
-
-/* Collect the tagged links of @kinds into @lv, one dump filtered by kind
- * in the kernel each. */
-static int collect_kinds(struct mvl_ctx *ctx, const char *const *kinds, size_t n_kinds,
-			 struct link_vec *lv)
+/* Collect the tagged links of every kind mvlink creates (kind.c; with
+ * @shared false not those VMs share, which are not deleted with a VM) into
+ * @lv: one dump filtered by kind in the kernel each, so that it does not
+ * grow with unrelated links. */
+static int collect_kinds(struct mvl_ctx *ctx, bool shared, struct link_vec *lv)
 {
+	const struct mvl_link_kind *k;
 	int r = 0;
 
-	for (size_t k = 0; k < n_kinds && r >= 0; k++) {
+	for (size_t i = 0; (k = mvl_link_kind_at(i)) && r >= 0; i++) {
+		if (k->shared && !shared)
+			continue;
 		lv->mark = lv->n;
-		r = mvl_nl_link_dump_kind(ctx, kinds[k], collect_cb, collect_restart, lv);
+		r = mvl_nl_link_dump_kind(ctx, k->kind, collect_cb, collect_restart, lv);
 	}
 	return r;
 }
@@ -241,7 +233,7 @@ MVL_EXPORT int mvl_iface_list_new(struct mvl_ctx *ctx, const char *vm_id, unsign
 		 * the links they name are looked up one by one */
 		lv.vm_id = vm_id;
 		lv.tagged_only = true;
-		r = collect_kinds(ctx, tagged_kinds, ARRAY_SIZE(tagged_kinds), &lv);
+		r = collect_kinds(ctx, true, &lv);
 		if (lv.n)
 			qsort(lv.v, lv.n, sizeof(*lv.v), cmp_link_ifindex);
 	}
@@ -600,13 +592,9 @@ static int group_delete(struct mvl_ctx *ctx, struct glink *gl, size_t n)
 
 static bool group_deletable(const struct mvl_link_info *li)
 {
-	char v[32];
+	const struct mvl_link_kind *k = mvl_link_kind_by_name(li->kind);
 
-	if (strcmp(li->kind, "tun") == 0)
-		return true;
-	/* a passthru macvtap has its lower restored after it: one by one */
-	return strcmp(li->kind, "macvtap") == 0 &&
-	       mvl_tag_get_field(li->alias, "lower_mac", v, sizeof(v)) == 0;
+	return k && k->group_deletable && k->group_deletable(li);
 }
 
 struct sorted_ids {
@@ -636,7 +624,7 @@ static bool vm_link(const struct mvl_link_info *li, const char *vm_id)
 	char vm[128];
 	enum mvl_mode mode;
 
-	return mvl_tag_parse(li->alias, vm, sizeof(vm), &mode) == 1 && mode != MVL_MODE_BRIDGE &&
+	return mvl_tag_parse(li->alias, vm, sizeof(vm), &mode) == 1 && !mvl_link_mode_shared(mode) &&
 	       strcmp(vm, vm_id) == 0;
 }
 
@@ -717,7 +705,7 @@ static int vm_links(struct mvl_ctx *ctx, const char **ids, size_t n_ids, struct 
 	 * directory removed, links made before it existed) index every
 	 * tagged link on the way, then mark it complete */
 	lv->index_all = !complete;
-	r = collect_kinds(ctx, vm_link_kinds, ARRAY_SIZE(vm_link_kinds), lv);
+	r = collect_kinds(ctx, false, lv);
 	if (r < 0)
 		return mvl_fail_kernel(ctx, r, "cannot list links");
 	if (!complete) {
@@ -741,7 +729,7 @@ static int vm_links(struct mvl_ctx *ctx, const char **ids, size_t n_ids, struct 
  * failure and returns the first, else the number of links removed. */
 static int delete_vms(struct mvl_ctx *ctx, const char **ids, size_t n_ids)
 {
-	struct link_vec lv = { .ids = ids, .n_ids = n_ids, .skip_bridges = true };
+	struct link_vec lv = { .ids = ids, .n_ids = n_ids, .skip_shared = true };
 	char first_msg[sizeof(ctx->errmsg)] = "";
 	struct glink *gl = NULL;
 	int r = 0, removed = 0, first_err = 0, any;

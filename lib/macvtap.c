@@ -1146,3 +1146,48 @@ out:
 	free(d.fds);
 	return r;
 }
+
+/* ---------------------------------------------------------------- the row */
+
+/* A passthru macvtap's lower device gets its state back when it goes: its
+ * lock too. */
+static int macvtap_delete_locks(struct mvl_ctx *ctx, const struct mvl_link_info *li,
+				struct mvl_lockset *set)
+{
+	struct mvl_link_info lower;
+	char v[32];
+
+	if (li->link > 0 && mvl_tag_get_field(li->alias, "lower_mac", v, sizeof(v)) == 1 &&
+	    mvl_nl_link_get(ctx, NULL, li->link, &lower) == 0)
+		return mvl_lockset_add(set, MVL_LOCK_UPLINK, lower.name);
+	return 0;
+}
+
+/* a passthru macvtap has its lower restored after it: one by one */
+static bool macvtap_group_deletable(const struct mvl_link_info *li)
+{
+	char v[32];
+
+	return mvl_tag_get_field(li->alias, "lower_mac", v, sizeof(v)) == 0;
+}
+
+static int macvtap_describe(struct mvl_ctx *ctx, const struct mvl_link_info *li,
+			    struct mvl_iface *iface)
+{
+	char node[PATH_MAX];
+
+	snprintf(node, sizeof(node), "%s/tap%d", ctx->dev_root, li->ifindex);
+	return mvl_iface_set_str(&iface->devnode, node);
+}
+
+const struct mvl_link_kind mvl_macvtap_kind = {
+	.kind = "macvtap",
+	.mode = MVL_MODE_MACVTAP,
+	.jop = MVL_LJ_MACVTAP,
+	.lock = MVL_LOCK_NAME,
+	.on_lower = true,
+	.delete_locks = macvtap_delete_locks,
+	.delete_link = mvl_macvtap_delete_link,
+	.group_deletable = macvtap_group_deletable,
+	.describe = macvtap_describe,
+};

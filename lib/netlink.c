@@ -280,6 +280,59 @@ static void parse_macvlan_source(struct mvl_link_info *li, struct nlattr **d)
 		li->macvtap_n_source = n;
 }
 
+static void parse_macvlan(struct mvl_link_info *li, struct nlattr *data)
+{
+	struct nlattr *d[IFLA_MACVLAN_MAX + 1];
+
+	if (!data || nla_parse_nested(d, IFLA_MACVLAN_MAX, data, NULL) < 0)
+		return;
+	if (d[IFLA_MACVLAN_MODE])
+		li->macvtap_mode = macvlan_mode_to_mvl(nla_get_u32(d[IFLA_MACVLAN_MODE]));
+	parse_macvlan_source(li, d);
+}
+
+/* IFLA_INFO_DATA of a new link of kind @spec->kind (macvlan, macvtap). */
+static int put_macvlan(struct nl_msg *msg, const struct mvl_link_new *spec)
+{
+	struct nlattr *data = nla_nest_start(msg, IFLA_INFO_DATA), *list;
+
+	if (!data ||
+	    nla_put_u32(msg, IFLA_MACVLAN_MODE, mvl_to_macvlan_mode(spec->macvtap_mode)) < 0)
+		return -ENOMEM;
+	if (spec->macvtap_mode == MVL_MACVTAP_SOURCE && spec->n_source_macs) {
+		if (nla_put_u32(msg, IFLA_MACVLAN_MACADDR_MODE, MACVLAN_MACADDR_SET) < 0)
+			return -ENOMEM;
+		list = nla_nest_start(msg, IFLA_MACVLAN_MACADDR_DATA);
+		if (!list)
+			return -ENOMEM;
+		for (unsigned i = 0; i < spec->n_source_macs; i++)
+			if (nla_put(msg, IFLA_MACVLAN_MACADDR, 6, spec->source_macs[i]) < 0)
+				return -ENOMEM;
+		nla_nest_end(msg, list);
+	}
+	nla_nest_end(msg, data);
+	return 0;
+}
+
+/* The IFLA_INFO_DATA mvlink reads and writes, per IFLA_INFO_KIND. */
+static const struct info_data {
+	const char *kind;
+	void (*parse)(struct mvl_link_info *li, struct nlattr *data); /* data may be NULL */
+	int (*put)(struct nl_msg *msg, const struct mvl_link_new *spec);
+} info_data[] = {
+	{ "tun", parse_tun, NULL },
+	{ "macvtap", parse_macvlan, put_macvlan },
+	{ "macvlan", parse_macvlan, put_macvlan },
+};
+
+static const struct info_data *info_data_of(const char *kind)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(info_data); i++)
+		if (strcmp(info_data[i].kind, kind) == 0)
+			return &info_data[i];
+	return NULL;
+}
+
 static int parse_link(struct nlmsghdr *hdr, struct mvl_link_info *li)
 {
 	struct ifinfomsg *ifi = nlmsg_data(hdr);
@@ -315,21 +368,10 @@ static int parse_link(struct nlmsghdr *hdr, struct mvl_link_info *li)
 			copy_str(li->kind, sizeof(li->kind), info[IFLA_INFO_KIND]);
 			copy_str(li->slave_kind, sizeof(li->slave_kind),
 				 info[IFLA_INFO_SLAVE_KIND]);
-			if (strcmp(li->kind, "tun") == 0)
-				parse_tun(li, info[IFLA_INFO_DATA]);
-			if ((strcmp(li->kind, "macvtap") == 0 ||
-			     strcmp(li->kind, "macvlan") == 0) &&
-			    info[IFLA_INFO_DATA]) {
-				struct nlattr *d[IFLA_MACVLAN_MAX + 1];
+			const struct info_data *id = info_data_of(li->kind);
 
-				if (nla_parse_nested(d, IFLA_MACVLAN_MAX, info[IFLA_INFO_DATA],
-						     NULL) == 0) {
-					if (d[IFLA_MACVLAN_MODE])
-						li->macvtap_mode = macvlan_mode_to_mvl(
-							nla_get_u32(d[IFLA_MACVLAN_MODE]));
-					parse_macvlan_source(li, d);
-				}
-			}
+			if (id && id->parse)
+				id->parse(li, info[IFLA_INFO_DATA]);
 		}
 	}
 	return 1;
@@ -465,7 +507,8 @@ int mvl_nl_link_new(struct mvl_ctx *ctx, const struct mvl_link_new *spec, int *r
 {
 	struct mvl_link_info li;
 	struct nl_msg *msg;
-	struct nlattr *linkinfo, *data;
+	const struct info_data *id = info_data_of(spec->kind);
+	struct nlattr *linkinfo;
 	struct ifinfomsg *ifi;
 	int r;
 
@@ -493,26 +536,8 @@ int mvl_nl_link_new(struct mvl_ctx *ctx, const struct mvl_link_new *spec, int *r
 	linkinfo = nla_nest_start(msg, IFLA_LINKINFO);
 	if (!linkinfo || nla_put_string(msg, IFLA_INFO_KIND, spec->kind) < 0)
 		goto out;
-	if (strcmp(spec->kind, "macvtap") == 0 || strcmp(spec->kind, "macvlan") == 0) {
-		data = nla_nest_start(msg, IFLA_INFO_DATA);
-		if (!data ||
-		    nla_put_u32(msg, IFLA_MACVLAN_MODE, mvl_to_macvlan_mode(spec->macvtap_mode)) < 0)
-			goto out;
-		if (spec->macvtap_mode == MVL_MACVTAP_SOURCE && spec->n_source_macs) {
-			struct nlattr *list;
-
-			if (nla_put_u32(msg, IFLA_MACVLAN_MACADDR_MODE, MACVLAN_MACADDR_SET) < 0)
-				goto out;
-			list = nla_nest_start(msg, IFLA_MACVLAN_MACADDR_DATA);
-			if (!list)
-				goto out;
-			for (unsigned i = 0; i < spec->n_source_macs; i++)
-				if (nla_put(msg, IFLA_MACVLAN_MACADDR, 6, spec->source_macs[i]) < 0)
-					goto out;
-			nla_nest_end(msg, list);
-		}
-		nla_nest_end(msg, data);
-	}
+	if (id && id->put && id->put(msg, spec) < 0)
+		goto out;
 	nla_nest_end(msg, linkinfo);
 	r = nl_request(ctx, msg, NULL, NULL);
 	if (r < 0)

@@ -74,14 +74,14 @@ static bool ours(const char *alias, const char *vm_id, enum mvl_mode mode)
 
 static int undo_link(struct mvl_ctx *ctx, const struct mvl_link_journal *j)
 {
-	enum mvl_mode mode = j->op == MVL_LJ_TAP ? MVL_MODE_TAP : MVL_MODE_MACVTAP;
+	const struct mvl_link_kind *k = mvl_link_kind_by_jop(j->op);
+	enum mvl_mode mode = k ? k->mode : MVL_MODE_NONE;
 	struct mvl_link_info li;
 	int r = find_dev(ctx, &j->link, &li);
 
-	if (r <= 0)
-		return r;
-	if (!ours(li.alias, j->vm_id, mode) ||
-	    (j->op == MVL_LJ_MACVTAP && li.link != j->link_lower)) {
+	if (r <= 0 || !k)
+		return r < 0 ? r : 0;
+	if (!ours(li.alias, j->vm_id, mode) || (k->on_lower && li.link != j->link_lower)) {
 		info(ctx, "%s is not the %s mvlink was creating for VM %s; left untouched", li.name,
 		     mvl_mode_to_string(mode), j->vm_id);
 		return 0;
@@ -180,7 +180,7 @@ static int undo_bridge(struct mvl_ctx *ctx, const struct mvl_link_journal *j)
 	}
 	if (!j->bridge_created)
 		return 0;
-	if (!ours(li.alias, j->vm_id, MVL_MODE_BRIDGE)) {
+	if (!ours(li.alias, j->vm_id, mvl_bridge_kind.mode)) {
 		info(ctx, "bridge %s is tagged '%s' now; left untouched", li.name, li.alias);
 		return 0;
 	}
@@ -192,7 +192,7 @@ static int undo_bridge(struct mvl_ctx *ctx, const struct mvl_link_journal *j)
 		 * have undone this journal first): keep it, known as ours */
 		info(ctx, "bridge %s has gained port %s; keeping it", li.name, port);
 		if (li.alias[0] || !j->vm_id[0] ||
-		    mvl_tag_format(tag, sizeof(tag), j->vm_id, MVL_MODE_BRIDGE) < 0)
+		    mvl_tag_format(tag, sizeof(tag), j->vm_id, mvl_bridge_kind.mode) < 0)
 			return 0;
 		chg.alias = tag;
 		r = mvl_nl_link_change(ctx, li.ifindex, &chg);
@@ -482,26 +482,18 @@ int mvl_private_nodes_clean(struct mvl_ctx *ctx, bool dry_run)
 
 /* ------------------------------------------------------------ deletion */
 
-enum mvl_lock_kind mvl_link_lock_kind(const struct mvl_link_info *li)
-{
-	return strcmp(li->kind, "bridge") == 0 ? MVL_LOCK_BRIDGE : MVL_LOCK_NAME;
-}
-
 int mvl_link_delete_locked(struct mvl_ctx *ctx, const struct mvl_link_info *li)
 {
+	const struct mvl_link_kind *k = mvl_link_kind_by_name(li->kind), *kn;
 	struct mvl_lockset set;
-	struct mvl_link_info now, lower;
-	char v[32];
-	bool bridge = mvl_link_lock_kind(li) == MVL_LOCK_BRIDGE;
+	struct mvl_link_info now;
 	int r;
 
 	mvl_lockset_init(&set);
 	r = mvl_lockset_add(&set, mvl_link_lock_kind(li), li->name);
-	/* a passthru macvtap gives its lower device its state back */
-	if (r == 0 && strcmp(li->kind, "macvtap") == 0 && li->link > 0 &&
-	    mvl_tag_get_field(li->alias, "lower_mac", v, sizeof(v)) == 1 &&
-	    mvl_nl_link_get(ctx, NULL, li->link, &lower) == 0)
-		r = mvl_lockset_add(&set, MVL_LOCK_UPLINK, lower.name);
+	/* (a passthru macvtap: its lower device, which gets its state back) */
+	if (r == 0 && k && k->delete_locks)
+		r = k->delete_locks(ctx, li, &set);
 	if (r < 0)
 		return mvl_fail(ctx, r, "cannot lock %s", li->name);
 	r = mvl_lockset_take(ctx, &set, true);
@@ -520,21 +512,11 @@ int mvl_link_delete_locked(struct mvl_ctx *ctx, const struct mvl_link_info *li)
 		r = mvl_fail_kernel(ctx, r, "cannot look up %s", li->name);
 		goto out;
 	}
-	if (bridge) {
-		/* a bridge is shared: only an empty one goes */
-		char port[IFNAMSIZ] = "";
-
-		r = mvl_bridge_port_count(ctx, now.ifindex, port, sizeof(port));
-		if (r < 0) {
-			r = mvl_fail_kernel(ctx, r, "cannot list the ports of bridge %s", li->name);
+	/* (a bridge is shared: only an empty one goes) */
+	if (k && k->delete_check) {
+		r = k->delete_check(ctx, &now);
+		if (r < 0)
 			goto out;
-		}
-		if (r > 0) {
-			r = mvl_fail(ctx, -EBUSY,
-				     "bridge %s still has %d port%s (%s%s); not deleting it",
-				     li->name, r, r > 1 ? "s" : "", port, r > 1 ? ", ..." : "");
-			goto out;
-		}
 	}
 	/* the kernel deletes what is stacked on a link with it */
 	{
@@ -553,8 +535,9 @@ int mvl_link_delete_locked(struct mvl_ctx *ctx, const struct mvl_link_info *li)
 			goto out;
 		}
 	}
-	if (strcmp(now.kind, "macvtap") == 0)
-		r = mvl_macvtap_delete_link(ctx, &now);
+	kn = mvl_link_kind_by_name(now.kind);
+	if (kn && kn->delete_link)
+		r = kn->delete_link(ctx, &now);
 	else {
 		r = mvl_nl_link_del(ctx, now.ifindex);
 		if (r == -ENODEV)

@@ -516,3 +516,20 @@ out:
 	free(fds);
 	return r;
 }
+
+/* ---------------------------------------------------------------- the row */
+
+/* a tap has nothing to restore after it: any may go with others */
+static bool tap_group_deletable(const struct mvl_link_info *li)
+{
+	(void)li;
+	return true;
+}
+
+const struct mvl_link_kind mvl_tap_kind = {
+	.kind = "tun",
+	.mode = MVL_MODE_TAP,
+	.jop = MVL_LJ_TAP,
+	.lock = MVL_LOCK_NAME,
+	.group_deletable = tap_group_deletable,
+};
