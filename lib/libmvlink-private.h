@@ -418,11 +418,54 @@ bool mvl_opts_valid(const void *opts, size_t sz, size_t min_end, size_t known);
 				  offsetof(type, first_field) + sizeof((opts)->first_field), \
 				  sizeof(type)))
 
-/* ---- tap.c ------------------------------------------------------------ */
+/* ---- tundev.c: tun fds and the char devices of tap-like links --------- */
 /* Open /dev/net/tun and attach to (or create, with @ifindex unless 0) tap
  * @name with @flags (IFF_*).  Returns the fd (O_CLOEXEC) or a negative
  * errno (-EBUSY: the name or the ifindex is taken). */
 int mvl_tun_open(struct mvl_ctx *ctx, const char *name, int flags, int ifindex);
+/* One ioctl on a tun fd, after mvl_step(ctx, @what); 0 or -errno. */
+int mvl_tun_ioctl(struct mvl_ctx *ctx, int fd, unsigned long req, unsigned long arg,
+		  const char *what);
+/* Close the fds of @fds that are open (set to -1). */
+void mvl_fds_close(int *fds, unsigned n);
+/* The char device of a macvtap-like link (class @cls: "macvtap",
+ * "ipvtap"). */
+struct mvl_tapdev_node {
+	const char *cls;
+	char path[PATH_MAX]; /* <dev root>/tap<ifindex> */
+	dev_t rdev;          /* what sysfs says the link's char device is */
+	bool usable;         /* path is that char device */
+	bool missing;        /* path does not exist */
+	char why[128];       /* when not usable: why not */
+};
+/* Find the char device of link @name (@ifindex) through sysfs, which must
+ * show this network namespace; 0 or -errno with a message. */
+int mvl_tapdev_find(struct mvl_ctx *ctx, const char *cls, const char *name, int ifindex,
+		    struct mvl_tapdev_node *n);
+/* Open @node @count times into @fds, through a private node (made with
+ * mknod in <state dir>/dev or <dev root>/.mvlink, unlinked at once) when
+ * the node is missing or another device, then TUNSETIFF @tun_flags on each;
+ * on failure none is open (-errno with a message). */
+int mvl_tapdev_open_queues(struct mvl_ctx *ctx, const struct mvl_tapdev_node *node,
+			   const char *name, int ifindex, unsigned count, int tun_flags, int *fds);
+/* A node's owner and mode before mvl_tapdev_give() changed them. */
+struct mvl_tapdev_owner {
+	bool changed;
+	char node[PATH_MAX];
+	dev_t rdev;
+	uid_t uid;
+	gid_t gid;
+	mode_t mode;
+};
+/* chown (and for a group chmod g+rw) @node, for VMMs that open it by path;
+ * (uid_t)-1 / (gid_t)-1: unchanged.  What it was goes into @was. */
+int mvl_tapdev_give(struct mvl_ctx *ctx, const struct mvl_tapdev_node *node, const char *name,
+		    uid_t uid, gid_t gid, struct mvl_tapdev_owner *was);
+/* Undo mvl_tapdev_give() (if the node is still that device); a failure is
+ * an undo failure. */
+void mvl_tapdev_give_back(struct mvl_ctx *ctx, const struct mvl_tapdev_owner *was);
+/* Remove private nodes left by killed processes; the number. */
+int mvl_private_nodes_clean(struct mvl_ctx *ctx, bool dry_run);
 
 /* ---- list.c ----------------------------------------------------------- */
 struct mvl_iface_list {
@@ -788,8 +831,6 @@ int mvl_links_recover(struct mvl_ctx *ctx, bool (*want)(const char *vm_id, void 
 /* Remove @j on an undo path: a failure is recorded as an undo failure,
  * keeping the message of the error being undone. */
 void mvl_link_journal_drop(struct mvl_ctx *ctx, struct mvl_link_journal *j);
-/* Remove private macvtap nodes left by killed processes; the number. */
-int mvl_private_nodes_clean(struct mvl_ctx *ctx, bool dry_run);
 /* Delete the tagged link @li (found by a listing) under its locks, if it is
  * still there with that tag; a bridge only without ports (-EBUSY).  1
  * deleted, 0 gone, -errno with a message. */

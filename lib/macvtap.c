@@ -31,7 +31,6 @@
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <linux/if_tun.h>
 
@@ -55,12 +54,7 @@ struct mvt_done {
 	bool lower_brought_up;
 	int created; /* ifindex of the macvtap we created, 0 for none */
 	bool passthru_mac_set; /* the lower's MAC was changed through it */
-	bool chowned;
-	char node[PATH_MAX]; /* the chowned node and its original owner/mode */
-	dev_t node_rdev;
-	uid_t node_uid;
-	gid_t node_gid;
-	mode_t node_mode;
+	struct mvl_tapdev_owner owner; /* the node's owner and mode before */
 	int *fds;
 	unsigned n_fds;
 };
@@ -364,327 +358,14 @@ static int describe_mismatch(struct mvl_ctx *ctx, const struct mvt_want *w,
 	return 0;
 }
 
-/* ------------------------------------------------------------ the node */
-
-struct mvt_node {
-	char path[PATH_MAX]; /* <dev root>/tap<ifindex> */
-	dev_t rdev; /* what sysfs says the macvtap's char device is */
-	bool usable; /* path is that char device */
-	bool missing; /* path does not exist */
-	char why[128]; /* when not usable: why not */
-};
-
-static int find_node(struct mvl_ctx *ctx, const char *name, int ifindex, struct mvt_node *n)
-{
-	char buf[64], extra;
-	unsigned maj, min;
-	unsigned long idx;
-	struct stat st;
-	int r;
-
-	/* sysfs must show our network namespace, or the name is someone else's */
-	r = mvl_sysfs_read(ctx, buf, sizeof(buf), "class/net/%s/ifindex", name);
-	if (r < 0)
-		return mvl_fail(ctx, r, "cannot read %s/class/net/%s/ifindex: %s%s",
-				ctx->sysfs_root, name, MVL_STRERROR(r),
-				r == -ENOENT ? " (is sysfs mounted in this "
-					       "network namespace?)" :
-					       "");
-	if (mvl_parse_uint(buf, INT_MAX, &idx) < 0 || (int)idx != ifindex)
-		return mvl_fail(ctx, -ENXIO,
-				"%s/class/net/%s is another device (ifindex %s, not %d): "
-				"sysfs must be mounted in this network namespace",
-				ctx->sysfs_root, name, buf, ifindex);
-	r = mvl_sysfs_read(ctx, buf, sizeof(buf), "class/net/%s/macvtap/tap%d/dev", name, ifindex);
-	if (r < 0)
-		return mvl_fail(ctx, r,
-				"cannot read the device number of macvtap %s from "
-				"%s/class/net/%s/macvtap/tap%d/dev: %s",
-				name, ctx->sysfs_root, name, ifindex, MVL_STRERROR(r));
-	if (sscanf(buf, "%u:%u%c", &maj, &min, &extra) != 2)
-		return mvl_fail(ctx, -EBADMSG, "macvtap %s: unexpected device number '%s' in sysfs",
-				name, buf);
-	n->rdev = makedev(maj, min);
-	snprintf(n->path, sizeof(n->path), "%s/tap%d", ctx->dev_root, ifindex);
-	n->usable = n->missing = false;
-	if (lstat(n->path, &st) < 0) {
-		n->missing = errno == ENOENT;
-		snprintf(n->why, sizeof(n->why), "%s",
-			 n->missing ? "missing (no devtmpfs here?)" : MVL_STRERROR(errno));
-	} else if (!S_ISCHR(st.st_mode) || st.st_rdev != n->rdev)
-		snprintf(n->why, sizeof(n->why),
-			 "another device (%s %u:%u; a macvtap with the same "
-			 "ifindex in another network namespace?)",
-			 S_ISCHR(st.st_mode) ? "char device" : "not a char device",
-			 major(st.st_rdev), minor(st.st_rdev));
-	else
-		n->usable = true;
-	return 0;
-}
-
-/* Open @path @count times, each fd checked to be char device @rdev. */
-static int open_node(struct mvl_ctx *ctx, const char *path, dev_t rdev, unsigned count, int *fds)
-{
-	unsigned i;
-	int r = 0;
-
-	for (i = 0; i < count; i++) {
-		struct stat st;
-
-		r = mvl_step(ctx, "open macvtap queue");
-		if (r < 0)
-			break;
-		/* blocking, as libvirt and microvm.nix hand them over: the VMM
-		 * sets O_NONBLOCK itself (QEMU does) */
-		fds[i] = open(path, O_RDWR | O_CLOEXEC | O_NOCTTY);
-		if (fds[i] < 0) {
-			r = -errno;
-			break;
-		}
-		if (fstat(fds[i], &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != rdev) {
-			r = -ESTALE; /* replaced since we looked */
-			close(fds[i]);
-			fds[i] = -1;
-			break;
-		}
-	}
-	if (r < 0)
-		for (unsigned j = 0; j < i; j++) {
-			close(fds[j]);
-			fds[j] = -1;
-		}
-	return r;
-}
-
-/* mkdir -p @path with @mode for the last component (0755 above it). */
-static int mkdir_p(struct mvl_ctx *ctx, const char *path, mode_t mode)
-{
-	char buf[PATH_MAX];
-	int r;
-
-	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
-		return -ENAMETOOLONG;
-	for (char *p = buf + 1;; p++) {
-		bool last = *p == '\0';
-
-		if (*p != '/' && !last)
-			continue;
-		*p = '\0';
-		if (access(buf, F_OK) < 0) {
-			r = mvl_step(ctx, "mkdir");
-			if (r < 0)
-				return r;
-			if (mkdir(buf, last ? mode : 0755) < 0 && errno != EEXIST)
-				return -errno;
-		}
-		if (last)
-			return 0;
-		*p = '/';
-	}
-}
-
-/*
- * Make, open @count times and unlink at once a private node of @rdev in
- * @dir (mode 0700, created as needed).  -EACCES (message set) when device
- * nodes do not work there: a nodev mount, or the open refused.
- */
-static int open_private_in(struct mvl_ctx *ctx, const char *dir, int ifindex, dev_t rdev,
-			   unsigned count, int *fds)
-{
-	char path[PATH_MAX + 64];
-	uint32_t rnd;
-	struct statvfs sv;
-	struct stat st;
-	int r, u;
-
-	r = mkdir_p(ctx, dir, 0700);
-	if (r < 0)
-		return mvl_fail(ctx, r, "cannot create %s for a private device node: %s", dir,
-				MVL_STRERROR(r));
-	if (lstat(dir, &st) < 0)
-		return mvl_fail(ctx, -errno, "%s: %s", dir, MVL_STRERROR(errno));
-	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077))
-		return mvl_fail(ctx, -EPERM,
-				"refusing to make device nodes in %s: not a directory "
-				"of uid %u with mode 0700",
-				dir, (unsigned)geteuid());
-	/* a node on a nodev mount cannot be opened (EACCES): do not try */
-	if (statvfs(dir, &sv) == 0 && (sv.f_flag & ST_NODEV))
-		return mvl_fail(ctx, -EACCES, "%s is on a nodev mount", dir);
-	r = mvl_random_bytes(&rnd, sizeof(rnd));
-	if (r < 0)
-		return mvl_fail(ctx, r, "cannot get random bytes");
-	if (snprintf(path, sizeof(path), "%s/tap%d.%ld.%08x", dir, ifindex, (long)getpid(), rnd) >=
-	    (int)sizeof(path))
-		return mvl_fail(ctx, -ENAMETOOLONG, "%s: path too long", dir);
-	r = mvl_step(ctx, "mknod private macvtap node");
-	if (r < 0)
-		return mvl_fail(ctx, r, "cannot create device node %s: %s", path, MVL_STRERROR(r));
-	if (mknod(path, S_IFCHR | 0600, rdev) < 0) {
-		r = -errno;
-		return mvl_fail(ctx, r, "cannot create device node %s (%u:%u): %s%s", path,
-				major(rdev), minor(rdev), MVL_STRERROR(r),
-				r == -EPERM ? " (needs CAP_MKNOD in the initial user namespace)" :
-					      "");
-	}
-	r = open_node(ctx, path, rdev, count, fds);
-	u = unlink(path) < 0 ? -errno : 0;
-	if (r < 0) {
-		r = mvl_fail(ctx, r, "cannot open private device node %s: %s", path,
-			     MVL_STRERROR(r));
-		if (u < 0)
-			mvl_undo_failed(ctx, "remove %s: %s", path, MVL_STRERROR(u));
-		return r;
-	}
-	if (u < 0) {
-		for (unsigned i = 0; i < count; i++) {
-			close(fds[i]);
-			fds[i] = -1;
-		}
-		return mvl_fail(ctx, u, "cannot remove private device node %s: %s", path,
-				MVL_STRERROR(u));
-	}
-	return 0;
-}
-
-/*
- * Open the macvtap's char device @count times through a private node,
- * tap<ifindex>.<pid>.<random>, made with mknod, opened and unlinked at
- * once.  For when <dev root>/tapN is missing (no devtmpfs, udev lag) or is
- * another device.  The node goes in <state dir>/dev or, when device nodes
- * do not work there (the default state directory /run/mvlink is on a nodev
- * mount on systemd hosts), in <dev root>/.mvlink; both of mode 0700.
- */
-static int open_private(struct mvl_ctx *ctx, int ifindex, dev_t rdev, unsigned count, int *fds)
-{
-	char dirs[2][PATH_MAX], tried[2 * sizeof(ctx->errmsg)] = "";
-	int r = -EACCES;
-
-	if (snprintf(dirs[0], sizeof(dirs[0]), "%s/dev", ctx->state_dir) >= (int)sizeof(dirs[0]))
-		return mvl_fail(ctx, -ENAMETOOLONG, "state directory %s: path too long",
-				ctx->state_dir);
-	if (snprintf(dirs[1], sizeof(dirs[1]), "%s/.mvlink", ctx->dev_root) >= (int)sizeof(dirs[1]))
-		return mvl_fail(ctx, -ENAMETOOLONG, "device directory %s: path too long",
-				ctx->dev_root);
-	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
-		size_t n = strlen(tried);
-
-		r = open_private_in(ctx, dirs[i], ifindex, rdev, count, fds);
-		if (r != -EACCES)
-			return r;
-		snprintf(tried + n, sizeof(tried) - n, "%s%s", n ? "; " : "", ctx->errmsg);
-		dbg(ctx, "no private device node in %s: %s", dirs[i], ctx->errmsg);
-	}
-	return mvl_fail(ctx, r,
-			"cannot open the char device of macvtap (ifindex %d) through a private "
-			"device node: %s (give the state directory or %s a mount without nodev)",
-			ifindex, tried, ctx->dev_root);
-}
-
-static int open_queues(struct mvl_ctx *ctx, const struct mvt_want *w, const char *name,
-		       const struct mvt_node *node, int ifindex, int *fds)
-{
-	int r = -ENOENT;
-
-	if (node->usable) {
-		r = open_node(ctx, node->path, node->rdev, w->queues, fds);
-		if (r < 0 && r != -ENOENT && r != -ESTALE)
-			return mvl_fail(ctx, r, "cannot open %s (macvtap %s): %s", node->path, name,
-					MVL_STRERROR(r));
-	}
-	if (r < 0) {
-		dbg(ctx, "%s is %s: using a private node", node->path,
-		    node->usable ? "gone or replaced" : node->why);
-		r = open_private(ctx, ifindex, node->rdev, w->queues, fds);
-		if (r < 0)
-			return r;
-	}
-	for (unsigned i = 0; i < w->queues; i++) {
-		struct ifreq ifr = { .ifr_flags = (short)w->tun_flags };
-
-		r = mvl_step(ctx, "TUNSETIFF");
-		if (r < 0 || ioctl(fds[i], TUNSETIFF, &ifr) < 0) {
-			if (r == 0)
-				r = -errno;
-			for (unsigned j = 0; j < w->queues; j++) {
-				close(fds[j]);
-				fds[j] = -1;
-			}
-			return mvl_fail(ctx, r,
-					"cannot set the flags of queue %u of macvtap %s "
-					"(TUNSETIFF 0x%x): %s",
-					i, name, (unsigned)w->tun_flags, MVL_STRERROR(r));
-		}
-	}
-	return 0;
-}
-
-/* chown/chmod the real /dev/tapN for VMMs that open it by path. */
-static int give_node(struct mvl_ctx *ctx, const struct mvl_macvtap_opts *o, const char *name,
-		     const struct mvt_node *node, struct mvt_done *d)
-{
-	uid_t uid = (o->flags & MVL_MACVTAP_OWNER) ? o->owner : (uid_t)-1;
-	gid_t gid = (o->flags & MVL_MACVTAP_GROUP) ? o->group : (gid_t)-1;
-	struct stat st;
-	int r;
-
-	if (!node->usable)
-		return mvl_fail(ctx, node->missing ? -ENOENT : -EEXIST,
-				"cannot hand %s (macvtap %s) to %s%u: it is %s", node->path, name,
-				uid != (uid_t)-1 ? "user " : "group ",
-				uid != (uid_t)-1 ? (unsigned)uid : (unsigned)gid, node->why);
-	if (lstat(node->path, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != node->rdev)
-		return mvl_fail(ctx, -ESTALE, "%s changed while macvtap %s was set up", node->path,
-				name);
-	snprintf(d->node, sizeof(d->node), "%s", node->path);
-	d->node_rdev = node->rdev;
-	d->node_uid = st.st_uid;
-	d->node_gid = st.st_gid;
-	d->node_mode = st.st_mode & 07777;
-	r = mvl_step(ctx, "chown macvtap node");
-	if (r == 0 && fchownat(AT_FDCWD, node->path, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
-		r = -errno;
-	if (r < 0)
-		return mvl_fail(ctx, r, "cannot chown %s (macvtap %s) to %lld:%lld: %s", node->path,
-				name, uid == (uid_t)-1 ? -1LL : (long long)uid,
-				gid == (gid_t)-1 ? -1LL : (long long)gid, MVL_STRERROR(r));
-	d->chowned = true;
-	/* a group needs read/write permission to use its ownership */
-	if (gid != (gid_t)-1 && (d->node_mode & 060) != 060) {
-		r = mvl_step(ctx, "chmod macvtap node");
-		if (r == 0 && fchmodat(AT_FDCWD, node->path, d->node_mode | 060, 0) < 0)
-			r = -errno;
-		if (r < 0)
-			return mvl_fail(ctx, r, "cannot chmod %s (macvtap %s) to %04o: %s",
-					node->path, name, (unsigned)(d->node_mode | 060),
-					MVL_STRERROR(r));
-	}
-	return 0;
-}
-
 /* ------------------------------------------------------------- the undo */
 
 static void undo(struct mvl_ctx *ctx, const struct mvt_want *w, struct mvt_done *d)
 {
 	int r;
 
-	for (unsigned i = 0; i < d->n_fds; i++)
-		if (d->fds[i] >= 0) {
-			close(d->fds[i]);
-			d->fds[i] = -1;
-		}
-	if (d->chowned) {
-		struct stat st;
-
-		/* only the same node (an adopted macvtap's; ours goes with it) */
-		if (lstat(d->node, &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == d->node_rdev &&
-		    (fchownat(AT_FDCWD, d->node, d->node_uid, d->node_gid, AT_SYMLINK_NOFOLLOW) <
-			     0 ||
-		     fchmodat(AT_FDCWD, d->node, d->node_mode, 0) < 0))
-			mvl_undo_failed(ctx, "give %s back to %u:%u mode %04o: %s", d->node,
-					(unsigned)d->node_uid, (unsigned)d->node_gid,
-					(unsigned)d->node_mode, MVL_STRERROR(errno));
-	}
+	mvl_fds_close(d->fds, d->n_fds);
+	mvl_tapdev_give_back(ctx, &d->owner);
 	if (d->created) {
 		r = mvl_nl_link_del(ctx, d->created);
 		if (r < 0 && r != -ENODEV)
@@ -862,7 +543,7 @@ MVL_EXPORT int mvl_macvtap_create(struct mvl_ctx *ctx, const struct mvl_macvtap_
 	struct mvt_done d = { .created = 0 };
 	struct mvl_link_journal j = { .op = MVL_LJ_MACVTAP };
 	struct mvl_lockset locks;
-	struct mvt_node node;
+	struct mvl_tapdev_node node;
 	struct mvl_link_info li;
 	struct mvl_iface *iface = NULL;
 	char name[IFNAMSIZ], path[PATH_MAX];
@@ -1013,7 +694,7 @@ lookup:
 	if (adopted && (o->flags & (MVL_MACVTAP_OWNER | MVL_MACVTAP_GROUP))) {
 		struct stat st;
 
-		r = find_node(ctx, name, ifindex, &node);
+		r = mvl_tapdev_find(ctx, mvl_macvtap_kind.kind, name, ifindex, &node);
 		if (r < 0)
 			goto out;
 		have_node = true;
@@ -1080,17 +761,20 @@ lookup:
 
 	/* 4, 5. the queues; 6. the node's owner */
 	if (!have_node && (w.queues || (o->flags & (MVL_MACVTAP_OWNER | MVL_MACVTAP_GROUP)))) {
-		r = find_node(ctx, name, ifindex, &node);
+		r = mvl_tapdev_find(ctx, mvl_macvtap_kind.kind, name, ifindex, &node);
 		if (r < 0)
 			goto fail;
 	}
 	if (w.queues) {
-		r = open_queues(ctx, &w, name, &node, ifindex, d.fds);
+		r = mvl_tapdev_open_queues(ctx, &node, name, ifindex, w.queues, w.tun_flags,
+					   d.fds);
 		if (r < 0)
 			goto fail;
 	}
 	if (o->flags & (MVL_MACVTAP_OWNER | MVL_MACVTAP_GROUP)) {
-		r = give_node(ctx, o, name, &node, &d);
+		r = mvl_tapdev_give(ctx, &node, name,
+				    (o->flags & MVL_MACVTAP_OWNER) ? o->owner : (uid_t)-1,
+				    (o->flags & MVL_MACVTAP_GROUP) ? o->group : (gid_t)-1, &d.owner);
 		if (r < 0)
 			goto fail;
 	}

@@ -422,64 +422,6 @@ int mvl_links_recover(struct mvl_ctx *ctx, bool (*want)(const char *vm_id, void 
 	return rs.fe.err ? mvl_first_err_get(ctx, &rs.fe) : rs.count;
 }
 
-/*
- * Private device nodes (macvtap.c): tap<ifindex>.<pid>.<hex> in
- * <state_dir>/dev or, when that is on a nodev mount, <dev_root>/.mvlink;
- * made, opened and unlinked at once; one is left only when its process was
- * killed in between.  It names a macvtap's char device, which a later
- * macvtap may get: remove those of processes that are gone.
- */
-static int private_nodes_clean_in(struct mvl_ctx *ctx, const char *dir, bool dry_run)
-{
-	char path[PATH_MAX + 256];
-	struct dirent *de;
-	int r = 0, n = 0;
-	DIR *d;
-
-	r = mvl_opendir(ctx, dir, &d);
-	if (r <= 0)
-		return r;
-	while ((de = readdir(d))) {
-		unsigned ifindex;
-		long long pid;
-		char hex[16], extra;
-
-		if (sscanf(de->d_name, "tap%u.%lld.%8[0-9a-f]%c", &ifindex, &pid, hex, &extra) !=
-			    3 ||
-		    strlen(hex) != 8 || pid <= 0 || !(kill((pid_t)pid, 0) < 0 && errno == ESRCH))
-			continue;
-		n++;
-		if (dry_run)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		r = mvl_step(ctx, "remove stale private node");
-		if (r == 0 && unlink(path) < 0 && errno != ENOENT)
-			r = -errno;
-		if (r < 0) {
-			r = mvl_fail(ctx, r, "cannot remove stale device node %s: %s", path,
-				     MVL_STRERROR(r));
-			break;
-		}
-		info(ctx, "removed device node %s left by process %lld", path, pid);
-	}
-	closedir(d);
-	return r < 0 ? r : n;
-}
-
-int mvl_private_nodes_clean(struct mvl_ctx *ctx, bool dry_run)
-{
-	char dir[PATH_MAX];
-	int r, n;
-
-	snprintf(dir, sizeof(dir), "%s/dev", ctx->state_dir);
-	n = private_nodes_clean_in(ctx, dir, dry_run);
-	if (n < 0)
-		return n;
-	snprintf(dir, sizeof(dir), "%s/.mvlink", ctx->dev_root);
-	r = private_nodes_clean_in(ctx, dir, dry_run);
-	return r < 0 ? r : n + r;
-}
-
 /* ------------------------------------------------------------ deletion */
 
 int mvl_link_delete_locked(struct mvl_ctx *ctx, const struct mvl_link_info *li)

@@ -53,42 +53,6 @@
 #define IFF_NO_CARRIER 0x0040 /* Linux 6.0 */
 #endif
 
-int mvl_tun_open(struct mvl_ctx *ctx, const char *name, int flags, int ifindex)
-{
-	_cleanup_close_ int fd = -1;
-	char path[PATH_MAX];
-	struct ifreq ifr = { .ifr_flags = (short)flags };
-	int r;
-
-	r = mvl_step(ctx, "open /dev/net/tun");
-	if (r < 0)
-		return r;
-	snprintf(path, sizeof(path), "%s/net/tun", ctx->dev_root);
-	fd = open(path, O_RDWR | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-	/* the ifindex a new tap gets (only this fd's: changes nothing) */
-	if (ifindex > 0 && ioctl(fd, TUNSETIFINDEX, &(unsigned){ (unsigned)ifindex }) < 0)
-		return -errno;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	r = mvl_step(ctx, "TUNSETIFF");
-	if (r < 0)
-		return r;
-	if (ioctl(fd, TUNSETIFF, &ifr) < 0)
-		return -errno;
-	return TAKE_FD(fd);
-}
-
-static int tun_ioctl(struct mvl_ctx *ctx, int fd, unsigned long req, unsigned long arg,
-		     const char *what)
-{
-	int r = mvl_step(ctx, what);
-
-	if (r < 0)
-		return r;
-	return ioctl(fd, req, arg) < 0 ? -errno : 0;
-}
-
 struct tap_want {
 	const struct mvl_tap_opts *o;
 	struct mvl_link_journal *j; /* j->link: the name and ifindex of a new tap */
@@ -114,16 +78,6 @@ static void host_mac_from_guest(const uint8_t guest[6], uint8_t ret_host[6])
 {
 	memcpy(ret_host, guest, 6);
 	ret_host[0] = guest[0] == 0xfe ? 0xfa : 0xfe;
-}
-
-/* Close queue fds: a tap that is not persistent goes away with them. */
-static void tap_destroy(int *fds, unsigned n)
-{
-	for (unsigned i = 0; i < n; i++)
-		if (fds[i] >= 0) {
-			close(fds[i]);
-			fds[i] = -1;
-		}
 }
 
 static int describe_mismatch(struct mvl_ctx *ctx, const struct tap_want *w,
@@ -200,7 +154,7 @@ static int tap_adopt(struct mvl_ctx *ctx, const struct tap_want *w, const struct
 	for (i = 0; !(w->o->flags & MVL_TAP_PERSIST) && i < w->queues; i++) {
 		r = mvl_tun_open(ctx, li->name, w->tun_flags & ~IFF_TUN_EXCL, 0);
 		if (r < 0) {
-			tap_destroy(fds, i);
+			mvl_fds_close(fds, i);
 			if (r == -EBUSY)
 				return mvl_fail(ctx, r, "tap %s of VM %s is in use by another process",
 						li->name, w->o->vm_id);
@@ -247,7 +201,7 @@ static int tap_new(struct mvl_ctx *ctx, const struct tap_want *w, int *fds, int 
 	/* TUNSETIFINDEX gave it the ifindex chosen (or TUNSETIFF failed) */
 	ifindex = w->j->link.ifindex;
 	if (o->flags & MVL_TAP_OWNER) {
-		r = tun_ioctl(ctx, fds[0], TUNSETOWNER, o->owner, "TUNSETOWNER");
+		r = mvl_tun_ioctl(ctx, fds[0], TUNSETOWNER, o->owner, "TUNSETOWNER");
 		if (r < 0) {
 			r = mvl_fail_kernel(ctx, r, "cannot set owner %u of tap %s", (unsigned)o->owner,
 					    w->name);
@@ -255,7 +209,7 @@ static int tap_new(struct mvl_ctx *ctx, const struct tap_want *w, int *fds, int 
 		}
 	}
 	if (o->flags & MVL_TAP_GROUP) {
-		r = tun_ioctl(ctx, fds[0], TUNSETGROUP, o->group, "TUNSETGROUP");
+		r = mvl_tun_ioctl(ctx, fds[0], TUNSETGROUP, o->group, "TUNSETGROUP");
 		if (r < 0) {
 			r = mvl_fail_kernel(ctx, r, "cannot set group %u of tap %s", (unsigned)o->group,
 					    w->name);
@@ -288,17 +242,17 @@ static int tap_new(struct mvl_ctx *ctx, const struct tap_want *w, int *fds, int 
 	}
 	if (persist) {
 		/* complete: from now on only RTM_DELLINK removes it */
-		r = tun_ioctl(ctx, fds[0], TUNSETPERSIST, 1, "TUNSETPERSIST");
+		r = mvl_tun_ioctl(ctx, fds[0], TUNSETPERSIST, 1, "TUNSETPERSIST");
 		if (r < 0) {
 			r = mvl_fail_kernel(ctx, r, "cannot make tap %s persistent", w->name);
 			goto undo;
 		}
-		tap_destroy(fds, n);
+		mvl_fds_close(fds, n);
 	}
 	*ret_ifindex = ifindex;
 	return 0;
 undo:
-	tap_destroy(fds, n); /* the tap goes with its queues */
+	mvl_fds_close(fds, n); /* the tap goes with its queues */
 	mvl_index_remove(ctx, o->vm_id, ifindex);
 	return r;
 }
@@ -502,7 +456,7 @@ undo_tap:
 		else
 			mvl_index_remove(ctx, o->vm_id, ifindex);
 	} else if (fds) {
-		tap_destroy(fds, w.queues);
+		mvl_fds_close(fds, w.queues);
 		if (!adopted)
 			mvl_index_remove(ctx, o->vm_id, ifindex);
 	}
