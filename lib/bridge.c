@@ -244,8 +244,12 @@ int mvl_bridge_ensure_internal(struct mvl_ctx *ctx, const struct mvl_bridge_opts
 		j->uplink_was_down = !(up.flags & IFF_UP);
 	}
 	r = mvl_link_journal_write(ctx, j);
-	if (r < 0)
+	if (r < 0) {
+		/* the first write: nothing the caller drops (a journal renamed
+		 * into place before a later failure is recover's) */
+		j->file[0] = '\0';
 		return r;
+	}
 
 	if (create) {
 		r = bridge_new(ctx, opts, j, br);
@@ -291,49 +295,9 @@ int mvl_bridge_ensure_internal(struct mvl_ctx *ctx, const struct mvl_bridge_opts
 		*ret_st = st;
 	return st.created ? 1 : 0;
 undo:
+	mvl_undo_begin(ctx);
 	mvl_bridge_undo(ctx, &st);
-	mvl_link_journal_drop(ctx, j);
-	return r;
-}
-
-MVL_EXPORT int mvl_bridge_ensure(struct mvl_ctx *ctx, const struct mvl_bridge_opts *opts)
-{
-	struct mvl_link_journal j = { .op = MVL_LJ_BRIDGE };
-	struct mvl_bridge_state st;
-	struct mvl_lockset locks;
-	int r = mvl_ctx_enter(ctx);
-
-	if (r < 0)
-		return r;
-	if (!MVL_OPTS_VALID(opts, struct mvl_bridge_opts, name))
-		return mvl_fail(ctx, -EINVAL, "invalid struct mvl_bridge_opts (size or trailing bytes)");
-	if (mvl_ifname_check(opts->name) < 0)
-		return mvl_fail(ctx, -EINVAL, "invalid bridge name '%s'", opts->name ? opts->name : "");
-	if (opts->uplink && mvl_ifname_check(opts->uplink) < 0)
-		return mvl_fail(ctx, -EINVAL, "invalid uplink name '%s'", opts->uplink);
-	if (opts->vm_id && mvl_vm_id_check(opts->vm_id) < 0)
-		return mvl_fail(ctx, -EINVAL, "invalid VM id '%s'", opts->vm_id);
-	if (opts->vm_id)
-		snprintf(j.vm_id, sizeof(j.vm_id), "%s", opts->vm_id);
-	mvl_lockset_init(&locks);
-	mvl_lockset_add(&locks, MVL_LOCK_BRIDGE, opts->name);
-	if (opts->uplink)
-		mvl_lockset_add(&locks, MVL_LOCK_UPLINK, opts->uplink);
-	r = mvl_locks_take_recover(ctx, &locks);
-	if (r < 0)
-		return r;
-	r = mvl_bridge_ensure_internal(ctx, opts, &st, &j);
-	if (r >= 0 && j.file[0]) {
-		/* the last step: from here on a crash leaves a finished bridge */
-		int u = mvl_link_journal_remove(ctx, &j);
-
-		if (u < 0) {
-			mvl_bridge_undo(ctx, &st);
-			mvl_link_journal_drop(ctx, &j);
-			r = u;
-		}
-	}
-	mvl_lockset_drop(&locks);
+	mvl_undo_end(ctx);
 	return r;
 }
 

@@ -152,6 +152,7 @@ int mvl_ctx_enter(struct mvl_ctx *ctx)
 		return -EINVAL;
 	ctx->errmsg[0] = '\0';
 	ctx->undo_failed = false;
+	ctx->undo_depth = 0;
 	if (ctx->pid != getpid())
 		return mvl_fail(ctx, -ECHILD,
 				"this mvlink context was created by process %d and cannot be used "
@@ -181,6 +182,18 @@ void mvl_undo_failed(struct mvl_ctx *ctx, const char *format, ...)
 	va_end(ap);
 	ctx->undo_failed = true;
 	mvl_log_cond(ctx, LOG_WARNING, "could not undo: %s", msg);
+}
+
+void mvl_undo_begin(struct mvl_ctx *ctx)
+{
+	if (ctx->undo_depth++ == 0)
+		memcpy(ctx->undo_kept, ctx->errmsg, sizeof(ctx->undo_kept));
+}
+
+void mvl_undo_end(struct mvl_ctx *ctx)
+{
+	if (ctx->undo_depth > 0 && --ctx->undo_depth == 0)
+		memcpy(ctx->errmsg, ctx->undo_kept, sizeof(ctx->errmsg));
 }
 
 /* The kernel's text @extack is kept whether or not @err has a human hint:

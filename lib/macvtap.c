@@ -38,27 +38,6 @@
 
 #define MVL_MAX_QUEUES 256 /* the kernel's MAX_TAP_QUEUES */
 
-struct mvt_want {
-	const struct mvl_macvtap_opts *o;
-	int mode; /* MVL_MACVTAP_* */
-	struct mvl_link_info lower; /* as found before any change */
-	uint8_t mac[6]; /* the macvtap's MAC */
-	bool fixed_mac; /* given by the caller: must match on adopt */
-	unsigned queues; /* fds to open (0 with MVL_MACVTAP_NO_FDS) */
-	int tun_flags; /* TUNSETIFF flags of every fd */
-	char tag[256];
-};
-
-/* What a create changed, for its undo. */
-struct mvt_done {
-	bool lower_brought_up;
-	int created; /* ifindex of the macvtap we created, 0 for none */
-	bool passthru_mac_set; /* the lower's MAC was changed through it */
-	struct mvl_tapdev_owner owner; /* the node's owner and mode before */
-	int *fds;
-	unsigned n_fds;
-};
-
 static const char *mode_name(int mode)
 {
 	const char *s = mvl_macvtap_mode_to_string((enum mvl_macvtap_mode)mode);
@@ -170,7 +149,7 @@ int mvl_macvtap_delete_link(struct mvl_ctx *ctx, const struct mvl_link_info *li)
 }
 
 /* Refuse a lower device a macvtap cannot (or should not) sit on. */
-static int check_lower(struct mvl_ctx *ctx, const struct mvt_want *w)
+static int check_lower(struct mvl_ctx *ctx, const struct mvl_macvtap_want *w)
 {
 	const struct mvl_link_info *lo = &w->lower;
 	const struct mvl_macvtap_opts *o = w->o;
@@ -242,7 +221,7 @@ static void child_restart(void *data)
 /* passthru wants the lower to itself; a passthru child keeps others off.
  * The listings are filtered by kind in the kernel, so their cost does not
  * grow with unrelated links. */
-static int check_children(struct mvl_ctx *ctx, const struct mvt_want *w, int skip)
+static int check_children(struct mvl_ctx *ctx, const struct mvl_macvtap_want *w, int skip)
 {
 	struct children c = { .lower = w->lower.ifindex, .skip = skip };
 	struct children m = c;
@@ -296,7 +275,7 @@ static bool same_sources(const struct mvl_macvtap_opts *o, const struct mvl_link
 	return memcmp(a, b, n * 6) == 0;
 }
 
-static int describe_mismatch(struct mvl_ctx *ctx, const struct mvt_want *w,
+static int describe_mismatch(struct mvl_ctx *ctx, const struct mvl_macvtap_want *w,
 			     const struct mvl_link_info *li)
 {
 	const struct mvl_macvtap_opts *o = w->o;
@@ -360,7 +339,7 @@ static int describe_mismatch(struct mvl_ctx *ctx, const struct mvt_want *w,
 
 /* ------------------------------------------------------------- the undo */
 
-static void undo(struct mvl_ctx *ctx, const struct mvt_want *w, struct mvt_done *d)
+static void undo(struct mvl_ctx *ctx, const struct mvl_macvtap_want *w, struct mvl_macvtap_done *d)
 {
 	int r;
 
@@ -375,15 +354,12 @@ static void undo(struct mvl_ctx *ctx, const struct mvt_want *w, struct mvt_done 
 			d->created = 0; /* gone: its index entry goes too */
 	}
 	if (d->passthru_mac_set || d->lower_brought_up) {
-		char saved[sizeof(ctx->errmsg)];
-
-		/* restore_lower() sets the message: keep the original one */
-		memcpy(saved, ctx->errmsg, sizeof(saved));
+		/* (restore_lower() sets the message: inside the undo scope of
+		 * mvl_txn_abort(), which puts the original one back) */
 		r = restore_lower(ctx, w->lower.ifindex, d->passthru_mac_set ? w->lower.mac : NULL,
 				  d->lower_brought_up);
 		if (r < 0)
 			mvl_undo_failed(ctx, "%s", ctx->errmsg);
-		memcpy(ctx->errmsg, saved, sizeof(saved));
 	}
 }
 
@@ -453,8 +429,8 @@ static int check_opts(struct mvl_ctx *ctx, const struct mvl_macvtap_opts *o, int
 }
 
 /* Create a new macvtap named @name; 1 (no message) when the name is taken. */
-static int macvtap_new(struct mvl_ctx *ctx, const struct mvt_want *w, const char *name,
-		       struct mvl_link_journal *j, struct mvt_done *d)
+static int macvtap_new(struct mvl_ctx *ctx, const struct mvl_macvtap_want *w, const char *name,
+		       struct mvl_link_journal *j, struct mvl_macvtap_done *d)
 {
 	const struct mvl_macvtap_opts *o = w->o;
 	bool passthru = w->mode == MVL_MACVTAP_PASSTHRU;
@@ -536,299 +512,304 @@ static int macvtap_new(struct mvl_ctx *ctx, const struct mvt_want *w, const char
 	return 0;
 }
 
-MVL_EXPORT int mvl_macvtap_create(struct mvl_ctx *ctx, const struct mvl_macvtap_opts *o,
-				  struct mvl_iface **ret_iface)
+int mvl_macvtap_prepare(struct mvl_ctx *ctx, struct mvl_macvtap_op *op)
 {
-	struct mvt_want w = { .o = o };
-	struct mvt_done d = { .created = 0 };
-	struct mvl_link_journal j = { .op = MVL_LJ_MACVTAP };
-	struct mvl_lockset locks;
-	struct mvl_tapdev_node node;
-	struct mvl_link_info li;
-	struct mvl_iface *iface = NULL;
-	char name[IFNAMSIZ], path[PATH_MAX];
-	int r, is_template = 0, ifindex = 0, name_lock = -1;
-	bool adopted = false, have_node = false, passthru, optimistic;
+	const struct mvl_macvtap_opts *o = op->w.o;
+	struct mvl_macvtap_want *w = &op->w;
+	struct mvl_macvtap_done *d = &op->d;
+	int r, is_template = 0;
 
-	r = mvl_ctx_enter(ctx);
-	if (r < 0)
-		return r;
-	if (!ret_iface)
-		return mvl_fail(ctx, -EINVAL, "ret_iface is NULL");
 	r = check_opts(ctx, o, &is_template);
 	if (r < 0)
 		return r;
-	w.mode = (int)o->mode;
-	passthru = w.mode == MVL_MACVTAP_PASSTHRU;
-	w.queues = (o->flags & MVL_MACVTAP_NO_FDS) ? 0 : (o->queues ? o->queues : 1);
-	w.tun_flags = IFF_TAP | IFF_NO_PI;
+	op->is_template = is_template;
+	w->mode = (int)o->mode;
+	op->passthru = w->mode == MVL_MACVTAP_PASSTHRU;
+	w->queues = (o->flags & MVL_MACVTAP_NO_FDS) ? 0 : (o->queues ? o->queues : 1);
+	w->tun_flags = IFF_TAP | IFF_NO_PI;
 	if (!(o->flags & MVL_MACVTAP_NO_VNET_HDR))
-		w.tun_flags |= IFF_VNET_HDR;
+		w->tun_flags |= IFF_VNET_HDR;
 	if (o->queues > 1)
-		w.tun_flags |= IFF_MULTI_QUEUE;
-	d.fds = calloc(w.queues ? w.queues : 1, sizeof(int));
-	if (!d.fds)
+		w->tun_flags |= IFF_MULTI_QUEUE;
+	d->fds = calloc(w->queues ? w->queues : 1, sizeof(int));
+	if (!d->fds)
 		return mvl_fail(ctx, -ENOMEM, "out of memory");
-	d.n_fds = w.queues;
-	for (unsigned i = 0; i < w.queues; i++)
-		d.fds[i] = -1;
+	d->n_fds = w->queues;
+	for (unsigned i = 0; i < w->queues; i++)
+		d->fds[i] = -1;
+	return 0;
+}
 
-	/* the locks (the lower device when it may be changed, the name), and
-	 * what crashed processes left on them undone, before looking */
-	mvl_lockset_init(&locks);
-	if (passthru || (o->flags & MVL_MACVTAP_LINK_UP))
-		mvl_lockset_add(&locks, MVL_LOCK_UPLINK, o->link);
-	if (!is_template)
-		mvl_lockset_add(&locks, MVL_LOCK_NAME, o->name);
-	r = mvl_locks_take_recover(ctx, &locks);
-	if (r < 0)
-		goto out;
+int mvl_macvtap_look(struct mvl_ctx *ctx, struct mvl_macvtap_op *op)
+{
+	const struct mvl_macvtap_opts *o = op->w.o;
+	struct mvl_macvtap_want *w = &op->w;
+	int r;
 
-	/* 0. checks that change nothing */
-	r = mvl_nl_link_get(ctx, o->link, 0, &w.lower);
-	if (r == -ENODEV) {
-		r = mvl_fail(ctx, -ENODEV, "lower device %s does not exist", o->link);
-		goto out;
-	}
-	if (r < 0) {
-		r = mvl_fail_kernel(ctx, r, "cannot look up lower device %s", o->link);
-		goto out;
-	}
-	r = check_lower(ctx, &w);
+	r = mvl_nl_link_get(ctx, o->link, 0, &w->lower);
+	if (r == -ENODEV)
+		return mvl_fail(ctx, -ENODEV, "lower device %s does not exist", o->link);
 	if (r < 0)
-		goto out;
+		return mvl_fail_kernel(ctx, r, "cannot look up lower device %s", o->link);
+	r = check_lower(ctx, w);
+	if (r < 0)
+		return r;
 	if (o->mac) {
-		memcpy(w.mac, o->mac, 6);
-		w.fixed_mac = true;
-	} else if (passthru) {
-		memcpy(w.mac, w.lower.mac, 6); /* the kernel's choice: keep the lower's */
+		memcpy(w->mac, o->mac, 6);
+		w->fixed_mac = true;
+	} else if (op->passthru) {
+		memcpy(w->mac, w->lower.mac, 6); /* the kernel's choice: keep the lower's */
 	} else {
-		r = mvl_random_bytes(w.mac, 6);
-		if (r < 0) {
-			r = mvl_fail(ctx, r, "cannot get random bytes for a MAC");
-			goto out;
-		}
-		w.mac[0] = (uint8_t)((w.mac[0] & 0xfe) | 0x02); /* unicast, locally administered */
+		r = mvl_random_bytes(w->mac, 6);
+		if (r < 0)
+			return mvl_fail(ctx, r, "cannot get random bytes for a MAC");
+		w->mac[0] = (uint8_t)((w->mac[0] & 0xfe) | 0x02); /* unicast, locally administered */
 	}
-	r = mvl_tag_format(w.tag, sizeof(w.tag), o->vm_id, MVL_MODE_MACVTAP);
-	if (r == 0 && passthru) {
+	r = mvl_tag_format(w->tag, sizeof(w->tag), o->vm_id, MVL_MODE_MACVTAP);
+	if (r == 0 && op->passthru) {
 		char a[18];
-		size_t n = strlen(w.tag);
+		size_t n = strlen(w->tag);
 
 		/* what delete must put back on the lower, from any process */
-		if (snprintf(w.tag + n, sizeof(w.tag) - n, ";lower_mac=%s;lower_up=%d",
-			     mvl_mac_format(w.lower.mac, a),
-			     (w.lower.flags & IFF_UP) ? 1 : 0) >= (int)(sizeof(w.tag) - n))
+		if (snprintf(w->tag + n, sizeof(w->tag) - n, ";lower_mac=%s;lower_up=%d",
+			     mvl_mac_format(w->lower.mac, a),
+			     (w->lower.flags & IFF_UP) ? 1 : 0) >= (int)(sizeof(w->tag) - n))
 			r = -ENAMETOOLONG;
 	}
-	if (r < 0) {
-		r = mvl_fail(ctx, r, "cannot tag VM %s", o->vm_id);
-		goto out;
-	}
-
+	if (r < 0)
+		return mvl_fail(ctx, r, "cannot tag VM %s", o->vm_id);
 	/* A name is usually free: with nothing to change before the macvtap
 	 * is created (the lower up, not passthru), it is created at once and
-	 * looked at only when the kernel says it is taken (then this starts
-	 * over from here, having changed nothing). */
-	optimistic = !is_template && !passthru && (w.lower.flags & IFF_UP);
-lookup:
-	if (optimistic) {
-		snprintf(name, sizeof(name), "%s", o->name);
-	} else if (!is_template) {
-		snprintf(name, sizeof(name), "%s", o->name);
-		r = mvl_nl_link_get(ctx, name, 0, &li);
-		if (r == 0) {
-			r = describe_mismatch(ctx, &w, &li);
-			if (r < 0)
-				goto out;
-			adopted = true;
-			ifindex = li.ifindex;
-		} else if (r != -ENODEV) {
-			r = mvl_fail_kernel(ctx, r, "cannot look up %s", name);
-			goto out;
-		}
-	} else {
-		/* the lowest free number, its lock taken */
-		r = mvl_name_pick(ctx, o->name, name, &name_lock);
-		if (r < 0)
-			goto out;
-	}
+	 * looked at only when the kernel says it is taken (then the create
+	 * starts over from the name, having changed nothing). */
+	op->optimistic = !op->is_template && !op->passthru && (w->lower.flags & IFF_UP);
+	return 0;
+}
+
+int mvl_macvtap_find(struct mvl_ctx *ctx, struct mvl_macvtap_op *op)
+{
+	struct mvl_link_info li;
+	int r;
+
+	op->adopted = false;
+	op->ifindex = 0;
+	if (op->optimistic || op->is_template)
+		return 0;
+	r = mvl_nl_link_get(ctx, op->name, 0, &li);
+	if (r == -ENODEV)
+		return 0;
+	if (r < 0)
+		return mvl_fail_kernel(ctx, r, "cannot look up %s", op->name);
+	r = describe_mismatch(ctx, &op->w, &li);
+	if (r < 0)
+		return r;
+	op->adopted = true;
+	op->ifindex = li.ifindex;
+	return 0;
+}
+
+int mvl_macvtap_check(struct mvl_ctx *ctx, struct mvl_macvtap_op *op)
+{
+	const struct mvl_macvtap_want *w = &op->w;
+	int r;
+
 	/* The kernel refuses (EINVAL) a macvtap on a lower held by passthru,
 	 * and passthru on a lower with children, before it changes anything:
 	 * the children are listed first only for passthru, or before the
 	 * lower is brought up; otherwise macvtap_new() explains an EINVAL
 	 * afterwards, and a create does not list every macvtap of the host. */
-	if (passthru || !(w.lower.flags & IFF_UP)) {
-		r = check_children(ctx, &w, ifindex);
+	if (op->passthru || !(w->lower.flags & IFF_UP)) {
+		r = check_children(ctx, w, op->ifindex);
 		if (r < 0)
-			goto out;
+			return r;
 	}
-	if (!(w.lower.flags & IFF_UP) && !(o->flags & MVL_MACVTAP_LINK_UP)) {
-		r = mvl_fail(ctx, -ENETDOWN,
-			     "lower device %s is down: bring it up first, or ask "
-			     "for it to be brought up",
-			     w.lower.name);
-		goto out;
+	if (!(w->lower.flags & IFF_UP) && !(w->o->flags & MVL_MACVTAP_LINK_UP))
+		return mvl_fail(ctx, -ENETDOWN,
+				"lower device %s is down: bring it up first, or ask "
+				"for it to be brought up",
+				w->lower.name);
+	return 0;
+}
+
+/* An adopted macvtap's node, before it is chowned: into the journal. */
+static int plan_node(struct mvl_ctx *ctx, struct mvl_macvtap_op *op)
+{
+	struct mvl_link_journal *j = op->j;
+	struct stat st;
+	int r;
+
+	r = mvl_tapdev_find(ctx, mvl_macvtap_kind.kind, op->name, op->ifindex, &op->node);
+	if (r < 0)
+		return r;
+	op->have_node = true;
+	if (op->node.usable && lstat(op->node.path, &st) == 0 && S_ISCHR(st.st_mode) &&
+	    st.st_rdev == op->node.rdev) {
+		j->has_node = true;
+		snprintf(j->node, sizeof(j->node), "%s", op->node.path);
+		j->node_major = major(op->node.rdev);
+		j->node_minor = minor(op->node.rdev);
+		j->node_uid = st.st_uid;
+		j->node_gid = st.st_gid;
+		j->node_mode = st.st_mode & 07777;
 	}
+	return 0;
+}
+
+int mvl_macvtap_plan(struct mvl_ctx *ctx, struct mvl_macvtap_op *op)
+{
+	const struct mvl_macvtap_want *w = &op->w;
+	const struct mvl_macvtap_opts *o = w->o;
+	struct mvl_link_journal *j = op->j;
+	int r;
 
 	/* what a crash would leave, journaled before it is done: the macvtap
-	 * (with the ifindex chosen here), the lower's MAC and up state, an
+	 * (with the ifindex chosen for it), the lower's MAC and up state, an
 	 * adopted macvtap's node */
-	snprintf(j.vm_id, sizeof(j.vm_id), "%s", o->vm_id);
-	snprintf(j.name, sizeof(j.name), "%s", name);
-	if (!adopted) {
-		j.link = (struct mvl_lj_dev){ .set = true, .ifindex = mvl_link_pick_ifindex(ctx) };
-		snprintf(j.link.name, sizeof(j.link.name), "%s", name);
-		snprintf(j.link.kind, sizeof(j.link.kind), "macvtap");
-		j.link_lower = w.lower.ifindex;
-		j.lower_set_mac = passthru && w.fixed_mac && memcmp(w.mac, w.lower.mac, 6) != 0;
+	if (j->link.set) {
+		j->link_lower = w->lower.ifindex;
+		j->lower_set_mac = op->passthru && w->fixed_mac &&
+				   memcmp(w->mac, w->lower.mac, 6) != 0;
 	}
-	j.lower_was_down = !(w.lower.flags & IFF_UP);
-	if (j.lower_set_mac || j.lower_was_down) {
-		j.lower = (struct mvl_lj_dev){ .set = true, .ifindex = w.lower.ifindex };
-		snprintf(j.lower.name, sizeof(j.lower.name), "%s", w.lower.name);
-		snprintf(j.lower.kind, sizeof(j.lower.kind), "%s", w.lower.kind);
-		memcpy(j.lower_mac, w.lower.mac, 6);
-		memcpy(j.lower_new_mac, w.mac, 6);
+	j->lower_was_down = !(w->lower.flags & IFF_UP);
+	if (j->lower_set_mac || j->lower_was_down) {
+		j->lower = (struct mvl_lj_dev){ .set = true, .ifindex = w->lower.ifindex };
+		snprintf(j->lower.name, sizeof(j->lower.name), "%s", w->lower.name);
+		snprintf(j->lower.kind, sizeof(j->lower.kind), "%s", w->lower.kind);
+		memcpy(j->lower_mac, w->lower.mac, 6);
+		memcpy(j->lower_new_mac, w->mac, 6);
 	}
-	if (adopted && (o->flags & (MVL_MACVTAP_OWNER | MVL_MACVTAP_GROUP))) {
-		struct stat st;
-
-		r = mvl_tapdev_find(ctx, mvl_macvtap_kind.kind, name, ifindex, &node);
+	op->have_node = false;
+	if (op->adopted && (o->flags & (MVL_MACVTAP_OWNER | MVL_MACVTAP_GROUP))) {
+		r = plan_node(ctx, op);
 		if (r < 0)
-			goto out;
-		have_node = true;
-		if (node.usable && lstat(node.path, &st) == 0 && S_ISCHR(st.st_mode) &&
-		    st.st_rdev == node.rdev) {
-			j.has_node = true;
-			snprintf(j.node, sizeof(j.node), "%s", node.path);
-			j.node_major = major(node.rdev);
-			j.node_minor = minor(node.rdev);
-			j.node_uid = st.st_uid;
-			j.node_gid = st.st_gid;
-			j.node_mode = st.st_mode & 07777;
-		}
+			return r;
 	}
 	/* an adopted macvtap is indexed already, unless made before the
 	 * index was (ours is indexed by macvtap_new()) */
-	if (adopted) {
-		r = mvl_index_add(ctx, o->vm_id, ifindex, name);
+	if (op->adopted) {
+		r = mvl_index_add(ctx, o->vm_id, op->ifindex, op->name);
 		if (r < 0)
-			goto out;
+			return r;
 	}
-	if (j.link.set || j.lower.set || j.has_node) {
-		r = mvl_link_journal_write(ctx, &j);
-		if (r < 0)
-			goto out;
+	if (j->link.set || j->lower.set || j->has_node) {
+		r = mvl_link_journal_write(ctx, j);
+		if (r < 0) {
+			j->file[0] = '\0'; /* the first write: nothing to drop */
+			return r;
+		}
 	}
+	return 0;
+}
 
-	/* 1. the lower up */
-	if (!(w.lower.flags & IFF_UP)) {
+int mvl_macvtap_make(struct mvl_ctx *ctx, struct mvl_macvtap_op *op)
+{
+	const struct mvl_macvtap_want *w = &op->w;
+	int r;
+
+	/* the lower up */
+	if (!(w->lower.flags & IFF_UP)) {
 		struct mvl_link_change chg = MVL_LINK_CHANGE_INIT;
 
 		chg.up = 1;
-		r = mvl_nl_link_change(ctx, w.lower.ifindex, &chg);
-		if (r < 0) {
-			r = mvl_fail_kernel(ctx, r, "cannot bring lower device %s up",
-					    w.lower.name);
-			goto fail;
-		}
-		d.lower_brought_up = true;
+		r = mvl_nl_link_change(ctx, w->lower.ifindex, &chg);
+		if (r < 0)
+			return mvl_fail_kernel(ctx, r, "cannot bring lower device %s up",
+					       w->lower.name);
+		op->d.lower_brought_up = true;
 	}
+	if (op->adopted)
+		return 0;
+	/* the macvtap */
+	r = macvtap_new(ctx, w, op->name, op->j, &op->d);
+	if (r == 1 && op->optimistic)
+		return 1; /* taken: nothing changed but the journal */
+	if (r == 1)
+		return mvl_fail(ctx, -EEXIST,
+				"%s was created by someone else meanwhile; left "
+				"untouched",
+				op->name);
+	if (r < 0)
+		return r;
+	op->ifindex = op->d.created;
+	return 0;
+}
 
-	/* 2, 3. the macvtap */
-	if (!adopted) {
-		r = macvtap_new(ctx, &w, name, &j, &d);
-		if (r == 1 && optimistic) {
-			/* taken: nothing changed but the journal */
-			optimistic = false;
-			mvl_index_remove(ctx, o->vm_id, j.link.ifindex);
-			r = mvl_link_journal_remove(ctx, &j);
-			if (r < 0)
-				goto fail;
-			j = (struct mvl_link_journal){ .op = MVL_LJ_MACVTAP };
-			goto lookup;
-		}
-		if (r == 1)
-			r = mvl_fail(ctx, -EEXIST,
-				     "%s was created by someone else meanwhile; left "
-				     "untouched",
-				     name);
-		if (r < 0)
-			goto fail;
-		ifindex = d.created;
-	}
+int mvl_macvtap_open(struct mvl_ctx *ctx, struct mvl_macvtap_op *op)
+{
+	const struct mvl_macvtap_want *w = &op->w;
+	const struct mvl_macvtap_opts *o = w->o;
+	int r;
 
-	/* 4, 5. the queues; 6. the node's owner */
-	if (!have_node && (w.queues || (o->flags & (MVL_MACVTAP_OWNER | MVL_MACVTAP_GROUP)))) {
-		r = mvl_tapdev_find(ctx, mvl_macvtap_kind.kind, name, ifindex, &node);
+	if (!op->have_node && (w->queues || (o->flags & (MVL_MACVTAP_OWNER | MVL_MACVTAP_GROUP)))) {
+		r = mvl_tapdev_find(ctx, mvl_macvtap_kind.kind, op->name, op->ifindex, &op->node);
 		if (r < 0)
-			goto fail;
+			return r;
 	}
-	if (w.queues) {
-		r = mvl_tapdev_open_queues(ctx, &node, name, ifindex, w.queues, w.tun_flags,
-					   d.fds);
+	if (w->queues) {
+		r = mvl_tapdev_open_queues(ctx, &op->node, op->name, op->ifindex, w->queues,
+					   w->tun_flags, op->d.fds);
 		if (r < 0)
-			goto fail;
+			return r;
 	}
-	if (o->flags & (MVL_MACVTAP_OWNER | MVL_MACVTAP_GROUP)) {
-		r = mvl_tapdev_give(ctx, &node, name,
-				    (o->flags & MVL_MACVTAP_OWNER) ? o->owner : (uid_t)-1,
-				    (o->flags & MVL_MACVTAP_GROUP) ? o->group : (gid_t)-1, &d.owner);
-		if (r < 0)
-			goto fail;
-	}
+	if (o->flags & (MVL_MACVTAP_OWNER | MVL_MACVTAP_GROUP))
+		return mvl_tapdev_give(ctx, &op->node, op->name,
+				       (o->flags & MVL_MACVTAP_OWNER) ? o->owner : (uid_t)-1,
+				       (o->flags & MVL_MACVTAP_GROUP) ? o->group : (gid_t)-1,
+				       &op->d.owner);
+	return 0;
+}
 
-	if (adopted || passthru) {
-		r = mvl_nl_link_get(ctx, NULL, ifindex, &li);
-		if (r < 0) {
-			r = mvl_fail_kernel(ctx, r, "macvtap %s", name);
-			goto fail;
-		}
+int mvl_macvtap_result(struct mvl_ctx *ctx, struct mvl_macvtap_op *op, struct mvl_iface **ret)
+{
+	const struct mvl_macvtap_want *w = &op->w;
+	struct mvl_link_info li;
+	struct mvl_iface *iface;
+	char path[PATH_MAX];
+	int r;
+
+	if (op->adopted || op->passthru) {
+		r = mvl_nl_link_get(ctx, NULL, op->ifindex, &li);
+		if (r < 0)
+			return mvl_fail_kernel(ctx, r, "macvtap %s", op->name);
 	} else {
 		/* what it was made with: the MAC given, the MTU given or else
 		 * the lower's, which the kernel gives a new macvlan */
-		memcpy(li.mac, w.mac, 6);
-		li.mtu = o->mtu ? o->mtu : w.lower.mtu;
+		memcpy(li.mac, w->mac, 6);
+		li.mtu = w->o->mtu ? w->o->mtu : w->lower.mtu;
 	}
-	snprintf(path, sizeof(path), "%s/tap%d", ctx->dev_root, ifindex);
-	iface = mvl_iface_new(MVL_MODE_MACVTAP, name, o->vm_id);
-	if (!iface || mvl_iface_set_str(&iface->link, w.lower.name) < 0 ||
+	snprintf(path, sizeof(path), "%s/tap%d", ctx->dev_root, op->ifindex);
+	iface = mvl_iface_new(MVL_MODE_MACVTAP, op->name, w->o->vm_id);
+	if (!iface || mvl_iface_set_str(&iface->link, w->lower.name) < 0 ||
 	    mvl_iface_set_str(&iface->devnode, path) < 0) {
 		mvl_iface_unref(iface);
-		r = mvl_fail(ctx, -ENOMEM, "out of memory");
-		goto fail;
+		return mvl_fail(ctx, -ENOMEM, "out of memory");
 	}
-	/* the last step: from here on a crash leaves a complete macvtap */
-	r = mvl_link_journal_remove(ctx, &j);
-	if (r < 0) {
-		mvl_iface_unref(iface);
-		goto fail;
-	}
-	iface->ifindex = ifindex;
-	iface->adopted = adopted;
+	iface->ifindex = op->ifindex;
+	iface->adopted = op->adopted;
 	memcpy(iface->mac, li.mac, 6);
 	iface->mtu = li.mtu;
-	iface->fds = TAKE_PTR(d.fds);
-	iface->n_fds = w.queues;
-	*ret_iface = iface;
-	info(ctx, "%s macvtap %s on %s for VM %s (mode %s, %u queue fd%s)",
-	     adopted ? "adopted" : "created", name, w.lower.name, o->vm_id, mode_name(w.mode),
-	     w.queues, w.queues == 1 ? "" : "s");
-	mvl_lock_drop(&name_lock);
-	mvl_lockset_drop(&locks);
+	*ret = iface;
 	return 0;
+}
 
-fail:
-	undo(ctx, &w, &d);
-	if (!adopted && j.link.set && !d.created)
-		mvl_index_remove(ctx, o->vm_id, j.link.ifindex);
-	mvl_link_journal_drop(ctx, &j);
-out:
-	mvl_lock_drop(&name_lock);
-	mvl_lockset_drop(&locks);
-	free(d.fds);
-	return r;
+void mvl_macvtap_done(struct mvl_ctx *ctx, struct mvl_macvtap_op *op, struct mvl_iface *iface)
+{
+	const struct mvl_macvtap_want *w = &op->w;
+
+	iface->fds = TAKE_PTR(op->d.fds);
+	iface->n_fds = w->queues;
+	info(ctx, "%s macvtap %s on %s for VM %s (mode %s, %u queue fd%s)",
+	     op->adopted ? "adopted" : "created", op->name, w->lower.name, w->o->vm_id,
+	     mode_name(w->mode), w->queues, w->queues == 1 ? "" : "s");
+}
+
+void mvl_macvtap_undo(struct mvl_ctx *ctx, void *data)
+{
+	struct mvl_macvtap_op *op = data;
+
+	undo(ctx, &op->w, &op->d);
+	if (!op->adopted && op->j->link.set && !op->d.created)
+		mvl_index_remove(ctx, op->w.o->vm_id, op->j->link.ifindex);
 }
 
 /* ---------------------------------------------------------------- the row */

@@ -242,21 +242,6 @@ static int undo_journal(struct mvl_ctx *ctx, struct mvl_link_journal *j)
 	return removed;
 }
 
-void mvl_link_journal_drop(struct mvl_ctx *ctx, struct mvl_link_journal *j)
-{
-	char saved[sizeof(ctx->errmsg)];
-	int r;
-
-	if (!j->file[0])
-		return;
-	/* keep the message of the failure being undone */
-	memcpy(saved, ctx->errmsg, sizeof(saved));
-	r = mvl_link_journal_remove(ctx, j);
-	if (r < 0)
-		mvl_undo_failed(ctx, "%s (mvlink recover removes it)", ctx->errmsg);
-	memcpy(ctx->errmsg, saved, sizeof(saved));
-}
-
 /* ------------------------------------------------- locks with recovery */
 
 static bool lockset_subset(const struct mvl_lockset *a, const struct mvl_lockset *b)
@@ -494,59 +479,4 @@ int mvl_link_delete_locked(struct mvl_ctx *ctx, const struct mvl_link_info *li)
 out:
 	mvl_lockset_drop(&set);
 	return r;
-}
-
-/* ------------------------------------------------------ names, ifindexes */
-
-/* The lowest number of template @tmpl whose name is free and whose lock
- * another process does not hold; the lock is taken (without waiting: any
- * order is then safe). */
-int mvl_name_pick(struct mvl_ctx *ctx, const char *tmpl, char name[IFNAMSIZ], int *ret_lock)
-{
-	const char *pct = strstr(tmpl, "%d");
-	int r;
-
-	for (unsigned n = 0; n < 100000; n++) {
-		snprintf(name, IFNAMSIZ, "%.*s%u%s", (int)(pct - tmpl), tmpl, n, pct + 2);
-		if (if_nametoindex(name) > 0)
-			continue;
-		r = mvl_lock_take(ctx, MVL_LOCK_NAME, name, false, false, ret_lock);
-		if (r == -EBUSY)
-			continue; /* being created or deleted right now */
-		if (r < 0)
-			return r;
-		if (if_nametoindex(name) == 0)
-			return 0;
-		mvl_lock_drop(ret_lock);
-	}
-	ctx->errmsg[0] = '\0';
-	return mvl_fail(ctx, -ENOSPC, "no free name for template '%s'", tmpl);
-}
-
-int mvl_link_pick_ifindex(struct mvl_ctx *ctx)
-{
-	uint32_t v = 0;
-
-	if (ctx->test.next_ifindex > 0)
-		return ctx->test.next_ifindex++;
-
-	/* far above what the kernel hands out (it counts up from 1): a
-	 * journal can name the link before it exists, and nobody else is
-	 * given that number meanwhile */
-	if (mvl_random_bytes(&v, sizeof(v)) < 0)
-		v = (uint32_t)getpid() * 2654435761u;
-	return (int)(MVL_IFINDEX_MIN + v % (MVL_IFINDEX_MAX - MVL_IFINDEX_MIN));
-}
-
-int mvl_link_repick_ifindex(struct mvl_ctx *ctx, struct mvl_link_journal *j)
-{
-	int r;
-
-	j->link.ifindex = mvl_link_pick_ifindex(ctx);
-	if (j->file[0]) {
-		r = mvl_link_journal_write(ctx, j);
-		if (r < 0)
-			return r;
-	}
-	return mvl_index_add(ctx, j->vm_id, j->link.ifindex, j->link.name);
 }
