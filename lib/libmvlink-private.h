@@ -489,6 +489,25 @@ int mvl_iface_list_add(struct mvl_iface_list *list, struct mvl_iface *iface);
  * name of its master or lower device, or NULL. */
 int mvl_iface_from_link(struct mvl_ctx *ctx, const struct mvl_link_info *li, const char *rel_name,
 			struct mvl_iface **ret);
+/* Links collected by a listing, and what it collects. */
+struct mvl_link_vec {
+	struct mvl_link_info *v;
+	size_t n, cap;
+	const char *vm_id; /* NULL: every link (or every tagged one) */
+	bool tagged_only;
+	bool skip_shared;  /* not the links VMs share (bridges) */
+	const char **ids;  /* instead of vm_id: any of these (sorted) VM ids */
+	size_t n_ids;
+	size_t mark;       /* where the current dump started */
+	bool index_all;    /* index every tagged link seen (index.c) */
+	int index_err;     /* the first error doing so */
+};
+int mvl_link_vec_push(struct mvl_link_vec *lv, const struct mvl_link_info *li);
+/* Collect into @lv the tagged links @lv asks for, of every kind mvlink
+ * creates (kind.c; with @shared false not those VMs share, which are not
+ * deleted with a VM): one dump filtered by kind in the kernel each.  0 or
+ * a kernel -errno (no message). */
+int mvl_links_collect(struct mvl_ctx *ctx, bool shared, struct mvl_link_vec *lv);
 /* ---- macvtap.c -------------------------------------------------------- */
 /* Delete an mvlink macvtap, restoring what passthru mode changed on its
  * lower device.  Returns 1 deleted, 0 already gone, negative errno. */
@@ -583,7 +602,7 @@ bool mvl_index_complete(struct mvl_ctx *ctx);
 /* Mark it so; 0 or -errno. */
 int mvl_index_set_complete(struct mvl_ctx *ctx);
 /* Drop the entries of this namespace's index whose links are gone
- * (list.c); 0, or the first -errno with a message. */
+ * (delete.c); 0, or the first -errno with a message. */
 int mvl_index_prune(struct mvl_ctx *ctx);
 
 /* ---- state.c: journals and host-wide locks --------------------------- */
@@ -995,14 +1014,16 @@ enum {
  * number undone, or the first error. */
 int mvl_links_recover(struct mvl_ctx *ctx, bool (*want)(const char *vm_id, void *data), void *data,
 		      unsigned flags);
-/* Delete the tagged link @li (found by a listing) under its locks, if it is
- * still there with that tag; a bridge only without ports (-EBUSY).  1
- * deleted, 0 gone, -errno with a message. */
-int mvl_link_delete_locked(struct mvl_ctx *ctx, const struct mvl_link_info *li);
 /* Devices stacked on @li (a VLAN, a macvlan... but not its master), which
  * the kernel would delete with it: their number, the first one's name in
  * @buf; or -errno (list.c). */
 int mvl_link_stacked(struct mvl_ctx *ctx, const struct mvl_link_info *li, char *buf, size_t len);
+
+/* ---- delete.c --------------------------------------------------------- */
+/* Delete the tagged link @li (found by a listing) under its locks, if it is
+ * still there with that tag; a bridge only without ports (-EBUSY).  1
+ * deleted, 0 gone, -errno with a message. */
+int mvl_link_delete_locked(struct mvl_ctx *ctx, const struct mvl_link_info *li);
 
 /* ---- vfio.c: binding to vfio-pci and restoring from a journal -------- */
 /* Checks before binding @addr: vfio-pci present (modprobe), an IOMMU group
