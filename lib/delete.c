@@ -441,9 +441,9 @@ static int vm_links(struct mvl_ctx *ctx, const char **ids, size_t n_ids, struct 
 static int delete_vms(struct mvl_ctx *ctx, const char **ids, size_t n_ids)
 {
 	struct mvl_link_vec lv = { .ids = ids, .n_ids = n_ids, .skip_shared = true };
-	char first_msg[sizeof(ctx->errmsg)] = "";
+	struct mvl_first_err fe = { 0 };
 	struct glink *gl = NULL;
-	int r = 0, removed = 0, first_err = 0, any;
+	int r = 0, removed = 0, any;
 	size_t n_gl = 0;
 	bool grouped = false;
 
@@ -451,10 +451,8 @@ static int delete_vms(struct mvl_ctx *ctx, const char **ids, size_t n_ids)
 	r = mvl_links_recover(ctx, vm_in_ids, &(struct sorted_ids){ ids, n_ids }, 0);
 	if (r > 0)
 		removed += r;
-	else if (r < 0) {
-		first_err = r;
-		snprintf(first_msg, sizeof(first_msg), "%s", ctx->errmsg);
-	}
+	else
+		mvl_first_err_note(ctx, &fe, r);
 	r = vm_links(ctx, ids, n_ids, &lv);
 	if (r < 0) {
 		free(lv.v);
@@ -486,13 +484,11 @@ static int delete_vms(struct mvl_ctx *ctx, const char **ids, size_t n_ids)
 		r = mvl_link_delete_locked(ctx, &lv.v[i]);
 		if (r > 0)
 			removed++;
-		else if (r < 0 && !first_err) {
-			first_err = r;
-			snprintf(first_msg, sizeof(first_msg), "%s", ctx->errmsg);
-		}
+		else
+			mvl_first_err_note(ctx, &fe, r);
 	}
 	/* a link that stays goes back to its own group */
-	for (size_t i = 0; first_err && i < n_gl; i++) {
+	for (size_t i = 0; fe.err && i < n_gl; i++) {
 		if (!gl[i].moved)
 			continue;
 		r = mvl_nl_link_set_group(ctx, gl[i].li->ifindex, gl[i].old_group);
@@ -510,15 +506,11 @@ static int delete_vms(struct mvl_ctx *ctx, const char **ids, size_t n_ids)
 		r = mvl_vfio_release_vm(ctx, ids[i]);
 		if (r > 0)
 			removed += r;
-		else if (r < 0 && !first_err) {
-			first_err = r;
-			snprintf(first_msg, sizeof(first_msg), "%s", ctx->errmsg);
-		}
+		else
+			mvl_first_err_note(ctx, &fe, r);
 	}
-	if (first_err) {
-		snprintf(ctx->errmsg, sizeof(ctx->errmsg), "%s", first_msg);
-		return first_err;
-	}
+	if (fe.err)
+		return mvl_first_err_get(ctx, &fe);
 	return removed;
 }
 

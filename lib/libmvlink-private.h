@@ -103,7 +103,8 @@ struct mvl_ctx {
 	/* inside mvl_undo_begin()/end(): the message kept meanwhile */
 	unsigned undo_depth;
 	char undo_kept[1024];
-	struct mvl_nl *nl; /* lazily opened rtnetlink socket */
+	struct mvl_nl *nl; /* lazily opened rtnetlink socket (netlink.c) */
+	void (*nl_free)(struct mvl_nl *nl); /* set with it: mvl_ctx_unref() frees it */
 	/* state.c's knowledge, reset when the state directory changes:
 	 * which of its subdirectories this context has made or seen (a
 	 * vanished one is made again on ENOENT), whether it is on a file
@@ -179,6 +180,10 @@ void mvl_undo_end(struct mvl_ctx *ctx);
 int mvl_step(struct mvl_ctx *ctx, const char *what);
 void mvl_fault_init(struct mvl_ctx *ctx);
 
+/* opendir() @dir into *@ret: 1, or 0 when it does not exist (*@ret NULL),
+ * or -errno with a message (ctx.c). */
+int mvl_opendir(struct mvl_ctx *ctx, const char *dir, DIR **ret);
+
 /* ---- util.c ----------------------------------------------------------- */
 /* Like strerror but thread-safe, for messages. */
 const char *mvl_strerror(int err, char *buf, size_t len);
@@ -193,10 +198,6 @@ int mvl_write_file(const char *path, const char *value);
 int mvl_parse_uint(const char *s, unsigned long max, unsigned long *ret);
 /* Random bytes from getrandom(). */
 int mvl_random_bytes(void *buf, size_t len);
-/* opendir() @dir into *@ret: 1, or 0 when it does not exist (*@ret NULL),
- * or -errno with a message. */
-int mvl_opendir(struct mvl_ctx *ctx, const char *dir, DIR **ret);
-
 /* ---- sysfs.c ---------------------------------------------------------- */
 /* Path below the context's sysfs root: mvl_sysfs_path(ctx, buf, "class/net/%s/mtu", n) */
 int mvl_sysfs_path(struct mvl_ctx *ctx, char *buf, size_t len, const char *fmt, ...)

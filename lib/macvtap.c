@@ -135,13 +135,13 @@ int mvl_macvtap_delete_link(struct mvl_ctx *ctx, const struct mvl_link_info *li)
 	if (passthru && li->link > 0) {
 		r = restore_lower(ctx, li->link, mac, bring_down);
 		if (r < 0) {
-			char a[18], why[sizeof(ctx->errmsg)];
+			char a[18];
 
-			memcpy(why, ctx->errmsg, sizeof(why));
+			/* (mvl_fail() may quote the message it replaces) */
 			return mvl_fail(ctx, r,
 					"deleted passthru macvtap %s, but %s; set it back by "
 					"hand (MAC %s%s)",
-					li->name, why, mvl_mac_format(mac, a),
+					li->name, ctx->errmsg, mvl_mac_format(mac, a),
 					bring_down ? ", down" : "");
 		}
 	}

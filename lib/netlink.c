@@ -7,6 +7,8 @@
  * callback, which keeps the kernel's exact errno (libnl's NLE_* codes lose
  * it) and the extended-ack message the kernel attached, if any.
  */
+#include <stdarg.h>
+
 #include <linux/if_link.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -93,6 +95,7 @@ static int nl_get(struct mvl_ctx *ctx, struct mvl_nl **ret)
 	nl_socket_enable_msg_peek(nl->sk);
 	nl_socket_modify_err_cb(nl->sk, NL_CB_CUSTOM, err_cb, nl);
 	ctx->nl = nl;
+	ctx->nl_free = mvl_nl_free; /* called by mvl_ctx_unref() */
 	*ret = nl;
 	return 0;
 }
@@ -181,6 +184,45 @@ static int nl_request(struct mvl_ctx *ctx, struct nl_msg *msg,
 const char *mvl_nl_extack(struct mvl_ctx *ctx)
 {
 	return ctx->nl ? ctx->nl->extack : "";
+}
+
+/* The kernel's text @extack is kept whether or not @err has a human hint:
+ * the hint explains, the kernel's text says what exactly it refused. */
+static int vfail_kernel(struct mvl_ctx *ctx, int err, const char *extack, const char *format,
+			va_list ap)
+{
+	const char *hint = mvl_link_errno_hint(err);
+	char what[512], kernel[300] = "";
+
+	vsnprintf(what, sizeof(what), format, ap);
+	if (extack && extack[0])
+		snprintf(kernel, sizeof(kernel), " (kernel: %s)", extack);
+	if (hint)
+		return mvl_fail(ctx, err, "%s: %s (%s)%s", what, hint, MVL_STRERROR(err), kernel);
+	return mvl_fail(ctx, err, "%s: %s%s", what, MVL_STRERROR(err), kernel);
+}
+
+int mvl_fail_kernel(struct mvl_ctx *ctx, int err, const char *format, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, format);
+	r = vfail_kernel(ctx, err, mvl_nl_extack(ctx), format, ap);
+	va_end(ap);
+	return r;
+}
+
+int mvl_fail_kernel_extack(struct mvl_ctx *ctx, int err, const char *extack, const char *format,
+			   ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, format);
+	r = vfail_kernel(ctx, err, extack, format, ap);
+	va_end(ap);
+	return r;
 }
 
 /* ---------------------------------------------------------------- links */
