@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * macvtap.c - macvtaps on an uplink and their /dev/tapN queue fds.
+ * macvtap.c - macvtaps on an uplink and their /dev/tapN queue fds: the
+ * steps of a create (create.c puts them in order on a transaction), the
+ * deletion that restores a passthru lower, and the row.
  *
  * Order of a create (each step undone, in reverse, when a later one fails):
  *   0. checks that change nothing: the options, the lower device (exists,
@@ -9,7 +11,7 @@
  *      other macvlan/macvtap children (passthru wants the lower to itself)
  *      Before them: the locks (the lower device when passthru or LINK_UP,
  *      the name or a template's lowest free number), what crashed creates
- *      left on them undone (recover.c).
+ *      left on them undone (recover.c, through the transaction of txn.c).
  *   1. the intent journal (state.c): the macvtap with the ifindex chosen
  *      for it, the lower's MAC and up state, an adopted macvtap's node
  *   2. bring the lower up (MVL_MACVTAP_LINK_UP only)
@@ -452,7 +454,7 @@ static int macvtap_new(struct mvl_ctx *ctx, const struct mvl_macvtap_want *w, co
 	int r, ifindex = 0;
 
 	/* indexed before it exists (index.c); a failure removes the entry
-	 * (mvl_macvtap_create()) */
+	 * (mvl_macvtap_undo()) */
 	r = mvl_index_add(ctx, o->vm_id, j->link.ifindex, name);
 	if (r < 0)
 		return r;

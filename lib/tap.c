@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * tap.c - taps through /dev/net/tun, optionally on a bridge.
+ * tap.c - taps through /dev/net/tun, optionally on a bridge: the steps of
+ * a create (create.c puts them in order on a transaction) and the row.
  *
  * Order of a create (each step undone, in reverse, when a later one fails):
  *   0. the locks: bridge, uplink, name (a template's lowest free number,
  *      whose lock is free); what crashed creates left on them undone
- *      (recover.c)
+ *      (recover.c, through the transaction of txn.c)
  *   1. ensure the bridge (and uplink)            bridge.c
  *      (a change there is journaled first, see below)
  *   2. the index entry (index.c); TUNSETIFF with IFF_TUN_EXCL, after
