@@ -244,8 +244,12 @@ int mvl_bridge_ensure_internal(struct mvl_ctx *ctx, const struct mvl_bridge_opts
 		j->uplink_was_down = !(up.flags & IFF_UP);
 	}
 	r = mvl_link_journal_write(ctx, j);
-	if (r < 0)
+	if (r < 0) {
+		/* the first write: nothing the caller drops (a journal renamed
+		 * into place before a later failure is recover's) */
+		j->file[0] = '\0';
 		return r;
+	}
 
 	if (create) {
 		r = bridge_new(ctx, opts, j, br);
@@ -291,48 +295,33 @@ int mvl_bridge_ensure_internal(struct mvl_ctx *ctx, const struct mvl_bridge_opts
 		*ret_st = st;
 	return st.created ? 1 : 0;
 undo:
+	mvl_undo_begin(ctx);
 	mvl_bridge_undo(ctx, &st);
-	mvl_link_journal_drop(ctx, j);
+	mvl_undo_end(ctx);
 	return r;
 }
 
-MVL_EXPORT int mvl_bridge_ensure(struct mvl_ctx *ctx, const struct mvl_bridge_opts *opts)
+/* ---------------------------------------------------------------- the row */
+
+/* A bridge is shared: only an empty one goes. */
+static int bridge_delete_check(struct mvl_ctx *ctx, const struct mvl_link_info *li)
 {
-	struct mvl_link_journal j = { .op = MVL_LJ_BRIDGE };
-	struct mvl_bridge_state st;
-	struct mvl_lockset locks;
-	int r = mvl_ctx_enter(ctx);
+	char port[IFNAMSIZ] = "";
+	int r = mvl_bridge_port_count(ctx, li->ifindex, port, sizeof(port));
 
 	if (r < 0)
-		return r;
-	if (!MVL_OPTS_VALID(opts, struct mvl_bridge_opts, name))
-		return mvl_fail(ctx, -EINVAL, "invalid struct mvl_bridge_opts (size or trailing bytes)");
-	if (mvl_ifname_check(opts->name) < 0)
-		return mvl_fail(ctx, -EINVAL, "invalid bridge name '%s'", opts->name ? opts->name : "");
-	if (opts->uplink && mvl_ifname_check(opts->uplink) < 0)
-		return mvl_fail(ctx, -EINVAL, "invalid uplink name '%s'", opts->uplink);
-	if (opts->vm_id && mvl_vm_id_check(opts->vm_id) < 0)
-		return mvl_fail(ctx, -EINVAL, "invalid VM id '%s'", opts->vm_id);
-	if (opts->vm_id)
-		snprintf(j.vm_id, sizeof(j.vm_id), "%s", opts->vm_id);
-	mvl_lockset_init(&locks);
-	mvl_lockset_add(&locks, MVL_LOCK_BRIDGE, opts->name);
-	if (opts->uplink)
-		mvl_lockset_add(&locks, MVL_LOCK_UPLINK, opts->uplink);
-	r = mvl_locks_take_recover(ctx, &locks);
-	if (r < 0)
-		return r;
-	r = mvl_bridge_ensure_internal(ctx, opts, &st, &j);
-	if (r >= 0 && j.file[0]) {
-		/* the last step: from here on a crash leaves a finished bridge */
-		int u = mvl_link_journal_remove(ctx, &j);
-
-		if (u < 0) {
-			mvl_bridge_undo(ctx, &st);
-			mvl_link_journal_drop(ctx, &j);
-			r = u;
-		}
-	}
-	mvl_lockset_drop(&locks);
-	return r;
+		return mvl_fail_kernel(ctx, r, "cannot list the ports of bridge %s", li->name);
+	if (r > 0)
+		return mvl_fail(ctx, -EBUSY, "bridge %s still has %d port%s (%s%s); not deleting it",
+				li->name, r, r > 1 ? "s" : "", port, r > 1 ? ", ..." : "");
+	return 0;
 }
+
+const struct mvl_link_kind mvl_bridge_kind = {
+	.kind = "bridge",
+	.mode = MVL_MODE_BRIDGE,
+	.jop = MVL_LJ_BRIDGE,
+	.lock = MVL_LOCK_BRIDGE,
+	.shared = true,
+	.delete_check = bridge_delete_check,
+};

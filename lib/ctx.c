@@ -69,7 +69,8 @@ MVL_EXPORT struct mvl_ctx *mvl_ctx_unref(struct mvl_ctx *ctx)
 		return NULL;
 	/* After fork() the socket belongs to the parent too: closing our copy
 	 * of the fd is harmless, and the memory is ours. */
-	mvl_nl_free(ctx->nl);
+	if (ctx->nl && ctx->nl_free)
+		ctx->nl_free(ctx->nl);
 	free(ctx->state_dir);
 	free(ctx->sysfs_root);
 	free(ctx->dev_root);
@@ -152,6 +153,7 @@ int mvl_ctx_enter(struct mvl_ctx *ctx)
 		return -EINVAL;
 	ctx->errmsg[0] = '\0';
 	ctx->undo_failed = false;
+	ctx->undo_depth = 0;
 	if (ctx->pid != getpid())
 		return mvl_fail(ctx, -ECHILD,
 				"this mvlink context was created by process %d and cannot be used "
@@ -162,11 +164,14 @@ int mvl_ctx_enter(struct mvl_ctx *ctx)
 
 int mvl_fail(struct mvl_ctx *ctx, int err, const char *format, ...)
 {
+	char msg[sizeof(ctx->errmsg)];
 	va_list ap;
 
+	/* through a copy: the arguments may quote the message it replaces */
 	va_start(ap, format);
-	vsnprintf(ctx->errmsg, sizeof(ctx->errmsg), format, ap);
+	vsnprintf(msg, sizeof(msg), format, ap);
 	va_end(ap);
+	memcpy(ctx->errmsg, msg, sizeof(msg));
 	dbg(ctx, "failed: %s (%s)", ctx->errmsg, MVL_STRERROR(err));
 	return err;
 }
@@ -183,43 +188,16 @@ void mvl_undo_failed(struct mvl_ctx *ctx, const char *format, ...)
 	mvl_log_cond(ctx, LOG_WARNING, "could not undo: %s", msg);
 }
 
-/* The kernel's text @extack is kept whether or not @err has a human hint:
- * the hint explains, the kernel's text says what exactly it refused. */
-static int vfail_kernel(struct mvl_ctx *ctx, int err, const char *extack, const char *format,
-			va_list ap)
+void mvl_undo_begin(struct mvl_ctx *ctx)
 {
-	const char *hint = mvl_link_errno_hint(err);
-	char what[512], kernel[300] = "";
-
-	vsnprintf(what, sizeof(what), format, ap);
-	if (extack && extack[0])
-		snprintf(kernel, sizeof(kernel), " (kernel: %s)", extack);
-	if (hint)
-		return mvl_fail(ctx, err, "%s: %s (%s)%s", what, hint, MVL_STRERROR(err), kernel);
-	return mvl_fail(ctx, err, "%s: %s%s", what, MVL_STRERROR(err), kernel);
+	if (ctx->undo_depth++ == 0)
+		memcpy(ctx->undo_kept, ctx->errmsg, sizeof(ctx->undo_kept));
 }
 
-int mvl_fail_kernel(struct mvl_ctx *ctx, int err, const char *format, ...)
+void mvl_undo_end(struct mvl_ctx *ctx)
 {
-	va_list ap;
-	int r;
-
-	va_start(ap, format);
-	r = vfail_kernel(ctx, err, mvl_nl_extack(ctx), format, ap);
-	va_end(ap);
-	return r;
-}
-
-int mvl_fail_kernel_extack(struct mvl_ctx *ctx, int err, const char *extack, const char *format,
-			   ...)
-{
-	va_list ap;
-	int r;
-
-	va_start(ap, format);
-	r = vfail_kernel(ctx, err, extack, format, ap);
-	va_end(ap);
-	return r;
+	if (ctx->undo_depth > 0 && --ctx->undo_depth == 0)
+		memcpy(ctx->errmsg, ctx->undo_kept, sizeof(ctx->errmsg));
 }
 
 const char *mvl_link_errno_hint(int err)
@@ -244,4 +222,14 @@ bool mvl_opts_valid(const void *opts, size_t sz, size_t min_end, size_t known)
 		if (((const unsigned char *)opts)[i])
 			return false;
 	return true;
+}
+
+int mvl_opendir(struct mvl_ctx *ctx, const char *dir, DIR **ret)
+{
+	*ret = opendir(dir);
+	if (*ret)
+		return 1;
+	if (errno == ENOENT)
+		return 0;
+	return mvl_fail(ctx, -errno, "cannot read %s: %s", dir, MVL_STRERROR(errno));
 }

@@ -126,7 +126,7 @@ static bool ports_all_collected(const struct gc *g, int br)
 		enum mvl_mode m;
 
 		if (g->links[i].master == br &&
-		    (!collectable(g, &g->links[i], vm, &m) || m == MVL_MODE_BRIDGE))
+		    (!collectable(g, &g->links[i], vm, &m) || mvl_link_mode_shared(m)))
 			return false;
 	}
 	return true;
@@ -150,7 +150,7 @@ static int gc_run(struct mvl_ctx *ctx, struct gc *g, bool dry)
 		char vm[128];
 		enum mvl_mode m;
 
-		if (!collectable(g, &g->links[i], vm, &m) || m == MVL_MODE_BRIDGE)
+		if (!collectable(g, &g->links[i], vm, &m) || mvl_link_mode_shared(m))
 			continue;
 		if (dry)
 			count++;
@@ -178,11 +178,12 @@ static int gc_run(struct mvl_ctx *ctx, struct gc *g, bool dry)
 	/* 3. the bridges of those VMs that have no ports (left) */
 	for (size_t i = 0; i < g->n_links; i++) {
 		const struct mvl_link_info *li = &g->links[i];
+		const struct mvl_link_kind *k = mvl_link_kind_by_name(li->kind);
 		char vm[128];
 		enum mvl_mode m;
 
-		if (strcmp(li->kind, "bridge") != 0 || !collectable(g, li, vm, &m) ||
-		    m != MVL_MODE_BRIDGE)
+		/* (the shared kinds: bridges) */
+		if (!k || !k->shared || !collectable(g, li, vm, &m) || m != k->mode)
 			continue;
 		if (dry) {
 			count += ports_all_collected(g, li->ifindex);

@@ -100,7 +100,11 @@ struct mvl_ctx {
 	char *dev_root;
 	char errmsg[1024];
 	bool undo_failed;
-	struct mvl_nl *nl; /* lazily opened rtnetlink socket */
+	/* inside mvl_undo_begin()/end(): the message kept meanwhile */
+	unsigned undo_depth;
+	char undo_kept[1024];
+	struct mvl_nl *nl; /* lazily opened rtnetlink socket (netlink.c) */
+	void (*nl_free)(struct mvl_nl *nl); /* set with it: mvl_ctx_unref() frees it */
 	/* the store's knowledge (statedir.c, owner.c), the first two reset
 	 * when the state directory changes: which of its subdirectories this
 	 * context has made or seen (a vanished one is made again on ENOENT),
@@ -155,6 +159,15 @@ int mvl_first_err_get(struct mvl_ctx *ctx, const struct mvl_first_err *fe);
 int mvl_ctx_enter(struct mvl_ctx *ctx);
 /* Record that an undo step failed (logged as a warning). */
 void mvl_undo_failed(struct mvl_ctx *ctx, const char *format, ...) _printf_(2, 3);
+/*
+ * An undo path: the first failure of a call is its error, and undoing it
+ * must not replace it.  Between mvl_undo_begin() and the matching
+ * mvl_undo_end() (they nest) failures set the message as usual, for the
+ * undo's own warning; mvl_undo_end() of the outermost puts back the
+ * message of the failure being undone.
+ */
+void mvl_undo_begin(struct mvl_ctx *ctx);
+void mvl_undo_end(struct mvl_ctx *ctx);
 
 /* ---- fault.c: fault injection for tests ------------------------------ */
 /*
@@ -167,6 +180,10 @@ void mvl_undo_failed(struct mvl_ctx *ctx, const char *format, ...) _printf_(2, 3
  */
 int mvl_step(struct mvl_ctx *ctx, const char *what);
 void mvl_fault_init(struct mvl_ctx *ctx);
+
+/* opendir() @dir into *@ret: 1, or 0 when it does not exist (*@ret NULL),
+ * or -errno with a message (ctx.c). */
+int mvl_opendir(struct mvl_ctx *ctx, const char *dir, DIR **ret);
 
 /* ---- util.c ----------------------------------------------------------- */
 /* Like strerror but thread-safe, for messages. */
@@ -182,10 +199,6 @@ int mvl_write_file(const char *path, const char *value);
 int mvl_parse_uint(const char *s, unsigned long max, unsigned long *ret);
 /* Random bytes from getrandom(). */
 int mvl_random_bytes(void *buf, size_t len);
-/* opendir() @dir into *@ret: 1, or 0 when it does not exist (*@ret NULL),
- * or -errno with a message. */
-int mvl_opendir(struct mvl_ctx *ctx, const char *dir, DIR **ret);
-
 /* ---- sysfs.c ---------------------------------------------------------- */
 /* Path below the context's sysfs root: mvl_sysfs_path(ctx, buf, "class/net/%s/mtu", n) */
 int mvl_sysfs_path(struct mvl_ctx *ctx, char *buf, size_t len, const char *fmt, ...)
@@ -399,10 +412,10 @@ struct mvl_bridge_state {
 struct mvl_link_journal;
 /* Ensure a bridge (and its uplink), the caller holding the bridge's (and
  * uplink's) lock; returns 1 created, 0 existed, negative errno (then
- * everything is as it was).  When it changes anything it first writes
- * what into @j (the caller's journal, j->file set): the caller removes the
- * journal once its whole create is complete, or undoes it (with
- * mvl_bridge_undo() and mvl_link_journal_drop()). */
+ * everything is as it was, but for the journal).  When it changes anything
+ * it first writes what into @j (the caller's journal, j->file set): the
+ * caller removes the journal once its whole create is complete, or drops
+ * it (after mvl_bridge_undo() when this succeeded). */
 int mvl_bridge_ensure_internal(struct mvl_ctx *ctx, const struct mvl_bridge_opts *opts,
 			       struct mvl_bridge_state *st, struct mvl_link_journal *j);
 /* Number of ports of a bridge (the first one's name into @first). */
@@ -422,11 +435,54 @@ bool mvl_opts_valid(const void *opts, size_t sz, size_t min_end, size_t known);
 				  offsetof(type, first_field) + sizeof((opts)->first_field), \
 				  sizeof(type)))
 
-/* ---- tap.c ------------------------------------------------------------ */
+/* ---- tundev.c: tun fds and the char devices of tap-like links --------- */
 /* Open /dev/net/tun and attach to (or create, with @ifindex unless 0) tap
  * @name with @flags (IFF_*).  Returns the fd (O_CLOEXEC) or a negative
  * errno (-EBUSY: the name or the ifindex is taken). */
 int mvl_tun_open(struct mvl_ctx *ctx, const char *name, int flags, int ifindex);
+/* One ioctl on a tun fd, after mvl_step(ctx, @what); 0 or -errno. */
+int mvl_tun_ioctl(struct mvl_ctx *ctx, int fd, unsigned long req, unsigned long arg,
+		  const char *what);
+/* Close the fds of @fds that are open (set to -1). */
+void mvl_fds_close(int *fds, unsigned n);
+/* The char device of a macvtap-like link (class @cls: "macvtap",
+ * "ipvtap"). */
+struct mvl_tapdev_node {
+	const char *cls;
+	char path[PATH_MAX]; /* <dev root>/tap<ifindex> */
+	dev_t rdev;          /* what sysfs says the link's char device is */
+	bool usable;         /* path is that char device */
+	bool missing;        /* path does not exist */
+	char why[128];       /* when not usable: why not */
+};
+/* Find the char device of link @name (@ifindex) through sysfs, which must
+ * show this network namespace; 0 or -errno with a message. */
+int mvl_tapdev_find(struct mvl_ctx *ctx, const char *cls, const char *name, int ifindex,
+		    struct mvl_tapdev_node *n);
+/* Open @node @count times into @fds, through a private node (made with
+ * mknod in <state dir>/dev or <dev root>/.mvlink, unlinked at once) when
+ * the node is missing or another device, then TUNSETIFF @tun_flags on each;
+ * on failure none is open (-errno with a message). */
+int mvl_tapdev_open_queues(struct mvl_ctx *ctx, const struct mvl_tapdev_node *node,
+			   const char *name, int ifindex, unsigned count, int tun_flags, int *fds);
+/* A node's owner and mode before mvl_tapdev_give() changed them. */
+struct mvl_tapdev_owner {
+	bool changed;
+	char node[PATH_MAX];
+	dev_t rdev;
+	uid_t uid;
+	gid_t gid;
+	mode_t mode;
+};
+/* chown (and for a group chmod g+rw) @node, for VMMs that open it by path;
+ * (uid_t)-1 / (gid_t)-1: unchanged.  What it was goes into @was. */
+int mvl_tapdev_give(struct mvl_ctx *ctx, const struct mvl_tapdev_node *node, const char *name,
+		    uid_t uid, gid_t gid, struct mvl_tapdev_owner *was);
+/* Undo mvl_tapdev_give() (if the node is still that device); a failure is
+ * an undo failure. */
+void mvl_tapdev_give_back(struct mvl_ctx *ctx, const struct mvl_tapdev_owner *was);
+/* Remove private nodes left by killed processes; the number. */
+int mvl_private_nodes_clean(struct mvl_ctx *ctx, bool dry_run);
 
 /* ---- list.c ----------------------------------------------------------- */
 struct mvl_iface_list {
@@ -438,6 +494,25 @@ int mvl_iface_list_add(struct mvl_iface_list *list, struct mvl_iface *iface);
  * name of its master or lower device, or NULL. */
 int mvl_iface_from_link(struct mvl_ctx *ctx, const struct mvl_link_info *li, const char *rel_name,
 			struct mvl_iface **ret);
+/* Links collected by a listing, and what it collects. */
+struct mvl_link_vec {
+	struct mvl_link_info *v;
+	size_t n, cap;
+	const char *vm_id; /* NULL: every link (or every tagged one) */
+	bool tagged_only;
+	bool skip_shared;  /* not the links VMs share (bridges) */
+	const char **ids;  /* instead of vm_id: any of these (sorted) VM ids */
+	size_t n_ids;
+	size_t mark;       /* where the current dump started */
+	bool index_all;    /* index every tagged link seen (index.c) */
+	int index_err;     /* the first error doing so */
+};
+int mvl_link_vec_push(struct mvl_link_vec *lv, const struct mvl_link_info *li);
+/* Collect into @lv the tagged links @lv asks for, of every kind mvlink
+ * creates (kind.c; with @shared false not those VMs share, which are not
+ * deleted with a VM): one dump filtered by kind in the kernel each.  0 or
+ * a kernel -errno (no message). */
+int mvl_links_collect(struct mvl_ctx *ctx, bool shared, struct mvl_link_vec *lv);
 /* ---- macvtap.c -------------------------------------------------------- */
 /* Delete an mvlink macvtap, restoring what passthru mode changed on its
  * lower device.  Returns 1 deleted, 0 already gone, negative errno. */
@@ -532,7 +607,7 @@ bool mvl_index_complete(struct mvl_ctx *ctx);
 /* Mark it so; 0 or -errno. */
 int mvl_index_set_complete(struct mvl_ctx *ctx);
 /* Drop the entries of this namespace's index whose links are gone
- * (list.c); 0, or the first -errno with a message. */
+ * (delete.c); 0, or the first -errno with a message. */
 int mvl_index_prune(struct mvl_ctx *ctx);
 
 /* ---- statedir.c: the files of the state directory --------------------- */
@@ -822,6 +897,207 @@ int mvl_link_journal_foreach(struct mvl_ctx *ctx,
 			     int (*cb)(struct mvl_ctx *ctx, const char *file, void *data),
 			     void *data);
 
+/* ---- kind.c: one row per link kind ----------------------------------- */
+/*
+ * A link kind mvlink creates.  Each kind's file defines its row (tap.c:
+ * mvl_tap_kind...); kind.c holds the table and the lookups, and generic
+ * code (list, delete, recover, gc) dispatches through the row.
+ */
+struct mvl_link_kind {
+	const char *kind;        /* IFLA_INFO_KIND: "tun", "macvtap", "bridge" */
+	enum mvl_mode mode;      /* the mode of its tag */
+	enum mvl_lj_op jop;      /* the op of its create's journal */
+	enum mvl_lock_kind lock; /* the lock its create holds on the name */
+	bool shared;             /* shared by VMs (a bridge): not deleted with a VM,
+				  * not indexed */
+	bool on_lower;           /* sits on a lower device its journal names */
+	/* Add the locks a deletion of @li needs besides its name's (NULL:
+	 * none); 0 or -errno. */
+	int (*delete_locks)(struct mvl_ctx *ctx, const struct mvl_link_info *li,
+			    struct mvl_lockset *set);
+	/* Refuse to delete @li, its locks held (NULL: never); 0 or -errno
+	 * with a message. */
+	int (*delete_check)(struct mvl_ctx *ctx, const struct mvl_link_info *li);
+	/* Delete @li, its locks held (NULL: RTM_DELLINK): 1 deleted, 0 gone,
+	 * -errno with a message. */
+	int (*delete_link)(struct mvl_ctx *ctx, const struct mvl_link_info *li);
+	/* Whether @li may be deleted in one request with others of a link
+	 * group (NULL: no). */
+	bool (*group_deletable)(const struct mvl_link_info *li);
+	/* What a listing shows of @li beyond the common fields (NULL:
+	 * nothing); 0 or -ENOMEM. */
+	int (*describe)(struct mvl_ctx *ctx, const struct mvl_link_info *li,
+			struct mvl_iface *iface);
+};
+extern const struct mvl_link_kind mvl_tap_kind, mvl_macvtap_kind, mvl_bridge_kind;
+/* The @i-th row of the table, NULL past its end. */
+const struct mvl_link_kind *mvl_link_kind_at(size_t i);
+/* The row of IFLA_INFO_KIND @kind, of tag mode @mode, of journal op @op;
+ * NULL when mvlink creates no such link. */
+const struct mvl_link_kind *mvl_link_kind_by_name(const char *kind);
+const struct mvl_link_kind *mvl_link_kind_by_mode(enum mvl_mode mode);
+const struct mvl_link_kind *mvl_link_kind_by_jop(enum mvl_lj_op op);
+/* Whether links tagged with @mode are shared by VMs (bridges). */
+bool mvl_link_mode_shared(enum mvl_mode mode);
+/* The lock a create of @li's kind holds while it makes it: a bridge's, or
+ * the interface name's. */
+enum mvl_lock_kind mvl_link_lock_kind(const struct mvl_link_info *li);
+
+/* ---- ifindex.c: the ifindex of a link mvlink creates ----------------- */
+/* Chosen at random in [MVL_IFINDEX_MIN, MVL_IFINDEX_MAX), far above what
+ * the kernel hands out, so that a journal names the link before it
+ * exists.  Tests choose it through ctx->test.next_ifindex. */
+#define MVL_IFINDEX_MIN (1 << 20)
+#define MVL_IFINDEX_MAX (1 << 30)
+int mvl_link_pick_ifindex(struct mvl_ctx *ctx);
+/* The ifindex chosen for @j's link was taken meanwhile: choose another,
+ * written to the journal (when it was written) and indexed (j->vm_id,
+ * j->link.name) before the link is created with it. */
+int mvl_link_repick_ifindex(struct mvl_ctx *ctx, struct mvl_link_journal *j);
+
+/* ---- tap.c: the steps of a tap create (create.c orders them) --------- */
+struct mvl_tap_op {
+	const struct mvl_tap_opts *o;
+	bool is_template;
+	struct mvl_link_journal *j; /* j->link: the name and ifindex of a new tap */
+	const char *name;
+	int tun_flags;
+	int master;            /* bridge ifindex or 0 */
+	unsigned mtu;          /* 0: leave the kernel's */
+	uint8_t host_mac[6];
+	bool fixed_mac;        /* derived from the guest MAC: must match on adopt */
+	unsigned queues;
+	char tag[128];
+	int *fds;              /* the queues (w->queues of them) */
+	struct mvl_bridge_state bst; /* what the bridge step did */
+	int ifindex;           /* the tap's */
+	bool adopted;          /* an existing tap, and its MAC and MTU */
+	uint8_t adopted_mac[6];
+	unsigned adopted_mtu;
+};
+/* Check w->o; the flags, host MAC, tag and fd array of the tap. */
+int mvl_tap_prepare(struct mvl_ctx *ctx, struct mvl_tap_op *w);
+/* Ensure o->bridge (and uplink), journaled into w->j first; undone by
+ * mvl_tap_unbridge(). */
+int mvl_tap_bridge(struct mvl_ctx *ctx, struct mvl_tap_op *w);
+void mvl_tap_unbridge(struct mvl_ctx *ctx, void *w);
+/* Create the tap (indexed first, with the ifindex w->j names), or adopt an
+ * existing one of the same VM and configuration; its queues opened.  On
+ * failure nothing is left.  Undone by mvl_tap_unmake(). */
+int mvl_tap_make(struct mvl_ctx *ctx, struct mvl_tap_op *w);
+void mvl_tap_unmake(struct mvl_ctx *ctx, void *w);
+/* The interface to return, without its fds yet. */
+int mvl_tap_result(struct mvl_ctx *ctx, struct mvl_tap_op *w, struct mvl_iface **ret);
+/* Hand the queues to @iface (the create is complete). */
+void mvl_tap_done(struct mvl_ctx *ctx, struct mvl_tap_op *w, struct mvl_iface *iface);
+
+/* ---- macvtap.c: the steps of a macvtap create (create.c orders them) - */
+struct mvl_macvtap_want {
+	const struct mvl_macvtap_opts *o;
+	int mode;                   /* MVL_MACVTAP_* */
+	struct mvl_link_info lower; /* as found before any change */
+	uint8_t mac[6];             /* the macvtap's MAC */
+	bool fixed_mac;             /* given by the caller: must match on adopt */
+	unsigned queues;            /* fds to open (0 with MVL_MACVTAP_NO_FDS) */
+	int tun_flags;              /* TUNSETIFF flags of every fd */
+	char tag[256];
+};
+/* What a create changed, for its undo. */
+struct mvl_macvtap_done {
+	bool lower_brought_up;
+	int created;           /* ifindex of the macvtap we created, 0 for none */
+	bool passthru_mac_set; /* the lower's MAC was changed through it */
+	struct mvl_tapdev_owner owner; /* the node's owner and mode before */
+	int *fds;
+	unsigned n_fds;
+};
+struct mvl_macvtap_op {
+	struct mvl_macvtap_want w;
+	struct mvl_macvtap_done d;
+	bool is_template, passthru;
+	bool optimistic;       /* create at once, look only at a taken name */
+	const char *name;
+	struct mvl_link_journal *j;
+	bool adopted;          /* an existing macvtap of the VM */
+	int ifindex;
+	bool have_node;
+	struct mvl_tapdev_node node;
+};
+/* Check w.o; the mode, queues, flags and fd array. */
+int mvl_macvtap_prepare(struct mvl_ctx *ctx, struct mvl_macvtap_op *op);
+/* The lower device (checked), the MAC, the tag; whether to be optimistic. */
+int mvl_macvtap_look(struct mvl_ctx *ctx, struct mvl_macvtap_op *op);
+/* Not optimistic: an existing link named op->name, adopted if it is ours
+ * as asked (else -EEXIST with why). */
+int mvl_macvtap_find(struct mvl_ctx *ctx, struct mvl_macvtap_op *op);
+/* The lower's other macvlan/macvtap children, and its being down. */
+int mvl_macvtap_check(struct mvl_ctx *ctx, struct mvl_macvtap_op *op);
+/* The journal (j->link named by the caller for a new macvtap) completed
+ * and written; an adopted macvtap indexed and its node looked at. */
+int mvl_macvtap_plan(struct mvl_ctx *ctx, struct mvl_macvtap_op *op);
+/* The lower brought up, the macvtap created (indexed first); 1 when an
+ * optimistic create found the name taken, having changed nothing. */
+int mvl_macvtap_make(struct mvl_ctx *ctx, struct mvl_macvtap_op *op);
+/* The queues opened, the node handed over. */
+int mvl_macvtap_open(struct mvl_ctx *ctx, struct mvl_macvtap_op *op);
+/* The interface to return, without its fds yet. */
+int mvl_macvtap_result(struct mvl_ctx *ctx, struct mvl_macvtap_op *op, struct mvl_iface **ret);
+/* Hand the queues to @iface (the create is complete). */
+void mvl_macvtap_done(struct mvl_ctx *ctx, struct mvl_macvtap_op *op, struct mvl_iface *iface);
+/* Undo what the steps did (an mvl_txn undo). */
+void mvl_macvtap_undo(struct mvl_ctx *ctx, void *op);
+
+/* ---- txn.c: a create as a transaction ---------------------------------- */
+/*
+ * The frame of every create: the locks taken (and what crashed creates left
+ * on them undone), the name picked, the journal named; steps done, each
+ * with its undo pushed; then commit (the journal removed, the last step) or
+ * abort (the undos in reverse, inside mvl_undo_begin()/end(), the journal
+ * dropped); the locks dropped either way.
+ */
+#define MVL_TXN_UNDO_MAX 4
+struct mvl_txn {
+	struct mvl_lockset locks;
+	int name_lock;         /* a template's name, picked */
+	char name[IFNAMSIZ];
+	struct mvl_link_journal j;
+	unsigned n_undo;
+	struct mvl_txn_undo {
+		void (*fn)(struct mvl_ctx *ctx, void *data);
+		void *data;
+	} undo[MVL_TXN_UNDO_MAX];
+};
+void mvl_txn_init(struct mvl_txn *t, enum mvl_lj_op op, const char *vm_id);
+/* A lock the create holds (taken by mvl_txn_begin(), in lock order). */
+void mvl_txn_lock(struct mvl_txn *t, enum mvl_lock_kind kind, const char *name);
+/* Take the locks, undoing what crashed creates left on them; on failure
+ * none is held. */
+int mvl_txn_begin(struct mvl_ctx *ctx, struct mvl_txn *t);
+/* The interface name: @name, or a template's lowest free number with its
+ * lock taken; the journal's name too. */
+int mvl_txn_name(struct mvl_ctx *ctx, struct mvl_txn *t, const char *name, bool is_template);
+/* The journal names a new link of IFLA kind @kind, called t->name, with
+ * an ifindex chosen now. */
+void mvl_txn_new_link(struct mvl_ctx *ctx, struct mvl_txn *t, const char *kind);
+/* Push the undo of a step done. */
+void mvl_txn_on_undo(struct mvl_txn *t, void (*fn)(struct mvl_ctx *ctx, void *data), void *data);
+/* The journal removed (0, or -errno: then abort). */
+int mvl_txn_commit(struct mvl_ctx *ctx, struct mvl_txn *t);
+/* Undo the steps done, in reverse, and drop the journal; unlock. */
+void mvl_txn_abort(struct mvl_ctx *ctx, struct mvl_txn *t);
+/* Unlock (after a commit). */
+void mvl_txn_end(struct mvl_txn *t);
+/* Start the journal over (the one written removed, one mvl_step()): a
+ * create that found its name taken, having changed nothing else. */
+int mvl_txn_restart(struct mvl_ctx *ctx, struct mvl_txn *t);
+/* The lowest number of template @tmpl whose name is free and whose NAME
+ * lock no other process holds, with that lock taken (without waiting, so
+ * in any order) in @ret_lock.  -ENOSPC when none is free. */
+int mvl_name_pick(struct mvl_ctx *ctx, const char *tmpl, char name[IFNAMSIZ], int *ret_lock);
+/* Remove @j on an undo path: a failure is recorded as an undo failure,
+ * keeping the message of the error being undone. */
+void mvl_link_journal_drop(struct mvl_ctx *ctx, struct mvl_link_journal *j);
+
 /* ---- recover.c: undoing what crashed creates left -------------------- */
 /* Take @set, then undo every journal of a dead process (of this network
  * namespace) that names one of its locks, first growing @set by the
@@ -839,37 +1115,16 @@ enum {
  * number undone, or the first error. */
 int mvl_links_recover(struct mvl_ctx *ctx, bool (*want)(const char *vm_id, void *data), void *data,
 		      unsigned flags);
-/* Remove @j on an undo path: a failure is recorded as an undo failure,
- * keeping the message of the error being undone. */
-void mvl_link_journal_drop(struct mvl_ctx *ctx, struct mvl_link_journal *j);
-/* Remove private macvtap nodes left by killed processes; the number. */
-int mvl_private_nodes_clean(struct mvl_ctx *ctx, bool dry_run);
-/* Delete the tagged link @li (found by a listing) under its locks, if it is
- * still there with that tag; a bridge only without ports (-EBUSY).  1
- * deleted, 0 gone, -errno with a message. */
-/* The lock a create of @li's kind holds while it makes it: a bridge's, or
- * the interface name's. */
-enum mvl_lock_kind mvl_link_lock_kind(const struct mvl_link_info *li);
-int mvl_link_delete_locked(struct mvl_ctx *ctx, const struct mvl_link_info *li);
 /* Devices stacked on @li (a VLAN, a macvlan... but not its master), which
  * the kernel would delete with it: their number, the first one's name in
  * @buf; or -errno (list.c). */
 int mvl_link_stacked(struct mvl_ctx *ctx, const struct mvl_link_info *li, char *buf, size_t len);
-/* The ifindex of a link mvlink creates: chosen at random in
- * [MVL_IFINDEX_MIN, MVL_IFINDEX_MAX), far above what the kernel hands out,
- * so that a journal names the link before it exists. */
-/* The lowest number of template @tmpl whose name is free and whose NAME
- * lock no other process holds, with that lock taken (without waiting, so
- * in any order) in @ret_lock.  -ENOSPC when none is free. */
-int mvl_name_pick(struct mvl_ctx *ctx, const char *tmpl, char name[IFNAMSIZ], int *ret_lock);
-#define MVL_IFINDEX_MIN (1 << 20)
-#define MVL_IFINDEX_MAX (1 << 30)
-/* Tests choose it through ctx->test.next_ifindex. */
-int mvl_link_pick_ifindex(struct mvl_ctx *ctx);
-/* The ifindex chosen for @j's link was taken meanwhile: choose another,
- * written to the journal (when it was written) and indexed (j->vm_id,
- * j->link.name) before the link is created with it. */
-int mvl_link_repick_ifindex(struct mvl_ctx *ctx, struct mvl_link_journal *j);
+
+/* ---- delete.c --------------------------------------------------------- */
+/* Delete the tagged link @li (found by a listing) under its locks, if it is
+ * still there with that tag; a bridge only without ports (-EBUSY).  1
+ * deleted, 0 gone, -errno with a message. */
+int mvl_link_delete_locked(struct mvl_ctx *ctx, const struct mvl_link_info *li);
 
 /* ---- vfio.c: binding to vfio-pci and restoring from a journal -------- */
 /* Checks before binding @addr: vfio-pci present (modprobe), an IOMMU group

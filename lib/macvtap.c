@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * macvtap.c - macvtaps on an uplink and their /dev/tapN queue fds.
+ * macvtap.c - macvtaps on an uplink and their /dev/tapN queue fds: the
+ * steps of a create (create.c puts them in order on a transaction), the
+ * deletion that restores a passthru lower, and the row.
  *
  * Order of a create (each step undone, in reverse, when a later one fails):
  *   0. checks that change nothing: the options, the lower device (exists,
@@ -9,7 +11,7 @@
  *      other macvlan/macvtap children (passthru wants the lower to itself)
  *      Before them: the locks (the lower device when passthru or LINK_UP,
  *      the name or a template's lowest free number), what crashed creates
- *      left on them undone (recover.c).
+ *      left on them undone (recover.c, through the transaction of txn.c).
  *   1. the intent journal (journal.c): the macvtap with the ifindex chosen
  *      for it, the lower's MAC and up state, an adopted macvtap's node
  *   2. bring the lower up (MVL_MACVTAP_LINK_UP only)
@@ -31,39 +33,12 @@
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <linux/if_tun.h>
 
 #include "libmvlink-private.h"
 
 #define MVL_MAX_QUEUES 256 /* the kernel's MAX_TAP_QUEUES */
-
-struct mvt_want {
-	const struct mvl_macvtap_opts *o;
-	int mode; /* MVL_MACVTAP_* */
-	struct mvl_link_info lower; /* as found before any change */
-	uint8_t mac[6]; /* the macvtap's MAC */
-	bool fixed_mac; /* given by the caller: must match on adopt */
-	unsigned queues; /* fds to open (0 with MVL_MACVTAP_NO_FDS) */
-	int tun_flags; /* TUNSETIFF flags of every fd */
-	char tag[256];
-};
-
-/* What a create changed, for its undo. */
-struct mvt_done {
-	bool lower_brought_up;
-	int created; /* ifindex of the macvtap we created, 0 for none */
-	bool passthru_mac_set; /* the lower's MAC was changed through it */
-	bool chowned;
-	char node[PATH_MAX]; /* the chowned node and its original owner/mode */
-	dev_t node_rdev;
-	uid_t node_uid;
-	gid_t node_gid;
-	mode_t node_mode;
-	int *fds;
-	unsigned n_fds;
-};
 
 static const char *mode_name(int mode)
 {
@@ -162,13 +137,13 @@ int mvl_macvtap_delete_link(struct mvl_ctx *ctx, const struct mvl_link_info *li)
 	if (passthru && li->link > 0) {
 		r = restore_lower(ctx, li->link, mac, bring_down);
 		if (r < 0) {
-			char a[18], why[sizeof(ctx->errmsg)];
+			char a[18];
 
-			memcpy(why, ctx->errmsg, sizeof(why));
+			/* (mvl_fail() may quote the message it replaces) */
 			return mvl_fail(ctx, r,
 					"deleted passthru macvtap %s, but %s; set it back by "
 					"hand (MAC %s%s)",
-					li->name, why, mvl_mac_format(mac, a),
+					li->name, ctx->errmsg, mvl_mac_format(mac, a),
 					bring_down ? ", down" : "");
 		}
 	}
@@ -176,7 +151,7 @@ int mvl_macvtap_delete_link(struct mvl_ctx *ctx, const struct mvl_link_info *li)
 }
 
 /* Refuse a lower device a macvtap cannot (or should not) sit on. */
-static int check_lower(struct mvl_ctx *ctx, const struct mvt_want *w)
+static int check_lower(struct mvl_ctx *ctx, const struct mvl_macvtap_want *w)
 {
 	const struct mvl_link_info *lo = &w->lower;
 	const struct mvl_macvtap_opts *o = w->o;
@@ -248,7 +223,7 @@ static void child_restart(void *data)
 /* passthru wants the lower to itself; a passthru child keeps others off.
  * The listings are filtered by kind in the kernel, so their cost does not
  * grow with unrelated links. */
-static int check_children(struct mvl_ctx *ctx, const struct mvt_want *w, int skip)
+static int check_children(struct mvl_ctx *ctx, const struct mvl_macvtap_want *w, int skip)
 {
 	struct children c = { .lower = w->lower.ifindex, .skip = skip };
 	struct children m = c;
@@ -302,7 +277,7 @@ static bool same_sources(const struct mvl_macvtap_opts *o, const struct mvl_link
 	return memcmp(a, b, n * 6) == 0;
 }
 
-static int describe_mismatch(struct mvl_ctx *ctx, const struct mvt_want *w,
+static int describe_mismatch(struct mvl_ctx *ctx, const struct mvl_macvtap_want *w,
 			     const struct mvl_link_info *li)
 {
 	const struct mvl_macvtap_opts *o = w->o;
@@ -364,327 +339,14 @@ static int describe_mismatch(struct mvl_ctx *ctx, const struct mvt_want *w,
 	return 0;
 }
 
-/* ------------------------------------------------------------ the node */
-
-struct mvt_node {
-	char path[PATH_MAX]; /* <dev root>/tap<ifindex> */
-	dev_t rdev; /* what sysfs says the macvtap's char device is */
-	bool usable; /* path is that char device */
-	bool missing; /* path does not exist */
-	char why[128]; /* when not usable: why not */
-};
-
-static int find_node(struct mvl_ctx *ctx, const char *name, int ifindex, struct mvt_node *n)
-{
-	char buf[64], extra;
-	unsigned maj, min;
-	unsigned long idx;
-	struct stat st;
-	int r;
-
-	/* sysfs must show our network namespace, or the name is someone else's */
-	r = mvl_sysfs_read(ctx, buf, sizeof(buf), "class/net/%s/ifindex", name);
-	if (r < 0)
-		return mvl_fail(ctx, r, "cannot read %s/class/net/%s/ifindex: %s%s",
-				ctx->sysfs_root, name, MVL_STRERROR(r),
-				r == -ENOENT ? " (is sysfs mounted in this "
-					       "network namespace?)" :
-					       "");
-	if (mvl_parse_uint(buf, INT_MAX, &idx) < 0 || (int)idx != ifindex)
-		return mvl_fail(ctx, -ENXIO,
-				"%s/class/net/%s is another device (ifindex %s, not %d): "
-				"sysfs must be mounted in this network namespace",
-				ctx->sysfs_root, name, buf, ifindex);
-	r = mvl_sysfs_read(ctx, buf, sizeof(buf), "class/net/%s/macvtap/tap%d/dev", name, ifindex);
-	if (r < 0)
-		return mvl_fail(ctx, r,
-				"cannot read the device number of macvtap %s from "
-				"%s/class/net/%s/macvtap/tap%d/dev: %s",
-				name, ctx->sysfs_root, name, ifindex, MVL_STRERROR(r));
-	if (sscanf(buf, "%u:%u%c", &maj, &min, &extra) != 2)
-		return mvl_fail(ctx, -EBADMSG, "macvtap %s: unexpected device number '%s' in sysfs",
-				name, buf);
-	n->rdev = makedev(maj, min);
-	snprintf(n->path, sizeof(n->path), "%s/tap%d", ctx->dev_root, ifindex);
-	n->usable = n->missing = false;
-	if (lstat(n->path, &st) < 0) {
-		n->missing = errno == ENOENT;
-		snprintf(n->why, sizeof(n->why), "%s",
-			 n->missing ? "missing (no devtmpfs here?)" : MVL_STRERROR(errno));
-	} else if (!S_ISCHR(st.st_mode) || st.st_rdev != n->rdev)
-		snprintf(n->why, sizeof(n->why),
-			 "another device (%s %u:%u; a macvtap with the same "
-			 "ifindex in another network namespace?)",
-			 S_ISCHR(st.st_mode) ? "char device" : "not a char device",
-			 major(st.st_rdev), minor(st.st_rdev));
-	else
-		n->usable = true;
-	return 0;
-}
-
-/* Open @path @count times, each fd checked to be char device @rdev. */
-static int open_node(struct mvl_ctx *ctx, const char *path, dev_t rdev, unsigned count, int *fds)
-{
-	unsigned i;
-	int r = 0;
-
-	for (i = 0; i < count; i++) {
-		struct stat st;
-
-		r = mvl_step(ctx, "open macvtap queue");
-		if (r < 0)
-			break;
-		/* blocking, as libvirt and microvm.nix hand them over: the VMM
-		 * sets O_NONBLOCK itself (QEMU does) */
-		fds[i] = open(path, O_RDWR | O_CLOEXEC | O_NOCTTY);
-		if (fds[i] < 0) {
-			r = -errno;
-			break;
-		}
-		if (fstat(fds[i], &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != rdev) {
-			r = -ESTALE; /* replaced since we looked */
-			close(fds[i]);
-			fds[i] = -1;
-			break;
-		}
-	}
-	if (r < 0)
-		for (unsigned j = 0; j < i; j++) {
-			close(fds[j]);
-			fds[j] = -1;
-		}
-	return r;
-}
-
-/* mkdir -p @path with @mode for the last component (0755 above it). */
-static int mkdir_p(struct mvl_ctx *ctx, const char *path, mode_t mode)
-{
-	char buf[PATH_MAX];
-	int r;
-
-	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
-		return -ENAMETOOLONG;
-	for (char *p = buf + 1;; p++) {
-		bool last = *p == '\0';
-
-		if (*p != '/' && !last)
-			continue;
-		*p = '\0';
-		if (access(buf, F_OK) < 0) {
-			r = mvl_step(ctx, "mkdir");
-			if (r < 0)
-				return r;
-			if (mkdir(buf, last ? mode : 0755) < 0 && errno != EEXIST)
-				return -errno;
-		}
-		if (last)
-			return 0;
-		*p = '/';
-	}
-}
-
-/*
- * Make, open @count times and unlink at once a private node of @rdev in
- * @dir (mode 0700, created as needed).  -EACCES (message set) when device
- * nodes do not work there: a nodev mount, or the open refused.
- */
-static int open_private_in(struct mvl_ctx *ctx, const char *dir, int ifindex, dev_t rdev,
-			   unsigned count, int *fds)
-{
-	char path[PATH_MAX + 64];
-	uint32_t rnd;
-	struct statvfs sv;
-	struct stat st;
-	int r, u;
-
-	r = mkdir_p(ctx, dir, 0700);
-	if (r < 0)
-		return mvl_fail(ctx, r, "cannot create %s for a private device node: %s", dir,
-				MVL_STRERROR(r));
-	if (lstat(dir, &st) < 0)
-		return mvl_fail(ctx, -errno, "%s: %s", dir, MVL_STRERROR(errno));
-	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077))
-		return mvl_fail(ctx, -EPERM,
-				"refusing to make device nodes in %s: not a directory "
-				"of uid %u with mode 0700",
-				dir, (unsigned)geteuid());
-	/* a node on a nodev mount cannot be opened (EACCES): do not try */
-	if (statvfs(dir, &sv) == 0 && (sv.f_flag & ST_NODEV))
-		return mvl_fail(ctx, -EACCES, "%s is on a nodev mount", dir);
-	r = mvl_random_bytes(&rnd, sizeof(rnd));
-	if (r < 0)
-		return mvl_fail(ctx, r, "cannot get random bytes");
-	if (snprintf(path, sizeof(path), "%s/tap%d.%ld.%08x", dir, ifindex, (long)getpid(), rnd) >=
-	    (int)sizeof(path))
-		return mvl_fail(ctx, -ENAMETOOLONG, "%s: path too long", dir);
-	r = mvl_step(ctx, "mknod private macvtap node");
-	if (r < 0)
-		return mvl_fail(ctx, r, "cannot create device node %s: %s", path, MVL_STRERROR(r));
-	if (mknod(path, S_IFCHR | 0600, rdev) < 0) {
-		r = -errno;
-		return mvl_fail(ctx, r, "cannot create device node %s (%u:%u): %s%s", path,
-				major(rdev), minor(rdev), MVL_STRERROR(r),
-				r == -EPERM ? " (needs CAP_MKNOD in the initial user namespace)" :
-					      "");
-	}
-	r = open_node(ctx, path, rdev, count, fds);
-	u = unlink(path) < 0 ? -errno : 0;
-	if (r < 0) {
-		r = mvl_fail(ctx, r, "cannot open private device node %s: %s", path,
-			     MVL_STRERROR(r));
-		if (u < 0)
-			mvl_undo_failed(ctx, "remove %s: %s", path, MVL_STRERROR(u));
-		return r;
-	}
-	if (u < 0) {
-		for (unsigned i = 0; i < count; i++) {
-			close(fds[i]);
-			fds[i] = -1;
-		}
-		return mvl_fail(ctx, u, "cannot remove private device node %s: %s", path,
-				MVL_STRERROR(u));
-	}
-	return 0;
-}
-
-/*
- * Open the macvtap's char device @count times through a private node,
- * tap<ifindex>.<pid>.<random>, made with mknod, opened and unlinked at
- * once.  For when <dev root>/tapN is missing (no devtmpfs, udev lag) or is
- * another device.  The node goes in <state dir>/dev or, when device nodes
- * do not work there (the default state directory /run/mvlink is on a nodev
- * mount on systemd hosts), in <dev root>/.mvlink; both of mode 0700.
- */
-static int open_private(struct mvl_ctx *ctx, int ifindex, dev_t rdev, unsigned count, int *fds)
-{
-	char dirs[2][PATH_MAX], tried[2 * sizeof(ctx->errmsg)] = "";
-	int r = -EACCES;
-
-	if (snprintf(dirs[0], sizeof(dirs[0]), "%s/dev", ctx->state_dir) >= (int)sizeof(dirs[0]))
-		return mvl_fail(ctx, -ENAMETOOLONG, "state directory %s: path too long",
-				ctx->state_dir);
-	if (snprintf(dirs[1], sizeof(dirs[1]), "%s/.mvlink", ctx->dev_root) >= (int)sizeof(dirs[1]))
-		return mvl_fail(ctx, -ENAMETOOLONG, "device directory %s: path too long",
-				ctx->dev_root);
-	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
-		size_t n = strlen(tried);
-
-		r = open_private_in(ctx, dirs[i], ifindex, rdev, count, fds);
-		if (r != -EACCES)
-			return r;
-		snprintf(tried + n, sizeof(tried) - n, "%s%s", n ? "; " : "", ctx->errmsg);
-		dbg(ctx, "no private device node in %s: %s", dirs[i], ctx->errmsg);
-	}
-	return mvl_fail(ctx, r,
-			"cannot open the char device of macvtap (ifindex %d) through a private "
-			"device node: %s (give the state directory or %s a mount without nodev)",
-			ifindex, tried, ctx->dev_root);
-}
-
-static int open_queues(struct mvl_ctx *ctx, const struct mvt_want *w, const char *name,
-		       const struct mvt_node *node, int ifindex, int *fds)
-{
-	int r = -ENOENT;
-
-	if (node->usable) {
-		r = open_node(ctx, node->path, node->rdev, w->queues, fds);
-		if (r < 0 && r != -ENOENT && r != -ESTALE)
-			return mvl_fail(ctx, r, "cannot open %s (macvtap %s): %s", node->path, name,
-					MVL_STRERROR(r));
-	}
-	if (r < 0) {
-		dbg(ctx, "%s is %s: using a private node", node->path,
-		    node->usable ? "gone or replaced" : node->why);
-		r = open_private(ctx, ifindex, node->rdev, w->queues, fds);
-		if (r < 0)
-			return r;
-	}
-	for (unsigned i = 0; i < w->queues; i++) {
-		struct ifreq ifr = { .ifr_flags = (short)w->tun_flags };
-
-		r = mvl_step(ctx, "TUNSETIFF");
-		if (r < 0 || ioctl(fds[i], TUNSETIFF, &ifr) < 0) {
-			if (r == 0)
-				r = -errno;
-			for (unsigned j = 0; j < w->queues; j++) {
-				close(fds[j]);
-				fds[j] = -1;
-			}
-			return mvl_fail(ctx, r,
-					"cannot set the flags of queue %u of macvtap %s "
-					"(TUNSETIFF 0x%x): %s",
-					i, name, (unsigned)w->tun_flags, MVL_STRERROR(r));
-		}
-	}
-	return 0;
-}
-
-/* chown/chmod the real /dev/tapN for VMMs that open it by path. */
-static int give_node(struct mvl_ctx *ctx, const struct mvl_macvtap_opts *o, const char *name,
-		     const struct mvt_node *node, struct mvt_done *d)
-{
-	uid_t uid = (o->flags & MVL_MACVTAP_OWNER) ? o->owner : (uid_t)-1;
-	gid_t gid = (o->flags & MVL_MACVTAP_GROUP) ? o->group : (gid_t)-1;
-	struct stat st;
-	int r;
-
-	if (!node->usable)
-		return mvl_fail(ctx, node->missing ? -ENOENT : -EEXIST,
-				"cannot hand %s (macvtap %s) to %s%u: it is %s", node->path, name,
-				uid != (uid_t)-1 ? "user " : "group ",
-				uid != (uid_t)-1 ? (unsigned)uid : (unsigned)gid, node->why);
-	if (lstat(node->path, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != node->rdev)
-		return mvl_fail(ctx, -ESTALE, "%s changed while macvtap %s was set up", node->path,
-				name);
-	snprintf(d->node, sizeof(d->node), "%s", node->path);
-	d->node_rdev = node->rdev;
-	d->node_uid = st.st_uid;
-	d->node_gid = st.st_gid;
-	d->node_mode = st.st_mode & 07777;
-	r = mvl_step(ctx, "chown macvtap node");
-	if (r == 0 && fchownat(AT_FDCWD, node->path, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
-		r = -errno;
-	if (r < 0)
-		return mvl_fail(ctx, r, "cannot chown %s (macvtap %s) to %lld:%lld: %s", node->path,
-				name, uid == (uid_t)-1 ? -1LL : (long long)uid,
-				gid == (gid_t)-1 ? -1LL : (long long)gid, MVL_STRERROR(r));
-	d->chowned = true;
-	/* a group needs read/write permission to use its ownership */
-	if (gid != (gid_t)-1 && (d->node_mode & 060) != 060) {
-		r = mvl_step(ctx, "chmod macvtap node");
-		if (r == 0 && fchmodat(AT_FDCWD, node->path, d->node_mode | 060, 0) < 0)
-			r = -errno;
-		if (r < 0)
-			return mvl_fail(ctx, r, "cannot chmod %s (macvtap %s) to %04o: %s",
-					node->path, name, (unsigned)(d->node_mode | 060),
-					MVL_STRERROR(r));
-	}
-	return 0;
-}
-
 /* ------------------------------------------------------------- the undo */
 
-static void undo(struct mvl_ctx *ctx, const struct mvt_want *w, struct mvt_done *d)
+static void undo(struct mvl_ctx *ctx, const struct mvl_macvtap_want *w, struct mvl_macvtap_done *d)
 {
 	int r;
 
-	for (unsigned i = 0; i < d->n_fds; i++)
-		if (d->fds[i] >= 0) {
-			close(d->fds[i]);
-			d->fds[i] = -1;
-		}
-	if (d->chowned) {
-		struct stat st;
-
-		/* only the same node (an adopted macvtap's; ours goes with it) */
-		if (lstat(d->node, &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == d->node_rdev &&
-		    (fchownat(AT_FDCWD, d->node, d->node_uid, d->node_gid, AT_SYMLINK_NOFOLLOW) <
-			     0 ||
-		     fchmodat(AT_FDCWD, d->node, d->node_mode, 0) < 0))
-			mvl_undo_failed(ctx, "give %s back to %u:%u mode %04o: %s", d->node,
-					(unsigned)d->node_uid, (unsigned)d->node_gid,
-					(unsigned)d->node_mode, MVL_STRERROR(errno));
-	}
+	mvl_fds_close(d->fds, d->n_fds);
+	mvl_tapdev_give_back(ctx, &d->owner);
 	if (d->created) {
 		r = mvl_nl_link_del(ctx, d->created);
 		if (r < 0 && r != -ENODEV)
@@ -694,15 +356,12 @@ static void undo(struct mvl_ctx *ctx, const struct mvt_want *w, struct mvt_done 
 			d->created = 0; /* gone: its index entry goes too */
 	}
 	if (d->passthru_mac_set || d->lower_brought_up) {
-		char saved[sizeof(ctx->errmsg)];
-
-		/* restore_lower() sets the message: keep the original one */
-		memcpy(saved, ctx->errmsg, sizeof(saved));
+		/* (restore_lower() sets the message: inside the undo scope of
+		 * mvl_txn_abort(), which puts the original one back) */
 		r = restore_lower(ctx, w->lower.ifindex, d->passthru_mac_set ? w->lower.mac : NULL,
 				  d->lower_brought_up);
 		if (r < 0)
 			mvl_undo_failed(ctx, "%s", ctx->errmsg);
-		memcpy(ctx->errmsg, saved, sizeof(saved));
 	}
 }
 
@@ -772,8 +431,8 @@ static int check_opts(struct mvl_ctx *ctx, const struct mvl_macvtap_opts *o, int
 }
 
 /* Create a new macvtap named @name; 1 (no message) when the name is taken. */
-static int macvtap_new(struct mvl_ctx *ctx, const struct mvt_want *w, const char *name,
-		       struct mvl_link_journal *j, struct mvt_done *d)
+static int macvtap_new(struct mvl_ctx *ctx, const struct mvl_macvtap_want *w, const char *name,
+		       struct mvl_link_journal *j, struct mvl_macvtap_done *d)
 {
 	const struct mvl_macvtap_opts *o = w->o;
 	bool passthru = w->mode == MVL_MACVTAP_PASSTHRU;
@@ -795,7 +454,7 @@ static int macvtap_new(struct mvl_ctx *ctx, const struct mvt_want *w, const char
 	int r, ifindex = 0;
 
 	/* indexed before it exists (index.c); a failure removes the entry
-	 * (mvl_macvtap_create()) */
+	 * (mvl_macvtap_undo()) */
 	r = mvl_index_add(ctx, o->vm_id, j->link.ifindex, name);
 	if (r < 0)
 		return r;
@@ -855,294 +514,347 @@ static int macvtap_new(struct mvl_ctx *ctx, const struct mvt_want *w, const char
 	return 0;
 }
 
-MVL_EXPORT int mvl_macvtap_create(struct mvl_ctx *ctx, const struct mvl_macvtap_opts *o,
-				  struct mvl_iface **ret_iface)
+int mvl_macvtap_prepare(struct mvl_ctx *ctx, struct mvl_macvtap_op *op)
 {
-	struct mvt_want w = { .o = o };
-	struct mvt_done d = { .created = 0 };
-	struct mvl_link_journal j = { .op = MVL_LJ_MACVTAP };
-	struct mvl_lockset locks;
-	struct mvt_node node;
-	struct mvl_link_info li;
-	struct mvl_iface *iface = NULL;
-	char name[IFNAMSIZ], path[PATH_MAX];
-	int r, is_template = 0, ifindex = 0, name_lock = -1;
-	bool adopted = false, have_node = false, passthru, optimistic;
+	const struct mvl_macvtap_opts *o = op->w.o;
+	struct mvl_macvtap_want *w = &op->w;
+	struct mvl_macvtap_done *d = &op->d;
+	int r, is_template = 0;
 
-	r = mvl_ctx_enter(ctx);
-	if (r < 0)
-		return r;
-	if (!ret_iface)
-		return mvl_fail(ctx, -EINVAL, "ret_iface is NULL");
 	r = check_opts(ctx, o, &is_template);
 	if (r < 0)
 		return r;
-	w.mode = (int)o->mode;
-	passthru = w.mode == MVL_MACVTAP_PASSTHRU;
-	w.queues = (o->flags & MVL_MACVTAP_NO_FDS) ? 0 : (o->queues ? o->queues : 1);
-	w.tun_flags = IFF_TAP | IFF_NO_PI;
+	op->is_template = is_template;
+	w->mode = (int)o->mode;
+	op->passthru = w->mode == MVL_MACVTAP_PASSTHRU;
+	w->queues = (o->flags & MVL_MACVTAP_NO_FDS) ? 0 : (o->queues ? o->queues : 1);
+	w->tun_flags = IFF_TAP | IFF_NO_PI;
 	if (!(o->flags & MVL_MACVTAP_NO_VNET_HDR))
-		w.tun_flags |= IFF_VNET_HDR;
+		w->tun_flags |= IFF_VNET_HDR;
 	if (o->queues > 1)
-		w.tun_flags |= IFF_MULTI_QUEUE;
-	d.fds = calloc(w.queues ? w.queues : 1, sizeof(int));
-	if (!d.fds)
+		w->tun_flags |= IFF_MULTI_QUEUE;
+	d->fds = calloc(w->queues ? w->queues : 1, sizeof(int));
+	if (!d->fds)
 		return mvl_fail(ctx, -ENOMEM, "out of memory");
-	d.n_fds = w.queues;
-	for (unsigned i = 0; i < w.queues; i++)
-		d.fds[i] = -1;
+	d->n_fds = w->queues;
+	for (unsigned i = 0; i < w->queues; i++)
+		d->fds[i] = -1;
+	return 0;
+}
 
-	/* the locks (the lower device when it may be changed, the name), and
-	 * what crashed processes left on them undone, before looking */
-	mvl_lockset_init(&locks);
-	if (passthru || (o->flags & MVL_MACVTAP_LINK_UP))
-		mvl_lockset_add(&locks, MVL_LOCK_UPLINK, o->link);
-	if (!is_template)
-		mvl_lockset_add(&locks, MVL_LOCK_NAME, o->name);
-	r = mvl_locks_take_recover(ctx, &locks);
-	if (r < 0)
-		goto out;
+int mvl_macvtap_look(struct mvl_ctx *ctx, struct mvl_macvtap_op *op)
+{
+	const struct mvl_macvtap_opts *o = op->w.o;
+	struct mvl_macvtap_want *w = &op->w;
+	int r;
 
-	/* 0. checks that change nothing */
-	r = mvl_nl_link_get(ctx, o->link, 0, &w.lower);
-	if (r == -ENODEV) {
-		r = mvl_fail(ctx, -ENODEV, "lower device %s does not exist", o->link);
-		goto out;
-	}
-	if (r < 0) {
-		r = mvl_fail_kernel(ctx, r, "cannot look up lower device %s", o->link);
-		goto out;
-	}
-	r = check_lower(ctx, &w);
+	r = mvl_nl_link_get(ctx, o->link, 0, &w->lower);
+	if (r == -ENODEV)
+		return mvl_fail(ctx, -ENODEV, "lower device %s does not exist", o->link);
 	if (r < 0)
-		goto out;
+		return mvl_fail_kernel(ctx, r, "cannot look up lower device %s", o->link);
+	r = check_lower(ctx, w);
+	if (r < 0)
+		return r;
 	if (o->mac) {
-		memcpy(w.mac, o->mac, 6);
-		w.fixed_mac = true;
-	} else if (passthru) {
-		memcpy(w.mac, w.lower.mac, 6); /* the kernel's choice: keep the lower's */
+		memcpy(w->mac, o->mac, 6);
+		w->fixed_mac = true;
+	} else if (op->passthru) {
+		memcpy(w->mac, w->lower.mac, 6); /* the kernel's choice: keep the lower's */
 	} else {
-		r = mvl_random_bytes(w.mac, 6);
-		if (r < 0) {
-			r = mvl_fail(ctx, r, "cannot get random bytes for a MAC");
-			goto out;
-		}
-		w.mac[0] = (uint8_t)((w.mac[0] & 0xfe) | 0x02); /* unicast, locally administered */
+		r = mvl_random_bytes(w->mac, 6);
+		if (r < 0)
+			return mvl_fail(ctx, r, "cannot get random bytes for a MAC");
+		w->mac[0] = (uint8_t)((w->mac[0] & 0xfe) | 0x02); /* unicast, locally administered */
 	}
-	r = mvl_tag_format(w.tag, sizeof(w.tag), o->vm_id, MVL_MODE_MACVTAP);
-	if (r == 0 && passthru) {
+	r = mvl_tag_format(w->tag, sizeof(w->tag), o->vm_id, MVL_MODE_MACVTAP);
+	if (r == 0 && op->passthru) {
 		char a[18];
-		size_t n = strlen(w.tag);
+		size_t n = strlen(w->tag);
 
 		/* what delete must put back on the lower, from any process */
-		if (snprintf(w.tag + n, sizeof(w.tag) - n, ";lower_mac=%s;lower_up=%d",
-			     mvl_mac_format(w.lower.mac, a),
-			     (w.lower.flags & IFF_UP) ? 1 : 0) >= (int)(sizeof(w.tag) - n))
+		if (snprintf(w->tag + n, sizeof(w->tag) - n, ";lower_mac=%s;lower_up=%d",
+			     mvl_mac_format(w->lower.mac, a),
+			     (w->lower.flags & IFF_UP) ? 1 : 0) >= (int)(sizeof(w->tag) - n))
 			r = -ENAMETOOLONG;
 	}
-	if (r < 0) {
-		r = mvl_fail(ctx, r, "cannot tag VM %s", o->vm_id);
-		goto out;
-	}
-
+	if (r < 0)
+		return mvl_fail(ctx, r, "cannot tag VM %s", o->vm_id);
 	/* A name is usually free: with nothing to change before the macvtap
 	 * is created (the lower up, not passthru), it is created at once and
-	 * looked at only when the kernel says it is taken (then this starts
-	 * over from here, having changed nothing). */
-	optimistic = !is_template && !passthru && (w.lower.flags & IFF_UP);
-lookup:
-	if (optimistic) {
-		snprintf(name, sizeof(name), "%s", o->name);
-	} else if (!is_template) {
-		snprintf(name, sizeof(name), "%s", o->name);
-		r = mvl_nl_link_get(ctx, name, 0, &li);
-		if (r == 0) {
-			r = describe_mismatch(ctx, &w, &li);
-			if (r < 0)
-				goto out;
-			adopted = true;
-			ifindex = li.ifindex;
-		} else if (r != -ENODEV) {
-			r = mvl_fail_kernel(ctx, r, "cannot look up %s", name);
-			goto out;
-		}
-	} else {
-		/* the lowest free number, its lock taken */
-		r = mvl_name_pick(ctx, o->name, name, &name_lock);
-		if (r < 0)
-			goto out;
-	}
+	 * looked at only when the kernel says it is taken (then the create
+	 * starts over from the name, having changed nothing). */
+	op->optimistic = !op->is_template && !op->passthru && (w->lower.flags & IFF_UP);
+	return 0;
+}
+
+int mvl_macvtap_find(struct mvl_ctx *ctx, struct mvl_macvtap_op *op)
+{
+	struct mvl_link_info li;
+	int r;
+
+	op->adopted = false;
+	op->ifindex = 0;
+	if (op->optimistic || op->is_template)
+		return 0;
+	r = mvl_nl_link_get(ctx, op->name, 0, &li);
+	if (r == -ENODEV)
+		return 0;
+	if (r < 0)
+		return mvl_fail_kernel(ctx, r, "cannot look up %s", op->name);
+	r = describe_mismatch(ctx, &op->w, &li);
+	if (r < 0)
+		return r;
+	op->adopted = true;
+	op->ifindex = li.ifindex;
+	return 0;
+}
+
+int mvl_macvtap_check(struct mvl_ctx *ctx, struct mvl_macvtap_op *op)
+{
+	const struct mvl_macvtap_want *w = &op->w;
+	int r;
+
 	/* The kernel refuses (EINVAL) a macvtap on a lower held by passthru,
 	 * and passthru on a lower with children, before it changes anything:
 	 * the children are listed first only for passthru, or before the
 	 * lower is brought up; otherwise macvtap_new() explains an EINVAL
 	 * afterwards, and a create does not list every macvtap of the host. */
-	if (passthru || !(w.lower.flags & IFF_UP)) {
-		r = check_children(ctx, &w, ifindex);
+	if (op->passthru || !(w->lower.flags & IFF_UP)) {
+		r = check_children(ctx, w, op->ifindex);
 		if (r < 0)
-			goto out;
+			return r;
 	}
-	if (!(w.lower.flags & IFF_UP) && !(o->flags & MVL_MACVTAP_LINK_UP)) {
-		r = mvl_fail(ctx, -ENETDOWN,
-			     "lower device %s is down: bring it up first, or ask "
-			     "for it to be brought up",
-			     w.lower.name);
-		goto out;
+	if (!(w->lower.flags & IFF_UP) && !(w->o->flags & MVL_MACVTAP_LINK_UP))
+		return mvl_fail(ctx, -ENETDOWN,
+				"lower device %s is down: bring it up first, or ask "
+				"for it to be brought up",
+				w->lower.name);
+	return 0;
+}
+
+/* An adopted macvtap's node, before it is chowned: into the journal. */
+static int plan_node(struct mvl_ctx *ctx, struct mvl_macvtap_op *op)
+{
+	struct mvl_link_journal *j = op->j;
+	struct stat st;
+	int r;
+
+	r = mvl_tapdev_find(ctx, mvl_macvtap_kind.kind, op->name, op->ifindex, &op->node);
+	if (r < 0)
+		return r;
+	op->have_node = true;
+	if (op->node.usable && lstat(op->node.path, &st) == 0 && S_ISCHR(st.st_mode) &&
+	    st.st_rdev == op->node.rdev) {
+		j->has_node = true;
+		snprintf(j->node, sizeof(j->node), "%s", op->node.path);
+		j->node_major = major(op->node.rdev);
+		j->node_minor = minor(op->node.rdev);
+		j->node_uid = st.st_uid;
+		j->node_gid = st.st_gid;
+		j->node_mode = st.st_mode & 07777;
 	}
+	return 0;
+}
+
+int mvl_macvtap_plan(struct mvl_ctx *ctx, struct mvl_macvtap_op *op)
+{
+	const struct mvl_macvtap_want *w = &op->w;
+	const struct mvl_macvtap_opts *o = w->o;
+	struct mvl_link_journal *j = op->j;
+	int r;
 
 	/* what a crash would leave, journaled before it is done: the macvtap
-	 * (with the ifindex chosen here), the lower's MAC and up state, an
+	 * (with the ifindex chosen for it), the lower's MAC and up state, an
 	 * adopted macvtap's node */
-	snprintf(j.vm_id, sizeof(j.vm_id), "%s", o->vm_id);
-	snprintf(j.name, sizeof(j.name), "%s", name);
-	if (!adopted) {
-		j.link = (struct mvl_lj_dev){ .set = true, .ifindex = mvl_link_pick_ifindex(ctx) };
-		snprintf(j.link.name, sizeof(j.link.name), "%s", name);
-		snprintf(j.link.kind, sizeof(j.link.kind), "macvtap");
-		j.link_lower = w.lower.ifindex;
-		j.lower_set_mac = passthru && w.fixed_mac && memcmp(w.mac, w.lower.mac, 6) != 0;
+	if (j->link.set) {
+		j->link_lower = w->lower.ifindex;
+		j->lower_set_mac = op->passthru && w->fixed_mac &&
+				   memcmp(w->mac, w->lower.mac, 6) != 0;
 	}
-	j.lower_was_down = !(w.lower.flags & IFF_UP);
-	if (j.lower_set_mac || j.lower_was_down) {
-		j.lower = (struct mvl_lj_dev){ .set = true, .ifindex = w.lower.ifindex };
-		snprintf(j.lower.name, sizeof(j.lower.name), "%s", w.lower.name);
-		snprintf(j.lower.kind, sizeof(j.lower.kind), "%s", w.lower.kind);
-		memcpy(j.lower_mac, w.lower.mac, 6);
-		memcpy(j.lower_new_mac, w.mac, 6);
+	j->lower_was_down = !(w->lower.flags & IFF_UP);
+	if (j->lower_set_mac || j->lower_was_down) {
+		j->lower = (struct mvl_lj_dev){ .set = true, .ifindex = w->lower.ifindex };
+		snprintf(j->lower.name, sizeof(j->lower.name), "%s", w->lower.name);
+		snprintf(j->lower.kind, sizeof(j->lower.kind), "%s", w->lower.kind);
+		memcpy(j->lower_mac, w->lower.mac, 6);
+		memcpy(j->lower_new_mac, w->mac, 6);
 	}
-	if (adopted && (o->flags & (MVL_MACVTAP_OWNER | MVL_MACVTAP_GROUP))) {
-		struct stat st;
-
-		r = find_node(ctx, name, ifindex, &node);
+	op->have_node = false;
+	if (op->adopted && (o->flags & (MVL_MACVTAP_OWNER | MVL_MACVTAP_GROUP))) {
+		r = plan_node(ctx, op);
 		if (r < 0)
-			goto out;
-		have_node = true;
-		if (node.usable && lstat(node.path, &st) == 0 && S_ISCHR(st.st_mode) &&
-		    st.st_rdev == node.rdev) {
-			j.has_node = true;
-			snprintf(j.node, sizeof(j.node), "%s", node.path);
-			j.node_major = major(node.rdev);
-			j.node_minor = minor(node.rdev);
-			j.node_uid = st.st_uid;
-			j.node_gid = st.st_gid;
-			j.node_mode = st.st_mode & 07777;
-		}
+			return r;
 	}
 	/* an adopted macvtap is indexed already, unless made before the
 	 * index was (ours is indexed by macvtap_new()) */
-	if (adopted) {
-		r = mvl_index_add(ctx, o->vm_id, ifindex, name);
+	if (op->adopted) {
+		r = mvl_index_add(ctx, o->vm_id, op->ifindex, op->name);
 		if (r < 0)
-			goto out;
+			return r;
 	}
-	if (j.link.set || j.lower.set || j.has_node) {
-		r = mvl_link_journal_write(ctx, &j);
-		if (r < 0)
-			goto out;
+	if (j->link.set || j->lower.set || j->has_node) {
+		r = mvl_link_journal_write(ctx, j);
+		if (r < 0) {
+			j->file[0] = '\0'; /* the first write: nothing to drop */
+			return r;
+		}
 	}
+	return 0;
+}
 
-	/* 1. the lower up */
-	if (!(w.lower.flags & IFF_UP)) {
+int mvl_macvtap_make(struct mvl_ctx *ctx, struct mvl_macvtap_op *op)
+{
+	const struct mvl_macvtap_want *w = &op->w;
+	int r;
+
+	/* the lower up */
+	if (!(w->lower.flags & IFF_UP)) {
 		struct mvl_link_change chg = MVL_LINK_CHANGE_INIT;
 
 		chg.up = 1;
-		r = mvl_nl_link_change(ctx, w.lower.ifindex, &chg);
-		if (r < 0) {
-			r = mvl_fail_kernel(ctx, r, "cannot bring lower device %s up",
-					    w.lower.name);
-			goto fail;
-		}
-		d.lower_brought_up = true;
+		r = mvl_nl_link_change(ctx, w->lower.ifindex, &chg);
+		if (r < 0)
+			return mvl_fail_kernel(ctx, r, "cannot bring lower device %s up",
+					       w->lower.name);
+		op->d.lower_brought_up = true;
 	}
+	if (op->adopted)
+		return 0;
+	/* the macvtap */
+	r = macvtap_new(ctx, w, op->name, op->j, &op->d);
+	if (r == 1 && op->optimistic)
+		return 1; /* taken: nothing changed but the journal */
+	if (r == 1)
+		return mvl_fail(ctx, -EEXIST,
+				"%s was created by someone else meanwhile; left "
+				"untouched",
+				op->name);
+	if (r < 0)
+		return r;
+	op->ifindex = op->d.created;
+	return 0;
+}
 
-	/* 2, 3. the macvtap */
-	if (!adopted) {
-		r = macvtap_new(ctx, &w, name, &j, &d);
-		if (r == 1 && optimistic) {
-			/* taken: nothing changed but the journal */
-			optimistic = false;
-			mvl_index_remove(ctx, o->vm_id, j.link.ifindex);
-			r = mvl_link_journal_remove(ctx, &j);
-			if (r < 0)
-				goto fail;
-			j = (struct mvl_link_journal){ .op = MVL_LJ_MACVTAP };
-			goto lookup;
-		}
-		if (r == 1)
-			r = mvl_fail(ctx, -EEXIST,
-				     "%s was created by someone else meanwhile; left "
-				     "untouched",
-				     name);
-		if (r < 0)
-			goto fail;
-		ifindex = d.created;
-	}
+int mvl_macvtap_open(struct mvl_ctx *ctx, struct mvl_macvtap_op *op)
+{
+	const struct mvl_macvtap_want *w = &op->w;
+	const struct mvl_macvtap_opts *o = w->o;
+	int r;
 
-	/* 4, 5. the queues; 6. the node's owner */
-	if (!have_node && (w.queues || (o->flags & (MVL_MACVTAP_OWNER | MVL_MACVTAP_GROUP)))) {
-		r = find_node(ctx, name, ifindex, &node);
+	if (!op->have_node && (w->queues || (o->flags & (MVL_MACVTAP_OWNER | MVL_MACVTAP_GROUP)))) {
+		r = mvl_tapdev_find(ctx, mvl_macvtap_kind.kind, op->name, op->ifindex, &op->node);
 		if (r < 0)
-			goto fail;
+			return r;
 	}
-	if (w.queues) {
-		r = open_queues(ctx, &w, name, &node, ifindex, d.fds);
+	if (w->queues) {
+		r = mvl_tapdev_open_queues(ctx, &op->node, op->name, op->ifindex, w->queues,
+					   w->tun_flags, op->d.fds);
 		if (r < 0)
-			goto fail;
+			return r;
 	}
-	if (o->flags & (MVL_MACVTAP_OWNER | MVL_MACVTAP_GROUP)) {
-		r = give_node(ctx, o, name, &node, &d);
-		if (r < 0)
-			goto fail;
-	}
+	if (o->flags & (MVL_MACVTAP_OWNER | MVL_MACVTAP_GROUP))
+		return mvl_tapdev_give(ctx, &op->node, op->name,
+				       (o->flags & MVL_MACVTAP_OWNER) ? o->owner : (uid_t)-1,
+				       (o->flags & MVL_MACVTAP_GROUP) ? o->group : (gid_t)-1,
+				       &op->d.owner);
+	return 0;
+}
 
-	if (adopted || passthru) {
-		r = mvl_nl_link_get(ctx, NULL, ifindex, &li);
-		if (r < 0) {
-			r = mvl_fail_kernel(ctx, r, "macvtap %s", name);
-			goto fail;
-		}
+int mvl_macvtap_result(struct mvl_ctx *ctx, struct mvl_macvtap_op *op, struct mvl_iface **ret)
+{
+	const struct mvl_macvtap_want *w = &op->w;
+	struct mvl_link_info li;
+	struct mvl_iface *iface;
+	char path[PATH_MAX];
+	int r;
+
+	if (op->adopted || op->passthru) {
+		r = mvl_nl_link_get(ctx, NULL, op->ifindex, &li);
+		if (r < 0)
+			return mvl_fail_kernel(ctx, r, "macvtap %s", op->name);
 	} else {
 		/* what it was made with: the MAC given, the MTU given or else
 		 * the lower's, which the kernel gives a new macvlan */
-		memcpy(li.mac, w.mac, 6);
-		li.mtu = o->mtu ? o->mtu : w.lower.mtu;
+		memcpy(li.mac, w->mac, 6);
+		li.mtu = w->o->mtu ? w->o->mtu : w->lower.mtu;
 	}
-	snprintf(path, sizeof(path), "%s/tap%d", ctx->dev_root, ifindex);
-	iface = mvl_iface_new(MVL_MODE_MACVTAP, name, o->vm_id);
-	if (!iface || mvl_iface_set_str(&iface->link, w.lower.name) < 0 ||
+	snprintf(path, sizeof(path), "%s/tap%d", ctx->dev_root, op->ifindex);
+	iface = mvl_iface_new(MVL_MODE_MACVTAP, op->name, w->o->vm_id);
+	if (!iface || mvl_iface_set_str(&iface->link, w->lower.name) < 0 ||
 	    mvl_iface_set_str(&iface->devnode, path) < 0) {
 		mvl_iface_unref(iface);
-		r = mvl_fail(ctx, -ENOMEM, "out of memory");
-		goto fail;
+		return mvl_fail(ctx, -ENOMEM, "out of memory");
 	}
-	/* the last step: from here on a crash leaves a complete macvtap */
-	r = mvl_link_journal_remove(ctx, &j);
-	if (r < 0) {
-		mvl_iface_unref(iface);
-		goto fail;
-	}
-	iface->ifindex = ifindex;
-	iface->adopted = adopted;
+	iface->ifindex = op->ifindex;
+	iface->adopted = op->adopted;
 	memcpy(iface->mac, li.mac, 6);
 	iface->mtu = li.mtu;
-	iface->fds = TAKE_PTR(d.fds);
-	iface->n_fds = w.queues;
-	*ret_iface = iface;
-	info(ctx, "%s macvtap %s on %s for VM %s (mode %s, %u queue fd%s)",
-	     adopted ? "adopted" : "created", name, w.lower.name, o->vm_id, mode_name(w.mode),
-	     w.queues, w.queues == 1 ? "" : "s");
-	mvl_lock_drop(&name_lock);
-	mvl_lockset_drop(&locks);
+	*ret = iface;
 	return 0;
-
-fail:
-	undo(ctx, &w, &d);
-	if (!adopted && j.link.set && !d.created)
-		mvl_index_remove(ctx, o->vm_id, j.link.ifindex);
-	mvl_link_journal_drop(ctx, &j);
-out:
-	mvl_lock_drop(&name_lock);
-	mvl_lockset_drop(&locks);
-	free(d.fds);
-	return r;
 }
+
+void mvl_macvtap_done(struct mvl_ctx *ctx, struct mvl_macvtap_op *op, struct mvl_iface *iface)
+{
+	const struct mvl_macvtap_want *w = &op->w;
+
+	iface->fds = TAKE_PTR(op->d.fds);
+	iface->n_fds = w->queues;
+	info(ctx, "%s macvtap %s on %s for VM %s (mode %s, %u queue fd%s)",
+	     op->adopted ? "adopted" : "created", op->name, w->lower.name, w->o->vm_id,
+	     mode_name(w->mode), w->queues, w->queues == 1 ? "" : "s");
+}
+
+void mvl_macvtap_undo(struct mvl_ctx *ctx, void *data)
+{
+	struct mvl_macvtap_op *op = data;
+
+	undo(ctx, &op->w, &op->d);
+	if (!op->adopted && op->j->link.set && !op->d.created)
+		mvl_index_remove(ctx, op->w.o->vm_id, op->j->link.ifindex);
+}
+
+/* ---------------------------------------------------------------- the row */
+
+/* A passthru macvtap's lower device gets its state back when it goes: its
+ * lock too. */
+static int macvtap_delete_locks(struct mvl_ctx *ctx, const struct mvl_link_info *li,
+				struct mvl_lockset *set)
+{
+	struct mvl_link_info lower;
+	char v[32];
+
+	if (li->link > 0 && mvl_tag_get_field(li->alias, "lower_mac", v, sizeof(v)) == 1 &&
+	    mvl_nl_link_get(ctx, NULL, li->link, &lower) == 0)
+		return mvl_lockset_add(set, MVL_LOCK_UPLINK, lower.name);
+	return 0;
+}
+
+/* a passthru macvtap has its lower restored after it: one by one */
+static bool macvtap_group_deletable(const struct mvl_link_info *li)
+{
+	char v[32];
+
+	return mvl_tag_get_field(li->alias, "lower_mac", v, sizeof(v)) == 0;
+}
+
+static int macvtap_describe(struct mvl_ctx *ctx, const struct mvl_link_info *li,
+			    struct mvl_iface *iface)
+{
+	char node[PATH_MAX];
+
+	snprintf(node, sizeof(node), "%s/tap%d", ctx->dev_root, li->ifindex);
+	return mvl_iface_set_str(&iface->devnode, node);
+}
+
+const struct mvl_link_kind mvl_macvtap_kind = {
+	.kind = "macvtap",
+	.mode = MVL_MODE_MACVTAP,
+	.jop = MVL_LJ_MACVTAP,
+	.lock = MVL_LOCK_NAME,
+	.on_lower = true,
+	.delete_locks = macvtap_delete_locks,
+	.delete_link = mvl_macvtap_delete_link,
+	.group_deletable = macvtap_group_deletable,
+	.describe = macvtap_describe,
+};

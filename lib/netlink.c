@@ -7,6 +7,8 @@
  * callback, which keeps the kernel's exact errno (libnl's NLE_* codes lose
  * it) and the extended-ack message the kernel attached, if any.
  */
+#include <stdarg.h>
+
 #include <linux/if_link.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -93,6 +95,7 @@ static int nl_get(struct mvl_ctx *ctx, struct mvl_nl **ret)
 	nl_socket_enable_msg_peek(nl->sk);
 	nl_socket_modify_err_cb(nl->sk, NL_CB_CUSTOM, err_cb, nl);
 	ctx->nl = nl;
+	ctx->nl_free = mvl_nl_free; /* called by mvl_ctx_unref() */
 	*ret = nl;
 	return 0;
 }
@@ -181,6 +184,45 @@ static int nl_request(struct mvl_ctx *ctx, struct nl_msg *msg,
 const char *mvl_nl_extack(struct mvl_ctx *ctx)
 {
 	return ctx->nl ? ctx->nl->extack : "";
+}
+
+/* The kernel's text @extack is kept whether or not @err has a human hint:
+ * the hint explains, the kernel's text says what exactly it refused. */
+static int vfail_kernel(struct mvl_ctx *ctx, int err, const char *extack, const char *format,
+			va_list ap)
+{
+	const char *hint = mvl_link_errno_hint(err);
+	char what[512], kernel[300] = "";
+
+	vsnprintf(what, sizeof(what), format, ap);
+	if (extack && extack[0])
+		snprintf(kernel, sizeof(kernel), " (kernel: %s)", extack);
+	if (hint)
+		return mvl_fail(ctx, err, "%s: %s (%s)%s", what, hint, MVL_STRERROR(err), kernel);
+	return mvl_fail(ctx, err, "%s: %s%s", what, MVL_STRERROR(err), kernel);
+}
+
+int mvl_fail_kernel(struct mvl_ctx *ctx, int err, const char *format, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, format);
+	r = vfail_kernel(ctx, err, mvl_nl_extack(ctx), format, ap);
+	va_end(ap);
+	return r;
+}
+
+int mvl_fail_kernel_extack(struct mvl_ctx *ctx, int err, const char *extack, const char *format,
+			   ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, format);
+	r = vfail_kernel(ctx, err, extack, format, ap);
+	va_end(ap);
+	return r;
 }
 
 /* ---------------------------------------------------------------- links */
@@ -280,6 +322,59 @@ static void parse_macvlan_source(struct mvl_link_info *li, struct nlattr **d)
 		li->macvtap_n_source = n;
 }
 
+static void parse_macvlan(struct mvl_link_info *li, struct nlattr *data)
+{
+	struct nlattr *d[IFLA_MACVLAN_MAX + 1];
+
+	if (!data || nla_parse_nested(d, IFLA_MACVLAN_MAX, data, NULL) < 0)
+		return;
+	if (d[IFLA_MACVLAN_MODE])
+		li->macvtap_mode = macvlan_mode_to_mvl(nla_get_u32(d[IFLA_MACVLAN_MODE]));
+	parse_macvlan_source(li, d);
+}
+
+/* IFLA_INFO_DATA of a new link of kind @spec->kind (macvlan, macvtap). */
+static int put_macvlan(struct nl_msg *msg, const struct mvl_link_new *spec)
+{
+	struct nlattr *data = nla_nest_start(msg, IFLA_INFO_DATA), *list;
+
+	if (!data ||
+	    nla_put_u32(msg, IFLA_MACVLAN_MODE, mvl_to_macvlan_mode(spec->macvtap_mode)) < 0)
+		return -ENOMEM;
+	if (spec->macvtap_mode == MVL_MACVTAP_SOURCE && spec->n_source_macs) {
+		if (nla_put_u32(msg, IFLA_MACVLAN_MACADDR_MODE, MACVLAN_MACADDR_SET) < 0)
+			return -ENOMEM;
+		list = nla_nest_start(msg, IFLA_MACVLAN_MACADDR_DATA);
+		if (!list)
+			return -ENOMEM;
+		for (unsigned i = 0; i < spec->n_source_macs; i++)
+			if (nla_put(msg, IFLA_MACVLAN_MACADDR, 6, spec->source_macs[i]) < 0)
+				return -ENOMEM;
+		nla_nest_end(msg, list);
+	}
+	nla_nest_end(msg, data);
+	return 0;
+}
+
+/* The IFLA_INFO_DATA mvlink reads and writes, per IFLA_INFO_KIND. */
+static const struct info_data {
+	const char *kind;
+	void (*parse)(struct mvl_link_info *li, struct nlattr *data); /* data may be NULL */
+	int (*put)(struct nl_msg *msg, const struct mvl_link_new *spec);
+} info_data[] = {
+	{ "tun", parse_tun, NULL },
+	{ "macvtap", parse_macvlan, put_macvlan },
+	{ "macvlan", parse_macvlan, put_macvlan },
+};
+
+static const struct info_data *info_data_of(const char *kind)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(info_data); i++)
+		if (strcmp(info_data[i].kind, kind) == 0)
+			return &info_data[i];
+	return NULL;
+}
+
 static int parse_link(struct nlmsghdr *hdr, struct mvl_link_info *li)
 {
 	struct ifinfomsg *ifi = nlmsg_data(hdr);
@@ -315,21 +410,10 @@ static int parse_link(struct nlmsghdr *hdr, struct mvl_link_info *li)
 			copy_str(li->kind, sizeof(li->kind), info[IFLA_INFO_KIND]);
 			copy_str(li->slave_kind, sizeof(li->slave_kind),
 				 info[IFLA_INFO_SLAVE_KIND]);
-			if (strcmp(li->kind, "tun") == 0)
-				parse_tun(li, info[IFLA_INFO_DATA]);
-			if ((strcmp(li->kind, "macvtap") == 0 ||
-			     strcmp(li->kind, "macvlan") == 0) &&
-			    info[IFLA_INFO_DATA]) {
-				struct nlattr *d[IFLA_MACVLAN_MAX + 1];
+			const struct info_data *id = info_data_of(li->kind);
 
-				if (nla_parse_nested(d, IFLA_MACVLAN_MAX, info[IFLA_INFO_DATA],
-						     NULL) == 0) {
-					if (d[IFLA_MACVLAN_MODE])
-						li->macvtap_mode = macvlan_mode_to_mvl(
-							nla_get_u32(d[IFLA_MACVLAN_MODE]));
-					parse_macvlan_source(li, d);
-				}
-			}
+			if (id && id->parse)
+				id->parse(li, info[IFLA_INFO_DATA]);
 		}
 	}
 	return 1;
@@ -465,7 +549,8 @@ int mvl_nl_link_new(struct mvl_ctx *ctx, const struct mvl_link_new *spec, int *r
 {
 	struct mvl_link_info li;
 	struct nl_msg *msg;
-	struct nlattr *linkinfo, *data;
+	const struct info_data *id = info_data_of(spec->kind);
+	struct nlattr *linkinfo;
 	struct ifinfomsg *ifi;
 	int r;
 
@@ -493,26 +578,8 @@ int mvl_nl_link_new(struct mvl_ctx *ctx, const struct mvl_link_new *spec, int *r
 	linkinfo = nla_nest_start(msg, IFLA_LINKINFO);
 	if (!linkinfo || nla_put_string(msg, IFLA_INFO_KIND, spec->kind) < 0)
 		goto out;
-	if (strcmp(spec->kind, "macvtap") == 0 || strcmp(spec->kind, "macvlan") == 0) {
-		data = nla_nest_start(msg, IFLA_INFO_DATA);
-		if (!data ||
-		    nla_put_u32(msg, IFLA_MACVLAN_MODE, mvl_to_macvlan_mode(spec->macvtap_mode)) < 0)
-			goto out;
-		if (spec->macvtap_mode == MVL_MACVTAP_SOURCE && spec->n_source_macs) {
-			struct nlattr *list;
-
-			if (nla_put_u32(msg, IFLA_MACVLAN_MACADDR_MODE, MACVLAN_MACADDR_SET) < 0)
-				goto out;
-			list = nla_nest_start(msg, IFLA_MACVLAN_MACADDR_DATA);
-			if (!list)
-				goto out;
-			for (unsigned i = 0; i < spec->n_source_macs; i++)
-				if (nla_put(msg, IFLA_MACVLAN_MACADDR, 6, spec->source_macs[i]) < 0)
-					goto out;
-			nla_nest_end(msg, list);
-		}
-		nla_nest_end(msg, data);
-	}
+	if (id && id->put && id->put(msg, spec) < 0)
+		goto out;
 	nla_nest_end(msg, linkinfo);
 	r = nl_request(ctx, msg, NULL, NULL);
 	if (r < 0)

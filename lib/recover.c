@@ -74,14 +74,14 @@ static bool ours(const char *alias, const char *vm_id, enum mvl_mode mode)
 
 static int undo_link(struct mvl_ctx *ctx, const struct mvl_link_journal *j)
 {
-	enum mvl_mode mode = j->op == MVL_LJ_TAP ? MVL_MODE_TAP : MVL_MODE_MACVTAP;
+	const struct mvl_link_kind *k = mvl_link_kind_by_jop(j->op);
+	enum mvl_mode mode = k ? k->mode : MVL_MODE_NONE;
 	struct mvl_link_info li;
 	int r = find_dev(ctx, &j->link, &li);
 
-	if (r <= 0)
-		return r;
-	if (!ours(li.alias, j->vm_id, mode) ||
-	    (j->op == MVL_LJ_MACVTAP && li.link != j->link_lower)) {
+	if (r <= 0 || !k)
+		return r < 0 ? r : 0;
+	if (!ours(li.alias, j->vm_id, mode) || (k->on_lower && li.link != j->link_lower)) {
 		info(ctx, "%s is not the %s mvlink was creating for VM %s; left untouched", li.name,
 		     mvl_mode_to_string(mode), j->vm_id);
 		return 0;
@@ -180,7 +180,7 @@ static int undo_bridge(struct mvl_ctx *ctx, const struct mvl_link_journal *j)
 	}
 	if (!j->bridge_created)
 		return 0;
-	if (!ours(li.alias, j->vm_id, MVL_MODE_BRIDGE)) {
+	if (!ours(li.alias, j->vm_id, mvl_bridge_kind.mode)) {
 		info(ctx, "bridge %s is tagged '%s' now; left untouched", li.name, li.alias);
 		return 0;
 	}
@@ -192,7 +192,7 @@ static int undo_bridge(struct mvl_ctx *ctx, const struct mvl_link_journal *j)
 		 * have undone this journal first): keep it, known as ours */
 		info(ctx, "bridge %s has gained port %s; keeping it", li.name, port);
 		if (li.alias[0] || !j->vm_id[0] ||
-		    mvl_tag_format(tag, sizeof(tag), j->vm_id, MVL_MODE_BRIDGE) < 0)
+		    mvl_tag_format(tag, sizeof(tag), j->vm_id, mvl_bridge_kind.mode) < 0)
 			return 0;
 		chg.alias = tag;
 		r = mvl_nl_link_change(ctx, li.ifindex, &chg);
@@ -240,21 +240,6 @@ static int undo_journal(struct mvl_ctx *ctx, struct mvl_link_journal *j)
 				mvl_lj_op_name(j->op), j->vm_id[0] ? j->vm_id : "-", fe.msg,
 				ctx->state_dir, j->file);
 	return removed;
-}
-
-void mvl_link_journal_drop(struct mvl_ctx *ctx, struct mvl_link_journal *j)
-{
-	char saved[sizeof(ctx->errmsg)];
-	int r;
-
-	if (!j->file[0])
-		return;
-	/* keep the message of the failure being undone */
-	memcpy(saved, ctx->errmsg, sizeof(saved));
-	r = mvl_link_journal_remove(ctx, j);
-	if (r < 0)
-		mvl_undo_failed(ctx, "%s (mvlink recover removes it)", ctx->errmsg);
-	memcpy(ctx->errmsg, saved, sizeof(saved));
 }
 
 /* ------------------------------------------------- locks with recovery */
@@ -420,208 +405,4 @@ int mvl_links_recover(struct mvl_ctx *ctx, bool (*want)(const char *vm_id, void 
 	if (r < 0)
 		return r;
 	return rs.fe.err ? mvl_first_err_get(ctx, &rs.fe) : rs.count;
-}
-
-/*
- * Private device nodes (macvtap.c): tap<ifindex>.<pid>.<hex> in
- * <state_dir>/dev or, when that is on a nodev mount, <dev_root>/.mvlink;
- * made, opened and unlinked at once; one is left only when its process was
- * killed in between.  It names a macvtap's char device, which a later
- * macvtap may get: remove those of processes that are gone.
- */
-static int private_nodes_clean_in(struct mvl_ctx *ctx, const char *dir, bool dry_run)
-{
-	char path[PATH_MAX + 256];
-	struct dirent *de;
-	int r = 0, n = 0;
-	DIR *d;
-
-	r = mvl_opendir(ctx, dir, &d);
-	if (r <= 0)
-		return r;
-	while ((de = readdir(d))) {
-		unsigned ifindex;
-		long long pid;
-		char hex[16], extra;
-
-		if (sscanf(de->d_name, "tap%u.%lld.%8[0-9a-f]%c", &ifindex, &pid, hex, &extra) !=
-			    3 ||
-		    strlen(hex) != 8 || pid <= 0 || !(kill((pid_t)pid, 0) < 0 && errno == ESRCH))
-			continue;
-		n++;
-		if (dry_run)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		r = mvl_step(ctx, "remove stale private node");
-		if (r == 0 && unlink(path) < 0 && errno != ENOENT)
-			r = -errno;
-		if (r < 0) {
-			r = mvl_fail(ctx, r, "cannot remove stale device node %s: %s", path,
-				     MVL_STRERROR(r));
-			break;
-		}
-		info(ctx, "removed device node %s left by process %lld", path, pid);
-	}
-	closedir(d);
-	return r < 0 ? r : n;
-}
-
-int mvl_private_nodes_clean(struct mvl_ctx *ctx, bool dry_run)
-{
-	char dir[PATH_MAX];
-	int r, n;
-
-	snprintf(dir, sizeof(dir), "%s/dev", ctx->state_dir);
-	n = private_nodes_clean_in(ctx, dir, dry_run);
-	if (n < 0)
-		return n;
-	snprintf(dir, sizeof(dir), "%s/.mvlink", ctx->dev_root);
-	r = private_nodes_clean_in(ctx, dir, dry_run);
-	return r < 0 ? r : n + r;
-}
-
-/* ------------------------------------------------------------ deletion */
-
-enum mvl_lock_kind mvl_link_lock_kind(const struct mvl_link_info *li)
-{
-	return strcmp(li->kind, "bridge") == 0 ? MVL_LOCK_BRIDGE : MVL_LOCK_NAME;
-}
-
-int mvl_link_delete_locked(struct mvl_ctx *ctx, const struct mvl_link_info *li)
-{
-	struct mvl_lockset set;
-	struct mvl_link_info now, lower;
-	char v[32];
-	bool bridge = mvl_link_lock_kind(li) == MVL_LOCK_BRIDGE;
-	int r;
-
-	mvl_lockset_init(&set);
-	r = mvl_lockset_add(&set, mvl_link_lock_kind(li), li->name);
-	/* a passthru macvtap gives its lower device its state back */
-	if (r == 0 && strcmp(li->kind, "macvtap") == 0 && li->link > 0 &&
-	    mvl_tag_get_field(li->alias, "lower_mac", v, sizeof(v)) == 1 &&
-	    mvl_nl_link_get(ctx, NULL, li->link, &lower) == 0)
-		r = mvl_lockset_add(&set, MVL_LOCK_UPLINK, lower.name);
-	if (r < 0)
-		return mvl_fail(ctx, r, "cannot lock %s", li->name);
-	r = mvl_lockset_take(ctx, &set, true);
-	if (r < 0)
-		return r;
-	/* still the link that was found, with the same tag? */
-	r = mvl_nl_link_get(ctx, NULL, li->ifindex, &now);
-	if (r == -ENODEV)
-		mvl_index_forget(ctx, li); /* gone: from the index too */
-	if (r == -ENODEV ||
-	    (r == 0 && (strcmp(now.name, li->name) != 0 || strcmp(now.alias, li->alias) != 0))) {
-		r = 0;
-		goto out;
-	}
-	if (r < 0) {
-		r = mvl_fail_kernel(ctx, r, "cannot look up %s", li->name);
-		goto out;
-	}
-	if (bridge) {
-		/* a bridge is shared: only an empty one goes */
-		char port[IFNAMSIZ] = "";
-
-		r = mvl_bridge_port_count(ctx, now.ifindex, port, sizeof(port));
-		if (r < 0) {
-			r = mvl_fail_kernel(ctx, r, "cannot list the ports of bridge %s", li->name);
-			goto out;
-		}
-		if (r > 0) {
-			r = mvl_fail(ctx, -EBUSY,
-				     "bridge %s still has %d port%s (%s%s); not deleting it",
-				     li->name, r, r > 1 ? "s" : "", port, r > 1 ? ", ..." : "");
-			goto out;
-		}
-	}
-	/* the kernel deletes what is stacked on a link with it */
-	{
-		char upper[IFNAMSIZ] = "";
-
-		r = mvl_link_stacked(ctx, &now, upper, sizeof(upper));
-		if (r < 0) {
-			r = mvl_fail_kernel(ctx, r, "cannot list the devices on %s", li->name);
-			goto out;
-		}
-		if (r > 0) {
-			r = mvl_fail(ctx, -EBUSY,
-				     "%s carries %s%s, which the kernel would delete with it; "
-				     "not deleting %s (delete %s first)",
-				     li->name, upper, r > 1 ? " and more" : "", li->name, upper);
-			goto out;
-		}
-	}
-	if (strcmp(now.kind, "macvtap") == 0)
-		r = mvl_macvtap_delete_link(ctx, &now);
-	else {
-		r = mvl_nl_link_del(ctx, now.ifindex);
-		if (r == -ENODEV)
-			r = 0;
-		else if (r < 0)
-			r = mvl_fail_kernel(ctx, r, "cannot delete %s", li->name);
-		else
-			r = 1;
-	}
-	if (r >= 0)
-		mvl_index_forget(ctx, &now);
-out:
-	mvl_lockset_drop(&set);
-	return r;
-}
-
-/* ------------------------------------------------------ names, ifindexes */
-
-/* The lowest number of template @tmpl whose name is free and whose lock
- * another process does not hold; the lock is taken (without waiting: any
- * order is then safe). */
-int mvl_name_pick(struct mvl_ctx *ctx, const char *tmpl, char name[IFNAMSIZ], int *ret_lock)
-{
-	const char *pct = strstr(tmpl, "%d");
-	int r;
-
-	for (unsigned n = 0; n < 100000; n++) {
-		snprintf(name, IFNAMSIZ, "%.*s%u%s", (int)(pct - tmpl), tmpl, n, pct + 2);
-		if (if_nametoindex(name) > 0)
-			continue;
-		r = mvl_lock_take(ctx, MVL_LOCK_NAME, name, false, false, ret_lock);
-		if (r == -EBUSY)
-			continue; /* being created or deleted right now */
-		if (r < 0)
-			return r;
-		if (if_nametoindex(name) == 0)
-			return 0;
-		mvl_lock_drop(ret_lock);
-	}
-	ctx->errmsg[0] = '\0';
-	return mvl_fail(ctx, -ENOSPC, "no free name for template '%s'", tmpl);
-}
-
-int mvl_link_pick_ifindex(struct mvl_ctx *ctx)
-{
-	uint32_t v = 0;
-
-	if (ctx->test.next_ifindex > 0)
-		return ctx->test.next_ifindex++;
-
-	/* far above what the kernel hands out (it counts up from 1): a
-	 * journal can name the link before it exists, and nobody else is
-	 * given that number meanwhile */
-	if (mvl_random_bytes(&v, sizeof(v)) < 0)
-		v = (uint32_t)getpid() * 2654435761u;
-	return (int)(MVL_IFINDEX_MIN + v % (MVL_IFINDEX_MAX - MVL_IFINDEX_MIN));
-}
-
-int mvl_link_repick_ifindex(struct mvl_ctx *ctx, struct mvl_link_journal *j)
-{
-	int r;
-
-	j->link.ifindex = mvl_link_pick_ifindex(ctx);
-	if (j->file[0]) {
-		r = mvl_link_journal_write(ctx, j);
-		if (r < 0)
-			return r;
-	}
-	return mvl_index_add(ctx, j->vm_id, j->link.ifindex, j->link.name);
 }

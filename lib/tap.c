@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * tap.c - taps through /dev/net/tun, optionally on a bridge.
+ * tap.c - taps through /dev/net/tun, optionally on a bridge: the steps of
+ * a create (create.c puts them in order on a transaction) and the row.
  *
  * Order of a create (each step undone, in reverse, when a later one fails):
  *   0. the locks: bridge, uplink, name (a template's lowest free number,
  *      whose lock is free); what crashed creates left on them undone
- *      (recover.c)
+ *      (recover.c, through the transaction of txn.c)
  *   1. ensure the bridge (and uplink)            bridge.c
  *      (a change there is journaled first, see below)
  *   2. the index entry (index.c); TUNSETIFF with IFF_TUN_EXCL, after
@@ -53,54 +54,6 @@
 #define IFF_NO_CARRIER 0x0040 /* Linux 6.0 */
 #endif
 
-int mvl_tun_open(struct mvl_ctx *ctx, const char *name, int flags, int ifindex)
-{
-	_cleanup_close_ int fd = -1;
-	char path[PATH_MAX];
-	struct ifreq ifr = { .ifr_flags = (short)flags };
-	int r;
-
-	r = mvl_step(ctx, "open /dev/net/tun");
-	if (r < 0)
-		return r;
-	snprintf(path, sizeof(path), "%s/net/tun", ctx->dev_root);
-	fd = open(path, O_RDWR | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-	/* the ifindex a new tap gets (only this fd's: changes nothing) */
-	if (ifindex > 0 && ioctl(fd, TUNSETIFINDEX, &(unsigned){ (unsigned)ifindex }) < 0)
-		return -errno;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	r = mvl_step(ctx, "TUNSETIFF");
-	if (r < 0)
-		return r;
-	if (ioctl(fd, TUNSETIFF, &ifr) < 0)
-		return -errno;
-	return TAKE_FD(fd);
-}
-
-static int tun_ioctl(struct mvl_ctx *ctx, int fd, unsigned long req, unsigned long arg,
-		     const char *what)
-{
-	int r = mvl_step(ctx, what);
-
-	if (r < 0)
-		return r;
-	return ioctl(fd, req, arg) < 0 ? -errno : 0;
-}
-
-struct tap_want {
-	const struct mvl_tap_opts *o;
-	struct mvl_link_journal *j; /* j->link: the name and ifindex of a new tap */
-	const char *name;
-	int tun_flags;
-	int master;            /* bridge ifindex or 0 */
-	unsigned mtu;          /* 0: leave the kernel's */
-	uint8_t host_mac[6];
-	bool fixed_mac;        /* derived from the guest MAC: must match on adopt */
-	unsigned queues;
-	char tag[128];
-};
 
 /*
  * The host side's MAC for guest MAC @guest (libvirt's rule): the guest's
@@ -116,17 +69,7 @@ static void host_mac_from_guest(const uint8_t guest[6], uint8_t ret_host[6])
 	ret_host[0] = guest[0] == 0xfe ? 0xfa : 0xfe;
 }
 
-/* Close queue fds: a tap that is not persistent goes away with them. */
-static void tap_destroy(int *fds, unsigned n)
-{
-	for (unsigned i = 0; i < n; i++)
-		if (fds[i] >= 0) {
-			close(fds[i]);
-			fds[i] = -1;
-		}
-}
-
-static int describe_mismatch(struct mvl_ctx *ctx, const struct tap_want *w,
+static int describe_mismatch(struct mvl_ctx *ctx, const struct mvl_tap_op *w,
 			     const struct mvl_link_info *li)
 {
 	const struct mvl_tap_opts *o = w->o;
@@ -182,7 +125,7 @@ static int describe_mismatch(struct mvl_ctx *ctx, const struct tap_want *w,
 }
 
 /* Attach queues to an existing tap of the same VM and configuration. */
-static int tap_adopt(struct mvl_ctx *ctx, const struct tap_want *w, const struct mvl_link_info *li,
+static int tap_adopt(struct mvl_ctx *ctx, struct mvl_tap_op *w, const struct mvl_link_info *li,
 		     int *fds)
 {
 	unsigned i;
@@ -191,6 +134,8 @@ static int tap_adopt(struct mvl_ctx *ctx, const struct tap_want *w, const struct
 	r = describe_mismatch(ctx, w, li);
 	if (r < 0)
 		return r;
+	w->adopted_mtu = li->mtu;
+	memcpy(w->adopted_mac, li->mac, 6);
 	if (!li->tun_persist)
 		return mvl_fail(ctx, -EBUSY, "tap %s of VM %s is held open by a running process; "
 				"stop it, or delete the tap, first", li->name, w->o->vm_id);
@@ -200,7 +145,7 @@ static int tap_adopt(struct mvl_ctx *ctx, const struct tap_want *w, const struct
 	for (i = 0; !(w->o->flags & MVL_TAP_PERSIST) && i < w->queues; i++) {
 		r = mvl_tun_open(ctx, li->name, w->tun_flags & ~IFF_TUN_EXCL, 0);
 		if (r < 0) {
-			tap_destroy(fds, i);
+			mvl_fds_close(fds, i);
 			if (r == -EBUSY)
 				return mvl_fail(ctx, r, "tap %s of VM %s is in use by another process",
 						li->name, w->o->vm_id);
@@ -212,7 +157,7 @@ static int tap_adopt(struct mvl_ctx *ctx, const struct tap_want *w, const struct
 }
 
 /* Create a new tap named w->name.  -EEXIST when the name is taken. */
-static int tap_new(struct mvl_ctx *ctx, const struct tap_want *w, int *fds, int *ret_ifindex)
+static int tap_new(struct mvl_ctx *ctx, const struct mvl_tap_op *w, int *fds, int *ret_ifindex)
 {
 	const struct mvl_tap_opts *o = w->o;
 	struct mvl_link_change chg = MVL_LINK_CHANGE_INIT;
@@ -247,7 +192,7 @@ static int tap_new(struct mvl_ctx *ctx, const struct tap_want *w, int *fds, int 
 	/* TUNSETIFINDEX gave it the ifindex chosen (or TUNSETIFF failed) */
 	ifindex = w->j->link.ifindex;
 	if (o->flags & MVL_TAP_OWNER) {
-		r = tun_ioctl(ctx, fds[0], TUNSETOWNER, o->owner, "TUNSETOWNER");
+		r = mvl_tun_ioctl(ctx, fds[0], TUNSETOWNER, o->owner, "TUNSETOWNER");
 		if (r < 0) {
 			r = mvl_fail_kernel(ctx, r, "cannot set owner %u of tap %s", (unsigned)o->owner,
 					    w->name);
@@ -255,7 +200,7 @@ static int tap_new(struct mvl_ctx *ctx, const struct tap_want *w, int *fds, int 
 		}
 	}
 	if (o->flags & MVL_TAP_GROUP) {
-		r = tun_ioctl(ctx, fds[0], TUNSETGROUP, o->group, "TUNSETGROUP");
+		r = mvl_tun_ioctl(ctx, fds[0], TUNSETGROUP, o->group, "TUNSETGROUP");
 		if (r < 0) {
 			r = mvl_fail_kernel(ctx, r, "cannot set group %u of tap %s", (unsigned)o->group,
 					    w->name);
@@ -288,17 +233,17 @@ static int tap_new(struct mvl_ctx *ctx, const struct tap_want *w, int *fds, int 
 	}
 	if (persist) {
 		/* complete: from now on only RTM_DELLINK removes it */
-		r = tun_ioctl(ctx, fds[0], TUNSETPERSIST, 1, "TUNSETPERSIST");
+		r = mvl_tun_ioctl(ctx, fds[0], TUNSETPERSIST, 1, "TUNSETPERSIST");
 		if (r < 0) {
 			r = mvl_fail_kernel(ctx, r, "cannot make tap %s persistent", w->name);
 			goto undo;
 		}
-		tap_destroy(fds, n);
+		mvl_fds_close(fds, n);
 	}
 	*ret_ifindex = ifindex;
 	return 0;
 undo:
-	tap_destroy(fds, n); /* the tap goes with its queues */
+	mvl_fds_close(fds, n); /* the tap goes with its queues */
 	mvl_index_remove(ctx, o->vm_id, ifindex);
 	return r;
 }
@@ -342,177 +287,176 @@ static int check_tap_opts(struct mvl_ctx *ctx, const struct mvl_tap_opts *o, int
 	return 0;
 }
 
-MVL_EXPORT int mvl_tap_create(struct mvl_ctx *ctx, const struct mvl_tap_opts *o,
-			      struct mvl_iface **ret_iface)
+int mvl_tap_prepare(struct mvl_ctx *ctx, struct mvl_tap_op *w)
 {
-	struct mvl_bridge_state bst = { .created = false };
-	struct mvl_link_journal j = { .op = MVL_LJ_TAP };
-	struct tap_want w = { .o = o, .j = &j };
-	struct mvl_lockset locks;
-	struct mvl_link_info li;
-	struct mvl_iface *iface = NULL;
-	char name[IFNAMSIZ];
-	int *fds = NULL, r, is_template = 0, ifindex = 0, name_lock = -1;
-	bool adopted = false, have_bridge = false;
+	const struct mvl_tap_opts *o = w->o;
+	int r, is_template = 0;
 
-	r = mvl_ctx_enter(ctx);
-	if (r < 0)
-		return r;
-	if (!ret_iface)
-		return mvl_fail(ctx, -EINVAL, "ret_iface is NULL");
 	r = check_tap_opts(ctx, o, &is_template);
 	if (r < 0)
 		return r;
-
-	w.queues = o->queues ? o->queues : 1;
-	w.tun_flags = IFF_TAP | IFF_NO_PI | IFF_TUN_EXCL;
+	w->is_template = is_template;
+	w->queues = o->queues ? o->queues : 1;
+	w->tun_flags = IFF_TAP | IFF_NO_PI | IFF_TUN_EXCL;
 	if (!(o->flags & MVL_TAP_NO_VNET_HDR))
-		w.tun_flags |= IFF_VNET_HDR;
-	if (w.queues > 1 || (o->flags & MVL_TAP_MULTI_QUEUE))
-		w.tun_flags |= IFF_MULTI_QUEUE;
+		w->tun_flags |= IFF_VNET_HDR;
+	if (w->queues > 1 || (o->flags & MVL_TAP_MULTI_QUEUE))
+		w->tun_flags |= IFF_MULTI_QUEUE;
 	/* the host side never uses the guest's MAC, or the bridge could take
 	 * it over */
 	if (o->guest_mac) {
-		host_mac_from_guest(o->guest_mac, w.host_mac);
-		w.fixed_mac = true;
+		host_mac_from_guest(o->guest_mac, w->host_mac);
+		w->fixed_mac = true;
 	} else {
-		r = mvl_random_bytes(w.host_mac, 6);
+		r = mvl_random_bytes(w->host_mac, 6);
 		if (r < 0)
 			return mvl_fail(ctx, r, "cannot get random bytes for a MAC");
-		w.host_mac[0] = 0xfe;
+		w->host_mac[0] = 0xfe;
 	}
-	r = mvl_tag_format(w.tag, sizeof(w.tag), o->vm_id, MVL_MODE_TAP);
+	r = mvl_tag_format(w->tag, sizeof(w->tag), o->vm_id, MVL_MODE_TAP);
 	if (r < 0)
 		return mvl_fail(ctx, r, "cannot tag VM %s", o->vm_id);
-	w.mtu = o->mtu;
-	fds = calloc(w.queues, sizeof(int));
-	if (!fds)
+	w->mtu = o->mtu;
+	w->fds = calloc(w->queues, sizeof(int));
+	if (!w->fds)
 		return -ENOMEM;
-	for (unsigned i = 0; i < w.queues; i++)
-		fds[i] = -1;
+	for (unsigned i = 0; i < w->queues; i++)
+		w->fds[i] = -1;
+	return 0;
+}
 
-	/* the locks (bridge, uplink, name: in this order), and what crashed
-	 * processes left on them undone; then the name of a template */
-	mvl_lockset_init(&locks);
-	if (o->bridge)
-		mvl_lockset_add(&locks, MVL_LOCK_BRIDGE, o->bridge);
-	if (o->uplink)
-		mvl_lockset_add(&locks, MVL_LOCK_UPLINK, o->uplink);
-	if (!is_template)
-		mvl_lockset_add(&locks, MVL_LOCK_NAME, o->name);
-	r = mvl_locks_take_recover(ctx, &locks);
+int mvl_tap_bridge(struct mvl_ctx *ctx, struct mvl_tap_op *w)
+{
+	const struct mvl_tap_opts *o = w->o;
+	struct mvl_bridge_opts bo = { .sz = sizeof(bo), .name = o->bridge, .vm_id = o->vm_id,
+				      .uplink = o->uplink };
+	int r;
+
+	if (o->flags & MVL_TAP_FORCE_UPLINK)
+		bo.flags |= MVL_BRIDGE_FORCE_UPLINK;
+	r = mvl_bridge_ensure_internal(ctx, &bo, &w->bst, w->j);
 	if (r < 0)
-		goto out;
-	if (is_template) {
-		r = mvl_name_pick(ctx, o->name, name, &name_lock);
-		if (r < 0)
-			goto out;
-	} else
-		snprintf(name, sizeof(name), "%s", o->name);
-	w.name = name;
-	snprintf(j.vm_id, sizeof(j.vm_id), "%s", o->vm_id);
-	snprintf(j.name, sizeof(j.name), "%s", name);
-	j.link = (struct mvl_lj_dev){ .set = true, .ifindex = mvl_link_pick_ifindex(ctx) };
-	snprintf(j.link.name, sizeof(j.link.name), "%s", name);
-	snprintf(j.link.kind, sizeof(j.link.kind), "tun");
+		return r;
+	w->master = w->bst.br.ifindex;
+	if (!w->mtu)
+		w->mtu = w->bst.br.mtu; /* inherit before enslaving */
+	return 0;
+}
 
-	if (o->bridge) {
-		struct mvl_bridge_opts bo = { .sz = sizeof(bo), .name = o->bridge, .vm_id = o->vm_id,
-					      .uplink = o->uplink };
+void mvl_tap_unbridge(struct mvl_ctx *ctx, void *data)
+{
+	struct mvl_tap_op *w = data;
 
-		if (o->flags & MVL_TAP_FORCE_UPLINK)
-			bo.flags |= MVL_BRIDGE_FORCE_UPLINK;
-		r = mvl_bridge_ensure_internal(ctx, &bo, &bst, &j);
-		if (r < 0)
-			goto out;
-		have_bridge = true;
-		w.master = bst.br.ifindex;
-		if (!w.mtu)
-			w.mtu = bst.br.mtu; /* inherit before enslaving */
-	}
+	mvl_bridge_undo(ctx, &w->bst);
+}
+
+int mvl_tap_make(struct mvl_ctx *ctx, struct mvl_tap_op *w)
+{
+	struct mvl_link_info li;
+	int r;
 
 	/* the name is usually free: create at once (TUNSETIFF with
 	 * IFF_TUN_EXCL changes nothing when it is taken), look only at a
 	 * taken name */
-	r = tap_new(ctx, &w, fds, &ifindex);
-	if (r == -EEXIST) {
-		r = is_template ? -ENODEV : mvl_nl_link_get(ctx, name, 0, &li);
-		if (r == -ENODEV)
-			r = mvl_fail(ctx, -EEXIST, "%s was created or deleted by someone else "
-				     "meanwhile; left untouched", name);
-		else if (r < 0)
-			r = mvl_fail_kernel(ctx, r, "cannot look up %s", name);
-		else
-			r = tap_adopt(ctx, &w, &li, fds);
-		if (r < 0)
-			goto undo_bridge;
-		adopted = true;
-		ifindex = li.ifindex;
-		/* indexed already, unless made before the index was */
-		r = mvl_index_add(ctx, o->vm_id, ifindex, name);
-		if (r < 0)
-			goto undo_tap;
-	} else if (r < 0)
-		goto undo_bridge;
+	r = tap_new(ctx, w, w->fds, &w->ifindex);
+	if (r != -EEXIST)
+		return r;
+	r = w->is_template ? -ENODEV : mvl_nl_link_get(ctx, w->name, 0, &li);
+	if (r == -ENODEV)
+		return mvl_fail(ctx, -EEXIST, "%s was created or deleted by someone else "
+				"meanwhile; left untouched", w->name);
+	if (r < 0)
+		return mvl_fail_kernel(ctx, r, "cannot look up %s", w->name);
+	r = tap_adopt(ctx, w, &li, w->fds);
+	if (r < 0)
+		return r;
+	w->adopted = true;
+	w->ifindex = li.ifindex;
+	/* indexed already, unless made before the index was */
+	r = mvl_index_add(ctx, w->o->vm_id, w->ifindex, w->name);
+	if (r < 0)
+		mvl_fds_close(w->fds, w->queues);
+	return r;
+}
 
-	iface = mvl_iface_new(MVL_MODE_TAP, name, o->vm_id);
+void mvl_tap_unmake(struct mvl_ctx *ctx, void *data)
+{
+	struct mvl_tap_op *w = data;
+
+	/* an adopted tap stays as it was; ours goes */
+	if (!w->adopted && (w->o->flags & MVL_TAP_PERSIST)) {
+		int u = mvl_nl_link_del(ctx, w->ifindex);
+
+		if (u < 0 && u != -ENODEV)
+			mvl_undo_failed(ctx, "delete tap %s: %s", w->name, MVL_STRERROR(u));
+		else
+			mvl_index_remove(ctx, w->o->vm_id, w->ifindex);
+	} else if (w->fds) {
+		mvl_fds_close(w->fds, w->queues); /* the tap goes with its queues */
+		if (!w->adopted)
+			mvl_index_remove(ctx, w->o->vm_id, w->ifindex);
+	}
+}
+
+int mvl_tap_result(struct mvl_ctx *ctx, struct mvl_tap_op *w, struct mvl_iface **ret)
+{
+	const struct mvl_tap_opts *o = w->o;
+	struct mvl_iface *iface;
+	struct mvl_link_info li;
+	int r;
+
+	iface = mvl_iface_new(MVL_MODE_TAP, w->name, o->vm_id);
 	if (!iface || mvl_iface_set_str(&iface->link, o->bridge) < 0) {
-		r = -ENOMEM;
-		goto undo_tap;
+		mvl_iface_unref(iface);
+		return -ENOMEM;
 	}
-	iface->ifindex = ifindex;
-	iface->adopted = adopted;
-	if (!adopted) {
+	iface->ifindex = w->ifindex;
+	iface->adopted = w->adopted;
+	if (!w->adopted) {
 		/* what tap_new() set; the kernel's MTU only when none was */
-		li.mtu = w.mtu;
-		memcpy(li.mac, w.host_mac, 6);
+		li.mtu = w->mtu;
+		memcpy(li.mac, w->host_mac, 6);
 	}
-	if (!adopted && !w.mtu) {
-		r = mvl_nl_link_get(ctx, NULL, ifindex, &li);
+	if (!w->adopted && !w->mtu) {
+		r = mvl_nl_link_get(ctx, NULL, w->ifindex, &li);
 		if (r < 0) {
-			r = mvl_fail_kernel(ctx, r, "tap %s", name);
-			goto undo_tap;
+			mvl_iface_unref(iface);
+			return mvl_fail_kernel(ctx, r, "tap %s", w->name);
 		}
+	}
+	if (w->adopted) {
+		/* as tap_adopt() found it */
+		li.mtu = w->adopted_mtu;
+		memcpy(li.mac, w->adopted_mac, 6);
 	}
 	memcpy(iface->mac, li.mac, 6);
 	iface->mtu = li.mtu;
-	/* the journal of the bridge's changes, if any, removed: the last
-	 * step (a persistent tap was complete at TUNSETPERSIST) */
-	r = mvl_link_journal_remove(ctx, &j);
-	if (r < 0)
-		goto undo_tap;
-	iface->fds = TAKE_PTR(fds);
-	/* a persistent tap's VMM attaches its queues by name */
-	iface->n_fds = (o->flags & MVL_TAP_PERSIST) ? 0 : w.queues;
-	*ret_iface = iface;
-	info(ctx, "%s tap %s for VM %s (%u queue%s)", adopted ? "adopted" : "created", name,
-	     o->vm_id, w.queues, w.queues > 1 ? "s" : "");
-	mvl_lock_drop(&name_lock);
-	mvl_lockset_drop(&locks);
+	*ret = iface;
 	return 0;
-
-undo_tap:
-	mvl_iface_unref(iface);
-	/* an adopted tap stays as it was; ours goes */
-	if (!adopted && (o->flags & MVL_TAP_PERSIST)) {
-		int u = mvl_nl_link_del(ctx, ifindex);
-
-		if (u < 0 && u != -ENODEV)
-			mvl_undo_failed(ctx, "delete tap %s: %s", name, MVL_STRERROR(u));
-		else
-			mvl_index_remove(ctx, o->vm_id, ifindex);
-	} else if (fds) {
-		tap_destroy(fds, w.queues);
-		if (!adopted)
-			mvl_index_remove(ctx, o->vm_id, ifindex);
-	}
-undo_bridge:
-	if (have_bridge)
-		mvl_bridge_undo(ctx, &bst);
-	mvl_link_journal_drop(ctx, &j);
-out:
-	mvl_lock_drop(&name_lock);
-	mvl_lockset_drop(&locks);
-	free(fds);
-	return r;
 }
+
+void mvl_tap_done(struct mvl_ctx *ctx, struct mvl_tap_op *w, struct mvl_iface *iface)
+{
+	iface->fds = TAKE_PTR(w->fds);
+	/* a persistent tap's VMM attaches its queues by name */
+	iface->n_fds = (w->o->flags & MVL_TAP_PERSIST) ? 0 : w->queues;
+	info(ctx, "%s tap %s for VM %s (%u queue%s)", w->adopted ? "adopted" : "created", w->name,
+	     w->o->vm_id, w->queues, w->queues > 1 ? "s" : "");
+}
+
+/* ---------------------------------------------------------------- the row */
+
+/* a tap has nothing to restore after it: any may go with others */
+static bool tap_group_deletable(const struct mvl_link_info *li)
+{
+	(void)li;
+	return true;
+}
+
+const struct mvl_link_kind mvl_tap_kind = {
+	.kind = "tun",
+	.mode = MVL_MODE_TAP,
+	.jop = MVL_LJ_TAP,
+	.lock = MVL_LOCK_NAME,
+	.group_deletable = tap_group_deletable,
+};

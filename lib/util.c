@@ -2,7 +2,6 @@
 /*
  * util.c - small helpers: files, numbers, randomness.
  */
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/random.h>
 
@@ -76,14 +75,4 @@ int mvl_random_bytes(void *buf, size_t len)
 	if (n < 0)
 		return -errno;
 	return (size_t)n == len ? 0 : -EIO;
-}
-
-int mvl_opendir(struct mvl_ctx *ctx, const char *dir, DIR **ret)
-{
-	*ret = opendir(dir);
-	if (*ret)
-		return 1;
-	if (errno == ENOENT)
-		return 0;
-	return mvl_fail(ctx, -errno, "cannot read %s: %s", dir, MVL_STRERROR(errno));
 }
