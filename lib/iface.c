@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * iface.c - struct mvl_iface: what a create returns (name, tag, queue fds)
- * and what a listing holds.
+ * and what a listing holds, and the lists listings fill.
  */
 #include "libmvlink-private.h"
 
@@ -130,4 +130,43 @@ MVL_EXPORT const char *mvl_iface_get_devnode(const struct mvl_iface *iface)
 MVL_EXPORT int mvl_iface_get_iommu_group(const struct mvl_iface *iface)
 {
 	return iface ? iface->iommu_group : -1;
+}
+
+/* ---- lists of interfaces (listings fill them) ---- */
+int mvl_iface_list_add(struct mvl_iface_list *list, struct mvl_iface *iface)
+{
+	if (list->n == list->cap) {
+		size_t cap = list->cap ? list->cap * 2 : 16;
+		struct mvl_iface **items = realloc(list->items, cap * sizeof(*items));
+
+		if (!items)
+			return -ENOMEM;
+		list->items = items;
+		list->cap = cap;
+	}
+	list->items[list->n++] = iface;
+	return 0;
+}
+
+MVL_EXPORT size_t mvl_iface_list_count(const struct mvl_iface_list *list)
+{
+	return list ? list->n : 0;
+}
+
+MVL_EXPORT struct mvl_iface *mvl_iface_list_get(const struct mvl_iface_list *list, size_t i)
+{
+	if (!list || i >= list->n)
+		return NULL;
+	return list->items[i];
+}
+
+MVL_EXPORT struct mvl_iface_list *mvl_iface_list_free(struct mvl_iface_list *list)
+{
+	if (!list)
+		return NULL;
+	for (size_t i = 0; i < list->n; i++)
+		mvl_iface_unref(list->items[i]);
+	free(list->items);
+	free(list);
+	return NULL;
 }

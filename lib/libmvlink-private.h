@@ -389,6 +389,12 @@ struct mvl_iface {
 };
 struct mvl_iface *mvl_iface_new(enum mvl_mode mode, const char *name, const char *vm_id);
 int mvl_iface_set_str(char **field, const char *value);
+/* A growing list of interfaces (the listings' result). */
+struct mvl_iface_list {
+	size_t n, cap;
+	struct mvl_iface **items;
+};
+int mvl_iface_list_add(struct mvl_iface_list *list, struct mvl_iface *iface);
 
 /* ---- tag.c ------------------------------------------------------------ */
 /* "mvlink:vm=<id>;mode=<mode>" into buf. */
@@ -485,11 +491,6 @@ void mvl_tapdev_give_back(struct mvl_ctx *ctx, const struct mvl_tapdev_owner *wa
 int mvl_private_nodes_clean(struct mvl_ctx *ctx, bool dry_run);
 
 /* ---- list.c ----------------------------------------------------------- */
-struct mvl_iface_list {
-	size_t n, cap;
-	struct mvl_iface **items;
-};
-int mvl_iface_list_add(struct mvl_iface_list *list, struct mvl_iface *iface);
 /* A mvl_iface describing an existing link (tag decoded); @rel_name is the
  * name of its master or lower device, or NULL. */
 int mvl_iface_from_link(struct mvl_ctx *ctx, const struct mvl_link_info *li, const char *rel_name,

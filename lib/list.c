@@ -5,44 +5,6 @@
  */
 #include "libmvlink-private.h"
 
-int mvl_iface_list_add(struct mvl_iface_list *list, struct mvl_iface *iface)
-{
-	if (list->n == list->cap) {
-		size_t cap = list->cap ? list->cap * 2 : 16;
-		struct mvl_iface **items = realloc(list->items, cap * sizeof(*items));
-
-		if (!items)
-			return -ENOMEM;
-		list->items = items;
-		list->cap = cap;
-	}
-	list->items[list->n++] = iface;
-	return 0;
-}
-
-MVL_EXPORT size_t mvl_iface_list_count(const struct mvl_iface_list *list)
-{
-	return list ? list->n : 0;
-}
-
-MVL_EXPORT struct mvl_iface *mvl_iface_list_get(const struct mvl_iface_list *list, size_t i)
-{
-	if (!list || i >= list->n)
-		return NULL;
-	return list->items[i];
-}
-
-MVL_EXPORT struct mvl_iface_list *mvl_iface_list_free(struct mvl_iface_list *list)
-{
-	if (!list)
-		return NULL;
-	for (size_t i = 0; i < list->n; i++)
-		mvl_iface_unref(list->items[i]);
-	free(list->items);
-	free(list);
-	return NULL;
-}
-
 int mvl_iface_from_link(struct mvl_ctx *ctx, const struct mvl_link_info *li, const char *rel_name,
 			struct mvl_iface **ret)
 {

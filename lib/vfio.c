@@ -654,39 +654,3 @@ int mvl_vfio_recover(struct mvl_ctx *ctx, bool dry_run, struct mvl_first_err *fe
 	r = mvl_journal_foreach(ctx, recover_cb, &rw);
 	return r < 0 ? r : rw.count;
 }
-
-MVL_EXPORT int mvl_recover(struct mvl_ctx *ctx, unsigned flags)
-{
-	struct mvl_first_err fe = { 0 };
-	int count, r;
-
-	r = mvl_ctx_enter(ctx);
-	if (r < 0)
-		return r;
-	if (flags & ~(unsigned)MVL_RECOVER_DRY_RUN)
-		return mvl_fail(ctx, -EINVAL, "unknown recover flags 0x%x", flags);
-	/* the devices' journals first, then what crashed link creates left
-	 * (recover.c) */
-	r = mvl_vfio_recover(ctx, flags & MVL_RECOVER_DRY_RUN, &fe);
-	if (r < 0)
-		return r;
-	count = r;
-	r = mvl_links_recover(ctx, NULL, NULL,
-			      MVL_LR_REPORT_CORRUPT |
-				      ((flags & MVL_RECOVER_DRY_RUN) ? MVL_LR_DRY_RUN : 0));
-	if (r > 0)
-		count += r;
-	else if (r < 0)
-		mvl_first_err_note(ctx, &fe, r);
-	r = mvl_private_nodes_clean(ctx, flags & MVL_RECOVER_DRY_RUN);
-	if (r < 0)
-		mvl_first_err_note(ctx, &fe, r);
-	/* and the index entries of links a crashed create never finished
-	 * (index.c) */
-	if (!(flags & MVL_RECOVER_DRY_RUN)) {
-		r = mvl_index_prune(ctx);
-		if (r < 0)
-			mvl_first_err_note(ctx, &fe, r);
-	}
-	return fe.err ? mvl_first_err_get(ctx, &fe) : count;
-}
