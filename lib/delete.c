@@ -328,74 +328,6 @@ static int found_cb(struct mvl_ctx *ctx, const char *addr, void *data)
 	return 1;
 }
 
-/* Whether @li is a link of VM @vm_id that goes with it (a tap or macvtap
- * tagged for it). */
-static bool vm_link(const struct mvl_link_info *li, const char *vm_id)
-{
-	char vm[128];
-	enum mvl_mode mode;
-
-	return mvl_tag_parse(li->alias, vm, sizeof(vm), &mode) == 1 && !mvl_link_mode_shared(mode) &&
-	       strcmp(vm, vm_id) == 0;
-}
-
-/*
- * The links of @vm_id that the index names (index.c), looked up by ifindex,
- * into @lv (NULL: only drop the entries of links gone).  An entry whose
- * link is gone, or whose ifindex another link has taken, is dropped after
- * a second look under the lock of its name: a create holds that lock from
- * before it writes the entry until its link is complete.
- */
-static int index_collect(struct mvl_ctx *ctx, const char *vm_id, struct mvl_link_vec *lv)
-{
-	_cleanup_free_ struct mvl_index_entry *e = NULL;
-	struct mvl_link_info li;
-	int n, r;
-
-	n = mvl_index_read(ctx, vm_id, &e);
-	for (int i = 0; i < n; i++) {
-		int lock = -1;
-
-		r = mvl_nl_link_get(ctx, NULL, e[i].ifindex, &li);
-		if (r == -ENODEV || (r == 0 && !vm_link(&li, vm_id))) {
-			if (e[i].name[0]) {
-				r = mvl_lock_take(ctx, MVL_LOCK_NAME, e[i].name, false, true, &lock);
-				if (r < 0)
-					return r;
-			}
-			r = mvl_nl_link_get(ctx, NULL, e[i].ifindex, &li);
-			if (r == -ENODEV || (r == 0 && !vm_link(&li, vm_id))) {
-				mvl_index_remove(ctx, vm_id, e[i].ifindex);
-				r = 1;
-			}
-			mvl_lock_drop(&lock);
-		}
-		if (r < 0)
-			return mvl_fail_kernel(ctx, r, "cannot look up link %d of VM %s",
-					       e[i].ifindex, vm_id);
-		if (r == 0 && lv && mvl_link_vec_push(lv, &li) < 0)
-			return mvl_fail(ctx, -ENOMEM, "out of memory");
-	}
-	return n < 0 ? n : 0;
-}
-
-static int prune_cb(struct mvl_ctx *ctx, const char *vm_id, void *data)
-{
-	int r = index_collect(ctx, vm_id, NULL), *first = data;
-
-	if (r < 0 && !*first)
-		*first = r;
-	return 0; /* on with the others */
-}
-
-int mvl_index_prune(struct mvl_ctx *ctx)
-{
-	int first = 0, r;
-
-	r = mvl_index_foreach_vm(ctx, prune_cb, &first);
-	return r < 0 ? r : first;
-}
-
 /* A few VMs' links are found through the index, a lookup by ifindex per
  * link; more VMs than this (a bulk teardown, gc) through the kernel's
  * lists of taps and macvtaps: two dumps whatever the number of VMs. */
@@ -409,7 +341,7 @@ static int vm_links(struct mvl_ctx *ctx, const char **ids, size_t n_ids, struct 
 
 	if (complete && n_ids <= INDEX_MAX_IDS) {
 		for (size_t i = 0; i < n_ids && r >= 0; i++)
-			r = index_collect(ctx, ids[i], lv);
+			r = mvl_index_collect(ctx, ids[i], lv);
 		return r;
 	}
 	/* walk them; when the index is not complete (a new host, a state
@@ -428,7 +360,7 @@ static int vm_links(struct mvl_ctx *ctx, const char **ids, size_t n_ids, struct 
 		/* and a few VMs' entries of links gone (a crashed create):
 		 * the links found here are in it */
 		for (size_t i = 0; n_ids <= INDEX_MAX_IDS && i < n_ids; i++) {
-			r = index_collect(ctx, ids[i], NULL);
+			r = mvl_index_collect(ctx, ids[i], NULL);
 			if (r < 0)
 				return r;
 		}

@@ -508,6 +508,12 @@ struct mvl_link_vec {
 	bool index_all;    /* index every tagged link seen (index.c) */
 	int index_err;     /* the first error doing so */
 };
+/* The links of @vm_id that the index names, looked up by ifindex, into
+ * @lv (NULL: only drop the entries of links gone). */
+int mvl_index_collect(struct mvl_ctx *ctx, const char *vm_id, struct mvl_link_vec *lv);
+/* Drop the entries of this namespace's index whose links are gone
+ * (list.c); 0, or the first -errno with a message. */
+int mvl_index_prune(struct mvl_ctx *ctx);
 int mvl_link_vec_push(struct mvl_link_vec *lv, const struct mvl_link_info *li);
 /* Collect into @lv the tagged links @lv asks for, of every kind mvlink
  * creates (kind.c; with @shared false not those VMs share, which are not
@@ -607,9 +613,6 @@ int mvl_index_foreach_vm(struct mvl_ctx *ctx,
 bool mvl_index_complete(struct mvl_ctx *ctx);
 /* Mark it so; 0 or -errno. */
 int mvl_index_set_complete(struct mvl_ctx *ctx);
-/* Drop the entries of this namespace's index whose links are gone
- * (delete.c); 0, or the first -errno with a message. */
-int mvl_index_prune(struct mvl_ctx *ctx);
 
 /* ---- statedir.c: the files of the state directory --------------------- */
 /* mkdir -p @path: 0755 above, @mode for @path itself; what exists is left

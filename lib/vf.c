@@ -20,6 +20,28 @@
 
 #include "libmvlink-private.h"
 
+/* The public names of a VF's link state (mvl_vf_opts.link_state). */
+static const char *const link_state_names[] = {
+	[MVL_VF_LINK_AUTO] = "auto",
+	[MVL_VF_LINK_ENABLE] = "enable",
+	[MVL_VF_LINK_DISABLE] = "disable",
+};
+
+MVL_EXPORT const char *mvl_vf_link_state_to_string(enum mvl_vf_link_state state)
+{
+	if ((unsigned)state >= ARRAY_SIZE(link_state_names))
+		return NULL;
+	return link_state_names[state];
+}
+
+MVL_EXPORT int mvl_vf_link_state_from_string(const char *s)
+{
+	for (size_t i = 0; s && i < ARRAY_SIZE(link_state_names); i++)
+		if (link_state_names[i] && strcmp(s, link_state_names[i]) == 0)
+			return (int)i;
+	return -EINVAL;
+}
+
 struct vf_attr {
 	unsigned bit;
 	/* Whether @o asks for it; if so, its value into @w. */
