@@ -199,7 +199,7 @@ int mvl_bridge_ensure_internal(struct mvl_ctx *ctx, const struct mvl_bridge_opts
 	if (mvl_ifname_check(opts->name) < 0)
 		return mvl_fail(ctx, -EINVAL, "invalid bridge name '%s'", opts->name ? opts->name : "");
 	if (opts->vm_id && mvl_vm_id_check(opts->vm_id) < 0)
-		return mvl_fail(ctx, -EINVAL, "invalid VM id '%s'", opts->vm_id);
+		return mvl_fail_vm_id(ctx, opts->vm_id, NULL);
 	if (opts->mtu && (opts->mtu < 68 || opts->mtu > 65535))
 		return mvl_fail(ctx, -EINVAL, "invalid MTU %u for bridge %s (68..65535)", opts->mtu,
 				opts->name);

@@ -27,7 +27,7 @@ MVL_EXPORT int mvl_bridge_ensure(struct mvl_ctx *ctx, const struct mvl_bridge_op
 	if (opts->uplink && mvl_ifname_check(opts->uplink) < 0)
 		return mvl_fail(ctx, -EINVAL, "invalid uplink name '%s'", opts->uplink);
 	if (opts->vm_id && mvl_vm_id_check(opts->vm_id) < 0)
-		return mvl_fail(ctx, -EINVAL, "invalid VM id '%s'", opts->vm_id);
+		return mvl_fail_vm_id(ctx, opts->vm_id, NULL);
 	mvl_txn_init(&t, mvl_bridge_kind.jop, opts->vm_id);
 	mvl_txn_lock(&t, MVL_LOCK_BRIDGE, opts->name);
 	if (opts->uplink)

@@ -455,8 +455,7 @@ static int sorted_ids(struct mvl_ctx *ctx, const char *const *vm_ids, size_t n, 
 		return mvl_fail(ctx, -EINVAL, "vm_ids is NULL");
 	for (size_t i = 0; i < n; i++)
 		if (mvl_vm_id_check(vm_ids[i]) < 0)
-			return mvl_fail(ctx, -EINVAL, "invalid VM id '%s'",
-					vm_ids[i] ? vm_ids[i] : "");
+			return mvl_fail_vm_id(ctx, vm_ids[i], NULL);
 	ids = malloc((n ? n : 1) * sizeof(*ids));
 	if (!ids)
 		return mvl_fail(ctx, -ENOMEM, "out of memory");
@@ -475,7 +474,7 @@ MVL_EXPORT int mvl_vm_delete(struct mvl_ctx *ctx, const char *vm_id)
 	if (r < 0)
 		return r;
 	if (mvl_vm_id_check(vm_id) < 0)
-		return mvl_fail(ctx, -EINVAL, "invalid VM id '%s'", vm_id ? vm_id : "");
+		return mvl_fail_vm_id(ctx, vm_id, NULL);
 	return delete_vms(ctx, &vm_id, 1);
 }
 

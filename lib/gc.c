@@ -224,8 +224,7 @@ MVL_EXPORT int mvl_gc(struct mvl_ctx *ctx, const char *const *keep_vm_ids, size_
 		return mvl_fail(ctx, -EINVAL, "keep_vm_ids is NULL");
 	for (size_t i = 0; i < n_keep; i++)
 		if (mvl_vm_id_check(keep_vm_ids[i]) < 0)
-			return mvl_fail(ctx, -EINVAL, "invalid VM id '%s' in the keep list",
-					keep_vm_ids[i] ? keep_vm_ids[i] : "");
+			return mvl_fail_vm_id(ctx, keep_vm_ids[i], " in the keep list");
 	g.keep = malloc((n_keep ? n_keep : 1) * sizeof(*g.keep));
 	if (!g.keep)
 		return mvl_fail(ctx, -ENOMEM, "out of memory");

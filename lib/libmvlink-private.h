@@ -396,6 +396,11 @@ struct mvl_iface_list {
 };
 int mvl_iface_list_add(struct mvl_iface_list *list, struct mvl_iface *iface);
 
+/* ---- parse.c: what users type (the public checks are in mvlink.h) ---- */
+/* -EINVAL with the one message for a VM id that mvl_vm_id_check() refuses,
+ * @where (e.g. " in the keep list", or NULL) after the id. */
+int mvl_fail_vm_id(struct mvl_ctx *ctx, const char *vm_id, const char *where);
+
 /* ---- tag.c ------------------------------------------------------------ */
 /* "mvlink:vm=<id>;mode=<mode>" into buf. */
 int mvl_tag_format(char *buf, size_t len, const char *vm_id, enum mvl_mode mode);

@@ -167,7 +167,7 @@ MVL_EXPORT int mvl_iface_list_new(struct mvl_ctx *ctx, const char *vm_id, unsign
 	if (!ret_list)
 		return mvl_fail(ctx, -EINVAL, "ret_list is NULL");
 	if (vm_id && mvl_vm_id_check(vm_id) < 0)
-		return mvl_fail(ctx, -EINVAL, "invalid VM id '%s'", vm_id);
+		return mvl_fail_vm_id(ctx, vm_id, NULL);
 	if (flags & ~(unsigned)MVL_LIST_ALL)
 		return mvl_fail(ctx, -EINVAL, "unknown list flags 0x%x", flags);
 	if (flags & MVL_LIST_ALL) {

@@ -124,6 +124,12 @@ MVL_EXPORT int mvl_vm_id_check(const char *vm_id)
 	return 0;
 }
 
+int mvl_fail_vm_id(struct mvl_ctx *ctx, const char *vm_id, const char *where)
+{
+	return mvl_fail(ctx, -EINVAL, "invalid VM id '%s'%s: 1-64 characters of A-Z a-z 0-9 . _ -",
+			vm_id ? vm_id : "", where ? where : "");
+}
+
 static const char *const mode_names[] = {
 	[MVL_MODE_TAP] = "tap",   [MVL_MODE_MACVTAP] = "macvtap", [MVL_MODE_SRIOV] = "sriov",
 	[MVL_MODE_PCI] = "pci",   [MVL_MODE_BRIDGE] = "bridge",

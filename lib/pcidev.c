@@ -21,9 +21,7 @@ static int check_pci_opts(struct mvl_ctx *ctx, const struct mvl_pci_opts *o, cha
 	if (o->flags & ~known)
 		return mvl_fail(ctx, -EINVAL, "unknown PCI flags 0x%x", o->flags & ~known);
 	if (mvl_vm_id_check(o->vm_id) < 0)
-		return mvl_fail(ctx, -EINVAL,
-				"invalid VM id '%s': 1-64 characters of A-Z a-z 0-9 . _ -",
-				o->vm_id ? o->vm_id : "");
+		return mvl_fail_vm_id(ctx, o->vm_id, NULL);
 	if (mvl_pci_addr_parse(o->device, addr) < 0)
 		return mvl_fail(ctx, -EINVAL, "invalid PCI address '%s' (e.g. 0000:af:00.0)",
 				o->device ? o->device : "");

@@ -342,9 +342,7 @@ static int check_vf_opts(struct mvl_ctx *ctx, const struct mvl_vf_opts *in,
 	if (o->flags & ~known)
 		return mvl_fail(ctx, -EINVAL, "unknown VF flags 0x%x", o->flags & ~known);
 	if (mvl_vm_id_check(o->vm_id) < 0)
-		return mvl_fail(ctx, -EINVAL,
-				"invalid VM id '%s': 1-64 characters of A-Z a-z 0-9 . _ -",
-				o->vm_id ? o->vm_id : "");
+		return mvl_fail_vm_id(ctx, o->vm_id, NULL);
 	if (!o->pf)
 		return mvl_fail(ctx, -EINVAL, "no PF given");
 	if (o->vf < -1)

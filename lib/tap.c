@@ -255,8 +255,7 @@ static int check_tap_opts(struct mvl_ctx *ctx, const struct mvl_tap_opts *o, int
 	if (!MVL_OPTS_VALID(o, struct mvl_tap_opts, name))
 		return mvl_fail(ctx, -EINVAL, "invalid struct mvl_tap_opts (size or trailing bytes)");
 	if (mvl_vm_id_check(o->vm_id) < 0)
-		return mvl_fail(ctx, -EINVAL, "invalid VM id '%s': 1-64 characters of A-Z a-z 0-9 . _ -",
-				o->vm_id ? o->vm_id : "");
+		return mvl_fail_vm_id(ctx, o->vm_id, NULL);
 	t = mvl_ifname_template_check(o->name);
 	if (t < 0)
 		return mvl_fail(ctx, -EINVAL,
