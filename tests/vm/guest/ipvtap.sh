@@ -314,6 +314,7 @@ else
 	check "traced create: exit 0 ($rc)" [ "$rc" = 0 ]
 	STEPS=$(grep -c ': step [0-9]*:' "$T/trace")
 	why="mvlink-fault traced no step: not built with --enable-fault-injection"
+	[ "$rc" = 0 ] || why="the traced create failed"
 	mvlink delete vt-k >/dev/null 2>&1
 	gone_checks "traced create deleted" vt-k
 fi
