@@ -75,46 +75,10 @@ if [ "${MVLINK_REQUIRE_KERNEL_TESTS:-0}" = 1 ]; then
 fi
 
 # The fault-injection mvlink (see the header): DIR's, or built in $tmp/fault.
-if grep -qx '#define MVL_FAULT_INJECTION 1' "$build/config.h" 2>/dev/null; then
-	fault_mvlink=$build/tools/mvlink
-elif [ "$part" = lib ]; then
-	fault_mvlink=''
-else
-	src=$(sed -n 's/^abs_top_srcdir = //p' "$build/Makefile" 2>/dev/null || :)
-	[ -x "$src/configure" ] ||
-		vm_die "cannot find the source tree of $build (abs_top_srcdir in $build/Makefile: '$src')"
-	opts=$("$build/config.status" --config) ||
-		vm_die "cannot read the configure options of $build ($build/config.status --config)"
-	mkdir "$tmp/fault"
-	# A source tree configured in place refuses a build elsewhere: build
-	# from a clean copy of it (make distdir) then.
-	if [ -f "$src/config.status" ]; then
-		vm_msg "$src is configured in place: building from a copy (make distdir)"
-		env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$build" distdir \
-			distdir="$tmp/fault-src" >"$tmp/distdir.log" 2>&1 || {
-			tail -n 40 "$tmp/distdir.log" >&2
-			vm_die "make distdir of $build into $tmp/fault-src failed (its log's end above)"
-		}
-		src=$tmp/fault-src
-	fi
-	vm_msg "building a fault-injection mvlink in $tmp/fault:" \
-		"configure $opts --enable-fault-injection --disable-shared"
-	# Not make check's make flags (TESTS=..., its jobserver) nor its
-	# LD_LIBRARY_PATH (DIR's libmvlink.so); not a relative --srcdir
-	# (make distcheck's).
-	if ! (cd "$tmp/fault" && eval "set -- $opts" &&
-		for a; do
-			shift
-			case $a in --srcdir=*) ;; *) set -- "$@" "$a" ;; esac
-		done &&
-		env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u LD_LIBRARY_PATH \
-			"$src/configure" -q "$@" --enable-fault-injection --disable-shared &&
-		env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u LD_LIBRARY_PATH \
-			make -j2 tools/mvlink) >"$tmp/fault.log" 2>&1; then
-		tail -n 40 "$tmp/fault.log" >&2
-		vm_die "the fault-injection build in $tmp/fault failed (its log's end above)"
-	fi
-	fault_mvlink=$tmp/fault/tools/mvlink
+fault_mvlink=''
+if [ "$part" != lib ] || vm_is_fault_build "$build"; then
+	vm_fault_mvlink "$build" "$tmp"
+	fault_mvlink=$VM_FAULT_MVLINK
 fi
 [ -z "$fault_mvlink" ] || extra+=(--bin "$fault_mvlink:/usr/bin/mvlink-fault")
 

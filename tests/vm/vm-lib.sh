@@ -28,6 +28,16 @@
 #                         The caller sets VM_MACHINE (array: machine/device
 #                         args) and may define vm_extra_option OPT VALUE
 #                         (return 0 when it took the option) for its own options.
+#   vm_is_fault_build DIR true when build tree DIR was configured with
+#                         --enable-fault-injection
+#   vm_fault_mvlink DIR TMP
+#                         set VM_FAULT_MVLINK to an mvlink that reads
+#                         MVLINK_FAULT_STEP, _KILL and _TRACE: DIR's when
+#                         vm_is_fault_build DIR, else one built in TMP/fault
+#                         from DIR's source tree with DIR's configure options
+#                         plus --enable-fault-injection --disable-shared
+#                         (libmvlink linked in; about 20 s); dies when that
+#                         build fails
 #
 # For the make check tests that boot guests (tests/vm-*.sh), whose exit
 # status automake reads (77 skip, 99 hard error):
@@ -158,6 +168,55 @@ vm_prepare_kernel() {
 	out=$("$(vm_here)/prepare-kernel.sh" "$1") || vm_die "prepare-kernel.sh failed"
 	vm_parse_kernel "$out" || vm_die "prepare-kernel.sh gave incomplete output:
 $out"
+}
+
+vm_is_fault_build() {
+	grep -qx '#define MVL_FAULT_INJECTION 1' "$1/config.h" 2>/dev/null
+}
+
+vm_fault_mvlink() {
+	local build=$1 tmp=$2 src opts
+	# shellcheck disable=SC2034 # for the caller
+	if vm_is_fault_build "$build"; then
+		VM_FAULT_MVLINK=$build/tools/mvlink
+		return 0
+	fi
+	src=$(sed -n 's/^abs_top_srcdir = //p' "$build/Makefile" 2>/dev/null || :)
+	[ -x "$src/configure" ] ||
+		vm_die "cannot find the source tree of $build (abs_top_srcdir in $build/Makefile: '$src')"
+	opts=$("$build/config.status" --config) ||
+		vm_die "cannot read the configure options of $build ($build/config.status --config)"
+	mkdir "$tmp/fault"
+	# A source tree configured in place refuses a build elsewhere: build
+	# from a clean copy of it (make distdir) then.
+	if [ -f "$src/config.status" ]; then
+		vm_msg "$src is configured in place: building from a copy (make distdir)"
+		env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$build" distdir \
+			distdir="$tmp/fault-src" >"$tmp/distdir.log" 2>&1 || {
+			tail -n 40 "$tmp/distdir.log" >&2
+			vm_die "make distdir of $build into $tmp/fault-src failed (its log's end above)"
+		}
+		src=$tmp/fault-src
+	fi
+	vm_msg "building a fault-injection mvlink in $tmp/fault:" \
+		"configure $opts --enable-fault-injection --disable-shared"
+	# Not make check's make flags (TESTS=..., its jobserver) nor its
+	# LD_LIBRARY_PATH (DIR's libmvlink.so); not a relative --srcdir
+	# (make distcheck's).
+	if ! (cd "$tmp/fault" && eval "set -- $opts" &&
+		for a; do
+			shift
+			case $a in --srcdir=*) ;; *) set -- "$@" "$a" ;; esac
+		done &&
+		env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u LD_LIBRARY_PATH \
+			"$src/configure" -q "$@" --enable-fault-injection --disable-shared &&
+		env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u LD_LIBRARY_PATH \
+			make -j2 tools/mvlink) >"$tmp/fault.log" 2>&1; then
+		tail -n 40 "$tmp/fault.log" >&2
+		vm_die "the fault-injection build in $tmp/fault failed (its log's end above)"
+	fi
+	# shellcheck disable=SC2034 # for the caller
+	VM_FAULT_MVLINK=$tmp/fault/tools/mvlink
 }
 
 vm_skip() {
