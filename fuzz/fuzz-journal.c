@@ -85,6 +85,7 @@ static const struct name change_names[] = { { "mac", MVL_VF_A_MAC },
 					    { "trust", MVL_VF_A_TRUST },
 					    { "link-state", MVL_VF_A_LINK_STATE },
 					    { "rate", MVL_VF_A_RATE },
+					    { "query-rss", MVL_VF_A_QUERY_RSS },
 					    { NULL, 0 } };
 /* the keys of "sriov.orig" that say an original value is known */
 static const struct name vf_have[] = { { "mac", MVL_VF_A_MAC },
@@ -93,6 +94,7 @@ static const struct name vf_have[] = { { "mac", MVL_VF_A_MAC },
 				       { "trust", MVL_VF_A_TRUST },
 				       { "link_state", MVL_VF_A_LINK_STATE },
 				       { "min_tx_rate", MVL_VF_A_RATE },
+				       { "query_rss", MVL_VF_A_QUERY_RSS },
 				       { NULL, 0 } };
 static const struct name vlan_protos[] = { { "802.1Q", ETH_P_8021Q },
 					   { "802.1ad", ETH_P_8021AD },
@@ -138,6 +140,7 @@ static const struct field journal_fields[] = {
 	  .with = "sriov.orig.vlan"),
 	J(vf_orig.spoofchk, "sriov.orig.spoofchk", K_TRI, SRIOV),
 	J(vf_orig.trust, "sriov.orig.trust", K_TRI, SRIOV),
+	J(vf_orig.query_rss, "sriov.orig.query_rss", K_TRI, SRIOV),
 	J(vf_orig.link_state, "sriov.orig.link_state", K_ENUM, SRIOV, .names = link_states),
 	J(vf_orig.min_tx_rate, "sriov.orig.min_tx_rate", K_UINT, SRIOV),
 	J(vf_orig.max_tx_rate, "sriov.orig.max_tx_rate", K_UINT, SRIOV,
