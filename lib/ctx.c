@@ -5,7 +5,7 @@
  */
 #include <stdarg.h>
 
-#include "libmvlink-private.h"
+#include "base.h"
 
 static int set_path(char **field, const char *path)
 {
@@ -23,8 +23,6 @@ static int set_path(char **field, const char *path)
 	*field = copy;
 	return 0;
 }
-
-int mvl_log_priority_from_string(const char *s);
 
 MVL_EXPORT int mvl_ctx_new(struct mvl_ctx **ret_ctx)
 {

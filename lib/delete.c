@@ -5,7 +5,7 @@
  * devices).  Only links tagged by mvlink are deleted, each under the locks
  * its create held, and only while it is still the link that was found.
  */
-#include "libmvlink-private.h"
+#include "operations.h"
 
 static int cmp_str(const void *a, const void *b)
 {

@@ -12,7 +12,7 @@
  */
 #include <signal.h>
 
-#include "libmvlink-private.h"
+#include "base.h"
 
 void mvl_fault_init(struct mvl_ctx *ctx)
 {

@@ -11,7 +11,7 @@
  * not kept goes only once it has no ports left (an uplink is a port: a
  * bridge holding the host's uplink stays until someone deletes it by name).
  */
-#include "libmvlink-private.h"
+#include "operations.h"
 
 struct gc {
 	const char **keep; /* sorted */

@@ -5,7 +5,7 @@
  * kind that creates a link (bridge.c, tap.c, macvtap.c) and the create
  * transaction (txn.c) use it; it uses only the store.
  */
-#include "libmvlink-private.h"
+#include "kinds.h"
 
 int mvl_link_pick_ifindex(struct mvl_ctx *ctx)
 {

@@ -31,7 +31,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
-#include "libmvlink-private.h"
+#include "store.h"
 
 #define COMPLETE ".complete"
 

@@ -25,7 +25,7 @@
 
 #include <json-c/json.h>
 
-#include "libmvlink-private.h"
+#include "store.h"
 
 #define JOURNAL_MAX_SIZE (64 * 1024)
 

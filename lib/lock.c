@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "libmvlink-private.h"
+#include "store.h"
 
 static const char *const lock_prefix[] = {
 	[MVL_LOCK_BRIDGE] = "bridge",
@@ -217,4 +217,9 @@ void mvl_lockset_drop(struct mvl_lockset *set)
 {
 	for (unsigned i = set->n; i-- > 0;)
 		mvl_lock_drop(&set->l[i].fd);
+}
+
+enum mvl_lock_kind mvl_dev_lock_kind(const char *name)
+{
+	return mvl_vf_name_parse(name, NULL, NULL) == 0 ? MVL_LOCK_VF : MVL_LOCK_PCI;
 }

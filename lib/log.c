@@ -7,9 +7,7 @@
 #include <stdarg.h>
 #include <ctype.h>
 
-#include "libmvlink-private.h"
-
-int mvl_log_priority_from_string(const char *s);
+#include "base.h"
 
 int mvl_log_priority_from_string(const char *s)
 {

@@ -36,7 +36,7 @@
 #include <sys/sysmacros.h>
 #include <linux/if_tun.h>
 
-#include "libmvlink-private.h"
+#include "kinds.h"
 
 #define MVL_MAX_QUEUES 256 /* the kernel's MAX_TAP_QUEUES */
 

@@ -22,7 +22,7 @@
 #include <netlink/route/addr.h>
 #include <netlink/route/route.h>
 
-#include "libmvlink-private.h"
+#include "kernel.h"
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270

@@ -7,7 +7,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 
-#include "libmvlink-private.h"
+#include "store.h"
 
 static int read_boot_id(char *buf, size_t len)
 {

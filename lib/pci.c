@@ -28,7 +28,7 @@
 
 #include <pci/pci.h>
 
-#include "libmvlink-private.h"
+#include "kernel.h"
 
 /* ------------------------------------------------------------ addresses */
 
@@ -180,11 +180,6 @@ bool mvl_dev_name_valid(const char *name)
 	if (mvl_pci_addr_parse(name, addr) == 0)
 		return strcmp(addr, name) == 0;
 	return mvl_vf_name_parse(name, NULL, NULL) == 0;
-}
-
-enum mvl_lock_kind mvl_dev_lock_kind(const char *name)
-{
-	return mvl_vf_name_parse(name, NULL, NULL) == 0 ? MVL_LOCK_VF : MVL_LOCK_PCI;
 }
 
 int mvl_pci_read_ulong(struct mvl_ctx *ctx, const char *addr, const char *attr, unsigned long *ret)

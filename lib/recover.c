@@ -33,7 +33,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
-#include "libmvlink-private.h"
+#include "operations.h"
 
 /* --------------------------------------------------------- the checks */
 

@@ -20,7 +20,7 @@
 #include <linux/if_ether.h>
 #include <linux/if_link.h>
 
-#include "libmvlink-private.h"
+#include "devices.h"
 
 /* ------------------------------------------------------------- strings */
 

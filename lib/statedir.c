@@ -23,7 +23,7 @@
 #include <sys/vfs.h>
 #include <linux/magic.h>
 
-#include "libmvlink-private.h"
+#include "store.h"
 
 /* ---------------------------------------------------------- directories */
 

@@ -7,7 +7,7 @@
 #include <ctype.h>
 #include <stdarg.h>
 
-#include "libmvlink-private.h"
+#include "kernel.h"
 
 void mvl_sysfs_set_write_hook(struct mvl_ctx *ctx, mvl_sysfs_write_hook hook, void *data)
 {

@@ -47,7 +47,7 @@
 #include <sys/ioctl.h>
 #include <linux/if_tun.h>
 
-#include "libmvlink-private.h"
+#include "kinds.h"
 
 #define MVL_MAX_QUEUES 256 /* the kernel's MAX_TAP_QUEUES */
 #ifndef IFF_NO_CARRIER

@@ -19,7 +19,7 @@
 #include <sys/sysmacros.h>
 #include <linux/if_tun.h>
 
-#include "libmvlink-private.h"
+#include "kernel.h"
 
 /* ---------------------------------------------------------- /dev/net/tun */
 

@@ -9,7 +9,7 @@
  * journal dropped), and unlock.  The failure being undone stays the
  * error of the call: the undos run inside mvl_undo_begin()/end().
  */
-#include "libmvlink-private.h"
+#include "operations.h"
 
 void mvl_txn_init(struct mvl_txn *t, enum mvl_lj_op op, const char *vm_id)
 {

@@ -31,7 +31,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
-#include "libmvlink-private.h"
+#include "devices.h"
 
 #define VFIO_DRIVER "vfio-pci"
 

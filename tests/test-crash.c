@@ -29,7 +29,7 @@
 #include <sys/stat.h>
 
 #include "testutil.h"
-#include "libmvlink-private.h"
+#include "operations.h"
 
 #define VM "vm1"
 

@@ -25,7 +25,7 @@
 #include <linux/if_link.h>
 #include <linux/vfio.h>
 
-#include "libmvlink-private.h"
+#include "operations.h"
 #include "testutil.h"
 
 #define VM "vm-guest"

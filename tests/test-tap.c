@@ -16,7 +16,7 @@
 #include <net/if.h>
 
 #include "testutil.h"
-#include "libmvlink-private.h"
+#include "operations.h"
 
 static const uint8_t guest_mac[6] = { 0x02, 0, 0, 0, 0, 0x01 };
 

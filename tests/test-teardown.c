@@ -14,7 +14,7 @@
 
 #include "testutil.h"
 #include "nlcount.h"
-#include "libmvlink-private.h"
+#include "operations.h"
 
 /* Persistent taps of VM @vm on br0, named after it: @vm0 ... @vm<n-1>. */
 static void taps(struct mvl_ctx *ctx, const char *vm, int n)

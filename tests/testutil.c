@@ -19,7 +19,7 @@
 #endif
 
 #include "testutil.h"
-#include "libmvlink-private.h"
+#include "operations.h"
 
 bool mvt_can_netns(void)
 {

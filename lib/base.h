@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * lib/base.h - layer 1 (base): what every file of lib/ needs, declared by
+ * the file that defines it (util.c, log.c, ctx.c, fault.c, parse.c, tag.c,
+ * iface.c).  Each layer's header includes the one below it and each file
+ * of lib/ includes the header of its own layer (lib/README.md), so that a
+ * file cannot call a higher layer.  Nothing here is exported from
+ * libmvlink.so; the tests link the same objects through the
+ * libmvlink-internal.la convenience library.
+ */
+#ifndef MVLINK_BASE_H
+#define MVLINK_BASE_H
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "mvlink.h"
+
+#define MVL_EXPORT __attribute__((visibility("default")))
+
+#define _cleanup_(f) __attribute__((cleanup(f)))
+#define _printf_(a, b) __attribute__((format(printf, a, b)))
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+static inline void mvl_freep(void *p)
+{
+	free(*(void **)p);
+}
+static inline void mvl_closep(int *fd)
+{
+	if (*fd >= 0) {
+		int e = errno;
+		close(*fd);
+		errno = e;
+	}
+}
+#define _cleanup_free_ _cleanup_(mvl_freep)
+#define _cleanup_close_ _cleanup_(mvl_closep)
+
+static inline void *mvl_take_ptr(void *pp)
+{
+	void **p = pp, *v = *p;
+	*p = NULL;
+	return v;
+}
+#define TAKE_PTR(p) mvl_take_ptr(&(p))
+static inline int mvl_take_fd(int *fd)
+{
+	int v = *fd;
+	*fd = -1;
+	return v;
+}
+#define TAKE_FD(fd) mvl_take_fd(&(fd))
+
+/* ---- util.c ----------------------------------------------------------- */
+/* Like strerror but thread-safe, for messages. */
+const char *mvl_strerror(int err, char *buf, size_t len);
+#define MVL_STRERROR(err) mvl_strerror(err, (char[128]){0}, 128)
+/* Read a whole small file into a NUL-terminated buffer (trailing newline
+ * stripped).  Returns length or negative errno. */
+int mvl_read_file(const char *path, char *buf, size_t len);
+/* Write @value to @path (open O_WRONLY|O_CLOEXEC, one write).  Returns 0 or
+ * negative errno.  Does not call mvl_step(); see mvl_sysfs_write(). */
+int mvl_write_file(const char *path, const char *value);
+/* Parse an unsigned decimal (whole string). */
+int mvl_parse_uint(const char *s, unsigned long max, unsigned long *ret);
+/* Random bytes from getrandom(). */
+int mvl_random_bytes(void *buf, size_t len);
+
+/* ---- log.c: logging through the context ------------------------------- */
+void mvl_log(struct mvl_ctx *ctx, int priority, const char *file, int line, const char *fn,
+	     const char *format, ...) _printf_(6, 7);
+
+#define mvl_log_cond(ctx, prio, ...)                                                      \
+	do {                                                                              \
+		if ((ctx)->log_priority >= (prio))                                       \
+			mvl_log(ctx, prio, __FILE__, __LINE__, __func__, __VA_ARGS__); \
+	} while (0)
+#define dbg(ctx, ...) mvl_log_cond(ctx, LOG_DEBUG, __VA_ARGS__)
+#define info(ctx, ...) mvl_log_cond(ctx, LOG_INFO, __VA_ARGS__)
+#define warn(ctx, ...) mvl_log_cond(ctx, LOG_WARNING, __VA_ARGS__)
+
+/* MVLINK_LOG: a number or a name ("debug", "warn"...); -EINVAL for none. */
+int mvl_log_priority_from_string(const char *s);
+
+/* The first failure of a run that carries on past failures: its errno and
+ * the context's message at the time (log.c). */
+struct mvl_first_err {
+	int err;
+	char msg[1024];
+};
+/* Keep @r and the context's message when @r < 0 and none is kept yet. */
+void mvl_first_err_note(struct mvl_ctx *ctx, struct mvl_first_err *fe, int r);
+/* The kept failure with its message back in the context; 0 when none. */
+int mvl_first_err_get(struct mvl_ctx *ctx, const struct mvl_first_err *fe);
+
+/* ---- ctx.c: the context and the error of the current call ------------- */
+struct mvl_nl;
+struct mvl_nl_test_ops;
+
+/*
+ * Test seams.  The library has no global mutable state (tests/symbols.sh
+ * checks that libmvlink.so defines no writable data of its own): what the
+ * tests change lives in the context, all zero ("off") in a new one
+ * (mvl_ctx_new() callocs it), and the library reads it only from the
+ * context it is given.  Tests set the fields directly or through
+ * mvl_sysfs_set_write_hook() and mvl_nl_set_test_ops().
+ */
+struct mvl_test_seams {
+	/* sysfs writes go to this model of the kernel instead (sysfs.c) */
+	int (*sysfs_write)(const char *path, const char *value, void *data);
+	void *sysfs_write_data;
+	/* VF requests and the default-route check go to these (netlink.c) */
+	const struct mvl_nl_test_ops *nl_ops;
+	void *nl_ops_data;
+	/* how long locks are waited for before -EBUSY (lock.c);
+	 * 0: MVL_LOCK_TIMEOUT_MS */
+	unsigned lock_timeout_ms;
+	/* the link group a bulk deletion moves links into (delete.c);
+	 * 0: a fresh random one each time */
+	uint32_t delete_group;
+	/* the ifindex mvl_link_pick_ifindex() returns next, then one more
+	 * each time (ifindex.c); 0: random */
+	int next_ifindex;
+};
+
+struct mvl_ctx {
+	int refcount;
+	pid_t pid;
+	mvl_log_fn log_fn;
+	void *log_data;
+	int log_priority;
+	char *state_dir;
+	char *sysfs_root;
+	char *dev_root;
+	char errmsg[1024];
+	bool undo_failed;
+	/* inside mvl_undo_begin()/end(): the message kept meanwhile */
+	unsigned undo_depth;
+	char undo_kept[1024];
+	struct mvl_nl *nl; /* lazily opened rtnetlink socket (netlink.c) */
+	void (*nl_free)(struct mvl_nl *nl); /* set with it: mvl_ctx_unref() frees it */
+	/* the store's knowledge (statedir.c, owner.c), the first two reset
+	 * when the state directory changes: which of its subdirectories this
+	 * context has made or seen (a vanished one is made again on ENOENT),
+	 * whether it is on a file system where fsync() does nothing (tmpfs,
+	 * ramfs: 0 unknown, 1 yes, 2 no), and this process's stamp for
+	 * journals (see mvl_owner_stamp_ctx(); the pid is ctx->pid, checked
+	 * at every entry) */
+	unsigned state_dirs;
+	int state_volatile;
+	bool owner_known;
+	unsigned long long owner_start;
+	char owner_boot_id[40];
+	/* fault injection (tests): see fault.c */
+	unsigned long fault_step;   /* the step that fails (0 = none) */
+	unsigned long fault_count;  /* steps taken so far */
+	int fault_errno;
+	bool fault_kill;            /* SIGKILL at the step instead */
+	bool fault_trace;           /* log every step */
+	struct mvl_test_seams test; /* see above */
+};
+
+/*
+ * mvl_fail - record the message of a failure in ctx (retrievable through
+ * mvl_ctx_get_error()), log it at debug level and return @err (negative).
+ */
+int mvl_fail(struct mvl_ctx *ctx, int err, const char *format, ...) _printf_(3, 4);
+/* Start of every public entry point that takes a context: resets the error
+ * state and refuses a context inherited through fork() (-ECHILD). */
+int mvl_ctx_enter(struct mvl_ctx *ctx);
+/* Record that an undo step failed (logged as a warning). */
+void mvl_undo_failed(struct mvl_ctx *ctx, const char *format, ...) _printf_(2, 3);
+/*
+ * An undo path: the first failure of a call is its error, and undoing it
+ * must not replace it.  Between mvl_undo_begin() and the matching
+ * mvl_undo_end() (they nest) failures set the message as usual, for the
+ * undo's own warning; mvl_undo_end() of the outermost puts back the
+ * message of the failure being undone.
+ */
+void mvl_undo_begin(struct mvl_ctx *ctx);
+void mvl_undo_end(struct mvl_ctx *ctx);
+
+/* opendir() @dir into *@ret: 1, or 0 when it does not exist (*@ret NULL),
+ * or -errno with a message. */
+int mvl_opendir(struct mvl_ctx *ctx, const char *dir, DIR **ret);
+/* Human wording for cryptic kernel errnos (EXFULL from a bridge...), or NULL. */
+const char *mvl_link_errno_hint(int err);
+/* libbpf-style option struct check: @sz at least up to @min_end and every
+ * byte past what this library knows (@known) zero. */
+bool mvl_opts_valid(const void *opts, size_t sz, size_t min_end, size_t known);
+#define MVL_OPTS_VALID(opts, type, first_field)                                      \
+	((opts) && mvl_opts_valid(opts, (opts)->sz,                                   \
+				  offsetof(type, first_field) + sizeof((opts)->first_field), \
+				  sizeof(type)))
+
+/* ---- fault.c: fault injection for tests ------------------------------ */
+/*
+ * mvl_step - called before every kernel-changing step (netlink request,
+ * ioctl, sysfs write, open, journal write).  Normally returns 0.  With
+ * fault injection armed (ctx->fault_step = k, set by tests or, in builds
+ * with --enable-fault-injection, MVLINK_FAULT_STEP=k), the k-th step
+ * returns -ctx->fault_errno (default EIO) or, with ctx->fault_kill, kills
+ * the process with SIGKILL.  @what names the step for the log.
+ */
+int mvl_step(struct mvl_ctx *ctx, const char *what);
+void mvl_fault_init(struct mvl_ctx *ctx);
+
+/* ---- parse.c: what users type (the public checks are in mvlink.h) ---- */
+/* -EINVAL with the one message for a VM id that mvl_vm_id_check() refuses,
+ * @where (e.g. " in the keep list", or NULL) after the id. */
+int mvl_fail_vm_id(struct mvl_ctx *ctx, const char *vm_id, const char *where);
+
+/* ---- tag.c ------------------------------------------------------------ */
+/* The tag mvlink writes into IFLA_IFALIAS of every object it creates. */
+#define MVL_TAG_PREFIX "mvlink:"
+/* "mvlink:vm=<id>;mode=<mode>" into buf. */
+int mvl_tag_format(char *buf, size_t len, const char *vm_id, enum mvl_mode mode);
+/* Parse an alias; returns 1 when it is an mvlink tag (vm id copied, mode
+ * set), 0 when it is not. */
+int mvl_tag_parse(const char *alias, char *vm_id, size_t len, enum mvl_mode *mode);
+/* An extra field ";@key=value" of an mvlink tag: returns 1 and the value in
+ * @buf, 0 when absent, -ENAMETOOLONG when it does not fit. */
+int mvl_tag_get_field(const char *alias, const char *key, char *buf, size_t len);
+
+/* ---- iface.c ---------------------------------------------------------- */
+struct mvl_iface {
+	int refcount;
+	enum mvl_mode mode;
+	char *name;
+	char *vm_id;
+	char *link;
+	char *devnode;
+	int ifindex;
+	uint8_t mac[6];
+	unsigned mtu;
+	bool adopted;
+	int iommu_group;
+	unsigned n_fds;
+	int *fds;
+};
+struct mvl_iface *mvl_iface_new(enum mvl_mode mode, const char *name, const char *vm_id);
+int mvl_iface_set_str(char **field, const char *value);
+/* A growing list of interfaces (the listings' result). */
+struct mvl_iface_list {
+	size_t n, cap;
+	struct mvl_iface **items;
+};
+int mvl_iface_list_add(struct mvl_iface_list *list, struct mvl_iface *iface);
+
+#endif
