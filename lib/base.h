@@ -14,6 +14,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -75,45 +76,121 @@ int mvl_parse_uint(const char *s, unsigned long max, unsigned long *ret);
 /* Random bytes from getrandom(). */
 int mvl_random_bytes(void *buf, size_t len);
 
-/* ---- log.c: logging through the context ------------------------------- */
+/* ---- log.c: the default log sink and the priority names --------------- */
+/* The sink of a context without a log function: stderr. */
+void mvl_log_stderr(struct mvl_ctx *ctx, int priority, const char *file, int line, const char *fn,
+		    const char *format, va_list args);
+/* MVLINK_LOG: a number or a name ("debug", "warn"...); -EINVAL for none. */
+int mvl_log_priority_from_string(const char *s);
+
+/* ---- ctx.c: the context and the error of the current call ------------- */
+/* The layout of struct mvl_ctx is ctx.c's alone.  Other files read its
+ * paths with mvl_ctx_get_state_dir(), mvl_ctx_get_sysfs_root(),
+ * mvl_ctx_get_dev_root(), its message with mvl_ctx_get_error() and its log
+ * priority with mvl_ctx_get_log_priority() (mvlink.h), and the rest with
+ * the functions below. */
+
+/* The size of the context's message (and of any copy of it). */
+#define MVL_ERRMSG_LEN 1024
+
+/* Log through the context's function (or mvl_log_stderr()). */
 void mvl_log(struct mvl_ctx *ctx, int priority, const char *file, int line, const char *fn,
 	     const char *format, ...) _printf_(6, 7);
 
 #define mvl_log_cond(ctx, prio, ...)                                                      \
 	do {                                                                              \
-		if ((ctx)->log_priority >= (prio))                                       \
+		if (mvl_ctx_get_log_priority(ctx) >= (prio))                             \
 			mvl_log(ctx, prio, __FILE__, __LINE__, __func__, __VA_ARGS__); \
 	} while (0)
 #define dbg(ctx, ...) mvl_log_cond(ctx, LOG_DEBUG, __VA_ARGS__)
 #define info(ctx, ...) mvl_log_cond(ctx, LOG_INFO, __VA_ARGS__)
 #define warn(ctx, ...) mvl_log_cond(ctx, LOG_WARNING, __VA_ARGS__)
 
-/* MVLINK_LOG: a number or a name ("debug", "warn"...); -EINVAL for none. */
-int mvl_log_priority_from_string(const char *s);
+/*
+ * mvl_fail - record the message of a failure in ctx (retrievable through
+ * mvl_ctx_get_error()), log it at debug level and return @err (negative).
+ */
+int mvl_fail(struct mvl_ctx *ctx, int err, const char *format, ...) _printf_(3, 4);
+/* No failure after all (the message emptied), or this one's message back. */
+void mvl_ctx_clear_error(struct mvl_ctx *ctx);
+void mvl_ctx_set_error(struct mvl_ctx *ctx, const char *msg);
+/* Start of every public entry point that takes a context: resets the error
+ * state and refuses a context inherited through fork() (-ECHILD). */
+int mvl_ctx_enter(struct mvl_ctx *ctx);
+/* The process that made the context (mvl_ctx_enter() refuses any other). */
+pid_t mvl_ctx_pid(struct mvl_ctx *ctx);
+/* Record that an undo step failed (logged as a warning). */
+void mvl_undo_failed(struct mvl_ctx *ctx, const char *format, ...) _printf_(2, 3);
+/*
+ * An undo path: the first failure of a call is its error, and undoing it
+ * must not replace it.  Between mvl_undo_begin() and the matching
+ * mvl_undo_end() (they nest) failures set the message as usual, for the
+ * undo's own warning; mvl_undo_end() of the outermost puts back the
+ * message of the failure being undone.
+ */
+void mvl_undo_begin(struct mvl_ctx *ctx);
+void mvl_undo_end(struct mvl_ctx *ctx);
 
 /* The first failure of a run that carries on past failures: its errno and
- * the context's message at the time (log.c). */
+ * the context's message at the time. */
 struct mvl_first_err {
 	int err;
-	char msg[1024];
+	char msg[MVL_ERRMSG_LEN];
 };
 /* Keep @r and the context's message when @r < 0 and none is kept yet. */
 void mvl_first_err_note(struct mvl_ctx *ctx, struct mvl_first_err *fe, int r);
 /* The kept failure with its message back in the context; 0 when none. */
 int mvl_first_err_get(struct mvl_ctx *ctx, const struct mvl_first_err *fe);
 
-/* ---- ctx.c: the context and the error of the current call ------------- */
-struct mvl_nl;
-struct mvl_nl_test_ops;
+/*
+ * What files above ctx.c keep in a context, each in a struct of its own
+ * whose layout is that file's: NULL until the file sets it (on first use),
+ * freed by mvl_ctx_unref() with the function set with it (or by the next
+ * mvl_ctx_set_part() of the same part).
+ */
+enum mvl_ctx_part {
+	MVL_CTX_NL,       /* netlink.c: the rtnetlink socket */
+	MVL_CTX_STATEDIR, /* statedir.c: what it knows of the state directory,
+			   * dropped when the directory changes */
+	MVL_CTX_OWNER,    /* owner.c: this process's stamp for journals */
+	MVL_CTX_PARTS
+};
+void *mvl_ctx_part(struct mvl_ctx *ctx, enum mvl_ctx_part part);
+void mvl_ctx_set_part(struct mvl_ctx *ctx, enum mvl_ctx_part part, void *data,
+		      void (*free_fn)(void *data));
+
+/* opendir() @dir into *@ret: 1, or 0 when it does not exist (*@ret NULL),
+ * or -errno with a message. */
+int mvl_opendir(struct mvl_ctx *ctx, const char *dir, DIR **ret);
+/* Human wording for cryptic kernel errnos (EXFULL from a bridge...), or NULL. */
+const char *mvl_link_errno_hint(int err);
+/* libbpf-style option struct check: @sz at least up to @min_end and every
+ * byte past what this library knows (@known) zero. */
+bool mvl_opts_valid(const void *opts, size_t sz, size_t min_end, size_t known);
+#define MVL_OPTS_VALID(opts, type, first_field)                                      \
+	((opts) && mvl_opts_valid(opts, (opts)->sz,                                   \
+				  offsetof(type, first_field) + sizeof((opts)->first_field), \
+				  sizeof(type)))
 
 /*
  * Test seams.  The library has no global mutable state (tests/symbols.sh
  * checks that libmvlink.so defines no writable data of its own): what the
  * tests change lives in the context, all zero ("off") in a new one
  * (mvl_ctx_new() callocs it), and the library reads it only from the
- * context it is given.  Tests set the fields directly or through
- * mvl_sysfs_set_write_hook() and mvl_nl_set_test_ops().
+ * context it is given, through mvl_ctx_test().  Tests set the fields
+ * through it, mvl_fault(), mvl_sysfs_set_write_hook() and
+ * mvl_nl_set_test_ops().
  */
+struct mvl_nl_test_ops;
+/* Fault injection (fault.c): see mvl_step(). */
+struct mvl_fault {
+	bool env_read;         /* MVLINK_FAULT_* read (mvl_fault()) */
+	unsigned long step;    /* the step that fails (0 = none) */
+	unsigned long count;   /* steps taken so far */
+	int err;               /* its errno (EIO unless MVLINK_FAULT_ERRNO) */
+	bool kill;             /* SIGKILL at the step instead */
+	bool trace;            /* log every step */
+};
 struct mvl_test_seams {
 	/* sysfs writes go to this model of the kernel instead (sysfs.c) */
 	int (*sysfs_write)(const char *path, const char *value, void *data);
@@ -130,89 +207,25 @@ struct mvl_test_seams {
 	/* the ifindex mvl_link_pick_ifindex() returns next, then one more
 	 * each time (ifindex.c); 0: random */
 	int next_ifindex;
+	/* fault injection: only through mvl_fault() (fault.c) */
+	struct mvl_fault fault;
 };
-
-struct mvl_ctx {
-	int refcount;
-	pid_t pid;
-	mvl_log_fn log_fn;
-	void *log_data;
-	int log_priority;
-	char *state_dir;
-	char *sysfs_root;
-	char *dev_root;
-	char errmsg[1024];
-	bool undo_failed;
-	/* inside mvl_undo_begin()/end(): the message kept meanwhile */
-	unsigned undo_depth;
-	char undo_kept[1024];
-	struct mvl_nl *nl; /* lazily opened rtnetlink socket (netlink.c) */
-	void (*nl_free)(struct mvl_nl *nl); /* set with it: mvl_ctx_unref() frees it */
-	/* the store's knowledge (statedir.c, owner.c), the first two reset
-	 * when the state directory changes: which of its subdirectories this
-	 * context has made or seen (a vanished one is made again on ENOENT),
-	 * whether it is on a file system where fsync() does nothing (tmpfs,
-	 * ramfs: 0 unknown, 1 yes, 2 no), and this process's stamp for
-	 * journals (see mvl_owner_stamp_ctx(); the pid is ctx->pid, checked
-	 * at every entry) */
-	unsigned state_dirs;
-	int state_volatile;
-	bool owner_known;
-	unsigned long long owner_start;
-	char owner_boot_id[40];
-	/* fault injection (tests): see fault.c */
-	unsigned long fault_step;   /* the step that fails (0 = none) */
-	unsigned long fault_count;  /* steps taken so far */
-	int fault_errno;
-	bool fault_kill;            /* SIGKILL at the step instead */
-	bool fault_trace;           /* log every step */
-	struct mvl_test_seams test; /* see above */
-};
-
-/*
- * mvl_fail - record the message of a failure in ctx (retrievable through
- * mvl_ctx_get_error()), log it at debug level and return @err (negative).
- */
-int mvl_fail(struct mvl_ctx *ctx, int err, const char *format, ...) _printf_(3, 4);
-/* Start of every public entry point that takes a context: resets the error
- * state and refuses a context inherited through fork() (-ECHILD). */
-int mvl_ctx_enter(struct mvl_ctx *ctx);
-/* Record that an undo step failed (logged as a warning). */
-void mvl_undo_failed(struct mvl_ctx *ctx, const char *format, ...) _printf_(2, 3);
-/*
- * An undo path: the first failure of a call is its error, and undoing it
- * must not replace it.  Between mvl_undo_begin() and the matching
- * mvl_undo_end() (they nest) failures set the message as usual, for the
- * undo's own warning; mvl_undo_end() of the outermost puts back the
- * message of the failure being undone.
- */
-void mvl_undo_begin(struct mvl_ctx *ctx);
-void mvl_undo_end(struct mvl_ctx *ctx);
-
-/* opendir() @dir into *@ret: 1, or 0 when it does not exist (*@ret NULL),
- * or -errno with a message. */
-int mvl_opendir(struct mvl_ctx *ctx, const char *dir, DIR **ret);
-/* Human wording for cryptic kernel errnos (EXFULL from a bridge...), or NULL. */
-const char *mvl_link_errno_hint(int err);
-/* libbpf-style option struct check: @sz at least up to @min_end and every
- * byte past what this library knows (@known) zero. */
-bool mvl_opts_valid(const void *opts, size_t sz, size_t min_end, size_t known);
-#define MVL_OPTS_VALID(opts, type, first_field)                                      \
-	((opts) && mvl_opts_valid(opts, (opts)->sz,                                   \
-				  offsetof(type, first_field) + sizeof((opts)->first_field), \
-				  sizeof(type)))
+struct mvl_test_seams *mvl_ctx_test(struct mvl_ctx *ctx);
 
 /* ---- fault.c: fault injection for tests ------------------------------ */
 /*
  * mvl_step - called before every kernel-changing step (netlink request,
  * ioctl, sysfs write, open, journal write).  Normally returns 0.  With
- * fault injection armed (ctx->fault_step = k, set by tests or, in builds
- * with --enable-fault-injection, MVLINK_FAULT_STEP=k), the k-th step
- * returns -ctx->fault_errno (default EIO) or, with ctx->fault_kill, kills
+ * fault injection armed (mvl_fault(ctx)->step = k, set by tests or, in
+ * builds with --enable-fault-injection, MVLINK_FAULT_STEP=k), the k-th
+ * step returns -mvl_fault(ctx)->err (default EIO) or, with ->kill, kills
  * the process with SIGKILL.  @what names the step for the log.
  */
 int mvl_step(struct mvl_ctx *ctx, const char *what);
-void mvl_fault_init(struct mvl_ctx *ctx);
+/* The fault injection knobs of @ctx; the first call reads the environment
+ * (MVLINK_FAULT_*, only in builds with --enable-fault-injection), so that
+ * what a test sets afterwards wins. */
+struct mvl_fault *mvl_fault(struct mvl_ctx *ctx);
 
 /* ---- parse.c: what users type (the public checks are in mvlink.h) ---- */
 /* -EINVAL with the one message for a VM id that mvl_vm_id_check() refuses,

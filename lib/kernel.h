@@ -94,7 +94,6 @@ int mvl_nl_addr_count(struct mvl_ctx *ctx, int ifindex, char *first, size_t len)
 /* Whether @ifindex is the output device of a default route (1/0/-errno). */
 int mvl_nl_has_default_route(struct mvl_ctx *ctx, int ifindex);
 
-void mvl_nl_free(struct mvl_nl *nl);
 /* The extended-ack text of the last failed request ("" when none). */
 const char *mvl_nl_extack(struct mvl_ctx *ctx);
 /*

@@ -14,7 +14,7 @@
  * a guard too).
  *
  * libpci's sysfs back end reads "<sysfs.path>/devices/<addr>/...", so the
- * path is pointed at <ctx->sysfs_root>/bus/pci and tests can use a fake
+ * path is pointed at <the sysfs root>/bus/pci and tests can use a fake
  * tree.  Decisions (which driver is bound, which IOMMU group) are made on
  * the sysfs links read here directly: exact, uncached, and what the kernel
  * acts on.
@@ -358,7 +358,7 @@ static void pci_log_cb(char *msg, ...)
 	char buf[256];
 	va_list ap;
 
-	if (!guard_ctx || guard_ctx->log_priority < LOG_DEBUG)
+	if (!guard_ctx || mvl_ctx_get_log_priority(guard_ctx) < LOG_DEBUG)
 		return;
 	va_start(ap, msg);
 	vsnprintf(buf, sizeof(buf), msg, ap);
@@ -367,7 +367,7 @@ static void pci_log_cb(char *msg, ...)
 }
 
 /* Run the libpci calls of @fn under a guard: -EIO with libpci's message
- * when it reported an error. */
+ * (in @ctx; none without a context) when it reported an error. */
 static int run_guarded(struct mvl_ctx *ctx, struct mvl_pci *pci,
 		       void (*fn)(struct mvl_pci *pci, void *data), void *data)
 {
@@ -380,7 +380,7 @@ static int run_guarded(struct mvl_ctx *ctx, struct mvl_pci *pci,
 	if (setjmp(jb) != 0) {
 		guard_jmp = saved_jmp;
 		guard_ctx = saved_ctx;
-		return mvl_fail(ctx, -EIO, "libpci: %s", guard_msg);
+		return ctx ? mvl_fail(ctx, -EIO, "libpci: %s", guard_msg) : -EIO;
 	}
 	fn(pci, data);
 	guard_jmp = saved_jmp;
@@ -401,7 +401,7 @@ static void do_free_dev(struct mvl_pci *pci, void *data)
 static int guarded(struct mvl_ctx *ctx, struct mvl_pci *pci,
 		   void (*fn)(struct mvl_pci *pci, void *data), void *data)
 {
-	char msg[sizeof(ctx->errmsg)];
+	char msg[MVL_ERRMSG_LEN];
 	int r;
 
 	if (pci->poisoned)
@@ -410,10 +410,10 @@ static int guarded(struct mvl_ctx *ctx, struct mvl_pci *pci,
 	if (r < 0) {
 		pci->poisoned = true;
 		if (pci->cur) {
-			snprintf(msg, sizeof(msg), "%s", ctx->errmsg);
+			snprintf(msg, sizeof(msg), "%s", mvl_ctx_get_error(ctx));
 			run_guarded(ctx, pci, do_free_dev, pci->cur);
 			pci->cur = NULL;
-			snprintf(ctx->errmsg, sizeof(ctx->errmsg), "%s", msg);
+			mvl_ctx_set_error(ctx, msg);
 		}
 	}
 	return r;
@@ -475,10 +475,8 @@ void mvl_pci_close(struct mvl_pci *pci)
 	if (pci->acc) {
 		/* guarded like every libpci call (also after an error: libpci's
 		 * structures are consistent between its calls); what it could
-		 * report has no caller to go to: a context that logs nothing */
-		struct mvl_ctx quiet = { .log_priority = -1 };
-
-		run_guarded(&quiet, pci, do_cleanup, NULL);
+		 * report has no caller to go to: no context, nothing logged */
+		run_guarded(NULL, pci, do_cleanup, NULL);
 	}
 	free(pci);
 }

@@ -100,7 +100,7 @@ void mvl_link_journal_drop(struct mvl_ctx *ctx, struct mvl_link_journal *j)
 	mvl_undo_begin(ctx);
 	r = mvl_link_journal_remove(ctx, j);
 	if (r < 0)
-		mvl_undo_failed(ctx, "%s (mvlink recover removes it)", ctx->errmsg);
+		mvl_undo_failed(ctx, "%s (mvlink recover removes it)", mvl_ctx_get_error(ctx));
 	mvl_undo_end(ctx);
 }
 

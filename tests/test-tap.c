@@ -810,8 +810,8 @@ START_TEST(rollback_every_step)
 	/* the steps of a run that fails nowhere, then undone by hand */
 	mvt_fail_at(ctx, ULONG_MAX);
 	iface = create_ok(ctx, &o);
-	n = ctx->fault_count;
-	ctx->fault_step = 0;
+	n = mvl_fault(ctx)->count;
+	mvl_fault(ctx)->step = 0;
 	mvl_iface_unref(iface);
 	mvt_undo_by_hand(state, before,
 			 "ip link del vm-test1 && ip link del br0 && ip link set eno1 down");
@@ -827,7 +827,7 @@ START_TEST(rollback_every_step)
 		mvt_assert_unchanged(mvt_fds(), fds, "step %lu: fds leaked or closed (diff above)", k);
 	}
 	free(fds);
-	ctx->fault_step = 0;
+	mvl_fault(ctx)->step = 0;
 	printf("tap create, new bridge, uplink: %lu steps, each failed once\n", n);
 	/* 12 today: the journal, the bridge (RTM_NEWLINK), up, the uplink
 	 * enslaved, the index entry, open, TUNSETIFF, TUNSETOWNER, TUNSETGROUP,
