@@ -172,60 +172,17 @@ bool mvl_opts_valid(const void *opts, size_t sz, size_t min_end, size_t known);
 				  offsetof(type, first_field) + sizeof((opts)->first_field), \
 				  sizeof(type)))
 
-/*
- * Test seams.  The library has no global mutable state (tests/symbols.sh
- * checks that libmvlink.so defines no writable data of its own): what the
- * tests change lives in the context, all zero ("off") in a new one
- * (mvl_ctx_new() callocs it), and the library reads it only from the
- * context it is given, through mvl_ctx_test().  Tests set the fields
- * through it, mvl_fault(), mvl_sysfs_set_write_hook() and
- * mvl_nl_set_test_ops().
- */
-struct mvl_nl_test_ops;
-/* Fault injection (fault.c): see mvl_step(). */
-struct mvl_fault {
-	bool env_read;         /* MVLINK_FAULT_* read (mvl_fault()) */
-	unsigned long step;    /* the step that fails (0 = none) */
-	unsigned long count;   /* steps taken so far */
-	int err;               /* its errno (EIO unless MVLINK_FAULT_ERRNO) */
-	bool kill;             /* SIGKILL at the step instead */
-	bool trace;            /* log every step */
-};
-struct mvl_test_seams {
-	/* sysfs writes go to this model of the kernel instead (sysfs.c) */
-	int (*sysfs_write)(const char *path, const char *value, void *data);
-	void *sysfs_write_data;
-	/* VF requests and the default-route check go to these (netlink.c) */
-	const struct mvl_nl_test_ops *nl_ops;
-	void *nl_ops_data;
-	/* how long locks are waited for before -EBUSY (lock.c);
-	 * 0: MVL_LOCK_TIMEOUT_MS */
-	unsigned lock_timeout_ms;
-	/* the link group a bulk deletion moves links into (delete.c);
-	 * 0: a fresh random one each time */
-	uint32_t delete_group;
-	/* the ifindex mvl_link_pick_ifindex() returns next, then one more
-	 * each time (ifindex.c); 0: random */
-	int next_ifindex;
-	/* fault injection: only through mvl_fault() (fault.c) */
-	struct mvl_fault fault;
-};
-struct mvl_test_seams *mvl_ctx_test(struct mvl_ctx *ctx);
-
 /* ---- fault.c: fault injection for tests ------------------------------ */
 /*
  * mvl_step - called before every kernel-changing step (netlink request,
  * ioctl, sysfs write, open, journal write).  Normally returns 0.  With
- * fault injection armed (mvl_fault(ctx)->step = k, set by tests or, in
- * builds with --enable-fault-injection, MVLINK_FAULT_STEP=k), the k-th
- * step returns -mvl_fault(ctx)->err (default EIO) or, with ->kill, kills
- * the process with SIGKILL.  @what names the step for the log.
+ * fault injection armed (mvl_fault(ctx)->step = k, testhooks.h, set by
+ * tests or, in builds with --enable-fault-injection, MVLINK_FAULT_STEP=k),
+ * the k-th step returns -mvl_fault(ctx)->err (default EIO) or, with
+ * ->kill, kills the process with SIGKILL.  @what names the step for the
+ * log.
  */
 int mvl_step(struct mvl_ctx *ctx, const char *what);
-/* The fault injection knobs of @ctx; the first call reads the environment
- * (MVLINK_FAULT_*, only in builds with --enable-fault-injection), so that
- * what a test sets afterwards wins. */
-struct mvl_fault *mvl_fault(struct mvl_ctx *ctx);
 
 /* ---- parse.c: what users type (the public checks are in mvlink.h) ---- */
 /* -EINVAL with the one message for a VM id that mvl_vm_id_check() refuses,

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 
 #include "base.h"
+#include "testhooks.h"
 
 /* The layout is this file's alone: other files go through the functions
  * of base.h (and mvlink.h's getters). */

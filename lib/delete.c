@@ -6,6 +6,7 @@
  * its create held, and only while it is still the link that was found.
  */
 #include "operations.h"
+#include "testhooks.h"
 
 static int cmp_str(const void *a, const void *b)
 {

@@ -13,6 +13,7 @@
 #include <signal.h>
 
 #include "base.h"
+#include "testhooks.h"
 
 struct mvl_fault *mvl_fault(struct mvl_ctx *ctx)
 {

@@ -6,6 +6,7 @@
  * transaction (txn.c) use it; it uses only the store.
  */
 #include "kinds.h"
+#include "testhooks.h"
 
 int mvl_link_pick_ifindex(struct mvl_ctx *ctx)
 {

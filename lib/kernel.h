@@ -149,16 +149,8 @@ int mvl_nl_vf_get(struct mvl_ctx *ctx, int pf_ifindex, int vf, struct mvl_vf_sta
 /* Set one attribute (mvl_step() first).  The kernel's errno. */
 int mvl_nl_vf_set(struct mvl_ctx *ctx, int pf_ifindex, unsigned attr,
 		  const struct mvl_vf_state *val);
-/* mvl_nl_has_default_route(), through the test hooks below. */
+/* mvl_nl_has_default_route(), through the test hooks (testhooks.h). */
 int mvl_nl_dev_has_default_route(struct mvl_ctx *ctx, int ifindex);
-/* Tests replace the VF requests and the route check of @ctx by a model of
- * a PF (NULL: real requests again). */
-struct mvl_nl_test_ops {
-	int (*vf_get_all)(void *data, int pf_ifindex, struct mvl_vf_state **ret, size_t *ret_n);
-	int (*vf_set)(void *data, int pf_ifindex, unsigned attr, const struct mvl_vf_state *val);
-	int (*has_default_route)(void *data, int ifindex);
-};
-void mvl_nl_set_test_ops(struct mvl_ctx *ctx, const struct mvl_nl_test_ops *ops, void *data);
 
 /* ---- sysfs.c ---------------------------------------------------------- */
 /* Path below the context's sysfs root: mvl_sysfs_path(ctx, buf, "class/net/%s/mtu", n) */
@@ -172,10 +164,6 @@ int mvl_sysfs_write(struct mvl_ctx *ctx, const char *value, const char *fmt, ...
 /* A number (decimal or 0x hex) from a sysfs file: -EBADMSG when it is none. */
 int mvl_sysfs_read_ulong(struct mvl_ctx *ctx, unsigned long *ret, const char *fmt, ...)
 	_printf_(3, 4);
-/* Tests replace the sysfs writes of @ctx by a model of the kernel's
- * reaction (NULL: real writes again). */
-typedef int (*mvl_sysfs_write_hook)(const char *path, const char *value, void *data);
-void mvl_sysfs_set_write_hook(struct mvl_ctx *ctx, mvl_sysfs_write_hook hook, void *data);
 
 /* ---- pci.c: PCI devices (the only file that talks libpci) ------------ */
 /* Identity through libpci; strings are "" when unknown. */

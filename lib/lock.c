@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "store.h"
+#include "testhooks.h"
 
 static const char *const lock_prefix[] = {
 	[MVL_LOCK_BRIDGE] = "bridge",

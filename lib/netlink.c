@@ -23,6 +23,7 @@
 #include <netlink/route/route.h>
 
 #include "kernel.h"
+#include "testhooks.h"
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270

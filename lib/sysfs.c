@@ -8,6 +8,7 @@
 #include <stdarg.h>
 
 #include "kernel.h"
+#include "testhooks.h"
 
 void mvl_sysfs_set_write_hook(struct mvl_ctx *ctx, mvl_sysfs_write_hook hook, void *data)
 {

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "operations.h"
+#include "testhooks.h"
 
 #define FS_MAX_DEVS 64
 #define FS_MAX_VFS 16

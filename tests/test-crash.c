@@ -30,6 +30,7 @@
 
 #include "testutil.h"
 #include "operations.h"
+#include "testhooks.h"
 
 #define VM "vm1"
 

@@ -24,6 +24,7 @@
 
 #include "testutil.h"
 #include "operations.h"
+#include "testhooks.h"
 
 static const uint8_t guest_mac[6] = { 0x02, 0, 0, 0, 0, 0x01 };
 static const uint8_t guest_mac2[6] = { 0x02, 0, 0, 0, 0, 0x02 };

@@ -26,6 +26,7 @@
 #include <linux/vfio.h>
 
 #include "operations.h"
+#include "testhooks.h"
 #include "testutil.h"
 
 #define VM "vm-guest"

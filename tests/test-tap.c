@@ -17,6 +17,7 @@
 
 #include "testutil.h"
 #include "operations.h"
+#include "testhooks.h"
 
 static const uint8_t guest_mac[6] = { 0x02, 0, 0, 0, 0, 0x01 };
 

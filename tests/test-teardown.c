@@ -15,6 +15,7 @@
 #include "testutil.h"
 #include "nlcount.h"
 #include "operations.h"
+#include "testhooks.h"
 
 /* Persistent taps of VM @vm on br0, named after it: @vm0 ... @vm<n-1>. */
 static void taps(struct mvl_ctx *ctx, const char *vm, int n)

@@ -20,6 +20,7 @@
 
 #include "testutil.h"
 #include "operations.h"
+#include "testhooks.h"
 
 bool mvt_can_netns(void)
 {
