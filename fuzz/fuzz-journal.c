@@ -25,7 +25,7 @@
 
 #include <json-c/json.h>
 
-#include "libmvlink-private.h"
+#include "operations.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -13,7 +13,7 @@
  * chosen for it (the kernel ignores an alias at creation, so the bridge
  * exists untagged for a moment: the journal is what proves it ours).
  */
-#include "libmvlink-private.h"
+#include "kinds.h"
 
 /* Refuse to enslave an uplink the host depends on. */
 static int check_uplink_idle(struct mvl_ctx *ctx, const struct mvl_link_info *up,

@@ -5,7 +5,7 @@
  * recovery of what crashed creates left on them, the name, the journal;
  * every step's undo pushed, done in reverse when a later one fails.
  */
-#include "libmvlink-private.h"
+#include "operations.h"
 
 static void bridge_undo(struct mvl_ctx *ctx, void *st)
 {

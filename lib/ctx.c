@@ -1,11 +1,38 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * ctx.c - the library context: reference count, configuration paths, the
- * error state of the last call, and the fork() guard.
+ * ctx.c - the library context: reference count, configuration paths,
+ * logging through its callback, the error state of the last call, the
+ * fork() guard, and the parts other files keep in it.  Its layout is this
+ * file's alone.
  */
 #include <stdarg.h>
 
-#include "libmvlink-private.h"
+#include "base.h"
+#include "testhooks.h"
+
+/* The layout is this file's alone: other files go through the functions
+ * of base.h (and mvlink.h's getters). */
+struct mvl_ctx {
+	int refcount;
+	pid_t pid;
+	mvl_log_fn log_fn;
+	void *log_data;
+	int log_priority;
+	char *state_dir;
+	char *sysfs_root;
+	char *dev_root;
+	char errmsg[MVL_ERRMSG_LEN];
+	bool undo_failed;
+	/* inside mvl_undo_begin()/end(): the message kept meanwhile */
+	unsigned undo_depth;
+	char undo_kept[MVL_ERRMSG_LEN];
+	/* what files above keep in the context (enum mvl_ctx_part) */
+	struct {
+		void *data;
+		void (*free_fn)(void *data);
+	} part[MVL_CTX_PARTS];
+	struct mvl_test_seams test; /* see base.h */
+};
 
 static int set_path(char **field, const char *path)
 {
@@ -23,8 +50,6 @@ static int set_path(char **field, const char *path)
 	*field = copy;
 	return 0;
 }
-
-int mvl_log_priority_from_string(const char *s);
 
 MVL_EXPORT int mvl_ctx_new(struct mvl_ctx **ret_ctx)
 {
@@ -51,7 +76,6 @@ MVL_EXPORT int mvl_ctx_new(struct mvl_ctx **ret_ctx)
 		mvl_ctx_unref(ctx);
 		return -ENOMEM;
 	}
-	mvl_fault_init(ctx);
 	*ret_ctx = ctx;
 	return 0;
 }
@@ -67,10 +91,10 @@ MVL_EXPORT struct mvl_ctx *mvl_ctx_unref(struct mvl_ctx *ctx)
 {
 	if (!ctx || --ctx->refcount > 0)
 		return NULL;
-	/* After fork() the socket belongs to the parent too: closing our copy
-	 * of the fd is harmless, and the memory is ours. */
-	if (ctx->nl && ctx->nl_free)
-		ctx->nl_free(ctx->nl);
+	/* After fork() the rtnetlink socket belongs to the parent too: closing
+	 * our copy of the fd is harmless, and the memory is ours. */
+	for (size_t i = 0; i < ARRAY_SIZE(ctx->part); i++)
+		mvl_ctx_set_part(ctx, i, NULL, NULL);
 	free(ctx->state_dir);
 	free(ctx->sysfs_root);
 	free(ctx->dev_root);
@@ -117,8 +141,7 @@ MVL_EXPORT int mvl_ctx_set_state_dir(struct mvl_ctx *ctx, const char *path)
 	if (!ctx)
 		return -EINVAL;
 	/* what the store knows of the old directory says nothing of this one */
-	ctx->state_dirs = 0;
-	ctx->state_volatile = 0;
+	mvl_ctx_set_part(ctx, MVL_CTX_STATEDIR, NULL, NULL);
 	return set_path(&ctx->state_dir, path);
 }
 
@@ -145,6 +168,40 @@ MVL_EXPORT int mvl_ctx_set_dev_root(struct mvl_ctx *ctx, const char *path)
 MVL_EXPORT const char *mvl_ctx_get_dev_root(struct mvl_ctx *ctx)
 {
 	return ctx ? ctx->dev_root : NULL;
+}
+
+pid_t mvl_ctx_pid(struct mvl_ctx *ctx)
+{
+	return ctx->pid;
+}
+
+void mvl_ctx_clear_error(struct mvl_ctx *ctx)
+{
+	ctx->errmsg[0] = '\0';
+}
+
+void mvl_ctx_set_error(struct mvl_ctx *ctx, const char *msg)
+{
+	snprintf(ctx->errmsg, sizeof(ctx->errmsg), "%s", msg);
+}
+
+void *mvl_ctx_part(struct mvl_ctx *ctx, enum mvl_ctx_part part)
+{
+	return ctx->part[part].data;
+}
+
+void mvl_ctx_set_part(struct mvl_ctx *ctx, enum mvl_ctx_part part, void *data,
+		      void (*free_fn)(void *data))
+{
+	if (ctx->part[part].data && ctx->part[part].free_fn)
+		ctx->part[part].free_fn(ctx->part[part].data);
+	ctx->part[part].data = data;
+	ctx->part[part].free_fn = free_fn;
+}
+
+struct mvl_test_seams *mvl_ctx_test(struct mvl_ctx *ctx)
+{
+	return &ctx->test;
 }
 
 int mvl_ctx_enter(struct mvl_ctx *ctx)
@@ -232,4 +289,31 @@ int mvl_opendir(struct mvl_ctx *ctx, const char *dir, DIR **ret)
 	if (errno == ENOENT)
 		return 0;
 	return mvl_fail(ctx, -errno, "cannot read %s: %s", dir, MVL_STRERROR(errno));
+}
+
+void mvl_log(struct mvl_ctx *ctx, int priority, const char *file, int line, const char *fn,
+	     const char *format, ...)
+{
+	va_list ap;
+	int saved = errno;
+
+	va_start(ap, format);
+	(ctx->log_fn ? ctx->log_fn : mvl_log_stderr)(ctx, priority, file, line, fn, format, ap);
+	va_end(ap);
+	errno = saved;
+}
+
+void mvl_first_err_note(struct mvl_ctx *ctx, struct mvl_first_err *fe, int r)
+{
+	if (r < 0 && !fe->err) {
+		fe->err = r;
+		snprintf(fe->msg, sizeof(fe->msg), "%s", ctx->errmsg);
+	}
+}
+
+int mvl_first_err_get(struct mvl_ctx *ctx, const struct mvl_first_err *fe)
+{
+	if (fe->err)
+		snprintf(ctx->errmsg, sizeof(ctx->errmsg), "%s", fe->msg);
+	return fe->err;
 }

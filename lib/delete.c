@@ -5,7 +5,8 @@
  * devices).  Only links tagged by mvlink are deleted, each under the locks
  * its create held, and only while it is still the link that was found.
  */
-#include "libmvlink-private.h"
+#include "operations.h"
+#include "testhooks.h"
 
 static int cmp_str(const void *a, const void *b)
 {
@@ -248,7 +249,7 @@ static int group_delete(struct mvl_ctx *ctx, struct glink *gl, size_t n)
 	int r;
 
 	qsort(gl, n, sizeof(*gl), cmp_glink);
-	gc.group = ctx->test.delete_group;
+	gc.group = mvl_ctx_test(ctx)->delete_group;
 	while (gc.group == 0) {
 		r = mvl_random_bytes(&gc.group, sizeof(gc.group));
 		if (r < 0)
@@ -356,7 +357,7 @@ static int vm_links(struct mvl_ctx *ctx, const char **ids, size_t n_ids, struct 
 		if (r < 0)
 			dbg(ctx, "cannot index the links of this network namespace: %s; deleting "
 			    "a VM walks the links", MVL_STRERROR(r));
-		ctx->errmsg[0] = '\0'; /* no failure of the deletion */
+		mvl_ctx_clear_error(ctx); /* no failure of the deletion */
 		/* and a few VMs' entries of links gone (a crashed create):
 		 * the links found here are in it */
 		for (size_t i = 0; n_ids <= INDEX_MAX_IDS && i < n_ids; i++) {
@@ -406,7 +407,7 @@ static int delete_vms(struct mvl_ctx *ctx, const char **ids, size_t n_ids)
 			removed += r;
 			grouped = true;
 		}
-		ctx->errmsg[0] = '\0'; /* a doubt is no failure: one by one below */
+		mvl_ctx_clear_error(ctx); /* a doubt is no failure: one by one below */
 	}
 	/* the rest (or all after a doubt) one by one; carry on past a
 	 * failure: delete as much as possible, report the first */

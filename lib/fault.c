@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * fault.c - fault injection.  Every kernel-changing step calls mvl_step()
- * first.  When ctx->fault_step is k, the k-th step fails with
- * -ctx->fault_errno (or kills the process when ctx->fault_kill), so tests
- * can prove that every step is undone or recovered.  Test programs set the
- * fields directly (they link the internal library); only a build
+ * first.  When mvl_fault(ctx)->step is k, the k-th step fails with
+ * -mvl_fault(ctx)->err (or kills the process when ->kill), so tests can
+ * prove that every step is undone or recovered.  Test programs set the
+ * fields through mvl_fault() (they link the internal library); only a build
  * configured with --enable-fault-injection reads them from the environment
  * (MVLINK_FAULT_STEP=k, MVLINK_FAULT_ERRNO=n, MVLINK_FAULT_KILL=1 and
  * MVLINK_FAULT_TRACE=1 to log every step), so a production library cannot
@@ -12,38 +12,47 @@
  */
 #include <signal.h>
 
-#include "libmvlink-private.h"
+#include "base.h"
+#include "testhooks.h"
 
-void mvl_fault_init(struct mvl_ctx *ctx)
+struct mvl_fault *mvl_fault(struct mvl_ctx *ctx)
 {
-	ctx->fault_errno = EIO;
+	struct mvl_fault *f = &mvl_ctx_test(ctx)->fault;
+
+	if (f->env_read)
+		return f;
+	f->env_read = true;
+	f->err = EIO;
 #ifdef MVL_FAULT_INJECTION
 	const char *s = getenv("MVLINK_FAULT_STEP");
 	unsigned long v;
 
 	if (s && mvl_parse_uint(s, ~0UL, &v) == 0)
-		ctx->fault_step = v;
+		f->step = v;
 	s = getenv("MVLINK_FAULT_ERRNO");
 	if (s && mvl_parse_uint(s, 4095, &v) == 0 && v > 0)
-		ctx->fault_errno = (int)v;
+		f->err = (int)v;
 	s = getenv("MVLINK_FAULT_KILL");
-	ctx->fault_kill = s && strcmp(s, "1") == 0;
+	f->kill = s && strcmp(s, "1") == 0;
 	s = getenv("MVLINK_FAULT_TRACE");
-	ctx->fault_trace = s && strcmp(s, "1") == 0;
+	f->trace = s && strcmp(s, "1") == 0;
 #endif
+	return f;
 }
 
 int mvl_step(struct mvl_ctx *ctx, const char *what)
 {
-	ctx->fault_count++;
-	if (ctx->fault_trace)
-		mvl_log(ctx, LOG_NOTICE, __FILE__, __LINE__, __func__, "step %lu: %s",
-			ctx->fault_count, what);
-	if (ctx->fault_step && ctx->fault_count == ctx->fault_step) {
-		if (ctx->fault_kill)
+	struct mvl_fault *f = mvl_fault(ctx);
+
+	f->count++;
+	if (f->trace)
+		mvl_log(ctx, LOG_NOTICE, __FILE__, __LINE__, __func__, "step %lu: %s", f->count,
+			what);
+	if (f->step && f->count == f->step) {
+		if (f->kill)
 			kill(getpid(), SIGKILL);
-		dbg(ctx, "fault injected at step %lu (%s)", ctx->fault_count, what);
-		return -ctx->fault_errno;
+		dbg(ctx, "fault injected at step %lu (%s)", f->count, what);
+		return -f->err;
 	}
 	return 0;
 }

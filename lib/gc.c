@@ -11,7 +11,7 @@
  * not kept goes only once it has no ports left (an uplink is a port: a
  * bridge holding the host's uplink stays until someone deletes it by name).
  */
-#include "libmvlink-private.h"
+#include "operations.h"
 
 struct gc {
 	const char **keep; /* sorted */
@@ -108,8 +108,8 @@ static int journal_cb(struct mvl_ctx *ctx, const char *addr, void *data)
 
 	if (r < 0) {
 		/* whose it is cannot be told: never acted on */
-		warn(ctx, "%s", ctx->errmsg);
-		ctx->errmsg[0] = '\0';
+		warn(ctx, "%s", mvl_ctx_get_error(ctx));
+		mvl_ctx_clear_error(ctx);
 		return 0;
 	}
 	if (kept(g, j.vm_id))
@@ -191,8 +191,8 @@ static int gc_run(struct mvl_ctx *ctx, struct gc *g, bool dry)
 		}
 		r = mvl_link_delete_locked(ctx, li);
 		if (r == -EBUSY) {
-			dbg(ctx, "%s", ctx->errmsg); /* it has ports: stays */
-			ctx->errmsg[0] = '\0';
+			dbg(ctx, "%s", mvl_ctx_get_error(ctx)); /* it has ports: stays */
+			mvl_ctx_clear_error(ctx);
 			continue;
 		}
 		if (r > 0) {

@@ -3,7 +3,7 @@
  * iface.c - struct mvl_iface: what a create returns (name, tag, queue fds)
  * and what a listing holds, and the lists listings fill.
  */
-#include "libmvlink-private.h"
+#include "base.h"
 
 struct mvl_iface *mvl_iface_new(enum mvl_mode mode, const char *name, const char *vm_id)
 {

@@ -5,14 +5,16 @@
  * kind that creates a link (bridge.c, tap.c, macvtap.c) and the create
  * transaction (txn.c) use it; it uses only the store.
  */
-#include "libmvlink-private.h"
+#include "kinds.h"
+#include "testhooks.h"
 
 int mvl_link_pick_ifindex(struct mvl_ctx *ctx)
 {
+	struct mvl_test_seams *t = mvl_ctx_test(ctx);
 	uint32_t v = 0;
 
-	if (ctx->test.next_ifindex > 0)
-		return ctx->test.next_ifindex++;
+	if (t->next_ifindex > 0)
+		return t->next_ifindex++;
 
 	/* far above what the kernel hands out (it counts up from 1): a
 	 * journal can name the link before it exists, and nobody else is

@@ -31,7 +31,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
-#include "libmvlink-private.h"
+#include "store.h"
 
 #define COMPLETE ".complete"
 
@@ -45,9 +45,9 @@ static int index_dir(struct mvl_ctx *ctx, const char *vm_id, char *buf, size_t l
 	if (r < 0)
 		return r;
 	if (vm_id)
-		n = snprintf(buf, len, "%s/index/%llu/%s", ctx->state_dir, ns, vm_id);
+		n = snprintf(buf, len, "%s/index/%llu/%s", mvl_ctx_get_state_dir(ctx), ns, vm_id);
 	else
-		n = snprintf(buf, len, "%s/index/%llu", ctx->state_dir, ns);
+		n = snprintf(buf, len, "%s/index/%llu", mvl_ctx_get_state_dir(ctx), ns);
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 

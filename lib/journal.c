@@ -25,7 +25,7 @@
 
 #include <json-c/json.h>
 
-#include "libmvlink-private.h"
+#include "store.h"
 
 #define JOURNAL_MAX_SIZE (64 * 1024)
 
@@ -820,7 +820,8 @@ static const char *mode_dir(enum mvl_mode mode)
 int mvl_journal_path(struct mvl_ctx *ctx, enum mvl_mode mode, const char *addr, char *buf,
 		     size_t len)
 {
-	int n = snprintf(buf, len, "%s/%s/%s.json", ctx->state_dir, mode_dir(mode), addr);
+	int n = snprintf(buf, len, "%s/%s/%s.json", mvl_ctx_get_state_dir(ctx), mode_dir(mode),
+			 addr);
 
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
@@ -944,7 +945,8 @@ int mvl_journal_foreach(struct mvl_ctx *ctx,
 	int r = 0;
 
 	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(journal_modes); i++) {
-		snprintf(dir, sizeof(dir), "%s/%s", ctx->state_dir, mode_dir(journal_modes[i]));
+		snprintf(dir, sizeof(dir), "%s/%s", mvl_ctx_get_state_dir(ctx),
+			 mode_dir(journal_modes[i]));
 		r = mvl_statedir_foreach(ctx, dir, journal_file_valid, journal_foreach_one, &f);
 	}
 	return r;
@@ -1209,7 +1211,7 @@ int mvl_link_journal_remove(struct mvl_ctx *ctx, struct mvl_link_journal *j)
 
 	if (!j->file[0])
 		return 0;
-	n = snprintf(path, sizeof(path), "%s/links/%s", ctx->state_dir, j->file);
+	n = snprintf(path, sizeof(path), "%s/links/%s", mvl_ctx_get_state_dir(ctx), j->file);
 	if (n < 0 || (size_t)n >= sizeof(path))
 		return mvl_fail(ctx, -ENAMETOOLONG, "journal path too long");
 	r = mvl_statedir_unlink(ctx, path, "journal");
@@ -1227,7 +1229,7 @@ int mvl_link_journal_read(struct mvl_ctx *ctx, const char *file, struct mvl_link
 
 	if (!lj_file_valid(file))
 		return -EINVAL;
-	n = snprintf(path, sizeof(path), "%s/links/%s", ctx->state_dir, file);
+	n = snprintf(path, sizeof(path), "%s/links/%s", mvl_ctx_get_state_dir(ctx), file);
 	if (n < 0 || (size_t)n >= sizeof(path))
 		return mvl_fail(ctx, -ENAMETOOLONG, "journal path too long");
 	r = mvl_statedir_read(path, JOURNAL_MAX_SIZE, &buf, &len, why, sizeof(why));
@@ -1252,7 +1254,7 @@ int mvl_link_journal_foreach(struct mvl_ctx *ctx,
 {
 	char dir[PATH_MAX];
 
-	snprintf(dir, sizeof(dir), "%s/links", ctx->state_dir);
+	snprintf(dir, sizeof(dir), "%s/links", mvl_ctx_get_state_dir(ctx));
 	/* not temp files ('.'), nor strangers */
 	return mvl_statedir_foreach(ctx, dir, lj_file_valid, cb, data);
 }

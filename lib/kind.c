@@ -10,7 +10,7 @@
  * call back here, so the table is one-way (kind.c -> tap.c, macvtap.c,
  * bridge.c) and needs no registration at run time.
  */
-#include "libmvlink-private.h"
+#include "kinds.h"
 
 /* In the order their links are listed and deleted. */
 static const struct mvl_link_kind *const kinds[] = {

@@ -3,7 +3,7 @@
  * list.c - finding mvlink's links again by their tag (deleting them:
  * delete.c).  Untagged (foreign) links are listed on request.
  */
-#include "libmvlink-private.h"
+#include "operations.h"
 
 int mvl_iface_from_link(struct mvl_ctx *ctx, const struct mvl_link_info *li, const char *rel_name,
 			struct mvl_iface **ret)

@@ -10,7 +10,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "libmvlink-private.h"
+#include "store.h"
+#include "testhooks.h"
 
 static const char *const lock_prefix[] = {
 	[MVL_LOCK_BRIDGE] = "bridge",
@@ -29,9 +30,11 @@ static const char *const lock_what[] = {
 };
 
 /* How long @ctx waits for locks, in ms. */
-static unsigned lock_timeout_ms(const struct mvl_ctx *ctx)
+static unsigned lock_timeout_ms(struct mvl_ctx *ctx)
 {
-	return ctx->test.lock_timeout_ms ? ctx->test.lock_timeout_ms : MVL_LOCK_TIMEOUT_MS;
+	unsigned ms = mvl_ctx_test(ctx)->lock_timeout_ms;
+
+	return ms ? ms : MVL_LOCK_TIMEOUT_MS;
 }
 
 static long long now_ms(void)
@@ -131,7 +134,7 @@ bool mvl_lock_known(struct mvl_ctx *ctx, enum mvl_lock_kind kind, const char *na
 		return false;
 	/* the locks directory's path, as mvl_statedir_subdir() makes it,
 	 * unmade */
-	n = snprintf(dir, sizeof(dir), "%s/locks", ctx->state_dir);
+	n = snprintf(dir, sizeof(dir), "%s/locks", mvl_ctx_get_state_dir(ctx));
 	return n > 0 && (size_t)n < sizeof(dir) &&
 	       lock_file_path(path, sizeof(path), dir, kind, name) && lstat(path, &st) == 0 &&
 	       S_ISREG(st.st_mode);
@@ -217,4 +220,9 @@ void mvl_lockset_drop(struct mvl_lockset *set)
 {
 	for (unsigned i = set->n; i-- > 0;)
 		mvl_lock_drop(&set->l[i].fd);
+}
+
+enum mvl_lock_kind mvl_dev_lock_kind(const char *name)
+{
+	return mvl_vf_name_parse(name, NULL, NULL) == 0 ? MVL_LOCK_VF : MVL_LOCK_PCI;
 }

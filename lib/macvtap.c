@@ -36,7 +36,7 @@
 #include <sys/sysmacros.h>
 #include <linux/if_tun.h>
 
-#include "libmvlink-private.h"
+#include "kinds.h"
 
 #define MVL_MAX_QUEUES 256 /* the kernel's MAX_TAP_QUEUES */
 
@@ -143,7 +143,7 @@ int mvl_macvtap_delete_link(struct mvl_ctx *ctx, const struct mvl_link_info *li)
 			return mvl_fail(ctx, r,
 					"deleted passthru macvtap %s, but %s; set it back by "
 					"hand (MAC %s%s)",
-					li->name, ctx->errmsg, mvl_mac_format(mac, a),
+					li->name, mvl_ctx_get_error(ctx), mvl_mac_format(mac, a),
 					bring_down ? ", down" : "");
 		}
 	}
@@ -361,7 +361,7 @@ static void undo(struct mvl_ctx *ctx, const struct mvl_macvtap_want *w, struct m
 		r = restore_lower(ctx, w->lower.ifindex, d->passthru_mac_set ? w->lower.mac : NULL,
 				  d->lower_brought_up);
 		if (r < 0)
-			mvl_undo_failed(ctx, "%s", ctx->errmsg);
+			mvl_undo_failed(ctx, "%s", mvl_ctx_get_error(ctx));
 	}
 }
 
@@ -777,7 +777,7 @@ int mvl_macvtap_result(struct mvl_ctx *ctx, struct mvl_macvtap_op *op, struct mv
 		memcpy(li.mac, w->mac, 6);
 		li.mtu = w->o->mtu ? w->o->mtu : w->lower.mtu;
 	}
-	snprintf(path, sizeof(path), "%s/tap%d", ctx->dev_root, op->ifindex);
+	snprintf(path, sizeof(path), "%s/tap%d", mvl_ctx_get_dev_root(ctx), op->ifindex);
 	iface = mvl_iface_new(MVL_MODE_MACVTAP, op->name, w->o->vm_id);
 	if (!iface || mvl_iface_set_str(&iface->link, w->lower.name) < 0 ||
 	    mvl_iface_set_str(&iface->devnode, path) < 0) {
@@ -841,7 +841,7 @@ static int macvtap_describe(struct mvl_ctx *ctx, const struct mvl_link_info *li,
 {
 	char node[PATH_MAX];
 
-	snprintf(node, sizeof(node), "%s/tap%d", ctx->dev_root, li->ifindex);
+	snprintf(node, sizeof(node), "%s/tap%d", mvl_ctx_get_dev_root(ctx), li->ifindex);
 	return mvl_iface_set_str(&iface->devnode, node);
 }
 

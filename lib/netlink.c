@@ -22,7 +22,8 @@
 #include <netlink/route/addr.h>
 #include <netlink/route/route.h>
 
-#include "libmvlink-private.h"
+#include "kernel.h"
+#include "testhooks.h"
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
@@ -57,7 +58,7 @@ static int err_cb(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
 	return NL_STOP;
 }
 
-void mvl_nl_free(struct mvl_nl *nl)
+static void mvl_nl_free(struct mvl_nl *nl)
 {
 	if (!nl)
 		return;
@@ -65,9 +66,14 @@ void mvl_nl_free(struct mvl_nl *nl)
 	free(nl);
 }
 
+static void nl_free(void *nl)
+{
+	mvl_nl_free(nl);
+}
+
 static int nl_get(struct mvl_ctx *ctx, struct mvl_nl **ret)
 {
-	struct mvl_nl *nl = ctx->nl;
+	struct mvl_nl *nl = mvl_ctx_part(ctx, MVL_CTX_NL);
 	int one = 1, r;
 
 	if (nl) {
@@ -94,8 +100,7 @@ static int nl_get(struct mvl_ctx *ctx, struct mvl_nl **ret)
 	setsockopt(nl_socket_get_fd(nl->sk), SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
 	nl_socket_enable_msg_peek(nl->sk);
 	nl_socket_modify_err_cb(nl->sk, NL_CB_CUSTOM, err_cb, nl);
-	ctx->nl = nl;
-	ctx->nl_free = mvl_nl_free; /* called by mvl_ctx_unref() */
+	mvl_ctx_set_part(ctx, MVL_CTX_NL, nl, nl_free); /* mvl_ctx_unref() frees it */
 	*ret = nl;
 	return 0;
 }
@@ -183,7 +188,9 @@ static int nl_request(struct mvl_ctx *ctx, struct nl_msg *msg,
 
 const char *mvl_nl_extack(struct mvl_ctx *ctx)
 {
-	return ctx->nl ? ctx->nl->extack : "";
+	struct mvl_nl *nl = mvl_ctx_part(ctx, MVL_CTX_NL);
+
+	return nl ? nl->extack : "";
 }
 
 /* The kernel's text @extack is kept whether or not @err has a human hint:
@@ -701,8 +708,10 @@ int mvl_nl_has_default_route(struct mvl_ctx *ctx, int ifindex)
  */
 void mvl_nl_set_test_ops(struct mvl_ctx *ctx, const struct mvl_nl_test_ops *ops, void *data)
 {
-	ctx->test.nl_ops = ops;
-	ctx->test.nl_ops_data = data;
+	struct mvl_test_seams *t = mvl_ctx_test(ctx);
+
+	t->nl_ops = ops;
+	t->nl_ops_data = data;
 }
 
 /*
@@ -1005,12 +1014,12 @@ int mvl_nl_vf_get_all(struct mvl_ctx *ctx, int pf_ifindex, struct mvl_vf_state *
 		      size_t *ret_n)
 {
 	struct vf_get_state st = { .vfs = NULL };
-	const struct mvl_nl_test_ops *ops = ctx->test.nl_ops;
+	const struct mvl_test_seams *t = mvl_ctx_test(ctx);
 	struct nl_msg *msg;
 	int r;
 
-	if (ops && ops->vf_get_all)
-		return ops->vf_get_all(ctx->test.nl_ops_data, pf_ifindex, ret, ret_n);
+	if (t->nl_ops && t->nl_ops->vf_get_all)
+		return t->nl_ops->vf_get_all(t->nl_ops_data, pf_ifindex, ret, ret_n);
 	msg = link_msg(RTM_GETLINK, 0, pf_ifindex);
 	if (!msg)
 		return -ENOMEM;
@@ -1054,6 +1063,7 @@ int mvl_nl_vf_get(struct mvl_ctx *ctx, int pf_ifindex, int vf, struct mvl_vf_sta
 int mvl_nl_vf_set(struct mvl_ctx *ctx, int pf_ifindex, unsigned attr,
 		  const struct mvl_vf_state *val)
 {
+	const struct mvl_test_seams *t = mvl_ctx_test(ctx);
 	struct nl_msg *msg;
 	char what[64];
 	int r;
@@ -1062,8 +1072,8 @@ int mvl_nl_vf_set(struct mvl_ctx *ctx, int pf_ifindex, unsigned attr,
 	r = mvl_step(ctx, what);
 	if (r < 0)
 		return r;
-	if (ctx->test.nl_ops && ctx->test.nl_ops->vf_set)
-		return ctx->test.nl_ops->vf_set(ctx->test.nl_ops_data, pf_ifindex, attr, val);
+	if (t->nl_ops && t->nl_ops->vf_set)
+		return t->nl_ops->vf_set(t->nl_ops_data, pf_ifindex, attr, val);
 	r = vf_msg_build(pf_ifindex, attr, val, &msg);
 	if (r < 0)
 		return r;
@@ -1074,10 +1084,10 @@ int mvl_nl_vf_set(struct mvl_ctx *ctx, int pf_ifindex, unsigned attr,
 
 int mvl_nl_dev_has_default_route(struct mvl_ctx *ctx, int ifindex)
 {
-	const struct mvl_nl_test_ops *ops = ctx->test.nl_ops;
+	const struct mvl_test_seams *t = mvl_ctx_test(ctx);
 
-	if (ops && ops->has_default_route)
-		return ops->has_default_route(ctx->test.nl_ops_data, ifindex);
+	if (t->nl_ops && t->nl_ops->has_default_route)
+		return t->nl_ops->has_default_route(t->nl_ops_data, ifindex);
 	return mvl_nl_has_default_route(ctx, ifindex);
 }
 

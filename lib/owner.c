@@ -7,7 +7,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 
-#include "libmvlink-private.h"
+#include "store.h"
 
 static int read_boot_id(char *buf, size_t len)
 {
@@ -70,19 +70,36 @@ void mvl_owner_stamp(long long *pid, unsigned long long *pid_start, char boot_id
 	read_boot_id(boot_id, 40);
 }
 
+/* This process's stamp, read once per context (its MVL_CTX_OWNER part;
+ * without memory for it, read each time). */
+struct owner_known {
+	bool known;
+	unsigned long long start;
+	char boot_id[40];
+};
+
 void mvl_owner_stamp_ctx(struct mvl_ctx *ctx, long long *pid, unsigned long long *pid_start,
 			 char boot_id[40])
 {
-	if (!ctx->owner_known) {
+	struct owner_known *k = mvl_ctx_part(ctx, MVL_CTX_OWNER), none = { 0 };
+
+	if (!k) {
+		k = calloc(1, sizeof(*k));
+		if (k)
+			mvl_ctx_set_part(ctx, MVL_CTX_OWNER, k, free);
+		else
+			k = &none;
+	}
+	if (!k->known) {
 		long long p;
 
-		mvl_owner_stamp(&p, &ctx->owner_start, ctx->owner_boot_id);
+		mvl_owner_stamp(&p, &k->start, k->boot_id);
 		/* what could not be read is tried again next time */
-		ctx->owner_known = p == ctx->pid && ctx->owner_start && ctx->owner_boot_id[0];
+		k->known = p == mvl_ctx_pid(ctx) && k->start && k->boot_id[0];
 	}
-	*pid = ctx->pid;
-	*pid_start = ctx->owner_start;
-	memcpy(boot_id, ctx->owner_boot_id, sizeof(ctx->owner_boot_id));
+	*pid = mvl_ctx_pid(ctx);
+	*pid_start = k->start;
+	memcpy(boot_id, k->boot_id, sizeof(k->boot_id));
 }
 
 int mvl_netns_id(unsigned long long *ret)

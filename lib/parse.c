@@ -5,7 +5,7 @@
  */
 #include <ctype.h>
 
-#include "libmvlink-private.h"
+#include "base.h"
 
 static int hexval(char c)
 {

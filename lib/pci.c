@@ -14,7 +14,7 @@
  * a guard too).
  *
  * libpci's sysfs back end reads "<sysfs.path>/devices/<addr>/...", so the
- * path is pointed at <ctx->sysfs_root>/bus/pci and tests can use a fake
+ * path is pointed at <the sysfs root>/bus/pci and tests can use a fake
  * tree.  Decisions (which driver is bound, which IOMMU group) are made on
  * the sysfs links read here directly: exact, uncached, and what the kernel
  * acts on.
@@ -28,7 +28,7 @@
 
 #include <pci/pci.h>
 
-#include "libmvlink-private.h"
+#include "kernel.h"
 
 /* ------------------------------------------------------------ addresses */
 
@@ -180,11 +180,6 @@ bool mvl_dev_name_valid(const char *name)
 	if (mvl_pci_addr_parse(name, addr) == 0)
 		return strcmp(addr, name) == 0;
 	return mvl_vf_name_parse(name, NULL, NULL) == 0;
-}
-
-enum mvl_lock_kind mvl_dev_lock_kind(const char *name)
-{
-	return mvl_vf_name_parse(name, NULL, NULL) == 0 ? MVL_LOCK_VF : MVL_LOCK_PCI;
 }
 
 int mvl_pci_read_ulong(struct mvl_ctx *ctx, const char *addr, const char *attr, unsigned long *ret)
@@ -363,7 +358,7 @@ static void pci_log_cb(char *msg, ...)
 	char buf[256];
 	va_list ap;
 
-	if (!guard_ctx || guard_ctx->log_priority < LOG_DEBUG)
+	if (!guard_ctx || mvl_ctx_get_log_priority(guard_ctx) < LOG_DEBUG)
 		return;
 	va_start(ap, msg);
 	vsnprintf(buf, sizeof(buf), msg, ap);
@@ -372,7 +367,7 @@ static void pci_log_cb(char *msg, ...)
 }
 
 /* Run the libpci calls of @fn under a guard: -EIO with libpci's message
- * when it reported an error. */
+ * (in @ctx; none without a context) when it reported an error. */
 static int run_guarded(struct mvl_ctx *ctx, struct mvl_pci *pci,
 		       void (*fn)(struct mvl_pci *pci, void *data), void *data)
 {
@@ -385,7 +380,7 @@ static int run_guarded(struct mvl_ctx *ctx, struct mvl_pci *pci,
 	if (setjmp(jb) != 0) {
 		guard_jmp = saved_jmp;
 		guard_ctx = saved_ctx;
-		return mvl_fail(ctx, -EIO, "libpci: %s", guard_msg);
+		return ctx ? mvl_fail(ctx, -EIO, "libpci: %s", guard_msg) : -EIO;
 	}
 	fn(pci, data);
 	guard_jmp = saved_jmp;
@@ -406,7 +401,7 @@ static void do_free_dev(struct mvl_pci *pci, void *data)
 static int guarded(struct mvl_ctx *ctx, struct mvl_pci *pci,
 		   void (*fn)(struct mvl_pci *pci, void *data), void *data)
 {
-	char msg[sizeof(ctx->errmsg)];
+	char msg[MVL_ERRMSG_LEN];
 	int r;
 
 	if (pci->poisoned)
@@ -415,10 +410,10 @@ static int guarded(struct mvl_ctx *ctx, struct mvl_pci *pci,
 	if (r < 0) {
 		pci->poisoned = true;
 		if (pci->cur) {
-			snprintf(msg, sizeof(msg), "%s", ctx->errmsg);
+			snprintf(msg, sizeof(msg), "%s", mvl_ctx_get_error(ctx));
 			run_guarded(ctx, pci, do_free_dev, pci->cur);
 			pci->cur = NULL;
-			snprintf(ctx->errmsg, sizeof(ctx->errmsg), "%s", msg);
+			mvl_ctx_set_error(ctx, msg);
 		}
 	}
 	return r;
@@ -480,10 +475,8 @@ void mvl_pci_close(struct mvl_pci *pci)
 	if (pci->acc) {
 		/* guarded like every libpci call (also after an error: libpci's
 		 * structures are consistent between its calls); what it could
-		 * report has no caller to go to: a context that logs nothing */
-		struct mvl_ctx quiet = { .log_priority = -1 };
-
-		run_guarded(&quiet, pci, do_cleanup, NULL);
+		 * report has no caller to go to: no context, nothing logged */
+		run_guarded(NULL, pci, do_cleanup, NULL);
 	}
 	free(pci);
 }

@@ -9,7 +9,7 @@
  *   1. journal (state "attaching"): its original driver and driver_override
  *   2. vfio-pci bind and chown, journal state "attached" (vfio.c)
  */
-#include "libmvlink-private.h"
+#include "devices.h"
 
 static int check_pci_opts(struct mvl_ctx *ctx, const struct mvl_pci_opts *o, char *addr)
 {

@@ -33,7 +33,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
-#include "libmvlink-private.h"
+#include "operations.h"
 
 /* --------------------------------------------------------- the checks */
 
@@ -238,7 +238,7 @@ static int undo_journal(struct mvl_ctx *ctx, struct mvl_link_journal *j)
 				"cannot undo what a crashed mvlink process left of the %s create "
 				"of VM %s: %s (journal %s/links/%s kept)",
 				mvl_lj_op_name(j->op), j->vm_id[0] ? j->vm_id : "-", fe.msg,
-				ctx->state_dir, j->file);
+				mvl_ctx_get_state_dir(ctx), j->file);
 	return removed;
 }
 
@@ -277,8 +277,8 @@ static int held_cb(struct mvl_ctx *ctx, const char *file, void *data)
 	if (r < 0) {
 		/* gone meanwhile, or corrupt: mvl_recover() reports that one */
 		if (r != -ENOENT)
-			dbg(ctx, "%s", ctx->errmsg);
-		ctx->errmsg[0] = '\0';
+			dbg(ctx, "%s", mvl_ctx_get_error(ctx));
+		mvl_ctx_clear_error(ctx);
 		return 0;
 	}
 	mvl_lockset_init(&js);
@@ -293,7 +293,7 @@ static int held_cb(struct mvl_ctx *ctx, const char *file, void *data)
 						"too many locks to undo what a crashed mvlink "
 						"process left (journal %s/links/%s); run mvlink "
 						"recover",
-						ctx->state_dir, file);
+						mvl_ctx_get_state_dir(ctx), file);
 		hs->grow = true;
 		return 0;
 	}
@@ -356,8 +356,8 @@ static int recover_cb(struct mvl_ctx *ctx, const char *file, void *data)
 		if (rs->flags & MVL_LR_REPORT_CORRUPT)
 			mvl_first_err_note(ctx, &rs->fe, r);
 		else
-			dbg(ctx, "%s", ctx->errmsg);
-		ctx->errmsg[0] = '\0';
+			dbg(ctx, "%s", mvl_ctx_get_error(ctx));
+		mvl_ctx_clear_error(ctx);
 		return 0;
 	}
 	/* another namespace's: its devices are not visible from here */
@@ -369,7 +369,7 @@ static int recover_cb(struct mvl_ctx *ctx, const char *file, void *data)
 		r = mvl_lockset_take(ctx, &set, false);
 	if (r == -EBUSY) {
 		/* its writer is still at work */
-		ctx->errmsg[0] = '\0';
+		mvl_ctx_clear_error(ctx);
 		return 0;
 	}
 	if (r < 0) {

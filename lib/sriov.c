@@ -20,7 +20,7 @@
 #include <linux/if_ether.h>
 #include <linux/if_link.h>
 
-#include "libmvlink-private.h"
+#include "devices.h"
 
 /* ------------------------------------------------------------- strings */
 
@@ -476,7 +476,7 @@ static int pick_vf(struct mvl_ctx *ctx, const struct mvl_vf_opts *o, struct vf_p
 			return r;
 		/* taken, or with a corrupt journal: certainly not free */
 		if (r == -EBADMSG)
-			warn(ctx, "%s", ctx->errmsg);
+			warn(ctx, "%s", mvl_ctx_get_error(ctx));
 		else if (r != -EBUSY)
 			return r;
 	}
@@ -717,7 +717,7 @@ static int fill_pf(struct mvl_ctx *ctx, struct mvl_pci *pci, struct mvl_sriov_pf
 			}
 	}
 	free(vfs);
-	ctx->errmsg[0] = '\0';
+	mvl_ctx_clear_error(ctx);
 	return 0;
 }
 

@@ -23,7 +23,7 @@
 #include <sys/vfs.h>
 #include <linux/magic.h>
 
-#include "libmvlink-private.h"
+#include "store.h"
 
 /* ---------------------------------------------------------- directories */
 
@@ -75,7 +75,29 @@ int mvl_mkdir_p(const char *path)
 	return mvl_mkdir_p_mode(NULL, path, 0755, NULL);
 }
 
-/* The subdirectories a context remembers having made (ctx->state_dirs). */
+/* What a context knows of its state directory (its MVL_CTX_STATEDIR part,
+ * dropped when the directory changes): which of its subdirectories it has
+ * made or seen (a vanished one is made again on ENOENT), and whether it is
+ * on a file system where fsync() does nothing (tmpfs, ramfs: 0 unknown, 1
+ * yes, 2 no).  Without memory for it, nothing is remembered. */
+struct statedir_known {
+	unsigned subdirs;
+	int is_volatile;
+};
+
+static struct statedir_known *known(struct mvl_ctx *ctx)
+{
+	struct statedir_known *k = mvl_ctx_part(ctx, MVL_CTX_STATEDIR);
+
+	if (!k) {
+		k = calloc(1, sizeof(*k));
+		if (k)
+			mvl_ctx_set_part(ctx, MVL_CTX_STATEDIR, k, free);
+	}
+	return k;
+}
+
+/* The subdirectories a context remembers having made (statedir_known). */
 static const char *const state_subdirs[] = { "locks", "links", "vf", "pci" };
 
 static unsigned subdir_bit(const char *sub)
@@ -88,24 +110,27 @@ static unsigned subdir_bit(const char *sub)
 
 int mvl_statedir_subdir(struct mvl_ctx *ctx, const char *sub, char *buf, size_t len, bool forget)
 {
+	const char *state_dir = mvl_ctx_get_state_dir(ctx);
+	struct statedir_known *k = known(ctx);
 	unsigned bit = subdir_bit(sub);
 	int n, r;
 
-	n = snprintf(buf, len, "%s/%s", ctx->state_dir, sub);
+	n = snprintf(buf, len, "%s/%s", state_dir, sub);
 	if (n < 0 || (size_t)n >= len)
 		return mvl_fail(ctx, -ENAMETOOLONG, "state directory path too long");
-	if (forget)
-		ctx->state_dirs &= ~bit;
-	if (bit && (ctx->state_dirs & bit))
+	if (forget && k)
+		k->subdirs &= ~bit;
+	if (bit && k && (k->subdirs & bit))
 		return 0;
-	r = mvl_mkdir_p(ctx->state_dir);
+	r = mvl_mkdir_p(state_dir);
 	if (r < 0)
-		return mvl_fail(ctx, r, "cannot create the state directory %s: %s", ctx->state_dir,
+		return mvl_fail(ctx, r, "cannot create the state directory %s: %s", state_dir,
 				MVL_STRERROR(r));
 	r = mkdir_one(buf, strcmp(sub, "locks") == 0 ? 0700 : 0755);
 	if (r < 0)
 		return mvl_fail(ctx, r, "cannot create %s: %s", buf, MVL_STRERROR(r));
-	ctx->state_dirs |= bit;
+	if (k)
+		k->subdirs |= bit;
 	return 0;
 }
 
@@ -135,15 +160,17 @@ int mvl_statedir_open(struct mvl_ctx *ctx, const char *sub, const char *path, in
  * that the calls can be left out; learnt once per context. */
 static bool state_volatile(struct mvl_ctx *ctx, int fd, const char *dir)
 {
+	struct statedir_known *k = known(ctx), none = { 0 };
 	struct statfs sfs;
 
-	if (ctx->state_volatile == 0) {
+	if (!k)
+		k = &none;
+	if (k->is_volatile == 0) {
 		if ((fd >= 0 ? fstatfs(fd, &sfs) : statfs(dir, &sfs)) < 0)
 			return false; /* unknown: sync */
-		ctx->state_volatile =
-			sfs.f_type == TMPFS_MAGIC || sfs.f_type == RAMFS_MAGIC ? 1 : 2;
+		k->is_volatile = sfs.f_type == TMPFS_MAGIC || sfs.f_type == RAMFS_MAGIC ? 1 : 2;
 	}
-	return ctx->state_volatile == 1;
+	return k->is_volatile == 1;
 }
 
 static int fsync_dir(const char *dir)
@@ -199,7 +226,7 @@ int mvl_statedir_write(struct mvl_ctx *ctx, const char *sub, const char *name, c
 	_cleanup_close_ int fd = -1;
 	int r, n;
 
-	n = snprintf(path, sizeof(path), "%s/%s/%s", ctx->state_dir, sub, name);
+	n = snprintf(path, sizeof(path), "%s/%s/%s", mvl_ctx_get_state_dir(ctx), sub, name);
 	if (n < 0 || (size_t)n >= sizeof(path))
 		return mvl_fail(ctx, -ENAMETOOLONG, "%s path too long", what);
 	r = mvl_step(ctx, path);

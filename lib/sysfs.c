@@ -7,17 +7,20 @@
 #include <ctype.h>
 #include <stdarg.h>
 
-#include "libmvlink-private.h"
+#include "kernel.h"
+#include "testhooks.h"
 
 void mvl_sysfs_set_write_hook(struct mvl_ctx *ctx, mvl_sysfs_write_hook hook, void *data)
 {
-	ctx->test.sysfs_write = hook;
-	ctx->test.sysfs_write_data = data;
+	struct mvl_test_seams *t = mvl_ctx_test(ctx);
+
+	t->sysfs_write = hook;
+	t->sysfs_write_data = data;
 }
 
 static int vpath(struct mvl_ctx *ctx, char *buf, size_t len, const char *fmt, va_list ap)
 {
-	int n = snprintf(buf, len, "%s/", ctx->sysfs_root);
+	int n = snprintf(buf, len, "%s/", mvl_ctx_get_sysfs_root(ctx));
 	int m;
 
 	if (n < 0 || (size_t)n >= len)
@@ -82,6 +85,7 @@ int mvl_sysfs_read_ulong(struct mvl_ctx *ctx, unsigned long *ret, const char *fm
 
 int mvl_sysfs_write(struct mvl_ctx *ctx, const char *value, const char *fmt, ...)
 {
+	const struct mvl_test_seams *t;
 	char path[PATH_MAX];
 	va_list ap;
 	int r;
@@ -95,7 +99,8 @@ int mvl_sysfs_write(struct mvl_ctx *ctx, const char *value, const char *fmt, ...
 	if (r < 0)
 		return r;
 	dbg(ctx, "write '%s' to %s", value, path);
-	if (ctx->test.sysfs_write)
-		return ctx->test.sysfs_write(path, value, ctx->test.sysfs_write_data);
+	t = mvl_ctx_test(ctx);
+	if (t->sysfs_write)
+		return t->sysfs_write(path, value, t->sysfs_write_data);
 	return mvl_write_file(path, value);
 }

@@ -7,7 +7,7 @@
  * process, lets every link of a VM be found again, and tells our links from
  * foreign ones.  Keys and values never contain ';'.
  */
-#include "libmvlink-private.h"
+#include "base.h"
 
 int mvl_tag_format(char *buf, size_t len, const char *vm_id, enum mvl_mode mode)
 {

@@ -47,7 +47,7 @@
 #include <sys/ioctl.h>
 #include <linux/if_tun.h>
 
-#include "libmvlink-private.h"
+#include "kinds.h"
 
 #define MVL_MAX_QUEUES 256 /* the kernel's MAX_TAP_QUEUES */
 #ifndef IFF_NO_CARRIER
@@ -186,7 +186,7 @@ static int tap_new(struct mvl_ctx *ctx, const struct mvl_tap_op *w, int *fds, in
 	if (r < 0) {
 		mvl_index_remove(ctx, o->vm_id, w->j->link.ifindex);
 		return mvl_fail_kernel(ctx, r, "cannot create tap %s through %s/net/tun", w->name,
-				       ctx->dev_root);
+				       mvl_ctx_get_dev_root(ctx));
 	}
 	fds[n++] = r;
 	/* TUNSETIFINDEX gave it the ifindex chosen (or TUNSETIFF failed) */

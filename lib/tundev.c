@@ -19,7 +19,7 @@
 #include <sys/sysmacros.h>
 #include <linux/if_tun.h>
 
-#include "libmvlink-private.h"
+#include "kernel.h"
 
 /* ---------------------------------------------------------- /dev/net/tun */
 
@@ -33,7 +33,7 @@ int mvl_tun_open(struct mvl_ctx *ctx, const char *name, int flags, int ifindex)
 	r = mvl_step(ctx, "open /dev/net/tun");
 	if (r < 0)
 		return r;
-	snprintf(path, sizeof(path), "%s/net/tun", ctx->dev_root);
+	snprintf(path, sizeof(path), "%s/net/tun", mvl_ctx_get_dev_root(ctx));
 	fd = open(path, O_RDWR | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
@@ -84,7 +84,7 @@ int mvl_tapdev_find(struct mvl_ctx *ctx, const char *cls, const char *name, int 
 	r = mvl_sysfs_read(ctx, buf, sizeof(buf), "class/net/%s/ifindex", name);
 	if (r < 0)
 		return mvl_fail(ctx, r, "cannot read %s/class/net/%s/ifindex: %s%s",
-				ctx->sysfs_root, name, MVL_STRERROR(r),
+				mvl_ctx_get_sysfs_root(ctx), name, MVL_STRERROR(r),
 				r == -ENOENT ? " (is sysfs mounted in this "
 					       "network namespace?)" :
 					       "");
@@ -92,18 +92,19 @@ int mvl_tapdev_find(struct mvl_ctx *ctx, const char *cls, const char *name, int 
 		return mvl_fail(ctx, -ENXIO,
 				"%s/class/net/%s is another device (ifindex %s, not %d): "
 				"sysfs must be mounted in this network namespace",
-				ctx->sysfs_root, name, buf, ifindex);
+				mvl_ctx_get_sysfs_root(ctx), name, buf, ifindex);
 	r = mvl_sysfs_read(ctx, buf, sizeof(buf), "class/net/%s/%s/tap%d/dev", name, cls, ifindex);
 	if (r < 0)
 		return mvl_fail(ctx, r,
 				"cannot read the device number of %s %s from "
 				"%s/class/net/%s/%s/tap%d/dev: %s",
-				cls, name, ctx->sysfs_root, name, cls, ifindex, MVL_STRERROR(r));
+				cls, name, mvl_ctx_get_sysfs_root(ctx), name, cls, ifindex,
+				MVL_STRERROR(r));
 	if (sscanf(buf, "%u:%u%c", &maj, &min, &extra) != 2)
 		return mvl_fail(ctx, -EBADMSG, "%s %s: unexpected device number '%s' in sysfs", cls,
 				name, buf);
 	n->rdev = makedev(maj, min);
-	snprintf(n->path, sizeof(n->path), "%s/tap%d", ctx->dev_root, ifindex);
+	snprintf(n->path, sizeof(n->path), "%s/tap%d", mvl_ctx_get_dev_root(ctx), ifindex);
 	n->usable = n->missing = false;
 	if (lstat(n->path, &st) < 0) {
 		n->missing = errno == ENOENT;
@@ -184,12 +185,12 @@ static int mkdir_p(struct mvl_ctx *ctx, const char *path, mode_t mode)
 /* The two directories of private nodes: <state dir>/dev, <dev root>/.mvlink. */
 static int private_dirs(struct mvl_ctx *ctx, char dirs[2][PATH_MAX])
 {
-	if (snprintf(dirs[0], PATH_MAX, "%s/dev", ctx->state_dir) >= PATH_MAX)
+	if (snprintf(dirs[0], PATH_MAX, "%s/dev", mvl_ctx_get_state_dir(ctx)) >= PATH_MAX)
 		return mvl_fail(ctx, -ENAMETOOLONG, "state directory %s: path too long",
-				ctx->state_dir);
-	if (snprintf(dirs[1], PATH_MAX, "%s/.mvlink", ctx->dev_root) >= PATH_MAX)
+				mvl_ctx_get_state_dir(ctx));
+	if (snprintf(dirs[1], PATH_MAX, "%s/.mvlink", mvl_ctx_get_dev_root(ctx)) >= PATH_MAX)
 		return mvl_fail(ctx, -ENAMETOOLONG, "device directory %s: path too long",
-				ctx->dev_root);
+				mvl_ctx_get_dev_root(ctx));
 	return 0;
 }
 
@@ -266,7 +267,7 @@ static int open_private_in(struct mvl_ctx *ctx, const char *cls, const char *dir
 static int open_private(struct mvl_ctx *ctx, const char *cls, int ifindex, dev_t rdev,
 			unsigned count, int *fds)
 {
-	char dirs[2][PATH_MAX], tried[2 * sizeof(ctx->errmsg)] = "";
+	char dirs[2][PATH_MAX], tried[2 * MVL_ERRMSG_LEN] = "";
 	int r = private_dirs(ctx, dirs);
 
 	if (r < 0)
@@ -278,13 +279,14 @@ static int open_private(struct mvl_ctx *ctx, const char *cls, int ifindex, dev_t
 		r = open_private_in(ctx, cls, dirs[i], ifindex, rdev, count, fds);
 		if (r != -EACCES)
 			return r;
-		snprintf(tried + n, sizeof(tried) - n, "%s%s", n ? "; " : "", ctx->errmsg);
-		dbg(ctx, "no private device node in %s: %s", dirs[i], ctx->errmsg);
+		snprintf(tried + n, sizeof(tried) - n, "%s%s", n ? "; " : "",
+			 mvl_ctx_get_error(ctx));
+		dbg(ctx, "no private device node in %s: %s", dirs[i], mvl_ctx_get_error(ctx));
 	}
 	return mvl_fail(ctx, r,
 			"cannot open the char device of %s (ifindex %d) through a private "
 			"device node: %s (give the state directory or %s a mount without nodev)",
-			cls, ifindex, tried, ctx->dev_root);
+			cls, ifindex, tried, mvl_ctx_get_dev_root(ctx));
 }
 
 int mvl_tapdev_open_queues(struct mvl_ctx *ctx, const struct mvl_tapdev_node *node,
@@ -433,11 +435,11 @@ int mvl_private_nodes_clean(struct mvl_ctx *ctx, bool dry_run)
 	char dir[PATH_MAX];
 	int r, n;
 
-	snprintf(dir, sizeof(dir), "%s/dev", ctx->state_dir);
+	snprintf(dir, sizeof(dir), "%s/dev", mvl_ctx_get_state_dir(ctx));
 	n = private_nodes_clean_in(ctx, dir, dry_run);
 	if (n < 0)
 		return n;
-	snprintf(dir, sizeof(dir), "%s/.mvlink", ctx->dev_root);
+	snprintf(dir, sizeof(dir), "%s/.mvlink", mvl_ctx_get_dev_root(ctx));
 	r = private_nodes_clean_in(ctx, dir, dry_run);
 	return r < 0 ? r : n + r;
 }

@@ -9,7 +9,7 @@
  * journal dropped), and unlock.  The failure being undone stays the
  * error of the call: the undos run inside mvl_undo_begin()/end().
  */
-#include "libmvlink-private.h"
+#include "operations.h"
 
 void mvl_txn_init(struct mvl_txn *t, enum mvl_lj_op op, const char *vm_id)
 {
@@ -100,7 +100,7 @@ void mvl_link_journal_drop(struct mvl_ctx *ctx, struct mvl_link_journal *j)
 	mvl_undo_begin(ctx);
 	r = mvl_link_journal_remove(ctx, j);
 	if (r < 0)
-		mvl_undo_failed(ctx, "%s (mvlink recover removes it)", ctx->errmsg);
+		mvl_undo_failed(ctx, "%s (mvlink recover removes it)", mvl_ctx_get_error(ctx));
 	mvl_undo_end(ctx);
 }
 

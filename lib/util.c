@@ -5,7 +5,7 @@
 #include <fcntl.h>
 #include <sys/random.h>
 
-#include "libmvlink-private.h"
+#include "base.h"
 
 const char *mvl_strerror(int err, char *buf, size_t len)
 {

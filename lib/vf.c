@@ -11,14 +11,14 @@
  * may not call up into this file.  tests/test-sriov.c checks that both
  * tables have a row for every bit of MVL_VF_A_ALL.
  *
- * To add an attribute: a bit (libmvlink-private.h), a field in struct
+ * To add an attribute: a bit (kernel.h), a field in struct
  * mvl_vf_state and (at the end) in struct mvl_vf_opts, a row here, a row in
  * netlink.c, its "orig" field in the journal codec, an option in
  * tools/cmd-create.c and its text in man/mvlink.8.
  */
 #include <linux/if_ether.h>
 
-#include "libmvlink-private.h"
+#include "devices.h"
 
 /* The public names of a VF's link state (mvl_vf_opts.link_state). */
 static const char *const link_state_names[] = {

@@ -31,7 +31,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
-#include "libmvlink-private.h"
+#include "devices.h"
 
 #define VFIO_DRIVER "vfio-pci"
 
@@ -85,11 +85,11 @@ static int ensure_vfio_pci(struct mvl_ctx *ctx)
 
 	if (mvl_pci_driver_exists(ctx, VFIO_DRIVER))
 		return 0;
-	if (strcmp(ctx->sysfs_root, "/sys") != 0)
+	if (strcmp(mvl_ctx_get_sysfs_root(ctx), "/sys") != 0)
 		return mvl_fail(
 			ctx, -ENOENT,
 			"the vfio-pci driver is not loaded (%s/bus/pci/drivers/vfio-pci is missing)",
-			ctx->sysfs_root);
+			mvl_ctx_get_sysfs_root(ctx));
 	r = run_modprobe(ctx, VFIO_DRIVER);
 	if (r < 0 && r != -ENOPKG && r != -ENOENT)
 		return mvl_fail(ctx, r, "cannot run modprobe vfio-pci: %s", MVL_STRERROR(r));
@@ -200,7 +200,7 @@ int mvl_vfio_check(struct mvl_ctx *ctx, const char *addr, bool force)
 
 static void devnode_path(struct mvl_ctx *ctx, int group, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s/vfio/%d", ctx->dev_root, group);
+	snprintf(buf, len, "%s/vfio/%d", mvl_ctx_get_dev_root(ctx), group);
 }
 
 /* devtmpfs creates the node while vfio-pci probes; allow udev a moment. */
@@ -337,7 +337,7 @@ static int restore_driver(struct mvl_ctx *ctx, const struct mvl_journal *j)
 			return mvl_fail(
 				ctx, -EBUSY,
 				"%s is in use: a VMM holds %s/vfio/%d open; stop the VM first",
-				addr, ctx->dev_root, j->iommu_group);
+				addr, mvl_ctx_get_dev_root(ctx), j->iommu_group);
 		r = mvl_sysfs_write(ctx, addr, "bus/pci/drivers/" VFIO_DRIVER "/unbind");
 		if (r < 0)
 			return mvl_fail_kernel(ctx, r, "cannot unbind %s from vfio-pci", addr);
@@ -394,19 +394,19 @@ int mvl_vfio_restore(struct mvl_ctx *ctx, const struct mvl_journal *j)
  * The journal goes only when the device is back as it was. */
 static void rollback(struct mvl_ctx *ctx, const struct mvl_journal *j)
 {
-	char msg[sizeof(ctx->errmsg)], path[PATH_MAX] = "";
+	char msg[MVL_ERRMSG_LEN], path[PATH_MAX] = "";
 	int r;
 
-	snprintf(msg, sizeof(msg), "%s", ctx->errmsg);
+	snprintf(msg, sizeof(msg), "%s", mvl_ctx_get_error(ctx));
 	r = mvl_vfio_restore(ctx, j);
 	if (r == 0)
 		r = mvl_journal_remove(ctx, j);
 	if (r < 0) {
 		mvl_journal_path(ctx, j->mode, j->addr, path, sizeof(path));
 		mvl_undo_failed(ctx, "%s: %s (journal %s kept; mvlink recover retries)", j->addr,
-				ctx->errmsg, path);
+				mvl_ctx_get_error(ctx), path);
 	}
-	snprintf(ctx->errmsg, sizeof(ctx->errmsg), "%s", msg);
+	mvl_ctx_set_error(ctx, msg);
 }
 
 /* The last steps of an attach, @r being how the earlier ones went: bind to
@@ -452,7 +452,7 @@ static int release_locked(struct mvl_ctx *ctx, struct mvl_journal *j)
 			return mvl_fail(
 				ctx, -EBUSY,
 				"%s of VM %s is in use: a VMM holds %s/vfio/%d open; stop the VM first",
-				j->addr, j->vm_id, ctx->dev_root, j->iommu_group);
+				j->addr, j->vm_id, mvl_ctx_get_dev_root(ctx), j->iommu_group);
 	}
 	if (j->state != MVL_J_RELEASING) {
 		j->state = MVL_J_RELEASING;
@@ -462,9 +462,9 @@ static int release_locked(struct mvl_ctx *ctx, struct mvl_journal *j)
 	}
 	r = mvl_vfio_restore(ctx, j);
 	if (r < 0) {
-		char why[sizeof(ctx->errmsg)];
+		char why[MVL_ERRMSG_LEN];
 
-		snprintf(why, sizeof(why), "%s", ctx->errmsg);
+		snprintf(why, sizeof(why), "%s", mvl_ctx_get_error(ctx));
 		mvl_journal_path(ctx, j->mode, j->addr, path, sizeof(path));
 		return mvl_fail(ctx, r,
 				"%s; %s of VM %s is not fully released (journal %s kept; "
@@ -511,7 +511,7 @@ static int release_vm_cb(struct mvl_ctx *ctx, const char *addr, void *data)
 	r = mvl_journal_read(ctx, addr, &j);
 	if (r < 0) {
 		/* whose it is cannot be told: not this VM's to act on */
-		warn(ctx, "%s", ctx->errmsg);
+		warn(ctx, "%s", mvl_ctx_get_error(ctx));
 		return 0;
 	}
 	if (strcmp(j.vm_id, w->vm_id) != 0)
@@ -583,7 +583,7 @@ static int list_cb(struct mvl_ctx *ctx, const char *addr, void *data)
 
 	r = mvl_journal_read(ctx, addr, &j);
 	if (r < 0) {
-		warn(ctx, "%s", ctx->errmsg);
+		warn(ctx, "%s", mvl_ctx_get_error(ctx));
 		return 0;
 	}
 	if (w->vm_id && strcmp(j.vm_id, w->vm_id) != 0)
@@ -621,7 +621,7 @@ static int recover_cb(struct mvl_ctx *ctx, const char *addr, void *data)
 	/* a held lock: an attach or release is running right now */
 	r = mvl_lock_take(ctx, mvl_dev_lock_kind(addr), addr, false, false, &lock);
 	if (r == -EBUSY) {
-		ctx->errmsg[0] = '\0';
+		mvl_ctx_clear_error(ctx);
 		return 0;
 	}
 	if (r < 0) {

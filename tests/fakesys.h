@@ -17,7 +17,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "libmvlink-private.h"
+#include "operations.h"
+#include "testhooks.h"
 
 #define FS_MAX_DEVS 64
 #define FS_MAX_VFS 16

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "testutil.h"
-#include "libmvlink-private.h"
+#include "operations.h"
 
 enum call { TAP, BRIDGE, MACVTAP, DELETE, VM_DELETE, LIST, GET };
 

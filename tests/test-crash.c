@@ -29,7 +29,8 @@
 #include <sys/stat.h>
 
 #include "testutil.h"
-#include "libmvlink-private.h"
+#include "operations.h"
+#include "testhooks.h"
 
 #define VM "vm1"
 
@@ -67,7 +68,7 @@ static void env_init(struct env *e)
 	ck_assert_ptr_nonnull(mkdtemp(e->state));
 	e->ctx = mvt_ctx_at(e->state);
 	ck_assert_ptr_nonnull(e->ctx);
-	e->ctx->test.lock_timeout_ms = mvt_wait_ms(2000);
+	mvl_ctx_test(e->ctx)->lock_timeout_ms = mvt_wait_ms(2000);
 }
 
 static void env_free(struct env *e)
@@ -399,12 +400,12 @@ static unsigned long count_steps(struct env *e, const struct op *op)
 	unsigned long n;
 	int r;
 
-	e->ctx->fault_count = 0;
-	e->ctx->fault_step = ULONG_MAX;
+	mvl_fault(e->ctx)->count = 0;
+	mvl_fault(e->ctx)->step = ULONG_MAX;
 	r = op->run(e->ctx, e);
-	e->ctx->fault_step = 0;
+	mvl_fault(e->ctx)->step = 0;
 	ck_assert_msg(r == 0, "%s: %d %s", op->name, r, mvl_ctx_get_error(e->ctx));
-	n = e->ctx->fault_count;
+	n = mvl_fault(e->ctx)->count;
 	ck_assert_uint_gt(n, 0);
 	if (op->release)
 		op->setup(e);
@@ -433,10 +434,10 @@ static void fault_loop(const struct op *op)
 	fds = mvt_fds();
 	for (k = 1;; k++) {
 		ck_assert_uint_le(k, n + 1);
-		e.ctx->fault_count = 0;
-		e.ctx->fault_step = k;
+		mvl_fault(e.ctx)->count = 0;
+		mvl_fault(e.ctx)->step = k;
 		r = op->run(e.ctx, &e);
-		e.ctx->fault_step = 0;
+		mvl_fault(e.ctx)->step = 0;
 		if (r == 0)
 			break;
 		ck_assert_msg(r == -EIO, "%s, step %lu: %d %s", op->name, k, r,
@@ -455,7 +456,7 @@ static void fault_loop(const struct op *op)
 	/* every step failed once, and then it went through */
 	ck_assert_msg(k - 1 == n, "%s: the loop failed %lu steps, a run has %lu", op->name, k - 1,
 		      n);
-	ck_assert_uint_eq(e.ctx->fault_count, n);
+	ck_assert_uint_eq(mvl_fault(e.ctx)->count, n);
 	free(fds);
 	free(before);
 	env_free(&e);
@@ -564,13 +565,13 @@ static void finish_loop(const struct op *op, void (*setup)(struct env *e),
 	prepare(&e, op);
 	base_snap = snap(&e);
 	setup(&e);
-	e.ctx->fault_count = 0;
-	e.ctx->fault_step = ULONG_MAX;
+	mvl_fault(e.ctx)->count = 0;
+	mvl_fault(e.ctx)->step = ULONG_MAX;
 	r = run(&e);
-	e.ctx->fault_step = 0;
+	mvl_fault(e.ctx)->step = 0;
 	ck_assert_msg(r == clean_result, "%s: %d, expected %d: %s", op->name, r, clean_result,
 		      mvl_ctx_get_error(e.ctx));
-	n = e.ctx->fault_count;
+	n = mvl_fault(e.ctx)->count;
 	ck_assert_uint_gt(n, 0);
 	after = links_by_name();
 	after_snap = snap(&e);
@@ -580,11 +581,11 @@ static void finish_loop(const struct op *op, void (*setup)(struct env *e),
 			      n);
 		setup(&e);
 		before = links_by_name();
-		e.ctx->fault_count = 0;
-		e.ctx->fault_step = k;
+		mvl_fault(e.ctx)->count = 0;
+		mvl_fault(e.ctx)->step = k;
 		r = run(&e);
-		e.ctx->fault_step = 0;
-		if (r == clean_result && e.ctx->fault_count < k) {
+		mvl_fault(e.ctx)->step = 0;
+		if (r == clean_result && mvl_fault(e.ctx)->count < k) {
 			json_object_put(before);
 			break; /* went through: every step failed once */
 		}
@@ -713,7 +714,7 @@ static int call_op(struct mvl_ctx *ctx, const void *arg)
 {
 	const struct op_call *c = arg;
 
-	ctx->test.lock_timeout_ms = c->e->ctx->test.lock_timeout_ms;
+	mvl_ctx_test(ctx)->lock_timeout_ms = mvl_ctx_test(c->e->ctx)->lock_timeout_ms;
 	return c->op->run(ctx, c->e);
 }
 
@@ -1005,11 +1006,11 @@ START_TEST(live_and_foreign_journals)
 	{
 		struct mvl_bridge_opts bo = { .sz = sizeof(bo), .name = "br0" };
 
-		e.ctx->test.lock_timeout_ms = 100;
+		mvl_ctx_test(e.ctx)->lock_timeout_ms = 100;
 		ck_assert_int_eq(mvl_bridge_ensure(e.ctx, &bo), -EBUSY);
 		ck_assert_ptr_nonnull(strstr(mvl_ctx_get_error(e.ctx),
 					     "busy: another mvlink process holds bridge br0"));
-		e.ctx->test.lock_timeout_ms = mvt_wait_ms(2000);
+		mvl_ctx_test(e.ctx)->lock_timeout_ms = mvt_wait_ms(2000);
 	}
 	mvl_lockset_drop(&set);
 	/* another namespace's: not visible from here, not acted on */

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "testutil.h"
-#include "libmvlink-private.h"
+#include "operations.h"
 
 static char logged[4096];
 static int log_calls;

@@ -31,7 +31,7 @@ static void env_init(struct env *e)
 	ck_assert_ptr_nonnull(mkdtemp(e->state));
 	e->ctx = mvt_ctx();
 	ck_assert_int_eq(mvl_ctx_set_state_dir(e->ctx, e->state), 0);
-	e->ctx->test.lock_timeout_ms = mvt_wait_ms(2000);
+	mvl_ctx_test(e->ctx)->lock_timeout_ms = mvt_wait_ms(2000);
 }
 
 static void env_free(struct env *e)

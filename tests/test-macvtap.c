@@ -23,7 +23,8 @@
 #include <net/if.h>
 
 #include "testutil.h"
-#include "libmvlink-private.h"
+#include "operations.h"
+#include "testhooks.h"
 
 static const uint8_t guest_mac[6] = { 0x02, 0, 0, 0, 0, 0x01 };
 static const uint8_t guest_mac2[6] = { 0x02, 0, 0, 0, 0, 0x02 };
@@ -238,8 +239,8 @@ static unsigned long count_steps(struct mvl_ctx *ctx, const struct mvl_macvtap_o
 
 	mvt_fail_at(ctx, ULONG_MAX);
 	*iface = create_ok(ctx, o);
-	n = ctx->fault_count;
-	ctx->fault_step = 0;
+	n = mvl_fault(ctx)->count;
+	mvl_fault(ctx)->step = 0;
 	ck_assert_uint_gt(n, 0);
 	return n;
 }
@@ -251,7 +252,7 @@ static unsigned long count_steps(struct mvl_ctx *ctx, const struct mvl_macvtap_o
 static void assert_every_step(struct mvl_ctx *ctx, const char *what, unsigned long k,
 			      unsigned long n, unsigned long listed)
 {
-	ctx->fault_step = 0;
+	mvl_fault(ctx)->step = 0;
 	printf("%s: %lu steps, each failed once\n", what, n);
 	ck_assert_msg(k - 1 == n, "%s: the loop failed %lu steps, a run has %lu", what, k - 1, n);
 	ck_assert_msg(n >= listed, "%s: %lu steps, fewer than the %lu listed", what, n, listed);
@@ -768,7 +769,7 @@ START_TEST(private_node_when_wrong_device)
 	ino = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
 	ck_assert_int_ge(ino, 0);
 	ck_assert_int_ge(inotify_add_watch(ino, dev, IN_OPEN | IN_ATTRIB | IN_MODIFY), 0);
-	ctx->test.next_ifindex = 42; /* mvlink chooses the ifindex: one of those */
+	mvl_ctx_test(ctx)->next_ifindex = 42; /* mvlink chooses the ifindex: one of those */
 	iface = create_ok(ctx, &o);
 	ck_assert_int_eq(mvl_iface_get_ifindex(iface), 42);
 	/* not even opened (an open of another macvtap's node adds a queue to it) */

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "testutil.h"
-#include "libmvlink-private.h"
+#include "operations.h"
 
 START_TEST(mac_parse)
 {

@@ -57,7 +57,7 @@ static struct mvl_ctx *new_ctx(struct env *e)
 		fs_setup_ctx(e->fs, ctx);
 	}
 	if (ctx)
-		ctx->test.lock_timeout_ms = mvt_wait_ms(5000);
+		mvl_ctx_test(ctx)->lock_timeout_ms = mvt_wait_ms(5000);
 	return ctx;
 }
 

@@ -25,7 +25,8 @@
 #include <linux/if_link.h>
 #include <linux/vfio.h>
 
-#include "libmvlink-private.h"
+#include "operations.h"
+#include "testhooks.h"
 #include "testutil.h"
 
 #define VM "vm-guest"
@@ -483,8 +484,8 @@ START_TEST(nsim_attach_release)
 	if (pid == 0) {
 		struct mvl_ctx *c = vm_ctx(); /* a context is not for children */
 
-		c->fault_step = 4; /* journal, MAC, VLAN, then die */
-		c->fault_kill = true;
+		mvl_fault(c)->step = 4; /* journal, MAC, VLAN, then die */
+		mvl_fault(c)->kill = true;
 		mvl_vf_attach(c, &o, &iface);
 		mvl_ctx_unref(c);
 		mvt_child_exit(0);
@@ -504,8 +505,8 @@ START_TEST(nsim_attach_release)
 	if (pid == 0) {
 		struct mvl_ctx *c = vm_ctx();
 
-		c->fault_step = 9; /* journal, 7 attributes, then die */
-		c->fault_kill = true;
+		mvl_fault(c)->step = 9; /* journal, 7 attributes, then die */
+		mvl_fault(c)->kill = true;
 		mvl_vf_attach(c, &o, &iface);
 		mvl_ctx_unref(c);
 		mvt_child_exit(0);
@@ -655,8 +656,8 @@ START_TEST(nvme_killed_at_each_step)
 
 			if (mvl_ctx_new(&c) < 0)
 				_exit(3);
-			c->fault_step = k;
-			c->fault_kill = true;
+			mvl_fault(c)->step = k;
+			mvl_fault(c)->kill = true;
 			_exit(mvl_vf_attach(c, &o, &iface) == 0 ? 0 : 2);
 		}
 		ck_assert_int_eq(waitpid(pid, &status, 0), pid);

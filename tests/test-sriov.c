@@ -4,7 +4,7 @@
  * privileges: the pure parts (PCI addresses, journal encoding, VF netlink
  * messages) directly, the rest on a fake sysfs tree (fakesys.c) that reacts
  * to writes as the kernel does and whose PFs answer VF requests.  Every
- * failure path is driven by fault injection (ctx->fault_step, each step)
+ * failure path is driven by fault injection (mvl_fault(ctx)->step, each step)
  * and by the tree refusing a write (each write, with the kernel's errno);
  * afterwards the tree and the state directory must equal what they were
  * (a failed release, recover, gc or VM deletion: what its design leaves,
@@ -52,7 +52,7 @@ static void env_nic(struct env *e)
 	e->pf = fs_add_dev(e->fs, PF_ADDR, 0x8086, 0x1572, 0x020000, "i40e", -2);
 	fs_make_pf(e->fs, e->pf, 8, "iavf");
 	fs_add_netdev(e->fs, e->pf, PF_IF, PF_IFINDEX, true);
-	e->ctx->test.lock_timeout_ms = 200;
+	mvl_ctx_test(e->ctx)->lock_timeout_ms = 200;
 }
 
 /* A netdevsim device (no PCI function) whose netdev eni1np1 holds up to 4
@@ -64,7 +64,7 @@ static void env_nsim(struct env *e)
 	e->ctx = mvt_ctx();
 	fs_setup_ctx(e->fs, e->ctx);
 	e->pf = fs_add_nsim(e->fs, 1, NSIM_IF, 1100, 4);
-	e->ctx->test.lock_timeout_ms = 200;
+	mvl_ctx_test(e->ctx)->lock_timeout_ms = 200;
 }
 
 static void env_free(struct env *e)
@@ -2124,18 +2124,18 @@ static void steps_log(struct mvl_ctx *ctx, int priority, const char *file, int l
 static void count_begin(struct env *e, struct steps *s)
 {
 	memset(s, 0, sizeof(*s));
-	e->ctx->fault_count = 0;
-	e->ctx->fault_step = ULONG_MAX;
-	e->ctx->fault_trace = true;
+	mvl_fault(e->ctx)->count = 0;
+	mvl_fault(e->ctx)->step = ULONG_MAX;
+	mvl_fault(e->ctx)->trace = true;
 	mvl_ctx_set_log_fn(e->ctx, steps_log, s);
 }
 
 static unsigned long count_end(struct env *e, struct steps *s)
 {
-	e->ctx->fault_step = 0;
-	e->ctx->fault_trace = false;
+	mvl_fault(e->ctx)->step = 0;
+	mvl_fault(e->ctx)->trace = false;
 	mvl_ctx_set_log_fn(e->ctx, NULL, NULL);
-	ck_assert_uint_eq(s->n, e->ctx->fault_count);
+	ck_assert_uint_eq(s->n, mvl_fault(e->ctx)->count);
 	ck_assert_uint_gt(s->n, 0);
 	return s->n;
 }
@@ -2373,16 +2373,16 @@ static void attach_loop(enum fault_kind kind, enum target t)
 	assert_host(&e, before, "released after the count", 0);
 	for (k = 1;; k++) {
 		ck_assert_uint_le(k, n + 1);
-		e.ctx->fault_count = 0;
+		mvl_fault(e.ctx)->count = 0;
 		e.fs->writes = 0;
 		if (kind == FAULT_STEP)
-			e.ctx->fault_step = k;
+			mvl_fault(e.ctx)->step = k;
 		else {
 			e.fs->fail_at = (int)k;
 			e.fs->fail_err = EBUSY;
 		}
 		r = attach_target(&e, t);
-		e.ctx->fault_step = 0;
+		mvl_fault(e.ctx)->step = 0;
 		e.fs->fail_at = 0;
 		if (r == 0)
 			break;
@@ -2396,7 +2396,8 @@ static void attach_loop(enum fault_kind kind, enum target t)
 	       kind == FAULT_STEP ? "steps" : "writes");
 	/* every step failed once, and then it went through */
 	ck_assert_msg(k - 1 == n, "the loop failed %lu, a run has %lu", k - 1, n);
-	ck_assert_uint_eq(kind == FAULT_STEP ? e.ctx->fault_count : (unsigned long)e.fs->writes,
+	ck_assert_uint_eq(kind == FAULT_STEP ? mvl_fault(e.ctx)->count
+					     : (unsigned long)e.fs->writes,
 			  n);
 	ck_assert_int_eq(mvl_vm_delete(e.ctx, VM), 1);
 	assert_host(&e, before, "released", k);
@@ -2487,10 +2488,10 @@ static void release_loop(const struct release_op *op)
 		ck_assert_uint_le(k, n + 1);
 		op->setup(&e);
 		assert_host(&e, attached, "set up again", k);
-		e.ctx->fault_count = 0;
-		e.ctx->fault_step = k;
+		mvl_fault(e.ctx)->count = 0;
+		mvl_fault(e.ctx)->step = k;
 		r = op->run(&e);
-		e.ctx->fault_step = 0;
+		mvl_fault(e.ctx)->step = 0;
 		if (r >= 0)
 			break;
 		ck_assert_msg(r == -EIO, "%s, step %lu: %d %s", op->name, k, r,
@@ -2516,7 +2517,7 @@ static void release_loop(const struct release_op *op)
 	ck_assert_msg(r == op->ret, "%s: %d", op->name, r);
 	ck_assert_msg(k - 1 == n, "%s: the loop failed %lu steps, a run has %lu", op->name, k - 1,
 		      n);
-	ck_assert_uint_eq(e.ctx->fault_count, n);
+	ck_assert_uint_eq(mvl_fault(e.ctx)->count, n);
 	assert_host(&e, base, op->name, k);
 	free(attached);
 	free(base);
@@ -2726,10 +2727,10 @@ static void numvfs_loop(bool nsim, bool disable)
 	assert_host(&e, before, "undone after the count", 0);
 	for (k = 1;; k++) {
 		ck_assert_uint_le(k, n + 1);
-		e.ctx->fault_count = 0;
-		e.ctx->fault_step = k;
+		mvl_fault(e.ctx)->count = 0;
+		mvl_fault(e.ctx)->step = k;
 		r = disable ? mvl_sriov_disable(e.ctx, pf) : mvl_sriov_enable(e.ctx, pf, 2);
-		e.ctx->fault_step = 0;
+		mvl_fault(e.ctx)->step = 0;
 		if (r >= 0)
 			break;
 		ck_assert_msg(r == -EIO, "%s, step %lu: %d %s", what, k, r,
@@ -2742,7 +2743,7 @@ static void numvfs_loop(bool nsim, bool disable)
 	printf("%s %s: %lu steps, each failed once\n", nsim ? "nsim" : "PCI", what, n);
 	ck_assert_int_eq(r, 1);
 	ck_assert_msg(k - 1 == n, "%s: the loop failed %lu steps, a run has %lu", what, k - 1, n);
-	ck_assert_uint_eq(e.ctx->fault_count, n);
+	ck_assert_uint_eq(mvl_fault(e.ctx)->count, n);
 	assert_host(&e, done, what, k);
 	free(done);
 	free(before);
@@ -2816,9 +2817,9 @@ static void killed_loop(enum target t)
 			if (mvl_ctx_new(&ctx) < 0)
 				mvt_child_exit(3);
 			fs_setup_ctx(e.fs, ctx);
-			ctx->test.lock_timeout_ms = e.ctx->test.lock_timeout_ms;
-			ctx->fault_step = k;
-			ctx->fault_kill = true;
+			mvl_ctx_test(ctx)->lock_timeout_ms = mvl_ctx_test(e.ctx)->lock_timeout_ms;
+			mvl_fault(ctx)->step = k;
+			mvl_fault(ctx)->kill = true;
 			cr = mvl_vf_attach(ctx, &o, &iface);
 			mvl_iface_unref(iface);
 			mvl_ctx_unref(ctx);

@@ -16,7 +16,8 @@
 #include <net/if.h>
 
 #include "testutil.h"
-#include "libmvlink-private.h"
+#include "operations.h"
+#include "testhooks.h"
 
 static const uint8_t guest_mac[6] = { 0x02, 0, 0, 0, 0, 0x01 };
 
@@ -810,8 +811,8 @@ START_TEST(rollback_every_step)
 	/* the steps of a run that fails nowhere, then undone by hand */
 	mvt_fail_at(ctx, ULONG_MAX);
 	iface = create_ok(ctx, &o);
-	n = ctx->fault_count;
-	ctx->fault_step = 0;
+	n = mvl_fault(ctx)->count;
+	mvl_fault(ctx)->step = 0;
 	mvl_iface_unref(iface);
 	mvt_undo_by_hand(state, before,
 			 "ip link del vm-test1 && ip link del br0 && ip link set eno1 down");
@@ -827,7 +828,7 @@ START_TEST(rollback_every_step)
 		mvt_assert_unchanged(mvt_fds(), fds, "step %lu: fds leaked or closed (diff above)", k);
 	}
 	free(fds);
-	ctx->fault_step = 0;
+	mvl_fault(ctx)->step = 0;
 	printf("tap create, new bridge, uplink: %lu steps, each failed once\n", n);
 	/* 12 today: the journal, the bridge (RTM_NEWLINK), up, the uplink
 	 * enslaved, the index entry, open, TUNSETIFF, TUNSETOWNER, TUNSETGROUP,

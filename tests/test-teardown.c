@@ -14,7 +14,8 @@
 
 #include "testutil.h"
 #include "nlcount.h"
-#include "libmvlink-private.h"
+#include "operations.h"
+#include "testhooks.h"
 
 /* Persistent taps of VM @vm on br0, named after it: @vm0 ... @vm<n-1>. */
 static void taps(struct mvl_ctx *ctx, const char *vm, int n)
@@ -236,14 +237,14 @@ START_TEST(many_group_clash_falls_back)
 	ctx = mvt_ctx();
 	taps(ctx, "a", 2);
 	taps(ctx, "b", 1);
-	ctx->test.delete_group = 77;
+	mvl_ctx_test(ctx)->delete_group = 77;
 	/* listed (2 dumps by kind), 3 entries checked (3), moved into group
 	 * 77 (3), the group checked (1 dump of every link: fx0 is in it),
 	 * then each looked up again under its lock and deleted (6) */
 	before = nlcount_get();
 	ck_assert_int_eq(mvl_vm_delete_many(ctx, ids, 2), 3);
 	assert_sent("deleting VMs a and b, group 77 taken", before, 15, 1, 2);
-	ctx->test.delete_group = 0;
+	mvl_ctx_test(ctx)->delete_group = 0;
 	assert_taps_gone("a", 2);
 	assert_taps_gone("b", 1);
 	assert_group("fx0", "77");
@@ -641,7 +642,7 @@ START_TEST(ifindex_taken_indexed_again)
 	ck_assert_int_eq(mvt_sh("ip link add ya index 500000 type veth peer name yb"), 0);
 	ctx = mvt_ctx();
 	for (int mode = 0; mode < 2; mode++) {
-		ctx->test.next_ifindex = 500000;
+		mvl_ctx_test(ctx)->next_ifindex = 500000;
 		if (mode)
 			mvl_iface_unref(mvt_macvtap_create_ok(ctx, &m));
 		else
@@ -672,7 +673,7 @@ START_TEST(fault_in_group_path)
 	taps(ctx, "b", 1);
 	mvt_fail_at(ctx, k ? k : ULONG_MAX);
 	ck_assert_int_eq(mvl_vm_delete_many(ctx, ids, 2), 3);
-	n = ctx->fault_count;
+	n = mvl_fault(ctx)->count;
 	mvt_fail_at(ctx, 0);
 	ck_assert_uint_eq(n, (k ? k + 3 : 4));
 	assert_taps_gone("a", 2);
@@ -698,11 +699,11 @@ START_TEST(failed_delete_restores_group)
 				"ip link set b0 group 5"), 0);
 	/* the group clashes (steps 1-3 move the links), then the first of
 	 * the one-by-one deletions (step 4) fails */
-	ctx->test.delete_group = 77;
+	mvl_ctx_test(ctx)->delete_group = 77;
 	mvt_fail_at(ctx, 4);
 	r = mvl_vm_delete_many(ctx, ids, 2);
 	mvt_fail_at(ctx, 0);
-	ctx->test.delete_group = 0;
+	mvl_ctx_test(ctx)->delete_group = 0;
 	ck_assert_int_eq(r, -EIO);
 	ck_assert_str_ne(mvl_ctx_get_error(ctx), "");
 	for (const char *const *n = (const char *const[]){ "a0", "a1", "b0", NULL }; *n; n++)

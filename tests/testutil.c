@@ -19,7 +19,8 @@
 #endif
 
 #include "testutil.h"
-#include "libmvlink-private.h"
+#include "operations.h"
+#include "testhooks.h"
 
 bool mvt_can_netns(void)
 {
@@ -253,8 +254,8 @@ void mvt_delete_twice(struct mvl_ctx *ctx, const char *name)
 
 void mvt_fail_at(struct mvl_ctx *ctx, unsigned long k)
 {
-	ctx->fault_step = k;
-	ctx->fault_count = 0;
+	mvl_fault(ctx)->step = k;
+	mvl_fault(ctx)->count = 0;
 }
 
 bool mvt_failed_at(struct mvl_ctx *ctx, unsigned long k, int r)
@@ -283,8 +284,8 @@ bool mvt_run_killed(const char *state, unsigned long k, const char *what,
 		ctx = mvt_ctx_at(state);
 		if (!ctx)
 			mvt_child_exit(3);
-		ctx->fault_step = k;
-		ctx->fault_kill = true;
+		mvl_fault(ctx)->step = k;
+		mvl_fault(ctx)->kill = true;
 		r = run(ctx, arg);
 		mvl_ctx_unref(ctx);
 		mvt_child_exit(r == 0 ? 0 : 2);
