@@ -211,6 +211,8 @@ int mvl_sysfs_write(struct mvl_ctx *ctx, const char *value, const char *fmt, ...
 /* A number (decimal or 0x hex) from a sysfs file: -EBADMSG when it is none. */
 int mvl_sysfs_read_ulong(struct mvl_ctx *ctx, unsigned long *ret, const char *fmt, ...)
 	_printf_(3, 4);
+/* Whether sysfs (which must be mounted: class/net) has no class/@cls. */
+bool mvl_sysfs_class_absent(struct mvl_ctx *ctx, const char *cls);
 /* The last component of symlink @fmt... into @buf: -ENOENT when absent (pci.c). */
 int mvl_sysfs_link_base(struct mvl_ctx *ctx, char *buf, size_t len, const char *fmt, ...)
 	_printf_(4, 5);
@@ -239,6 +241,8 @@ struct mvl_link_info {
 	 * MVL_MACVTAP_MAX_SOURCE are kept */
 	unsigned macvtap_n_source;
 	uint8_t macvtap_source[MVL_MACVTAP_MAX_SOURCE][6];
+	int ipvlan_mode;    /* ipvlan, ipvtap: MVL_IPVLAN_*, else -1 */
+	int ipvlan_flag;    /* ipvlan, ipvtap: MVL_IPVLAN_BRIDGE..., else -1 */
 	char slave_kind[32]; /* IFLA_INFO_SLAVE_KIND: "bridge", "bond"... */
 	/* kind "tun" (IFLA_TUN_*), valid when is_tun */
 	bool is_tun;
@@ -272,7 +276,7 @@ int mvl_nl_link_change(struct mvl_ctx *ctx, int ifindex, const struct mvl_link_c
 /* Creation of a new link with NLM_F_CREATE|NLM_F_EXCL. */
 struct mvl_link_new {
 	const char *name;
-	const char *kind;     /* "bridge" or "macvtap" */
+	const char *kind;     /* "bridge", "macvtap", "ipvtap" */
 	int ifindex;          /* 0: the kernel's choice; taken: -EEXIST */
 	int link;             /* lower device ifindex (macvtap) */
 	const uint8_t *mac;
@@ -282,6 +286,8 @@ struct mvl_link_new {
 	int macvtap_mode;     /* MVL_MACVTAP_* */
 	const uint8_t (*source_macs)[6];
 	unsigned n_source_macs;
+	int ipvlan_mode;      /* MVL_IPVLAN_* (ipvlan, ipvtap) */
+	int ipvlan_flag;      /* MVL_IPVLAN_BRIDGE... */
 };
 int mvl_nl_link_new(struct mvl_ctx *ctx, const struct mvl_link_new *spec, int *ret_ifindex);
 int mvl_nl_link_del(struct mvl_ctx *ctx, int ifindex);
@@ -301,6 +307,14 @@ int mvl_nl_link_del_group(struct mvl_ctx *ctx, uint32_t group);
 
 /* Number of IPv4/IPv6 addresses on @ifindex, and the first one as text. */
 int mvl_nl_addr_count(struct mvl_ctx *ctx, int ifindex, char *first, size_t len);
+/* Add @a to @ifindex as a /32 or /128 of scope host (IPv4), with
+ * IFA_F_NOPREFIXROUTE (and IFA_F_NODAD for IPv6); one mvl_step().  The
+ * kernel's errno. */
+int mvl_nl_addr_add(struct mvl_ctx *ctx, int ifindex, const struct mvl_ip_addr *a);
+/* The IPv4/IPv6 addresses of @ifindex but IPv6 link-local ones, the first
+ * @max into @ret (prefixlen as the kernel has it): their number, or the
+ * kernel's -errno. */
+int mvl_nl_addr_list(struct mvl_ctx *ctx, int ifindex, struct mvl_ip_addr *ret, size_t max);
 /* Whether @ifindex is the output device of a default route (1/0/-errno). */
 int mvl_nl_has_default_route(struct mvl_ctx *ctx, int ifindex);
 
@@ -739,6 +753,8 @@ enum mvl_jcond {
 			    * decoding sets it when the key is there */
 	MVL_JC_IF,         /* when the int at .cond_off is .cond_val: required
 			    * then, else not read */
+	MVL_JC_FN,         /* when .cond_fn says so of the struct of the table:
+			    * required then, else not read */
 };
 struct mvl_jname {
 	const char *name;
@@ -758,6 +774,7 @@ struct mvl_jfield {
 	enum mvl_jcond cond;
 	size_t cond_off;               /* in the struct of the table */
 	unsigned cond_val;
+	bool (*cond_fn)(const void *base);
 	/* once decoded (a string before it is copied: @val is it, else the
 	 * member), with @base the struct of the table: NULL, or why not (the
 	 * message of the refusal, .why for most) */
@@ -831,6 +848,7 @@ enum mvl_lj_op {
 	MVL_LJ_TAP = 1,
 	MVL_LJ_BRIDGE = 2,
 	MVL_LJ_MACVTAP = 3,
+	MVL_LJ_IPVTAP = 4,
 };
 /* A link as a journal names it. */
 struct mvl_lj_dev {
@@ -857,7 +875,7 @@ struct mvl_link_journal {
 	/* the tap or macvtap created with the ifindex mvlink chose (none when
 	 * a macvtap is adopted) */
 	struct mvl_lj_dev link;
-	int link_lower;                   /* macvtap: the lower device's ifindex */
+	int link_lower;                   /* macvtap, ipvtap: the lower's ifindex */
 	/* a macvtap's lower device: brought up, its MAC set through passthru */
 	struct mvl_lj_dev lower;
 	uint8_t lower_mac[6];             /* its MAC before */
@@ -874,7 +892,7 @@ struct mvl_link_journal {
 	char file[64];
 };
 #define MVL_LJ_FILE_MAX 64
-/* "tap", "bridge", "macvtap" or NULL. */
+/* "tap", "bridge", "macvtap", "ipvtap" or NULL. */
 const char *mvl_lj_op_name(enum mvl_lj_op op);
 /* Pure: JSON text (malloc'd) of @j; -EINVAL for an inconsistent one. */
 int mvl_link_journal_encode(const struct mvl_link_journal *j, char **ret_text);
@@ -907,6 +925,10 @@ struct mvl_link_kind {
 	const char *kind;        /* IFLA_INFO_KIND: "tun", "macvtap", "bridge" */
 	enum mvl_mode mode;      /* the mode of its tag */
 	enum mvl_lj_op jop;      /* the op of its create's journal */
+	/* its kernel module's device class ("ipvtap"), when the kind may be
+	 * missing: without <sysfs>/class/<it> there are no such links (and a
+	 * kernel that lacks the kind would list every link as one) */
+	const char *sysfs_class;
 	enum mvl_lock_kind lock; /* the lock its create holds on the name */
 	bool shared;             /* shared by VMs (a bridge): not deleted with a VM,
 				  * not indexed */
@@ -929,7 +951,7 @@ struct mvl_link_kind {
 	int (*describe)(struct mvl_ctx *ctx, const struct mvl_link_info *li,
 			struct mvl_iface *iface);
 };
-extern const struct mvl_link_kind mvl_tap_kind, mvl_macvtap_kind, mvl_bridge_kind;
+extern const struct mvl_link_kind mvl_tap_kind, mvl_macvtap_kind, mvl_ipvtap_kind, mvl_bridge_kind;
 /* The @i-th row of the table, NULL past its end. */
 const struct mvl_link_kind *mvl_link_kind_at(size_t i);
 /* The row of IFLA_INFO_KIND @kind, of tag mode @mode, of journal op @op;
@@ -991,61 +1013,126 @@ int mvl_tap_result(struct mvl_ctx *ctx, struct mvl_tap_op *w, struct mvl_iface *
 /* Hand the queues to @iface (the create is complete). */
 void mvl_tap_done(struct mvl_ctx *ctx, struct mvl_tap_op *w, struct mvl_iface *iface);
 
-/* ---- macvtap.c: the steps of a macvtap create (create.c orders them) - */
-struct mvl_macvtap_want {
-	const struct mvl_macvtap_opts *o;
-	int mode;                   /* MVL_MACVTAP_* */
+/* ---- vtap.c: the create steps of a tap on a lower device ------------- */
+/*
+ * macvtap and ipvtap: a link on a lower device with a char device whose
+ * fds are its queues.  vtap.c holds the steps they share (create.c puts
+ * them in order on a transaction); each kind's file adds its own through
+ * a struct mvl_vtap_kind beside its row.
+ */
+/* The flags the kinds' options share: MVL_MACVTAP_* are MVL_IPVTAP_* (vtap.c
+ * checks). */
+enum {
+	MVL_VTAP_NO_VNET_HDR = MVL_MACVTAP_NO_VNET_HDR,
+	MVL_VTAP_LINK_UP = MVL_MACVTAP_LINK_UP,
+	MVL_VTAP_OWNER = MVL_MACVTAP_OWNER,
+	MVL_VTAP_GROUP = MVL_MACVTAP_GROUP,
+	MVL_VTAP_NO_FDS = MVL_MACVTAP_NO_FDS,
+	MVL_VTAP_ALL = MVL_VTAP_NO_VNET_HDR | MVL_VTAP_LINK_UP | MVL_VTAP_OWNER | MVL_VTAP_GROUP |
+		       MVL_VTAP_NO_FDS,
+};
+struct mvl_vtap_op;
+struct mvl_vtap_kind {
+	const struct mvl_link_kind *row; /* kind, tag mode, journal op */
+	/* Check the kind's options (between the name and the MTU): 0 or
+	 * -EINVAL with a message; may set op->lock_lower. */
+	int (*check_opts)(struct mvl_ctx *ctx, struct mvl_vtap_op *op);
+	/* The lower found and checked: the MAC (op->mac, op->fixed_mac) and
+	 * the tag (op->tag); whether to be optimistic. */
+	int (*look)(struct mvl_ctx *ctx, struct mvl_vtap_op *op);
+	/* An mvlink link of the kind of VM op->vm_id on the same lower: 0
+	 * when it is as asked, else -EEXIST naming the difference (@vm: the
+	 * VM, for the message). */
+	int (*mismatch)(struct mvl_ctx *ctx, const struct mvl_vtap_op *op,
+			const struct mvl_link_info *li, const char *vm);
+	/* The lower's other children (NULL: none to check); 0 or -errno. */
+	int (*check)(struct mvl_ctx *ctx, struct mvl_vtap_op *op);
+	/* Its part of the journal, before it is written (NULL: none). */
+	void (*plan)(struct mvl_vtap_op *op, struct mvl_link_journal *j);
+	/* Its fields of the RTM_NEWLINK of a new link. */
+	void (*spec)(const struct mvl_vtap_op *op, struct mvl_link_new *spec);
+	/* RTM_NEWLINK failed with @r: the message (@extack: the kernel's). */
+	int (*explain)(struct mvl_ctx *ctx, struct mvl_vtap_op *op, int r, const char *extack);
+	/* Steps after the new link exists (NULL: none); undone by deleting
+	 * it (and op->lower_mac_set, when it sets that). */
+	int (*made)(struct mvl_ctx *ctx, struct mvl_vtap_op *op);
+	/* "mode bridge": the configuration, for the log. */
+	void (*mode_text)(const struct mvl_vtap_op *op, char *buf, size_t len);
+};
+struct mvl_vtap_op {
+	const struct mvl_vtap_kind *vk;
+	const void *o;              /* the kind's options */
+	/* the options every kind has, from o */
+	const char *vm_id, *want_name, *link;
+	unsigned mtu, queues_asked, flags; /* flags: MVL_VTAP_* */
+	uid_t owner;
+	gid_t group;
+	/* what is wanted */
 	struct mvl_link_info lower; /* as found before any change */
-	uint8_t mac[6];             /* the macvtap's MAC */
+	uint8_t mac[6];             /* the link's MAC */
 	bool fixed_mac;             /* given by the caller: must match on adopt */
-	unsigned queues;            /* fds to open (0 with MVL_MACVTAP_NO_FDS) */
+	unsigned queues;            /* fds to open (0 with MVL_VTAP_NO_FDS) */
 	int tun_flags;              /* TUNSETIFF flags of every fd */
 	char tag[256];
-};
-/* What a create changed, for its undo. */
-struct mvl_macvtap_done {
+	/* what was done, for the undo */
 	bool lower_brought_up;
-	int created;           /* ifindex of the macvtap we created, 0 for none */
-	bool passthru_mac_set; /* the lower's MAC was changed through it */
-	struct mvl_tapdev_owner owner; /* the node's owner and mode before */
+	int created;                /* ifindex of the link created, 0 for none */
+	bool lower_mac_set;         /* the lower's MAC was changed (passthru) */
+	struct mvl_tapdev_owner owner_was; /* the node's owner and mode before */
 	int *fds;
 	unsigned n_fds;
-};
-struct mvl_macvtap_op {
-	struct mvl_macvtap_want w;
-	struct mvl_macvtap_done d;
-	bool is_template, passthru;
-	bool optimistic;       /* create at once, look only at a taken name */
+	/* the course of the create */
+	bool is_template;
+	bool lock_lower;            /* the lower may be changed: lock it */
+	bool ask_result;            /* the MAC and MTU made: ask the kernel */
+	bool optimistic;            /* create at once, look only at a taken name */
 	const char *name;
 	struct mvl_link_journal *j;
-	bool adopted;          /* an existing macvtap of the VM */
+	bool adopted;               /* an existing link of the VM */
 	int ifindex;
 	bool have_node;
 	struct mvl_tapdev_node node;
 };
-/* Check w.o; the mode, queues, flags and fd array. */
-int mvl_macvtap_prepare(struct mvl_ctx *ctx, struct mvl_macvtap_op *op);
-/* The lower device (checked), the MAC, the tag; whether to be optimistic. */
-int mvl_macvtap_look(struct mvl_ctx *ctx, struct mvl_macvtap_op *op);
+/* Check the common options and the kind's; the queues, flags, fd array. */
+int mvl_vtap_prepare(struct mvl_ctx *ctx, struct mvl_vtap_op *op);
+/* The lower device (checked), then the kind's look. */
+int mvl_vtap_look(struct mvl_ctx *ctx, struct mvl_vtap_op *op);
 /* Not optimistic: an existing link named op->name, adopted if it is ours
  * as asked (else -EEXIST with why). */
-int mvl_macvtap_find(struct mvl_ctx *ctx, struct mvl_macvtap_op *op);
-/* The lower's other macvlan/macvtap children, and its being down. */
-int mvl_macvtap_check(struct mvl_ctx *ctx, struct mvl_macvtap_op *op);
-/* The journal (j->link named by the caller for a new macvtap) completed
- * and written; an adopted macvtap indexed and its node looked at. */
-int mvl_macvtap_plan(struct mvl_ctx *ctx, struct mvl_macvtap_op *op);
-/* The lower brought up, the macvtap created (indexed first); 1 when an
- * optimistic create found the name taken, having changed nothing. */
-int mvl_macvtap_make(struct mvl_ctx *ctx, struct mvl_macvtap_op *op);
+int mvl_vtap_find(struct mvl_ctx *ctx, struct mvl_vtap_op *op);
+/* The kind's check of the lower's children, and the lower's being down. */
+int mvl_vtap_check(struct mvl_ctx *ctx, struct mvl_vtap_op *op);
+/* The journal (j->link named by the caller for a new link) completed and
+ * written; an adopted link indexed and its node looked at. */
+int mvl_vtap_plan(struct mvl_ctx *ctx, struct mvl_vtap_op *op);
+/* The lower brought up, the link created (indexed first) and the kind's
+ * steps after it; 1 when an optimistic create found the name taken,
+ * having changed nothing. */
+int mvl_vtap_make(struct mvl_ctx *ctx, struct mvl_vtap_op *op);
 /* The queues opened, the node handed over. */
-int mvl_macvtap_open(struct mvl_ctx *ctx, struct mvl_macvtap_op *op);
+int mvl_vtap_open(struct mvl_ctx *ctx, struct mvl_vtap_op *op);
 /* The interface to return, without its fds yet. */
-int mvl_macvtap_result(struct mvl_ctx *ctx, struct mvl_macvtap_op *op, struct mvl_iface **ret);
+int mvl_vtap_result(struct mvl_ctx *ctx, struct mvl_vtap_op *op, struct mvl_iface **ret);
 /* Hand the queues to @iface (the create is complete). */
-void mvl_macvtap_done(struct mvl_ctx *ctx, struct mvl_macvtap_op *op, struct mvl_iface *iface);
+void mvl_vtap_done(struct mvl_ctx *ctx, struct mvl_vtap_op *op, struct mvl_iface *iface);
 /* Undo what the steps did (an mvl_txn undo). */
-void mvl_macvtap_undo(struct mvl_ctx *ctx, void *op);
+void mvl_vtap_undo(struct mvl_ctx *ctx, void *op);
+/* Put back the MAC (@mac unless NULL) and down state (@bring_down) of
+ * lower @ifindex; 0 or -errno with the message set. */
+int mvl_vtap_restore_lower(struct mvl_ctx *ctx, int ifindex, const uint8_t *mac, bool bring_down);
+/* The rows' describe: the devnode <dev root>/tap<ifindex>. */
+int mvl_vtap_describe(struct mvl_ctx *ctx, const struct mvl_link_info *li,
+		      struct mvl_iface *iface);
+/* An op of kind @vk from options @o (struct mvl_macvtap_opts, struct
+ * mvl_ipvtap_opts: the fields they share have the same names). */
+#define MVL_VTAP_OP(vkind, opts)                                                        \
+	((struct mvl_vtap_op){ .vk = (vkind), .o = (opts), .vm_id = (opts)->vm_id,    \
+			       .want_name = (opts)->name, .link = (opts)->link,       \
+			       .mtu = (opts)->mtu, .queues_asked = (opts)->queues,    \
+			       .flags = (opts)->flags, .owner = (opts)->owner,        \
+			       .group = (opts)->group })
+/* The kinds' hooks (macvtap.c, ipvtap.c). */
+extern const struct mvl_vtap_kind mvl_macvtap_vtap, mvl_ipvtap_vtap;
 
 /* ---- txn.c: a create as a transaction ---------------------------------- */
 /*
