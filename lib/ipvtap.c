@@ -101,9 +101,12 @@ static int check_addrs(struct mvl_ctx *ctx, const struct mvl_ipvtap_opts *o)
 		if (why && o->addrs[i].family != AF_INET && o->addrs[i].family != AF_INET6)
 			return mvl_fail(ctx, -EINVAL, "invalid address %u: family %d is %s", i,
 					o->addrs[i].family, why);
-		if (why)
+		if (why && o->addrs[i].prefixlen)
 			return mvl_fail(ctx, -EINVAL, "invalid guest address %s/%u: %s",
 					addr_format(&o->addrs[i], a), o->addrs[i].prefixlen, why);
+		if (why)
+			return mvl_fail(ctx, -EINVAL, "invalid guest address %s: %s",
+					addr_format(&o->addrs[i], a), why);
 		for (unsigned j = 0; j < i; j++)
 			if (addr_same(&o->addrs[i], &o->addrs[j]))
 				return mvl_fail(ctx, -EINVAL, "address %s is listed twice",
@@ -214,8 +217,10 @@ static int ipvtap_look(struct mvl_ctx *ctx, struct mvl_vtap_op *op)
 	r = mvl_tag_format(op->tag, sizeof(op->tag), op->vm_id, MVL_MODE_IPVTAP);
 	if (r < 0)
 		return mvl_fail(ctx, r, "cannot tag VM %s", op->vm_id);
-	/* as a macvtap: with nothing to change before it, created at once */
-	op->optimistic = !op->is_template && (op->lower.flags & IFF_UP);
+	/* not optimistic (unlike a macvtap): its name is looked up first, so
+	 * that the check of the lower's other children knows whether one of
+	 * them is the link of that name, to adopt or to refuse as such */
+	op->optimistic = false;
 	return 0;
 }
 
