@@ -577,10 +577,10 @@ struct mvl_ipvtap_opts {
  * The guest's addresses: ipvlan hands a unicast packet that arrives on
  * the lower device to the ipvlan/ipvtap device that has its destination
  * address configured, and to the host otherwise.  So each of .addrs is
- * added to the ipvtap, as a /32 (IPv4) or /128 (IPv6) of scope host, with
- * IFA_F_NOPREFIXROUTE (no route to a subnet, no broadcast route, and the
- * host does not pick it as the source of its own packets) and for IPv6
- * IFA_F_NODAD.  .prefixlen must be 0 or the full length: the guest's own
+ * added to the ipvtap as a /32 of scope host (IPv4: the host never picks
+ * it as the source of its own packets) or a /128 with IFA_F_NODAD (IPv6),
+ * both with IFA_F_NOPREFIXROUTE: no route to a subnet, no broadcast
+ * route.  .prefixlen must be 0 or the full length: the guest's own
  * prefix is the guest's business.  Without addresses the guest receives
  * only the broadcasts and multicasts of the lower's link (mode l2), no
  * unicast.  The host itself treats these addresses as local ones: it

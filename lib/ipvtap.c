@@ -267,7 +267,7 @@ static int ipvtap_explain(struct mvl_ctx *ctx, struct mvl_vtap_op *op, int r, co
 		return mvl_fail_kernel_extack(ctx, r, extack,
 					      "cannot create ipvtap %s: lower device %s is in use "
 					      "by another kind of device (macvlan/macvtap devices "
-					      "on it?), which ipvlan cannot share it with",
+					      "on it?): ipvlan cannot share it",
 					      op->name, op->lower.name);
 	return mvl_fail_kernel_extack(ctx, r, extack,
 				      "cannot create ipvtap %s on %s (mode %s, flag %s)", op->name,
