@@ -212,8 +212,10 @@ enum mvl_mode {
 	MVL_MODE_SRIOV = 3,   /* an SR-IOV VF bound to vfio-pci */
 	MVL_MODE_PCI = 4,     /* a whole PCI device bound to vfio-pci */
 	MVL_MODE_BRIDGE = 5,  /* a bridge created by mvlink (listings only) */
+	MVL_MODE_IPVTAP = 6,  /* an ipvtap on an uplink */
 };
-/** mvl_mode_to_string - "tap", "macvtap", "sriov", "pci", "bridge" or NULL. */
+/** mvl_mode_to_string - "tap", "macvtap", "sriov", "pci", "bridge", "ipvtap"
+ * or NULL. */
 const char *mvl_mode_to_string(enum mvl_mode mode);
 /** mvl_mode_from_string - the inverse; MVL_MODE_NONE for an unknown string. */
 enum mvl_mode mvl_mode_from_string(const char *s);
@@ -247,7 +249,8 @@ const char *mvl_iface_get_vm_id(const struct mvl_iface *iface);
  * netdev (sriov, pci) or @iface is NULL. */
 int mvl_iface_get_ifindex(const struct mvl_iface *iface);
 /** mvl_iface_get_mac - the interface's own MAC, 6 bytes owned by @iface
- * (macvtap: the guest's MAC; tap: the host side; sriov: the VF's admin MAC
+ * (macvtap: the guest's MAC; ipvtap: its lower device's, which the guest
+ * must use too; tap: the host side; sriov: the VF's admin MAC
  * as its PF reported it; all zero when unknown and for pci).  NULL only for
  * a NULL @iface. */
 const uint8_t *mvl_iface_get_mac(const struct mvl_iface *iface);
@@ -255,7 +258,7 @@ const uint8_t *mvl_iface_get_mac(const struct mvl_iface *iface);
  * interface was created, adopted or listed; 0 for sriov and pci (no netdev)
  * and for a NULL @iface. */
 unsigned mvl_iface_get_mtu(const struct mvl_iface *iface);
-/** mvl_iface_get_link - the bridge (tap) or lower device (macvtap), for
+/** mvl_iface_get_link - the bridge (tap) or lower device (macvtap, ipvtap), for
  * sriov the PF (its netdev, else its PCI address); NULL when there is none
  * (or it is in another network namespace) and for a NULL @iface. */
 const char *mvl_iface_get_link(const struct mvl_iface *iface);
@@ -274,7 +277,7 @@ int mvl_iface_get_queue_fd(const struct mvl_iface *iface, unsigned i);
  * it from now on, @iface no longer does; -EINVAL when @i is not below the
  * queue count or @iface is NULL, -EBADF when it was taken already. */
 int mvl_iface_take_queue_fd(struct mvl_iface *iface, unsigned i);
-/** mvl_iface_get_devnode - the device node the VMM opens (macvtap
+/** mvl_iface_get_devnode - the device node the VMM opens (macvtap, ipvtap
  * "<dev root>/tapN", vfio "<dev root>/vfio/N"; dev root "/dev" unless
  * mvl_ctx_set_dev_root()); NULL when there is none (tap,
  * MVL_VF_NO_VFIO) and for a NULL @iface. */
@@ -492,6 +495,136 @@ struct mvl_macvtap_opts {
  */
 int mvl_macvtap_create(struct mvl_ctx *ctx, const struct mvl_macvtap_opts *opts,
 		       struct mvl_iface **ret_iface);
+
+/* ------------------------------------------------------------------------
+ * ipvtap
+ */
+enum mvl_ipvlan_mode {
+	MVL_IPVLAN_L2 = 0,  /* default: the lower's broadcasts and multicasts too */
+	MVL_IPVLAN_L3 = 1,  /* routed by IP only: no broadcast, no ARP/NDP */
+	MVL_IPVLAN_L3S = 2, /* L3 through the host's netfilter (conntrack) */
+};
+/** mvl_ipvlan_mode_to_string - "l2", "l3" or "l3s" (static strings), or NULL
+ * for a value outside the enum. */
+const char *mvl_ipvlan_mode_to_string(enum mvl_ipvlan_mode mode);
+/** mvl_ipvlan_mode_from_string - the inverse (exact, lower-case names): the
+ * mode, or -EINVAL for an unknown name or NULL. */
+int mvl_ipvlan_mode_from_string(const char *s);
+
+/* How the ipvlan/ipvtap devices of one lower device reach each other (the
+ * kernel's IFLA_IPVLAN_FLAGS). */
+enum mvl_ipvlan_flag {
+	MVL_IPVLAN_BRIDGE = 0,  /* default: directly */
+	MVL_IPVLAN_PRIVATE = 1, /* not at all */
+	MVL_IPVLAN_VEPA = 2,    /* only through the switch the lower is plugged into */
+};
+/** mvl_ipvlan_flag_to_string - "bridge", "private" or "vepa" (static
+ * strings), or NULL for a value outside the enum. */
+const char *mvl_ipvlan_flag_to_string(enum mvl_ipvlan_flag flag);
+/** mvl_ipvlan_flag_from_string - the inverse (exact, lower-case names): the
+ * flag, or -EINVAL for an unknown name or NULL. */
+int mvl_ipvlan_flag_from_string(const char *s);
+
+/* An IPv4 or IPv6 address of a guest. */
+struct mvl_ip_addr {
+	int family;          /* AF_INET or AF_INET6 */
+	uint8_t addr[16];    /* network byte order; AF_INET: the first 4 bytes */
+	unsigned prefixlen;  /* 0, or 32 (AF_INET) / 128 (AF_INET6): see below */
+};
+#define MVL_IPVTAP_MAX_ADDRS 64
+
+/* flags of struct mvl_ipvtap_opts: as those of struct mvl_macvtap_opts */
+enum {
+	MVL_IPVTAP_NO_VNET_HDR = 1u << 0,
+	MVL_IPVTAP_LINK_UP = 1u << 1, /* bring a down lower device up */
+	MVL_IPVTAP_OWNER = 1u << 2,   /* chown the device node to .owner */
+	MVL_IPVTAP_GROUP = 1u << 3,   /* chgrp the device node to .group */
+	MVL_IPVTAP_NO_FDS = 1u << 4,  /* open no queue fds (VMM opens the node) */
+};
+
+struct mvl_ipvtap_opts {
+	size_t sz;                 /* sizeof(struct mvl_ipvtap_opts) */
+	const char *vm_id;         /* required: tag for the ipvtap */
+	const char *name;          /* required: "ipvt-test1" or a template "ipvt-%d" */
+	const char *link;          /* required: the lower device (the uplink) */
+	enum mvl_ipvlan_mode mode; /* 0: MVL_IPVLAN_L2 */
+	enum mvl_ipvlan_flag ipvlan_flag; /* 0: MVL_IPVLAN_BRIDGE */
+	const struct mvl_ip_addr *addrs; /* the guest's addresses (<= 64) */
+	unsigned n_addrs;
+	unsigned mtu;              /* 0: the lower device's MTU */
+	unsigned queues;           /* 0/1 single, N > 1 multi-queue (<= 256) */
+	uid_t owner;               /* with MVL_IPVTAP_OWNER */
+	gid_t group;               /* with MVL_IPVTAP_GROUP */
+	unsigned flags;            /* MVL_IPVTAP_* */
+};
+
+/**
+ * mvl_ipvtap_create - create (or idempotently adopt) an ipvtap on .link and
+ * open its /dev/tapN once per queue.
+ *
+ * An ipvtap is for uplinks that accept one MAC only (cloud instances,
+ * Wi-Fi, switch ports limited to one MAC): it has its lower device's MAC,
+ * which the guest's NIC must use as well (mvl_iface_get_mac()), and the
+ * kernel tells its guests apart by IP address.  It gets ipvlan mode .mode
+ * and .ipvlan_flag (both always sent: the kernel's own default mode is
+ * l3), MTU .mtu (0: the lower device's), an mvlink tag, and is up.
+ *
+ * The mode and the flag belong to the lower device, not to one ipvtap:
+ * the kernel applies the last one asked for to every ipvlan/ipvtap on it.
+ * So a create that asks for another mode or flag than the lower's other
+ * ipvlan/ipvtap devices have fails with -EBUSY, changing nothing.
+ *
+ * The guest's addresses: ipvlan hands a unicast packet that arrives on
+ * the lower device to the ipvlan/ipvtap device that has its destination
+ * address configured, and to the host otherwise.  So each of .addrs is
+ * added to the ipvtap as a /32 of scope host (IPv4: the host never picks
+ * it as the source of its own packets) or a /128 with IFA_F_NODAD (IPv6),
+ * both with IFA_F_NOPREFIXROUTE: no route to a subnet, no broadcast
+ * route.  .prefixlen must be 0 or the full length: the guest's own
+ * prefix is the guest's business.  Without addresses the guest receives
+ * only the broadcasts and multicasts of the lower's link (mode l2), no
+ * unicast.  The host itself treats these addresses as local ones: it
+ * cannot reach the guest through them.  An address already on another
+ * ipvlan/ipvtap of the same lower fails with -EADDRINUSE.  The addresses
+ * go with the ipvtap when it is deleted.
+ *
+ * Queue fds, the device node (<dev root>/tap<ifindex> of class ipvtap, or
+ * a private node), MVL_IPVTAP_NO_FDS, MVL_IPVTAP_NO_VNET_HDR,
+ * MVL_IPVTAP_OWNER, MVL_IPVTAP_GROUP, MVL_IPVTAP_LINK_UP and template
+ * names work as for mvl_macvtap_create().
+ *
+ * An existing device with the name is adopted (its queues opened again)
+ * only if it is an mvlink ipvtap of the same VM on the same lower device
+ * with the same mode, flag, MTU (when .mtu is given), addresses, and up;
+ * anything else fails with -EEXIST and a message naming what is there,
+ * which stays untouched.
+ *
+ * Errors, all before anything is changed:
+ *  -EINVAL  bad options: struct size or trailing bytes, VM id, name or
+ *           template, lower device name, .mode, .ipvlan_flag, an address
+ *           (family, prefix length, multicast, unspecified, loopback or
+ *           link-local, listed twice), more than 64 of them, or announced
+ *           with NULL .addrs; .mtu outside 68..65535 or above the lower
+ *           device's MTU; more than 256 queues; unknown flags; NULL
+ *           @ret_iface.  Also: the lower device is a bridge.
+ *  -ENODEV  the lower device does not exist.
+ *  -EBUSY   the lower device is a bridge port, a bond slave or otherwise
+ *           enslaved, or carries macvlan/macvtap devices; its other
+ *           ipvlan/ipvtap devices have another mode or flag.
+ *  -ENETDOWN the lower device is down and MVL_IPVTAP_LINK_UP was not given.
+ *  -EEXIST  the name is taken by something that cannot be adopted.
+ *  -ENOSPC  no free number for the template.
+ *  -EOPNOTSUPP the kernel has no ipvtap (CONFIG_IPVTAP).
+ * Later failures (kernel errors; -EADDRINUSE: an address is on another
+ * ipvlan/ipvtap of the lower; queue opens, mknod, TUNSETIFF, chown) undo
+ * every earlier step: fds closed, node ownership restored, the ipvtap
+ * deleted (its addresses with it), the lower device down again.
+ *
+ * Returns 0 and the interface in @ret_iface (name, ifindex, MAC, MTU, lower
+ * device as link, devnode, queue fds), or a negative errno.
+ */
+int mvl_ipvtap_create(struct mvl_ctx *ctx, const struct mvl_ipvtap_opts *opts,
+		      struct mvl_iface **ret_iface);
 
 /* ------------------------------------------------------------------------
  * Listing and deleting

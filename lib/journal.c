@@ -5,8 +5,9 @@
  *   <state_dir>/vf/<addr>.json      an SR-IOV VF given to a VM
  *   <state_dir>/pci/<addr>.json     a whole PCI device given to a VM
  *   <state_dir>/links/<op>-<16 hex>.json
- *                                   the intent journal of a tap, bridge or
- *                                   macvtap create at work (or crashed)
+ *                                   the intent journal of a tap, bridge,
+ *                                   macvtap or ipvtap create at work (or
+ *                                   crashed)
  *
  * A journal holds the original state of what an operation changes and is
  * written before the first change, atomically (statedir.c).  Decoding
@@ -83,6 +84,8 @@ static bool cond_holds(const struct mvl_jfield *f, const void *base)
 		return *(const unsigned *)at(base, f->cond_off) & f->cond_val;
 	case MVL_JC_IF:
 		return *(const int *)at(base, f->cond_off) == (int)f->cond_val;
+	case MVL_JC_FN:
+		return f->cond_fn(base);
 	case MVL_JC_ALWAYS:
 		break;
 	}
@@ -376,7 +379,7 @@ static int decode_object(struct dec *d, struct json_object *o, const struct mvl_
 	const char *name = f->name ?: f->key;
 
 	if (!sub)
-		return f->cond == MVL_JC_ALWAYS || f->cond == MVL_JC_IF ?
+		return f->cond == MVL_JC_ALWAYS || f->cond == MVL_JC_IF || f->cond == MVL_JC_FN ?
 			       bad(d, "\"%s\" missing", name) :
 			       bad(d, "\"%s\" is not an object", name);
 	return decode_fields(d, sub, f->sub, at(base, f->off));
@@ -453,7 +456,7 @@ static int decode_field(struct dec *d, struct json_object *o, const struct mvl_j
 	bool optional = f->cond == MVL_JC_BOOL || f->cond == MVL_JC_BIT;
 	int r;
 
-	if (f->cond == MVL_JC_IF && !cond_holds(f, base))
+	if ((f->cond == MVL_JC_IF || f->cond == MVL_JC_FN) && !cond_holds(f, base))
 		return 0; /* not read */
 	if (optional && !json_object_object_get_ex(o, key, NULL))
 		return 0;
@@ -560,6 +563,7 @@ static int decode(const struct jformat *fmt, const char *text, size_t len, void 
 #define END { .key = NULL }
 #define IF_BOOL(T, m) .cond = MVL_JC_BOOL, .cond_off = offsetof(T, m)
 #define IF_IS(T, m, v) .cond = MVL_JC_IF, .cond_off = offsetof(T, m), .cond_val = v
+#define IF_FN(fn) .cond = MVL_JC_FN, .cond_fn = fn
 #define RANGE(a, b) .min = a, .max = b
 #define CHECK(fn, msg) .check = fn, .why = msg
 /* clang-format on */
@@ -961,7 +965,21 @@ static const struct mvl_jname lj_op_names[] = {
 	{ "tap", MVL_LJ_TAP },
 	{ "bridge", MVL_LJ_BRIDGE },
 	{ "macvtap", MVL_LJ_MACVTAP },
+	{ "ipvtap", MVL_LJ_IPVTAP },
 	{ NULL, 0 },
+};
+
+/* The parts the journal of each op has, beside its name above. */
+static const struct lj_op_parts {
+	const char *link;  /* the IFLA kind of its link (NULL: none; a bridge) */
+	bool link_always;  /* the link is always there (a tap); else it may be
+			    * adopted, with only its lower or node changed */
+	bool on_lower;     /* the link sits on a lower device it names */
+} lj_op_parts[] = {
+	[MVL_LJ_TAP] = { "tun", true, false },
+	[MVL_LJ_BRIDGE] = { NULL, false, false },
+	[MVL_LJ_MACVTAP] = { "macvtap", false, true },
+	[MVL_LJ_IPVTAP] = { "ipvtap", false, true },
 };
 
 const char *mvl_lj_op_name(enum mvl_lj_op op)
@@ -970,6 +988,20 @@ const char *mvl_lj_op_name(enum mvl_lj_op op)
 		if (n->value == (int)op)
 			return n->name;
 	return NULL;
+}
+
+static const struct lj_op_parts *lj_parts(enum mvl_lj_op op)
+{
+	return (unsigned)op < ARRAY_SIZE(lj_op_parts) && mvl_lj_op_name(op) ? &lj_op_parts[op] :
+									   NULL;
+}
+
+/* Whether the link of the journal at @base names its lower device. */
+static bool lj_on_lower(const void *base)
+{
+	const struct lj_op_parts *p = lj_parts(((const struct mvl_link_journal *)base)->op);
+
+	return p && p->on_lower;
 }
 
 static bool lj_op_valid(const char *s)
@@ -1002,8 +1034,9 @@ static bool lj_name_valid(enum mvl_lj_op op, const char *name)
 /* What decode() also checks: the parts an operation has, and nothing else. */
 static bool lj_consistent(const struct mvl_link_journal *j)
 {
-	if (!mvl_lj_op_name(j->op) || !lj_vm_valid(j->op, j->vm_id) ||
-	    !lj_name_valid(j->op, j->name))
+	const struct lj_op_parts *parts = lj_parts(j->op);
+
+	if (!parts || !lj_vm_valid(j->op, j->vm_id) || !lj_name_valid(j->op, j->name))
 		return false;
 	if (j->link.set && strcmp(j->link.name, j->name) != 0)
 		return false;
@@ -1018,27 +1051,24 @@ static bool lj_consistent(const struct mvl_link_journal *j)
 		return false;
 	if (j->uplink.set && !j->bridge.set)
 		return false;
-	switch (j->op) {
-	case MVL_LJ_BRIDGE:
+	if (!parts->link) {
+		/* a bridge: created or brought up */
 		if (!j->bridge.set || j->link.set || j->lower.set || j->has_node)
 			return false;
-		break;
-	case MVL_LJ_TAP:
-		if (!j->link.set || strcmp(j->link.kind, "tun") != 0 || j->lower.set ||
+	} else if (parts->link_always) {
+		if (!j->link.set || strcmp(j->link.kind, parts->link) != 0 || j->lower.set ||
 		    j->has_node || j->link_lower)
 			return false;
-		break;
-	case MVL_LJ_MACVTAP:
-		/* a macvtap created, or an adopted one's lower or node changed */
+	} else {
+		/* a link created, or an adopted one's lower or node changed */
 		if (j->bridge.set || j->uplink.set ||
 		    (!j->link.set && !j->lower.set && !j->has_node))
 			return false;
-		if (j->link.set ? strcmp(j->link.kind, "macvtap") != 0 || j->link_lower <= 0 :
+		if (j->link.set ? strcmp(j->link.kind, parts->link) != 0 || j->link_lower <= 0 :
 				  j->link_lower != 0)
 			return false;
 		if (j->lower.set && j->link.set && j->lower.ifindex != j->link_lower)
 			return false;
-		break;
 	}
 	if ((j->lower_set_mac || j->lower_was_down) && !j->lower.set)
 		return false;
@@ -1084,8 +1114,7 @@ static const struct mvl_jfield link_journal_fields[] = {
 	LJ_DEV(bridge, L("created", bridge_created, MVL_JT_BOOL),
 	       L("brought_up", bridge_brought_up, MVL_JT_BOOL)),
 	LJ_DEV(uplink, L("was_down", uplink_was_down, MVL_JT_BOOL)),
-	LJ_DEV(link, L("lower", link_lower, MVL_JT_INT, RANGE(1, INT_MAX),
-		       IF_IS(struct mvl_link_journal, op, MVL_LJ_MACVTAP))),
+	LJ_DEV(link, L("lower", link_lower, MVL_JT_INT, RANGE(1, INT_MAX), IF_FN(lj_on_lower))),
 	LJ_DEV(lower, L("mac", lower_mac, MVL_JT_MAC),
 	       L("new_mac", lower_new_mac, MVL_JT_MAC,
 		 IF_BOOL(struct mvl_link_journal, lower_set_mac)),

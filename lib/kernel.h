@@ -29,6 +29,8 @@ struct mvl_link_info {
 	 * MVL_MACVTAP_MAX_SOURCE are kept */
 	unsigned macvtap_n_source;
 	uint8_t macvtap_source[MVL_MACVTAP_MAX_SOURCE][6];
+	int ipvlan_mode;    /* ipvlan, ipvtap: MVL_IPVLAN_*, else -1 */
+	int ipvlan_flag;    /* ipvlan, ipvtap: MVL_IPVLAN_BRIDGE..., else -1 */
 	char slave_kind[32]; /* IFLA_INFO_SLAVE_KIND: "bridge", "bond"... */
 	/* kind "tun" (IFLA_TUN_*), valid when is_tun */
 	bool is_tun;
@@ -62,7 +64,7 @@ int mvl_nl_link_change(struct mvl_ctx *ctx, int ifindex, const struct mvl_link_c
 /* Creation of a new link with NLM_F_CREATE|NLM_F_EXCL. */
 struct mvl_link_new {
 	const char *name;
-	const char *kind;     /* "bridge" or "macvtap" */
+	const char *kind;     /* "bridge", "macvtap", "ipvtap" */
 	int ifindex;          /* 0: the kernel's choice; taken: -EEXIST */
 	int link;             /* lower device ifindex (macvtap) */
 	const uint8_t *mac;
@@ -72,6 +74,8 @@ struct mvl_link_new {
 	int macvtap_mode;     /* MVL_MACVTAP_* */
 	const uint8_t (*source_macs)[6];
 	unsigned n_source_macs;
+	int ipvlan_mode;      /* MVL_IPVLAN_* (ipvlan, ipvtap) */
+	int ipvlan_flag;      /* MVL_IPVLAN_BRIDGE... */
 };
 int mvl_nl_link_new(struct mvl_ctx *ctx, const struct mvl_link_new *spec, int *ret_ifindex);
 int mvl_nl_link_del(struct mvl_ctx *ctx, int ifindex);
@@ -91,6 +95,14 @@ int mvl_nl_link_del_group(struct mvl_ctx *ctx, uint32_t group);
 
 /* Number of IPv4/IPv6 addresses on @ifindex, and the first one as text. */
 int mvl_nl_addr_count(struct mvl_ctx *ctx, int ifindex, char *first, size_t len);
+/* Add @a to @ifindex as a /32 or /128 of scope host (IPv4), with
+ * IFA_F_NOPREFIXROUTE (and IFA_F_NODAD for IPv6); one mvl_step().  The
+ * kernel's errno. */
+int mvl_nl_addr_add(struct mvl_ctx *ctx, int ifindex, const struct mvl_ip_addr *a);
+/* The IPv4/IPv6 addresses of @ifindex but IPv6 link-local ones, the first
+ * @max into @ret (prefixlen as the kernel has it): their number, or the
+ * kernel's -errno. */
+int mvl_nl_addr_list(struct mvl_ctx *ctx, int ifindex, struct mvl_ip_addr *ret, size_t max);
 /* Whether @ifindex is the output device of a default route (1/0/-errno). */
 int mvl_nl_has_default_route(struct mvl_ctx *ctx, int ifindex);
 
@@ -164,6 +176,8 @@ int mvl_sysfs_write(struct mvl_ctx *ctx, const char *value, const char *fmt, ...
 /* A number (decimal or 0x hex) from a sysfs file: -EBADMSG when it is none. */
 int mvl_sysfs_read_ulong(struct mvl_ctx *ctx, unsigned long *ret, const char *fmt, ...)
 	_printf_(3, 4);
+/* Whether sysfs (which must be mounted: class/net) has no class/@cls. */
+bool mvl_sysfs_class_absent(struct mvl_ctx *ctx, const char *cls);
 
 /* ---- pci.c: PCI devices (the only file that talks libpci) ------------ */
 /* Identity through libpci; strings are "" when unknown. */

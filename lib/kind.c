@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * kind.c - the link kinds mvlink creates, one table row each (struct
- * mvl_link_kind, defined by its own file: tap.c, macvtap.c, bridge.c), and
+ * mvl_link_kind, defined by its own file: tap.c, macvtap.c, ipvtap.c,
+ * bridge.c), and
  * their lookups by IFLA_INFO_KIND, by the mode of a tag and by the op of a
  * journal.  Generic code (list, delete, recover, gc) asks the row instead
  * of comparing kind strings.
  *
  * The rows are data that only this file references: the kinds' files never
  * call back here, so the table is one-way (kind.c -> tap.c, macvtap.c,
- * bridge.c) and needs no registration at run time.
+ * ipvtap.c, bridge.c) and needs no registration at run time.
  */
 #include "kinds.h"
 
@@ -16,6 +17,7 @@
 static const struct mvl_link_kind *const kinds[] = {
 	&mvl_tap_kind,
 	&mvl_macvtap_kind,
+	&mvl_ipvtap_kind,
 	&mvl_bridge_kind,
 };
 

@@ -18,6 +18,10 @@ struct mvl_link_kind {
 	const char *kind;        /* IFLA_INFO_KIND: "tun", "macvtap", "bridge" */
 	enum mvl_mode mode;      /* the mode of its tag */
 	enum mvl_lj_op jop;      /* the op of its create's journal */
+	/* its kernel module's device class ("ipvtap"), when the kind may be
+	 * missing: without <sysfs>/class/<it> there are no such links (and a
+	 * kernel that lacks the kind would list every link as one) */
+	const char *sysfs_class;
 	enum mvl_lock_kind lock; /* the lock its create holds on the name */
 	bool shared;             /* shared by VMs (a bridge): not deleted with a VM,
 				  * not indexed */
@@ -40,7 +44,7 @@ struct mvl_link_kind {
 	int (*describe)(struct mvl_ctx *ctx, const struct mvl_link_info *li,
 			struct mvl_iface *iface);
 };
-extern const struct mvl_link_kind mvl_tap_kind, mvl_macvtap_kind, mvl_bridge_kind;
+extern const struct mvl_link_kind mvl_tap_kind, mvl_macvtap_kind, mvl_ipvtap_kind, mvl_bridge_kind;
 /* The @i-th row of the table, NULL past its end. */
 const struct mvl_link_kind *mvl_link_kind_at(size_t i);
 /* The row of IFLA_INFO_KIND @kind, of tag mode @mode, of journal op @op;
@@ -113,61 +117,128 @@ int mvl_tap_result(struct mvl_ctx *ctx, struct mvl_tap_op *w, struct mvl_iface *
 /* Hand the queues to @iface (the create is complete). */
 void mvl_tap_done(struct mvl_ctx *ctx, struct mvl_tap_op *w, struct mvl_iface *iface);
 
-/* ---- macvtap.c: the steps of a macvtap create (create.c orders them) - */
-struct mvl_macvtap_want {
-	const struct mvl_macvtap_opts *o;
-	int mode;                   /* MVL_MACVTAP_* */
+/* ---- vtap.c: the create steps of a tap on a lower device ------------- */
+/*
+ * macvtap and ipvtap: a link on a lower device with a char device whose
+ * fds are its queues.  vtap.c holds the steps they share (create.c puts
+ * them in order on a transaction); each kind's file adds its own through
+ * a struct mvl_vtap_kind beside its row.
+ */
+/* The flags the kinds' options share: MVL_MACVTAP_* are MVL_IPVTAP_* (vtap.c
+ * checks). */
+enum {
+	MVL_VTAP_NO_VNET_HDR = MVL_MACVTAP_NO_VNET_HDR,
+	MVL_VTAP_LINK_UP = MVL_MACVTAP_LINK_UP,
+	MVL_VTAP_OWNER = MVL_MACVTAP_OWNER,
+	MVL_VTAP_GROUP = MVL_MACVTAP_GROUP,
+	MVL_VTAP_NO_FDS = MVL_MACVTAP_NO_FDS,
+	MVL_VTAP_ALL = MVL_VTAP_NO_VNET_HDR | MVL_VTAP_LINK_UP | MVL_VTAP_OWNER | MVL_VTAP_GROUP |
+		       MVL_VTAP_NO_FDS,
+};
+struct mvl_vtap_op;
+struct mvl_vtap_kind {
+	const struct mvl_link_kind *row; /* kind, tag mode, journal op */
+	/* Check the kind's options (between the name and the MTU): 0 or
+	 * -EINVAL with a message; may set op->lock_lower. */
+	int (*check_opts)(struct mvl_ctx *ctx, struct mvl_vtap_op *op);
+	/* The lower found and checked: the MAC (op->mac, op->fixed_mac) and
+	 * the tag (op->tag); whether to be optimistic. */
+	int (*look)(struct mvl_ctx *ctx, struct mvl_vtap_op *op);
+	/* An mvlink link of the kind of VM op->vm_id on the same lower: 0
+	 * when it is as asked, else -EEXIST naming the difference (@vm: the
+	 * VM, for the message). */
+	int (*mismatch)(struct mvl_ctx *ctx, const struct mvl_vtap_op *op,
+			const struct mvl_link_info *li, const char *vm);
+	/* The lower's other children (NULL: none to check); 0 or -errno. */
+	int (*check)(struct mvl_ctx *ctx, struct mvl_vtap_op *op);
+	/* Its part of the journal, before it is written (NULL: none). */
+	void (*plan)(struct mvl_vtap_op *op, struct mvl_link_journal *j);
+	/* Its fields of the RTM_NEWLINK of a new link. */
+	void (*spec)(const struct mvl_vtap_op *op, struct mvl_link_new *spec);
+	/* RTM_NEWLINK failed with @r: the message (@extack: the kernel's). */
+	int (*explain)(struct mvl_ctx *ctx, struct mvl_vtap_op *op, int r, const char *extack);
+	/* Steps after the new link exists (NULL: none); undone by deleting
+	 * it (and op->lower_mac_set, when it sets that). */
+	int (*made)(struct mvl_ctx *ctx, struct mvl_vtap_op *op);
+	/* "mode bridge": the configuration, for the log. */
+	void (*mode_text)(const struct mvl_vtap_op *op, char *buf, size_t len);
+};
+struct mvl_vtap_op {
+	const struct mvl_vtap_kind *vk;
+	const void *o;              /* the kind's options */
+	/* the options every kind has, from o */
+	const char *vm_id, *want_name, *link;
+	unsigned mtu, queues_asked, flags; /* flags: MVL_VTAP_* */
+	uid_t owner;
+	gid_t group;
+	/* what is wanted */
 	struct mvl_link_info lower; /* as found before any change */
-	uint8_t mac[6];             /* the macvtap's MAC */
+	uint8_t mac[6];             /* the link's MAC */
 	bool fixed_mac;             /* given by the caller: must match on adopt */
-	unsigned queues;            /* fds to open (0 with MVL_MACVTAP_NO_FDS) */
+	unsigned queues;            /* fds to open (0 with MVL_VTAP_NO_FDS) */
 	int tun_flags;              /* TUNSETIFF flags of every fd */
 	char tag[256];
-};
-/* What a create changed, for its undo. */
-struct mvl_macvtap_done {
+	/* what was done, for the undo */
 	bool lower_brought_up;
-	int created;           /* ifindex of the macvtap we created, 0 for none */
-	bool passthru_mac_set; /* the lower's MAC was changed through it */
-	struct mvl_tapdev_owner owner; /* the node's owner and mode before */
+	int created;                /* ifindex of the link created, 0 for none */
+	bool lower_mac_set;         /* the lower's MAC was changed (passthru) */
+	struct mvl_tapdev_owner owner_was; /* the node's owner and mode before */
 	int *fds;
 	unsigned n_fds;
-};
-struct mvl_macvtap_op {
-	struct mvl_macvtap_want w;
-	struct mvl_macvtap_done d;
-	bool is_template, passthru;
-	bool optimistic;       /* create at once, look only at a taken name */
+	/* the course of the create */
+	bool is_template;
+	bool lock_lower;            /* the lower may be changed: lock it */
+	bool ask_result;            /* the MAC and MTU made: ask the kernel */
+	bool optimistic;            /* create at once, look only at a taken name */
 	const char *name;
 	struct mvl_link_journal *j;
-	bool adopted;          /* an existing macvtap of the VM */
+	bool adopted;               /* an existing link of the VM */
 	int ifindex;
 	bool have_node;
 	struct mvl_tapdev_node node;
 };
-/* Check w.o; the mode, queues, flags and fd array. */
-int mvl_macvtap_prepare(struct mvl_ctx *ctx, struct mvl_macvtap_op *op);
-/* The lower device (checked), the MAC, the tag; whether to be optimistic. */
-int mvl_macvtap_look(struct mvl_ctx *ctx, struct mvl_macvtap_op *op);
+/* Check the common options and the kind's; the queues, flags, fd array. */
+int mvl_vtap_prepare(struct mvl_ctx *ctx, struct mvl_vtap_op *op);
+/* The lower device (checked), then the kind's look. */
+int mvl_vtap_look(struct mvl_ctx *ctx, struct mvl_vtap_op *op);
 /* Not optimistic: an existing link named op->name, adopted if it is ours
  * as asked (else -EEXIST with why). */
-int mvl_macvtap_find(struct mvl_ctx *ctx, struct mvl_macvtap_op *op);
-/* The lower's other macvlan/macvtap children, and its being down. */
-int mvl_macvtap_check(struct mvl_ctx *ctx, struct mvl_macvtap_op *op);
-/* The journal (j->link named by the caller for a new macvtap) completed
- * and written; an adopted macvtap indexed and its node looked at. */
-int mvl_macvtap_plan(struct mvl_ctx *ctx, struct mvl_macvtap_op *op);
-/* The lower brought up, the macvtap created (indexed first); 1 when an
- * optimistic create found the name taken, having changed nothing. */
-int mvl_macvtap_make(struct mvl_ctx *ctx, struct mvl_macvtap_op *op);
+int mvl_vtap_find(struct mvl_ctx *ctx, struct mvl_vtap_op *op);
+/* The kind's check of the lower's children, and the lower's being down. */
+int mvl_vtap_check(struct mvl_ctx *ctx, struct mvl_vtap_op *op);
+/* The journal (j->link named by the caller for a new link) completed and
+ * written; an adopted link indexed and its node looked at. */
+int mvl_vtap_plan(struct mvl_ctx *ctx, struct mvl_vtap_op *op);
+/* The lower brought up, the link created (indexed first) and the kind's
+ * steps after it; 1 when an optimistic create found the name taken,
+ * having changed nothing. */
+int mvl_vtap_make(struct mvl_ctx *ctx, struct mvl_vtap_op *op);
 /* The queues opened, the node handed over. */
-int mvl_macvtap_open(struct mvl_ctx *ctx, struct mvl_macvtap_op *op);
+int mvl_vtap_open(struct mvl_ctx *ctx, struct mvl_vtap_op *op);
 /* The interface to return, without its fds yet. */
-int mvl_macvtap_result(struct mvl_ctx *ctx, struct mvl_macvtap_op *op, struct mvl_iface **ret);
+int mvl_vtap_result(struct mvl_ctx *ctx, struct mvl_vtap_op *op, struct mvl_iface **ret);
 /* Hand the queues to @iface (the create is complete). */
-void mvl_macvtap_done(struct mvl_ctx *ctx, struct mvl_macvtap_op *op, struct mvl_iface *iface);
+void mvl_vtap_done(struct mvl_ctx *ctx, struct mvl_vtap_op *op, struct mvl_iface *iface);
 /* Undo what the steps did (an mvl_txn undo). */
-void mvl_macvtap_undo(struct mvl_ctx *ctx, void *op);
+void mvl_vtap_undo(struct mvl_ctx *ctx, void *op);
+/* Put back the MAC (@mac unless NULL) and down state (@bring_down) of
+ * lower @ifindex; 0 or -errno with the message set. */
+int mvl_vtap_restore_lower(struct mvl_ctx *ctx, int ifindex, const uint8_t *mac, bool bring_down);
+/* The rows' describe: the devnode <dev root>/tap<ifindex>. */
+int mvl_vtap_describe(struct mvl_ctx *ctx, const struct mvl_link_info *li,
+		      struct mvl_iface *iface);
+/* An op of kind @vk from options @o (struct mvl_macvtap_opts, struct
+ * mvl_ipvtap_opts: the fields they share have the same names). */
+#define MVL_VTAP_OP(vkind, opts)                                                        \
+	((struct mvl_vtap_op){ .vk = (vkind), .o = (opts), .vm_id = (opts)->vm_id,    \
+			       .want_name = (opts)->name, .link = (opts)->link,       \
+			       .mtu = (opts)->mtu, .queues_asked = (opts)->queues,    \
+			       .flags = (opts)->flags, .owner = (opts)->owner,        \
+			       .group = (opts)->group })
+/* The kinds' hooks (macvtap.c, ipvtap.c). */
+extern const struct mvl_vtap_kind mvl_macvtap_vtap, mvl_ipvtap_vtap;
+
+/* ---- macvtap.c -------------------------------------------------------- */
 /* Delete an mvlink macvtap, restoring what passthru mode changed on its
  * lower device.  Returns 1 deleted, 0 already gone, negative errno. */
 int mvl_macvtap_delete_link(struct mvl_ctx *ctx, const struct mvl_link_info *li);

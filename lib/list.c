@@ -109,7 +109,8 @@ int mvl_links_collect(struct mvl_ctx *ctx, bool shared, struct mvl_link_vec *lv)
 	int r = 0;
 
 	for (size_t i = 0; (k = mvl_link_kind_at(i)) && r >= 0; i++) {
-		if (k->shared && !shared)
+		if ((k->shared && !shared) ||
+		    (k->sysfs_class && mvl_sysfs_class_absent(ctx, k->sysfs_class)))
 			continue;
 		lv->mark = lv->n;
 		r = mvl_nl_link_dump_kind(ctx, k->kind, collect_cb, collect_restart, lv);

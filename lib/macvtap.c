@@ -1,44 +1,16 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * macvtap.c - macvtaps on an uplink and their /dev/tapN queue fds: the
- * steps of a create (create.c puts them in order on a transaction), the
- * deletion that restores a passthru lower, and the row.
+ * macvtap.c - macvtaps on an uplink: what a macvtap adds to the create
+ * steps of vtap.c (its modes, its MAC, passthru's hold on the lower and
+ * the MAC it sets there, the source MACs), the deletion that restores a
+ * passthru lower, and the row.
  *
- * Order of a create (each step undone, in reverse, when a later one fails):
- *   0. checks that change nothing: the options, the lower device (exists,
- *      not a bridge, not a bridge port or bond slave, MTU), the name (free,
- *      or our own macvtap of the same configuration: adopted), the lower's
- *      other macvlan/macvtap children (passthru wants the lower to itself)
- *      Before them: the locks (the lower device when passthru or LINK_UP,
- *      the name or a template's lowest free number), what crashed creates
- *      left on them undone (recover.c, through the transaction of txn.c).
- *   1. the intent journal (journal.c): the macvtap with the ifindex chosen
- *      for it, the lower's MAC and up state, an adopted macvtap's node
- *   2. bring the lower up (MVL_MACVTAP_LINK_UP only)
- *   3. RTM_NEWLINK with NLM_F_CREATE|NLM_F_EXCL: kind macvtap, the chosen
- *      ifindex, explicit mode, MAC, MTU, up; then the tag
- *   4. passthru with a guest MAC: set it (the kernel moves it to the lower)
- *   5. open the char device once per queue: /dev/tap<ifindex> when it is
- *      the device sysfs names, else a private node made with mknod in
- *      <state dir>/dev (0700) and unlinked right after the opens
- *   6. TUNSETIFF per fd (vnet_hdr, multi-queue)
- *   7. chown/chmod /dev/tapN (MVL_MACVTAP_OWNER/GROUP)
- *   8. the journal removed: the last step
- *
- * Unlike a tap, a macvtap is a plain netdev: it stays until it is deleted,
- * whether or not queue fds are open.  What passthru mode changes on the
- * lower device (its MAC, and its up state with LINK_UP) is written into the
- * macvtap's tag, so that whichever process deletes it can restore the lower.
+ * passthru wants the lower to itself (the lower's other macvlan/macvtap
+ * children are checked) and changes the lower: its MAC (when one is given)
+ * and, with LINK_UP, its up state, both written into the macvtap's tag, so
+ * that whichever process deletes it can restore the lower.
  */
-#include <fcntl.h>
-#include <sys/ioctl.h>
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
-#include <linux/if_tun.h>
-
 #include "kinds.h"
-
-#define MVL_MAX_QUEUES 256 /* the kernel's MAX_TAP_QUEUES */
 
 static const char *mode_name(int mode)
 {
@@ -47,39 +19,17 @@ static const char *mode_name(int mode)
 	return s ? s : "unknown";
 }
 
-/* ------------------------------------------------------ the lower device */
-
-/*
- * Put back what passthru (and LINK_UP) changed on lower @ifindex: its MAC
- * (the kernel itself restores it when the passthru macvtap goes; this makes
- * sure) and, when @bring_down, its down state.  Returns 0 or -errno with the
- * message set.
- */
-static int restore_lower(struct mvl_ctx *ctx, int ifindex, const uint8_t *mac, bool bring_down)
+static int op_mode(const struct mvl_vtap_op *op)
 {
-	struct mvl_link_change chg = MVL_LINK_CHANGE_INIT;
-	struct mvl_link_info lo;
-	char a[18];
-	int r;
-
-	r = mvl_nl_link_get(ctx, NULL, ifindex, &lo);
-	if (r == -ENODEV)
-		return 0; /* the lower is gone: nothing to restore */
-	if (r < 0)
-		return mvl_fail_kernel(ctx, r, "cannot look up lower device (ifindex %d)", ifindex);
-	if (mac && memcmp(lo.mac, mac, 6) != 0)
-		chg.mac = mac;
-	if (bring_down && (lo.flags & IFF_UP))
-		chg.up = 0;
-	if (!chg.mac && chg.up < 0)
-		return 0;
-	r = mvl_nl_link_change(ctx, ifindex, &chg);
-	if (r < 0)
-		return mvl_fail_kernel(ctx, r, "cannot restore lower device %s (MAC %s%s)", lo.name,
-				       mac ? mvl_mac_format(mac, a) : "unchanged",
-				       chg.up == 0 ? ", down" : "");
-	return 0;
+	return (int)((const struct mvl_macvtap_opts *)op->o)->mode;
 }
+
+static bool passthru(const struct mvl_vtap_op *op)
+{
+	return op_mode(op) == MVL_MACVTAP_PASSTHRU;
+}
+
+/* ------------------------------------------------------ the lower device */
 
 /* The lower's passthru state recorded in a tag: 1 when there is one. */
 static int tag_lower_state(const char *alias, uint8_t mac[6], bool *bring_down)
@@ -135,7 +85,7 @@ int mvl_macvtap_delete_link(struct mvl_ctx *ctx, const struct mvl_link_info *li)
 	}
 	/* the kernel gives a passthru lower its MAC back itself: make sure */
 	if (passthru && li->link > 0) {
-		r = restore_lower(ctx, li->link, mac, bring_down);
+		r = mvl_vtap_restore_lower(ctx, li->link, mac, bring_down);
 		if (r < 0) {
 			char a[18];
 
@@ -148,43 +98,6 @@ int mvl_macvtap_delete_link(struct mvl_ctx *ctx, const struct mvl_link_info *li)
 		}
 	}
 	return 1;
-}
-
-/* Refuse a lower device a macvtap cannot (or should not) sit on. */
-static int check_lower(struct mvl_ctx *ctx, const struct mvl_macvtap_want *w)
-{
-	const struct mvl_link_info *lo = &w->lower;
-	const struct mvl_macvtap_opts *o = w->o;
-
-	if (strcmp(lo->kind, "bridge") == 0)
-		return mvl_fail(ctx, -EINVAL,
-				"lower device %s is a bridge: put VMs on a bridge with "
-				"a tap (mode tap), or give the macvtap the bridge's uplink",
-				lo->name);
-	if (lo->master && strcmp(lo->slave_kind, "vrf") != 0) {
-		struct mvl_link_info m;
-		const char *mname = mvl_nl_link_get(ctx, NULL, lo->master, &m) == 0 ? m.name : "?";
-
-		if (strcmp(lo->slave_kind, "bridge") == 0)
-			return mvl_fail(ctx, -EBUSY,
-					"lower device %s is a port of bridge %s: it "
-					"cannot feed macvtaps too; use a tap on %s, or take %s out "
-					"of it",
-					lo->name, mname, mname, lo->name);
-		if (strcmp(lo->slave_kind, "bond") == 0)
-			return mvl_fail(ctx, -EBUSY,
-					"lower device %s is a slave of bond %s: put the "
-					"macvtap on %s instead",
-					lo->name, mname, mname);
-		return mvl_fail(ctx, -EBUSY,
-				"lower device %s is enslaved to %s%s%s: it cannot "
-				"feed macvtaps too",
-				lo->name, lo->slave_kind, lo->slave_kind[0] ? " " : "", mname);
-	}
-	if (o->mtu && lo->mtu && o->mtu > lo->mtu)
-		return mvl_fail(ctx, -EINVAL, "MTU %u is larger than the MTU %u of lower device %s",
-				o->mtu, lo->mtu, lo->name);
-	return 0;
 }
 
 struct children {
@@ -223,9 +136,9 @@ static void child_restart(void *data)
 /* passthru wants the lower to itself; a passthru child keeps others off.
  * The listings are filtered by kind in the kernel, so their cost does not
  * grow with unrelated links. */
-static int check_children(struct mvl_ctx *ctx, const struct mvl_macvtap_want *w, int skip)
+static int check_children(struct mvl_ctx *ctx, const struct mvl_vtap_op *op, int skip)
 {
-	struct children c = { .lower = w->lower.ifindex, .skip = skip };
+	struct children c = { .lower = op->lower.ifindex, .skip = skip };
 	struct children m = c;
 	int r = mvl_nl_link_dump_kind(ctx, "macvtap", child_cb, child_restart, &c);
 
@@ -244,12 +157,12 @@ static int check_children(struct mvl_ctx *ctx, const struct mvl_macvtap_want *w,
 		return mvl_fail(ctx, -EBUSY,
 				"lower device %s is taken by passthru %s %s: no other "
 				"macvlan/macvtap can share it",
-				w->lower.name, c.passthru_kind, c.passthru);
-	if (w->mode == MVL_MACVTAP_PASSTHRU && c.n > 0)
+				op->lower.name, c.passthru_kind, c.passthru);
+	if (passthru(op) && c.n > 0)
 		return mvl_fail(ctx, -EBUSY,
 				"passthru needs lower device %s to itself, but it "
 				"already has macvlan/macvtap %s%s",
-				w->lower.name, c.first, c.n > 1 ? " (and more)" : "");
+				op->lower.name, c.first, c.n > 1 ? " (and more)" : "");
 	return 0;
 }
 
@@ -277,116 +190,39 @@ static bool same_sources(const struct mvl_macvtap_opts *o, const struct mvl_link
 	return memcmp(a, b, n * 6) == 0;
 }
 
-static int describe_mismatch(struct mvl_ctx *ctx, const struct mvl_macvtap_want *w,
-			     const struct mvl_link_info *li)
+static int macvtap_mismatch(struct mvl_ctx *ctx, const struct mvl_vtap_op *op,
+			    const struct mvl_link_info *li, const char *vm)
 {
-	const struct mvl_macvtap_opts *o = w->o;
-	char vm[128], a[18], b[18];
-	enum mvl_mode mode;
+	const struct mvl_macvtap_opts *o = op->o;
+	char a[18], b[18];
 
-	if (strcmp(li->kind, "macvtap") != 0)
-		return mvl_fail(ctx, -EEXIST,
-				"%s exists and is a %s device, not an mvlink macvtap; "
-				"left untouched",
-				li->name, li->kind[0] ? li->kind : "plain");
-	if (mvl_tag_parse(li->alias, vm, sizeof(vm), &mode) != 1)
-		return mvl_fail(ctx, -EEXIST,
-				"macvtap %s exists and was not created by mvlink%s%s%s; "
-				"left untouched",
-				li->name, li->alias[0] ? " (alias '" : "", li->alias,
-				li->alias[0] ? "')" : "");
-	if (strcmp(vm, o->vm_id) != 0)
-		return mvl_fail(ctx, -EEXIST,
-				"macvtap %s exists and belongs to VM %s; left untouched", li->name,
-				vm);
-	if (mode != MVL_MODE_MACVTAP)
-		return mvl_fail(ctx, -EEXIST,
-				"macvtap %s of VM %s is tagged as mode %s; left "
-				"untouched",
-				li->name, vm, mvl_mode_to_string(mode));
-	if (li->link != w->lower.ifindex) {
-		struct mvl_link_info other;
-		const char *on =
-			mvl_nl_link_get(ctx, NULL, li->link, &other) == 0 ? other.name : "?";
-
-		return mvl_fail(ctx, -EEXIST,
-				"macvtap %s of VM %s exists on lower device %s; "
-				"requested %s",
-				li->name, vm, on, w->lower.name);
-	}
-	if (li->macvtap_mode != w->mode)
+	if (li->macvtap_mode != (int)o->mode)
 		return mvl_fail(ctx, -EEXIST, "macvtap %s of VM %s exists in mode %s; requested %s",
-				li->name, vm, mode_name(li->macvtap_mode), mode_name(w->mode));
-	if (w->fixed_mac && memcmp(li->mac, w->mac, 6) != 0)
+				li->name, vm, mode_name(li->macvtap_mode), mode_name((int)o->mode));
+	if (op->fixed_mac && memcmp(li->mac, op->mac, 6) != 0)
 		return mvl_fail(ctx, -EEXIST,
 				"macvtap %s of VM %s exists with MAC %s; requested %s", li->name,
-				vm, mvl_mac_format(li->mac, a), mvl_mac_format(w->mac, b));
-	if (o->mtu && li->mtu != o->mtu)
+				vm, mvl_mac_format(li->mac, a), mvl_mac_format(op->mac, b));
+	if (op->mtu && li->mtu != op->mtu) /* (before the sources, as ever) */
 		return mvl_fail(ctx, -EEXIST,
 				"macvtap %s of VM %s exists with MTU %u; requested %u", li->name,
-				vm, li->mtu, o->mtu);
-	if (w->mode == MVL_MACVTAP_SOURCE && !same_sources(o, li))
+				vm, li->mtu, op->mtu);
+	if (o->mode == MVL_MACVTAP_SOURCE && !same_sources(o, li))
 		return mvl_fail(ctx, -EEXIST,
 				"macvtap %s of VM %s exists with %u other allowed "
 				"source MAC%s; requested %u",
 				li->name, vm, li->macvtap_n_source,
 				li->macvtap_n_source == 1 ? "" : "s", o->n_source_macs);
-	if (!(li->flags & IFF_UP))
-		return mvl_fail(ctx, -EEXIST,
-				"macvtap %s of VM %s exists but is down; delete it "
-				"first",
-				li->name, vm);
 	return 0;
-}
-
-/* ------------------------------------------------------------- the undo */
-
-static void undo(struct mvl_ctx *ctx, const struct mvl_macvtap_want *w, struct mvl_macvtap_done *d)
-{
-	int r;
-
-	mvl_fds_close(d->fds, d->n_fds);
-	mvl_tapdev_give_back(ctx, &d->owner);
-	if (d->created) {
-		r = mvl_nl_link_del(ctx, d->created);
-		if (r < 0 && r != -ENODEV)
-			mvl_undo_failed(ctx, "delete macvtap (ifindex %d): %s", d->created,
-					MVL_STRERROR(r));
-		else
-			d->created = 0; /* gone: its index entry goes too */
-	}
-	if (d->passthru_mac_set || d->lower_brought_up) {
-		/* (restore_lower() sets the message: inside the undo scope of
-		 * mvl_txn_abort(), which puts the original one back) */
-		r = restore_lower(ctx, w->lower.ifindex, d->passthru_mac_set ? w->lower.mac : NULL,
-				  d->lower_brought_up);
-		if (r < 0)
-			mvl_undo_failed(ctx, "%s", mvl_ctx_get_error(ctx));
-	}
 }
 
 /* --------------------------------------------------------------- create */
 
-static int check_opts(struct mvl_ctx *ctx, const struct mvl_macvtap_opts *o, int *ret_template)
+static int macvtap_check_opts(struct mvl_ctx *ctx, struct mvl_vtap_op *op)
 {
+	const struct mvl_macvtap_opts *o = op->o;
 	char m[18];
-	int t;
 
-	if (!MVL_OPTS_VALID(o, struct mvl_macvtap_opts, link))
-		return mvl_fail(ctx, -EINVAL,
-				"invalid struct mvl_macvtap_opts (size or trailing bytes)");
-	if (mvl_vm_id_check(o->vm_id) < 0)
-		return mvl_fail_vm_id(ctx, o->vm_id, NULL);
-	t = mvl_ifname_template_check(o->name);
-	if (t < 0)
-		return mvl_fail(
-			ctx, -EINVAL,
-			"invalid macvtap name '%s': 1-15 bytes without '/', ':' or spaces, or "
-			"a template with one %%d",
-			o->name ? o->name : "");
-	if (mvl_ifname_check(o->link) < 0)
-		return mvl_fail(ctx, -EINVAL, "invalid lower device name '%s'",
-				o->link ? o->link : "");
 	if (o->mac && mvl_mac_check(o->mac) < 0)
 		return mvl_fail(ctx, -EINVAL, "invalid guest MAC %s: multicast or all-zero",
 				mvl_mac_format(o->mac, m));
@@ -416,401 +252,136 @@ static int check_opts(struct mvl_ctx *ctx, const struct mvl_macvtap_opts *o, int
 				return mvl_fail(ctx, -EINVAL, "source MAC %s is listed twice",
 						mvl_mac_format(o->source_macs[i], m));
 	}
-	if (o->mtu && (o->mtu < 68 || o->mtu > 65535))
-		return mvl_fail(ctx, -EINVAL, "invalid MTU %u (68..65535)", o->mtu);
-	if (o->queues > MVL_MAX_QUEUES)
-		return mvl_fail(ctx, -EINVAL, "invalid queue count %u (1..%d)", o->queues,
-				MVL_MAX_QUEUES);
-	if (o->flags & ~(unsigned)(MVL_MACVTAP_NO_VNET_HDR | MVL_MACVTAP_LINK_UP |
-				   MVL_MACVTAP_OWNER | MVL_MACVTAP_GROUP | MVL_MACVTAP_NO_FDS))
-		return mvl_fail(ctx, -EINVAL, "unknown macvtap flags 0x%x", o->flags);
-	*ret_template = t;
+	/* passthru changes the lower: it is locked */
+	op->lock_lower = passthru(op);
+	op->ask_result = passthru(op);
 	return 0;
 }
 
-/* Create a new macvtap named @name; 1 (no message) when the name is taken. */
-static int macvtap_new(struct mvl_ctx *ctx, const struct mvl_macvtap_want *w, const char *name,
-		       struct mvl_link_journal *j, struct mvl_macvtap_done *d)
+static int macvtap_look(struct mvl_ctx *ctx, struct mvl_vtap_op *op)
 {
-	const struct mvl_macvtap_opts *o = w->o;
-	bool passthru = w->mode == MVL_MACVTAP_PASSTHRU;
-	struct mvl_link_new spec = {
-		.name = name,
-		.kind = "macvtap",
-		.link = w->lower.ifindex,
-		/* passthru takes the lower's MAC whatever we say: set below */
-		.mac = passthru ? NULL : w->mac,
-		.mtu = o->mtu,
-		.alias = w->tag,
-		.up = 1,
-		.macvtap_mode = w->mode, /* always explicit: the kernel's default is vepa */
-		.source_macs = o->source_macs,
-		.n_source_macs = o->n_source_macs,
-	};
-	struct mvl_link_info li;
-	char a[18];
-	int r, ifindex = 0;
-
-	/* indexed before it exists (index.c); a failure removes the entry
-	 * (mvl_macvtap_undo()) */
-	r = mvl_index_add(ctx, o->vm_id, j->link.ifindex, name);
-	if (r < 0)
-		return r;
-	for (int attempt = 0;; attempt++) {
-		spec.ifindex = j->link.ifindex;
-		r = mvl_nl_link_new(ctx, &spec, &ifindex);
-		if (r != -EEXIST)
-			break;
-		mvl_index_remove(ctx, o->vm_id, j->link.ifindex);
-		r = mvl_nl_link_get(ctx, name, 0, &li);
-		if (r == 0)
-			return 1;
-		if (r != -ENODEV)
-			return mvl_fail_kernel(ctx, r, "cannot look up %s", name);
-		if (attempt == 2)
-			return mvl_fail(ctx, -EEXIST,
-					"cannot create macvtap %s: ifindex %d is taken", name,
-					j->link.ifindex);
-		/* the ifindex was taken meanwhile: another one */
-		r = mvl_link_repick_ifindex(ctx, j);
-		if (r < 0)
-			return r;
-	}
-	if (r == -EADDRINUSE)
-		return mvl_fail_kernel(ctx, r,
-				       "cannot create macvtap %s: MAC %s is already used on lower "
-				       "device %s (by the device itself or another macvlan/macvtap)",
-				       name, mvl_mac_format(w->mac, a), w->lower.name);
-	if (r < 0) {
-		/* check_children() makes requests of its own, which clear it */
-		char extack[256];
-
-		snprintf(extack, sizeof(extack), "%s", mvl_nl_extack(ctx));
-		if (r == -EINVAL && !passthru) {
-			int c = check_children(ctx, w, 0); /* held by a passthru child? */
-
-			if (c < 0)
-				return c;
-		}
-		return mvl_fail_kernel_extack(ctx, r, extack,
-					      "cannot create macvtap %s on %s (mode %s)", name,
-					      w->lower.name, mode_name(w->mode));
-	}
-	d->created = ifindex;
-	if (passthru && w->fixed_mac && memcmp(w->mac, w->lower.mac, 6) != 0) {
-		struct mvl_link_change chg = MVL_LINK_CHANGE_INIT;
-
-		chg.mac = w->mac;
-		d->passthru_mac_set = true; /* before: a failure may have half-applied */
-		r = mvl_nl_link_change(ctx, ifindex, &chg);
-		if (r < 0)
-			return mvl_fail_kernel(ctx, r,
-					       "cannot set MAC %s on passthru macvtap %s "
-					       "(and lower device %s)",
-					       mvl_mac_format(w->mac, a), name, w->lower.name);
-	}
-	return 0;
-}
-
-int mvl_macvtap_prepare(struct mvl_ctx *ctx, struct mvl_macvtap_op *op)
-{
-	const struct mvl_macvtap_opts *o = op->w.o;
-	struct mvl_macvtap_want *w = &op->w;
-	struct mvl_macvtap_done *d = &op->d;
-	int r, is_template = 0;
-
-	r = check_opts(ctx, o, &is_template);
-	if (r < 0)
-		return r;
-	op->is_template = is_template;
-	w->mode = (int)o->mode;
-	op->passthru = w->mode == MVL_MACVTAP_PASSTHRU;
-	w->queues = (o->flags & MVL_MACVTAP_NO_FDS) ? 0 : (o->queues ? o->queues : 1);
-	w->tun_flags = IFF_TAP | IFF_NO_PI;
-	if (!(o->flags & MVL_MACVTAP_NO_VNET_HDR))
-		w->tun_flags |= IFF_VNET_HDR;
-	if (o->queues > 1)
-		w->tun_flags |= IFF_MULTI_QUEUE;
-	d->fds = calloc(w->queues ? w->queues : 1, sizeof(int));
-	if (!d->fds)
-		return mvl_fail(ctx, -ENOMEM, "out of memory");
-	d->n_fds = w->queues;
-	for (unsigned i = 0; i < w->queues; i++)
-		d->fds[i] = -1;
-	return 0;
-}
-
-int mvl_macvtap_look(struct mvl_ctx *ctx, struct mvl_macvtap_op *op)
-{
-	const struct mvl_macvtap_opts *o = op->w.o;
-	struct mvl_macvtap_want *w = &op->w;
+	const struct mvl_macvtap_opts *o = op->o;
 	int r;
 
-	r = mvl_nl_link_get(ctx, o->link, 0, &w->lower);
-	if (r == -ENODEV)
-		return mvl_fail(ctx, -ENODEV, "lower device %s does not exist", o->link);
-	if (r < 0)
-		return mvl_fail_kernel(ctx, r, "cannot look up lower device %s", o->link);
-	r = check_lower(ctx, w);
-	if (r < 0)
-		return r;
 	if (o->mac) {
-		memcpy(w->mac, o->mac, 6);
-		w->fixed_mac = true;
-	} else if (op->passthru) {
-		memcpy(w->mac, w->lower.mac, 6); /* the kernel's choice: keep the lower's */
+		memcpy(op->mac, o->mac, 6);
+		op->fixed_mac = true;
+	} else if (passthru(op)) {
+		memcpy(op->mac, op->lower.mac, 6); /* the kernel's choice: keep the lower's */
 	} else {
-		r = mvl_random_bytes(w->mac, 6);
+		r = mvl_random_bytes(op->mac, 6);
 		if (r < 0)
 			return mvl_fail(ctx, r, "cannot get random bytes for a MAC");
-		w->mac[0] = (uint8_t)((w->mac[0] & 0xfe) | 0x02); /* unicast, locally administered */
+		op->mac[0] = (uint8_t)((op->mac[0] & 0xfe) | 0x02); /* unicast, locally administered */
 	}
-	r = mvl_tag_format(w->tag, sizeof(w->tag), o->vm_id, MVL_MODE_MACVTAP);
-	if (r == 0 && op->passthru) {
+	r = mvl_tag_format(op->tag, sizeof(op->tag), op->vm_id, MVL_MODE_MACVTAP);
+	if (r == 0 && passthru(op)) {
 		char a[18];
-		size_t n = strlen(w->tag);
+		size_t n = strlen(op->tag);
 
 		/* what delete must put back on the lower, from any process */
-		if (snprintf(w->tag + n, sizeof(w->tag) - n, ";lower_mac=%s;lower_up=%d",
-			     mvl_mac_format(w->lower.mac, a),
-			     (w->lower.flags & IFF_UP) ? 1 : 0) >= (int)(sizeof(w->tag) - n))
+		if (snprintf(op->tag + n, sizeof(op->tag) - n, ";lower_mac=%s;lower_up=%d",
+			     mvl_mac_format(op->lower.mac, a),
+			     (op->lower.flags & IFF_UP) ? 1 : 0) >= (int)(sizeof(op->tag) - n))
 			r = -ENAMETOOLONG;
 	}
 	if (r < 0)
-		return mvl_fail(ctx, r, "cannot tag VM %s", o->vm_id);
+		return mvl_fail(ctx, r, "cannot tag VM %s", op->vm_id);
 	/* A name is usually free: with nothing to change before the macvtap
 	 * is created (the lower up, not passthru), it is created at once and
 	 * looked at only when the kernel says it is taken (then the create
 	 * starts over from the name, having changed nothing). */
-	op->optimistic = !op->is_template && !op->passthru && (w->lower.flags & IFF_UP);
+	op->optimistic = !op->is_template && !passthru(op) && (op->lower.flags & IFF_UP);
 	return 0;
 }
 
-int mvl_macvtap_find(struct mvl_ctx *ctx, struct mvl_macvtap_op *op)
+/* The kernel refuses (EINVAL) a macvtap on a lower held by passthru, and
+ * passthru on a lower with children, before it changes anything: the
+ * children are listed first only for passthru, or before the lower is
+ * brought up; otherwise macvtap_explain() explains an EINVAL afterwards,
+ * and a create does not list every macvtap of the host. */
+static int macvtap_check(struct mvl_ctx *ctx, struct mvl_vtap_op *op)
 {
-	struct mvl_link_info li;
+	if (passthru(op) || !(op->lower.flags & IFF_UP))
+		return check_children(ctx, op, op->ifindex);
+	return 0;
+}
+
+static void macvtap_plan(struct mvl_vtap_op *op, struct mvl_link_journal *j)
+{
+	if (j->link.set)
+		j->lower_set_mac = passthru(op) && op->fixed_mac &&
+				   memcmp(op->mac, op->lower.mac, 6) != 0;
+}
+
+static void macvtap_spec(const struct mvl_vtap_op *op, struct mvl_link_new *spec)
+{
+	const struct mvl_macvtap_opts *o = op->o;
+
+	/* passthru takes the lower's MAC whatever we say: set after */
+	spec->mac = passthru(op) ? NULL : op->mac;
+	spec->macvtap_mode = (int)o->mode; /* always explicit: the kernel's default is vepa */
+	spec->source_macs = o->source_macs;
+	spec->n_source_macs = o->n_source_macs;
+}
+
+static int macvtap_explain(struct mvl_ctx *ctx, struct mvl_vtap_op *op, int r, const char *extack)
+{
+	char a[18];
+
+	if (r == -EADDRINUSE)
+		return mvl_fail_kernel_extack(
+			ctx, r, extack,
+			"cannot create macvtap %s: MAC %s is already used on lower "
+			"device %s (by the device itself or another macvlan/macvtap)",
+			op->name, mvl_mac_format(op->mac, a), op->lower.name);
+	if (r == -EINVAL && !passthru(op)) {
+		int c = check_children(ctx, op, 0); /* held by a passthru child? */
+
+		if (c < 0)
+			return c;
+	}
+	return mvl_fail_kernel_extack(ctx, r, extack, "cannot create macvtap %s on %s (mode %s)",
+				      op->name, op->lower.name, mode_name(op_mode(op)));
+}
+
+/* passthru with a guest MAC: set it (the kernel moves it to the lower) */
+static int macvtap_made(struct mvl_ctx *ctx, struct mvl_vtap_op *op)
+{
+	struct mvl_link_change chg = MVL_LINK_CHANGE_INIT;
+	char a[18];
 	int r;
 
-	op->adopted = false;
-	op->ifindex = 0;
-	if (op->optimistic || op->is_template)
+	if (!passthru(op) || !op->fixed_mac || memcmp(op->mac, op->lower.mac, 6) == 0)
 		return 0;
-	r = mvl_nl_link_get(ctx, op->name, 0, &li);
-	if (r == -ENODEV)
-		return 0;
+	chg.mac = op->mac;
+	op->lower_mac_set = true; /* before: a failure may have half-applied */
+	r = mvl_nl_link_change(ctx, op->created, &chg);
 	if (r < 0)
-		return mvl_fail_kernel(ctx, r, "cannot look up %s", op->name);
-	r = describe_mismatch(ctx, &op->w, &li);
-	if (r < 0)
-		return r;
-	op->adopted = true;
-	op->ifindex = li.ifindex;
+		return mvl_fail_kernel(ctx, r,
+				       "cannot set MAC %s on passthru macvtap %s "
+				       "(and lower device %s)",
+				       mvl_mac_format(op->mac, a), op->name, op->lower.name);
 	return 0;
 }
 
-int mvl_macvtap_check(struct mvl_ctx *ctx, struct mvl_macvtap_op *op)
+static void macvtap_mode_text(const struct mvl_vtap_op *op, char *buf, size_t len)
 {
-	const struct mvl_macvtap_want *w = &op->w;
-	int r;
-
-	/* The kernel refuses (EINVAL) a macvtap on a lower held by passthru,
-	 * and passthru on a lower with children, before it changes anything:
-	 * the children are listed first only for passthru, or before the
-	 * lower is brought up; otherwise macvtap_new() explains an EINVAL
-	 * afterwards, and a create does not list every macvtap of the host. */
-	if (op->passthru || !(w->lower.flags & IFF_UP)) {
-		r = check_children(ctx, w, op->ifindex);
-		if (r < 0)
-			return r;
-	}
-	if (!(w->lower.flags & IFF_UP) && !(w->o->flags & MVL_MACVTAP_LINK_UP))
-		return mvl_fail(ctx, -ENETDOWN,
-				"lower device %s is down: bring it up first, or ask "
-				"for it to be brought up",
-				w->lower.name);
-	return 0;
+	snprintf(buf, len, "mode %s", mode_name(op_mode(op)));
 }
 
-/* An adopted macvtap's node, before it is chowned: into the journal. */
-static int plan_node(struct mvl_ctx *ctx, struct mvl_macvtap_op *op)
-{
-	struct mvl_link_journal *j = op->j;
-	struct stat st;
-	int r;
-
-	r = mvl_tapdev_find(ctx, mvl_macvtap_kind.kind, op->name, op->ifindex, &op->node);
-	if (r < 0)
-		return r;
-	op->have_node = true;
-	if (op->node.usable && lstat(op->node.path, &st) == 0 && S_ISCHR(st.st_mode) &&
-	    st.st_rdev == op->node.rdev) {
-		j->has_node = true;
-		snprintf(j->node, sizeof(j->node), "%s", op->node.path);
-		j->node_major = major(op->node.rdev);
-		j->node_minor = minor(op->node.rdev);
-		j->node_uid = st.st_uid;
-		j->node_gid = st.st_gid;
-		j->node_mode = st.st_mode & 07777;
-	}
-	return 0;
-}
-
-int mvl_macvtap_plan(struct mvl_ctx *ctx, struct mvl_macvtap_op *op)
-{
-	const struct mvl_macvtap_want *w = &op->w;
-	const struct mvl_macvtap_opts *o = w->o;
-	struct mvl_link_journal *j = op->j;
-	int r;
-
-	/* what a crash would leave, journaled before it is done: the macvtap
-	 * (with the ifindex chosen for it), the lower's MAC and up state, an
-	 * adopted macvtap's node */
-	if (j->link.set) {
-		j->link_lower = w->lower.ifindex;
-		j->lower_set_mac = op->passthru && w->fixed_mac &&
-				   memcmp(w->mac, w->lower.mac, 6) != 0;
-	}
-	j->lower_was_down = !(w->lower.flags & IFF_UP);
-	if (j->lower_set_mac || j->lower_was_down) {
-		j->lower = (struct mvl_lj_dev){ .set = true, .ifindex = w->lower.ifindex };
-		snprintf(j->lower.name, sizeof(j->lower.name), "%s", w->lower.name);
-		snprintf(j->lower.kind, sizeof(j->lower.kind), "%s", w->lower.kind);
-		memcpy(j->lower_mac, w->lower.mac, 6);
-		memcpy(j->lower_new_mac, w->mac, 6);
-	}
-	op->have_node = false;
-	if (op->adopted && (o->flags & (MVL_MACVTAP_OWNER | MVL_MACVTAP_GROUP))) {
-		r = plan_node(ctx, op);
-		if (r < 0)
-			return r;
-	}
-	/* an adopted macvtap is indexed already, unless made before the
-	 * index was (ours is indexed by macvtap_new()) */
-	if (op->adopted) {
-		r = mvl_index_add(ctx, o->vm_id, op->ifindex, op->name);
-		if (r < 0)
-			return r;
-	}
-	if (j->link.set || j->lower.set || j->has_node) {
-		r = mvl_link_journal_write(ctx, j);
-		if (r < 0) {
-			j->file[0] = '\0'; /* the first write: nothing to drop */
-			return r;
-		}
-	}
-	return 0;
-}
-
-int mvl_macvtap_make(struct mvl_ctx *ctx, struct mvl_macvtap_op *op)
-{
-	const struct mvl_macvtap_want *w = &op->w;
-	int r;
-
-	/* the lower up */
-	if (!(w->lower.flags & IFF_UP)) {
-		struct mvl_link_change chg = MVL_LINK_CHANGE_INIT;
-
-		chg.up = 1;
-		r = mvl_nl_link_change(ctx, w->lower.ifindex, &chg);
-		if (r < 0)
-			return mvl_fail_kernel(ctx, r, "cannot bring lower device %s up",
-					       w->lower.name);
-		op->d.lower_brought_up = true;
-	}
-	if (op->adopted)
-		return 0;
-	/* the macvtap */
-	r = macvtap_new(ctx, w, op->name, op->j, &op->d);
-	if (r == 1 && op->optimistic)
-		return 1; /* taken: nothing changed but the journal */
-	if (r == 1)
-		return mvl_fail(ctx, -EEXIST,
-				"%s was created by someone else meanwhile; left "
-				"untouched",
-				op->name);
-	if (r < 0)
-		return r;
-	op->ifindex = op->d.created;
-	return 0;
-}
-
-int mvl_macvtap_open(struct mvl_ctx *ctx, struct mvl_macvtap_op *op)
-{
-	const struct mvl_macvtap_want *w = &op->w;
-	const struct mvl_macvtap_opts *o = w->o;
-	int r;
-
-	if (!op->have_node && (w->queues || (o->flags & (MVL_MACVTAP_OWNER | MVL_MACVTAP_GROUP)))) {
-		r = mvl_tapdev_find(ctx, mvl_macvtap_kind.kind, op->name, op->ifindex, &op->node);
-		if (r < 0)
-			return r;
-	}
-	if (w->queues) {
-		r = mvl_tapdev_open_queues(ctx, &op->node, op->name, op->ifindex, w->queues,
-					   w->tun_flags, op->d.fds);
-		if (r < 0)
-			return r;
-	}
-	if (o->flags & (MVL_MACVTAP_OWNER | MVL_MACVTAP_GROUP))
-		return mvl_tapdev_give(ctx, &op->node, op->name,
-				       (o->flags & MVL_MACVTAP_OWNER) ? o->owner : (uid_t)-1,
-				       (o->flags & MVL_MACVTAP_GROUP) ? o->group : (gid_t)-1,
-				       &op->d.owner);
-	return 0;
-}
-
-int mvl_macvtap_result(struct mvl_ctx *ctx, struct mvl_macvtap_op *op, struct mvl_iface **ret)
-{
-	const struct mvl_macvtap_want *w = &op->w;
-	struct mvl_link_info li;
-	struct mvl_iface *iface;
-	char path[PATH_MAX];
-	int r;
-
-	if (op->adopted || op->passthru) {
-		r = mvl_nl_link_get(ctx, NULL, op->ifindex, &li);
-		if (r < 0)
-			return mvl_fail_kernel(ctx, r, "macvtap %s", op->name);
-	} else {
-		/* what it was made with: the MAC given, the MTU given or else
-		 * the lower's, which the kernel gives a new macvlan */
-		memcpy(li.mac, w->mac, 6);
-		li.mtu = w->o->mtu ? w->o->mtu : w->lower.mtu;
-	}
-	snprintf(path, sizeof(path), "%s/tap%d", mvl_ctx_get_dev_root(ctx), op->ifindex);
-	iface = mvl_iface_new(MVL_MODE_MACVTAP, op->name, w->o->vm_id);
-	if (!iface || mvl_iface_set_str(&iface->link, w->lower.name) < 0 ||
-	    mvl_iface_set_str(&iface->devnode, path) < 0) {
-		mvl_iface_unref(iface);
-		return mvl_fail(ctx, -ENOMEM, "out of memory");
-	}
-	iface->ifindex = op->ifindex;
-	iface->adopted = op->adopted;
-	memcpy(iface->mac, li.mac, 6);
-	iface->mtu = li.mtu;
-	*ret = iface;
-	return 0;
-}
-
-void mvl_macvtap_done(struct mvl_ctx *ctx, struct mvl_macvtap_op *op, struct mvl_iface *iface)
-{
-	const struct mvl_macvtap_want *w = &op->w;
-
-	iface->fds = TAKE_PTR(op->d.fds);
-	iface->n_fds = w->queues;
-	info(ctx, "%s macvtap %s on %s for VM %s (mode %s, %u queue fd%s)",
-	     op->adopted ? "adopted" : "created", op->name, w->lower.name, w->o->vm_id,
-	     mode_name(w->mode), w->queues, w->queues == 1 ? "" : "s");
-}
-
-void mvl_macvtap_undo(struct mvl_ctx *ctx, void *data)
-{
-	struct mvl_macvtap_op *op = data;
-
-	undo(ctx, &op->w, &op->d);
-	if (!op->adopted && op->j->link.set && !op->d.created)
-		mvl_index_remove(ctx, op->w.o->vm_id, op->j->link.ifindex);
-}
+const struct mvl_vtap_kind mvl_macvtap_vtap = {
+	.row = &mvl_macvtap_kind,
+	.check_opts = macvtap_check_opts,
+	.look = macvtap_look,
+	.mismatch = macvtap_mismatch,
+	.check = macvtap_check,
+	.plan = macvtap_plan,
+	.spec = macvtap_spec,
+	.explain = macvtap_explain,
+	.made = macvtap_made,
+	.mode_text = macvtap_mode_text,
+};
 
 /* ---------------------------------------------------------------- the row */
 
@@ -836,15 +407,6 @@ static bool macvtap_group_deletable(const struct mvl_link_info *li)
 	return mvl_tag_get_field(li->alias, "lower_mac", v, sizeof(v)) == 0;
 }
 
-static int macvtap_describe(struct mvl_ctx *ctx, const struct mvl_link_info *li,
-			    struct mvl_iface *iface)
-{
-	char node[PATH_MAX];
-
-	snprintf(node, sizeof(node), "%s/tap%d", mvl_ctx_get_dev_root(ctx), li->ifindex);
-	return mvl_iface_set_str(&iface->devnode, node);
-}
-
 const struct mvl_link_kind mvl_macvtap_kind = {
 	.kind = "macvtap",
 	.mode = MVL_MODE_MACVTAP,
@@ -854,5 +416,5 @@ const struct mvl_link_kind mvl_macvtap_kind = {
 	.delete_locks = macvtap_delete_locks,
 	.delete_link = mvl_macvtap_delete_link,
 	.group_deletable = macvtap_group_deletable,
-	.describe = macvtap_describe,
+	.describe = mvl_vtap_describe,
 };

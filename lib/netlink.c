@@ -363,6 +363,55 @@ static int put_macvlan(struct nl_msg *msg, const struct mvl_link_new *spec)
 	return 0;
 }
 
+/* ipvlan's mode and flag: MVL_IPVLAN_* at the index of the kernel's value */
+static const uint16_t ipvlan_modes[] = {
+	[MVL_IPVLAN_L2] = IPVLAN_MODE_L2,
+	[MVL_IPVLAN_L3] = IPVLAN_MODE_L3,
+	[MVL_IPVLAN_L3S] = IPVLAN_MODE_L3S,
+};
+static const uint16_t ipvlan_flags[] = {
+	[MVL_IPVLAN_BRIDGE] = 0,
+	[MVL_IPVLAN_PRIVATE] = IPVLAN_F_PRIVATE,
+	[MVL_IPVLAN_VEPA] = IPVLAN_F_VEPA,
+};
+
+static int ipvlan_index(const uint16_t *v, size_t n, uint16_t kernel)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i] == kernel)
+			return (int)i;
+	return -1;
+}
+
+static void parse_ipvlan(struct mvl_link_info *li, struct nlattr *data)
+{
+	struct nlattr *d[IFLA_IPVLAN_MAX + 1];
+
+	if (!data || nla_parse_nested(d, IFLA_IPVLAN_MAX, data, NULL) < 0)
+		return;
+	if (d[IFLA_IPVLAN_MODE])
+		li->ipvlan_mode = ipvlan_index(ipvlan_modes, ARRAY_SIZE(ipvlan_modes),
+					       nla_get_u16(d[IFLA_IPVLAN_MODE]));
+	if (d[IFLA_IPVLAN_FLAGS])
+		li->ipvlan_flag = ipvlan_index(ipvlan_flags, ARRAY_SIZE(ipvlan_flags),
+					       nla_get_u16(d[IFLA_IPVLAN_FLAGS]));
+}
+
+/* IFLA_INFO_DATA of a new ipvlan or ipvtap: both, always. */
+static int put_ipvlan(struct nl_msg *msg, const struct mvl_link_new *spec)
+{
+	struct nlattr *data = nla_nest_start(msg, IFLA_INFO_DATA);
+
+	if ((unsigned)spec->ipvlan_mode >= ARRAY_SIZE(ipvlan_modes) ||
+	    (unsigned)spec->ipvlan_flag >= ARRAY_SIZE(ipvlan_flags))
+		return -EINVAL;
+	if (!data || nla_put_u16(msg, IFLA_IPVLAN_MODE, ipvlan_modes[spec->ipvlan_mode]) < 0 ||
+	    nla_put_u16(msg, IFLA_IPVLAN_FLAGS, ipvlan_flags[spec->ipvlan_flag]) < 0)
+		return -ENOMEM;
+	nla_nest_end(msg, data);
+	return 0;
+}
+
 /* The IFLA_INFO_DATA mvlink reads and writes, per IFLA_INFO_KIND. */
 static const struct info_data {
 	const char *kind;
@@ -372,6 +421,8 @@ static const struct info_data {
 	{ "tun", parse_tun, NULL },
 	{ "macvtap", parse_macvlan, put_macvlan },
 	{ "macvlan", parse_macvlan, put_macvlan },
+	{ "ipvtap", parse_ipvlan, put_ipvlan },
+	{ "ipvlan", parse_ipvlan, put_ipvlan },
 };
 
 static const struct info_data *info_data_of(const char *kind)
@@ -393,6 +444,7 @@ static int parse_link(struct nlmsghdr *hdr, struct mvl_link_info *li)
 		return -EBADMSG;
 	memset(li, 0, sizeof(*li));
 	li->macvtap_mode = -1;
+	li->ipvlan_mode = li->ipvlan_flag = -1;
 	li->tun_owner = li->tun_group = -1;
 	li->ifindex = ifi->ifi_index;
 	li->flags = ifi->ifi_flags;
@@ -585,7 +637,7 @@ int mvl_nl_link_new(struct mvl_ctx *ctx, const struct mvl_link_new *spec, int *r
 	linkinfo = nla_nest_start(msg, IFLA_LINKINFO);
 	if (!linkinfo || nla_put_string(msg, IFLA_INFO_KIND, spec->kind) < 0)
 		goto out;
-	if (id && id->put && id->put(msg, spec) < 0)
+	if (id && id->put && (r = id->put(msg, spec)) < 0)
 		goto out;
 	nla_nest_end(msg, linkinfo);
 	r = nl_request(ctx, msg, NULL, NULL);
@@ -642,11 +694,14 @@ int mvl_nl_link_del(struct mvl_ctx *ctx, int ifindex)
 
 /* ------------------------------------------------- addresses and routes */
 
-int mvl_nl_addr_count(struct mvl_ctx *ctx, int ifindex, char *first, size_t len)
+/* Call @cb for each IPv4/IPv6 address of @ifindex but the IPv6 link-local
+ * ones (which come with every interface); 0 or the kernel's -errno. */
+static int addr_walk(struct mvl_ctx *ctx, int ifindex,
+		     void (*cb)(struct rtnl_addr *a, void *data), void *data)
 {
 	struct nl_cache *cache = NULL;
 	struct mvl_nl *nl;
-	int r, n = 0;
+	int r;
 
 	r = nl_get(ctx, &nl);
 	if (r < 0)
@@ -657,17 +712,101 @@ int mvl_nl_addr_count(struct mvl_ctx *ctx, int ifindex, char *first, size_t len)
 		return nl->err ? nl->err : -EIO;
 	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
 		struct rtnl_addr *a = (struct rtnl_addr *)o;
+		int family = rtnl_addr_get_family(a);
 
-		if (rtnl_addr_get_ifindex(a) != ifindex)
+		if (rtnl_addr_get_ifindex(a) != ifindex || !rtnl_addr_get_local(a) ||
+		    (family != AF_INET && family != AF_INET6) ||
+		    (family == AF_INET6 && rtnl_addr_get_scope(a) == RT_SCOPE_LINK))
 			continue;
-		/* link-local IPv6 addresses come with every interface */
-		if (rtnl_addr_get_family(a) == AF_INET6 && rtnl_addr_get_scope(a) == RT_SCOPE_LINK)
-			continue;
-		if (n++ == 0 && first && len)
-			nl_addr2str(rtnl_addr_get_local(a), first, len);
+		cb(a, data);
 	}
 	nl_cache_free(cache);
-	return n;
+	return 0;
+}
+
+struct addr_count {
+	int n;
+	char *first;
+	size_t len;
+};
+
+static void count_cb(struct rtnl_addr *a, void *data)
+{
+	struct addr_count *c = data;
+
+	if (c->n++ == 0 && c->first && c->len)
+		nl_addr2str(rtnl_addr_get_local(a), c->first, c->len);
+}
+
+int mvl_nl_addr_count(struct mvl_ctx *ctx, int ifindex, char *first, size_t len)
+{
+	struct addr_count c = { .first = first, .len = len };
+	int r = addr_walk(ctx, ifindex, count_cb, &c);
+
+	return r < 0 ? r : c.n;
+}
+
+struct addr_list {
+	struct mvl_ip_addr *v;
+	size_t n, max;
+};
+
+static void list_cb(struct rtnl_addr *a, void *data)
+{
+	struct addr_list *l = data;
+	struct nl_addr *local = rtnl_addr_get_local(a);
+	unsigned len = nl_addr_get_len(local);
+
+	if (l->n < l->max) {
+		l->v[l->n] = (struct mvl_ip_addr){ .family = rtnl_addr_get_family(a),
+						   .prefixlen = (unsigned)rtnl_addr_get_prefixlen(a) };
+		memcpy(l->v[l->n].addr, nl_addr_get_binary_addr(local), len < 16 ? len : 16);
+	}
+	l->n++;
+}
+
+int mvl_nl_addr_list(struct mvl_ctx *ctx, int ifindex, struct mvl_ip_addr *ret, size_t max)
+{
+	struct addr_list l = { .v = ret, .max = max };
+	int r = addr_walk(ctx, ifindex, list_cb, &l);
+
+	return r < 0 ? r : (int)l.n;
+}
+
+int mvl_nl_addr_add(struct mvl_ctx *ctx, int ifindex, const struct mvl_ip_addr *a)
+{
+	bool v4 = a->family == AF_INET;
+	struct rtnl_addr *ra = NULL;
+	struct nl_addr *local = NULL;
+	struct nl_msg *msg = NULL;
+	int r;
+
+	r = mvl_step(ctx, "RTM_NEWADDR");
+	if (r < 0)
+		return r;
+	ra = rtnl_addr_alloc();
+	local = nl_addr_build(a->family, a->addr, v4 ? 4 : 16);
+	r = -ENOMEM;
+	if (!ra || !local)
+		goto out;
+	nl_addr_set_prefixlen(local, v4 ? 32 : 128);
+	rtnl_addr_set_ifindex(ra, ifindex);
+	/* the whole address, no route to a prefix (nor a broadcast route);
+	 * IPv4: of scope host, never the source the host picks for its own
+	 * packets; IPv6: no duplicate address detection */
+	if (rtnl_addr_set_local(ra, local) < 0)
+		goto out;
+	rtnl_addr_set_prefixlen(ra, v4 ? 32 : 128);
+	rtnl_addr_set_scope(ra, v4 ? RT_SCOPE_HOST : RT_SCOPE_UNIVERSE);
+	rtnl_addr_set_flags(ra, IFA_F_NOPREFIXROUTE | (v4 ? 0 : IFA_F_NODAD));
+	if (rtnl_addr_build_add_request(ra, NLM_F_EXCL, &msg) < 0)
+		goto out;
+	r = nl_request(ctx, msg, NULL, NULL);
+out:
+	nlmsg_free(msg);
+	nl_addr_put(local);
+	rtnl_addr_put(ra);
+	return r;
 }
 
 int mvl_nl_has_default_route(struct mvl_ctx *ctx, int ifindex)

@@ -130,26 +130,36 @@ int mvl_fail_vm_id(struct mvl_ctx *ctx, const char *vm_id, const char *where)
 			vm_id ? vm_id : "", where ? where : "");
 }
 
+/* The index of @s in @names (@n of them, NULL holes skipped), or -EINVAL. */
+static int name_index(const char *const *names, size_t n, const char *s)
+{
+	for (size_t i = 0; s && i < n; i++)
+		if (names[i] && strcmp(s, names[i]) == 0)
+			return (int)i;
+	return -EINVAL;
+}
+
+/* Name @i of @names (@n of them), NULL outside. */
+static const char *name_at(const char *const *names, size_t n, unsigned i)
+{
+	return i < n ? names[i] : NULL;
+}
+
 static const char *const mode_names[] = {
 	[MVL_MODE_TAP] = "tap",   [MVL_MODE_MACVTAP] = "macvtap", [MVL_MODE_SRIOV] = "sriov",
-	[MVL_MODE_PCI] = "pci",   [MVL_MODE_BRIDGE] = "bridge",
+	[MVL_MODE_PCI] = "pci",   [MVL_MODE_BRIDGE] = "bridge",   [MVL_MODE_IPVTAP] = "ipvtap",
 };
 
 MVL_EXPORT const char *mvl_mode_to_string(enum mvl_mode mode)
 {
-	if ((unsigned)mode >= ARRAY_SIZE(mode_names))
-		return NULL;
-	return mode_names[mode];
+	return name_at(mode_names, ARRAY_SIZE(mode_names), (unsigned)mode);
 }
 
 MVL_EXPORT enum mvl_mode mvl_mode_from_string(const char *s)
 {
-	if (!s)
-		return MVL_MODE_NONE;
-	for (size_t i = 0; i < ARRAY_SIZE(mode_names); i++)
-		if (mode_names[i] && strcmp(s, mode_names[i]) == 0)
-			return (enum mvl_mode)i;
-	return MVL_MODE_NONE;
+	int i = name_index(mode_names, ARRAY_SIZE(mode_names), s);
+
+	return i < 0 ? MVL_MODE_NONE : (enum mvl_mode)i;
 }
 
 static const char *const macvtap_mode_names[] = {
@@ -160,19 +170,44 @@ static const char *const macvtap_mode_names[] = {
 
 MVL_EXPORT const char *mvl_macvtap_mode_to_string(enum mvl_macvtap_mode mode)
 {
-	if ((unsigned)mode >= ARRAY_SIZE(macvtap_mode_names))
-		return NULL;
-	return macvtap_mode_names[mode];
+	return name_at(macvtap_mode_names, ARRAY_SIZE(macvtap_mode_names), (unsigned)mode);
 }
 
 MVL_EXPORT int mvl_macvtap_mode_from_string(const char *s)
 {
-	if (!s)
-		return -EINVAL;
-	for (size_t i = 0; i < ARRAY_SIZE(macvtap_mode_names); i++)
-		if (strcmp(s, macvtap_mode_names[i]) == 0)
-			return (int)i;
-	return -EINVAL;
+	return name_index(macvtap_mode_names, ARRAY_SIZE(macvtap_mode_names), s);
+}
+
+static const char *const ipvlan_mode_names[] = {
+	[MVL_IPVLAN_L2] = "l2",
+	[MVL_IPVLAN_L3] = "l3",
+	[MVL_IPVLAN_L3S] = "l3s",
+};
+
+MVL_EXPORT const char *mvl_ipvlan_mode_to_string(enum mvl_ipvlan_mode mode)
+{
+	return name_at(ipvlan_mode_names, ARRAY_SIZE(ipvlan_mode_names), (unsigned)mode);
+}
+
+MVL_EXPORT int mvl_ipvlan_mode_from_string(const char *s)
+{
+	return name_index(ipvlan_mode_names, ARRAY_SIZE(ipvlan_mode_names), s);
+}
+
+static const char *const ipvlan_flag_names[] = {
+	[MVL_IPVLAN_BRIDGE] = "bridge",
+	[MVL_IPVLAN_PRIVATE] = "private",
+	[MVL_IPVLAN_VEPA] = "vepa",
+};
+
+MVL_EXPORT const char *mvl_ipvlan_flag_to_string(enum mvl_ipvlan_flag flag)
+{
+	return name_at(ipvlan_flag_names, ARRAY_SIZE(ipvlan_flag_names), (unsigned)flag);
+}
+
+MVL_EXPORT int mvl_ipvlan_flag_from_string(const char *s)
+{
+	return name_index(ipvlan_flag_names, ARRAY_SIZE(ipvlan_flag_names), s);
 }
 
 MVL_EXPORT int mvl_vf_name_parse(const char *text, char ret_pf[MVL_IFNAMSIZ], unsigned *ret_vf)

@@ -140,6 +140,8 @@ enum mvl_jcond {
 			    * decoding sets it when the key is there */
 	MVL_JC_IF,         /* when the int at .cond_off is .cond_val: required
 			    * then, else not read */
+	MVL_JC_FN,         /* when .cond_fn says so of the struct of the table:
+			    * required then, else not read */
 };
 struct mvl_jname {
 	const char *name;
@@ -159,6 +161,7 @@ struct mvl_jfield {
 	enum mvl_jcond cond;
 	size_t cond_off;               /* in the struct of the table */
 	unsigned cond_val;
+	bool (*cond_fn)(const void *base);
 	/* once decoded (a string before it is copied: @val is it, else the
 	 * member), with @base the struct of the table: NULL, or why not (the
 	 * message of the refusal, .why for most) */
@@ -232,6 +235,7 @@ enum mvl_lj_op {
 	MVL_LJ_TAP = 1,
 	MVL_LJ_BRIDGE = 2,
 	MVL_LJ_MACVTAP = 3,
+	MVL_LJ_IPVTAP = 4,
 };
 /* A link as a journal names it. */
 struct mvl_lj_dev {
@@ -258,7 +262,7 @@ struct mvl_link_journal {
 	/* the tap or macvtap created with the ifindex mvlink chose (none when
 	 * a macvtap is adopted) */
 	struct mvl_lj_dev link;
-	int link_lower;                   /* macvtap: the lower device's ifindex */
+	int link_lower;                   /* macvtap, ipvtap: the lower's ifindex */
 	/* a macvtap's lower device: brought up, its MAC set through passthru */
 	struct mvl_lj_dev lower;
 	uint8_t lower_mac[6];             /* its MAC before */
@@ -275,7 +279,7 @@ struct mvl_link_journal {
 	char file[64];
 };
 #define MVL_LJ_FILE_MAX 64
-/* "tap", "bridge", "macvtap" or NULL. */
+/* "tap", "bridge", "macvtap", "ipvtap" or NULL. */
 const char *mvl_lj_op_name(enum mvl_lj_op op);
 /* Pure: JSON text (malloc'd) of @j; -EINVAL for an inconsistent one. */
 int mvl_link_journal_encode(const struct mvl_link_journal *j, char **ret_text);

@@ -104,3 +104,14 @@ int mvl_sysfs_write(struct mvl_ctx *ctx, const char *value, const char *fmt, ...
 		return t->sysfs_write(path, value, t->sysfs_write_data);
 	return mvl_write_file(path, value);
 }
+
+bool mvl_sysfs_class_absent(struct mvl_ctx *ctx, const char *cls)
+{
+	char path[PATH_MAX];
+
+	/* only when sysfs says so: absent only from a sysfs that is there */
+	if (mvl_sysfs_path(ctx, path, sizeof(path), "class/net") < 0 || access(path, F_OK) < 0 ||
+	    mvl_sysfs_path(ctx, path, sizeof(path), "class/%s", cls) < 0)
+		return false;
+	return access(path, F_OK) < 0 && errno == ENOENT;
+}

@@ -82,6 +82,7 @@ C='create --mode tap --vm test1'
 M='create --mode macvtap --vm test1 --link eno1'
 S='create --mode sriov --vm test1 --pf eno1'
 P='create --mode pci --vm test1'
+I='create --mode ipvtap --vm test1 --link eno1'
 cat >"$T/table" <<EOF
 1|0123456789abcdef|invalid interface name '0123456789abcdef' for --name: 1-15 bytes|$C --name 0123456789abcdef
 1|a/b|invalid interface name 'a/b' for --name|$C --name a/b
@@ -138,10 +139,33 @@ cat >"$T/table" <<EOF
 1|65536|invalid MTU '65536' for --mtu|$M --name mv0 --mtu 65536
 1|70000|invalid number of VFs '70000' for sriov enable|sriov enable eno1 70000
 1|../x|invalid VM id '../x' in --keep 'test1,../x'|gc --keep test1,../x
+1|bogus|invalid mode 'bogus' for --mode (allowed: tap, macvtap, ipvtap, sriov, pci)|create --mode bogus --vm test1
+1|ipvtap|--mode ipvtap needs --link|create --mode ipvtap --vm test1 --name ipvt0
+1|l4|invalid ipvlan mode 'l4' for --ipvlan-mode (allowed: l2, l3, l3s)|$I --name ipvt0 --ipvlan-mode l4
+1|L2|invalid ipvlan mode 'L2' for --ipvlan-mode|$I --name ipvt0 --ipvlan-mode L2
+1|passthru|invalid ipvlan flag 'passthru' for --ipvlan-flag (allowed: bridge, private, vepa)|$I --name ipvt0 --ipvlan-flag passthru
+1|192.0.2.300|invalid address '192.0.2.300' for --ip: expected an IPv4 or IPv6 address|$I --name ipvt0 --ip 192.0.2.300
+1|2001:db8::g|invalid address '2001:db8::g' for --ip|$I --name ipvt0 --ip 2001:db8::g
+1|fe80::1%eno1|invalid address 'fe80::1%eno1' for --ip|$I --name ipvt0 --ip 'fe80::1%eno1'
+1||invalid address '' for --ip|$I --name ipvt0 --ip ''
+1|192.0.2.10/24|--ip 192.0.2.10/24: the ipvtap gets the guest's address alone (/32)|$I --name ipvt0 --ip 192.0.2.10/24
+1|2001:db8::10/64|--ip 2001:db8::10/64: the ipvtap gets the guest's address alone (/128)|$I --name ipvt0 --ip 2001:db8::10/64
+1|192.0.2.10/x|--ip 192.0.2.10/x: the ipvtap gets the guest's address alone|$I --name ipvt0 --ip 192.0.2.10/x
+1|192.0.2.10|--ip 192.0.2.10 is given twice|$I --name ipvt0 --ip 192.0.2.10 --ip 192.0.2.10/32
+1|ipvtap|--mac does not apply to --mode ipvtap: an ipvtap has the MAC of its lower device|$I --name ipvt0 --mac 02:00:00:00:00:01
+1|ipvtap|--source-mac does not apply to --mode ipvtap|$I --name ipvt0 --source-mac 02:00:00:00:00:01
+1|ipvtap|--macvtap-mode does not apply to --mode ipvtap|$I --name ipvt0 --macvtap-mode bridge
+1|macvtap|--ip does not apply to --mode macvtap|$M --name mv0 --ip 192.0.2.10
+1|ipvtap|--mode ipvtap needs --link|exec --mode ipvtap --vm test1 --name ipvt0 -- true
 1|test1,,test2|invalid --keep 'test1,,test2': an empty VM id|gc --keep test1,,test2
 2|9000|MTU 9000 is larger than the MTU 1500 of lower device eno1|$M --name mv0 --mtu 9000
 2|nosuch0|uplink nosuch0 does not exist|$C --name vm-test1 --bridge br0 --uplink nosuch0
 2|nosuch0|lower device nosuch0 does not exist|create --mode macvtap --vm test1 --link nosuch0 --name mv0
+2|nosuch0|lower device nosuch0 does not exist|create --mode ipvtap --vm test1 --link nosuch0 --name ipvt0
+2|224.0.0.1|invalid guest address 224.0.0.1: multicast or reserved|$I --name ipvt0 --ip 224.0.0.1
+2|fe80::1|invalid guest address fe80::1: link-local|$I --name ipvt0 --ip fe80::1
+2|9000|MTU 9000 is larger than the MTU 1500 of lower device eno1|$I --name ipvt0 --mtu 9000
+2|taken0|taken0 exists and is a veth device, not an mvlink ipvtap; left untouched|$I --name taken0
 2|nosuch0|no network interface nosuch0|create --mode sriov --vm test1 --pf nosuch0
 2|ffff:ff:1f.7|no PCI device ffff:ff:1f.7|create --mode sriov --vm test1 --pf ffff:ff:1f.7
 2|eno1|eno1 is not a PCI device|$S --vf 0
@@ -211,6 +235,20 @@ for n in range(1, rows + 1):
         bad = 1
 sys.exit(bad)
 EOF
+
+# A kernel without ipvtap (this host's, usually): the create fails cleanly,
+# saying what is missing, and leaves nothing: no link or address (the
+# snapshot below), no journal (below), no index entry (here)
+if [ -d /sys/module/ipvtap ] || modinfo ipvtap >/dev/null 2>&1; then
+	echo "cli-badinput: this kernel has ipvtap: a create without it is not tried" >&2
+else
+	run 2 "$MVLINK" create --mode ipvtap --vm test1 --link eno1 --name ipvt0 --ip 192.0.2.10
+	err_has "mvlink: cannot create ipvtap ipvt0: the kernel has no ipvtap (CONFIG_IPVTAP; is the module ipvtap there?)"
+	out_empty
+	! ip link show ipvt0 >/dev/null 2>&1 || fail "ipvt0 exists after a failed create"
+	[ -z "$(find "$MVLINK_STATE_DIR" -path '*/index/*' -type l 2>/dev/null)" ] ||
+		fail "index entries left: $(find "$MVLINK_STATE_DIR" -path '*/index/*' -type l)"
+fi
 
 # Nothing changed: links, addresses; no journal left
 snapshot "$T/after.json"

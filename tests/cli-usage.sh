@@ -113,11 +113,11 @@ err_has "invalid interface name '0123456789abcdef' for --bridge: 1-15 bytes"
 }
 
 run 1 "$MVLINK" create --mode bad --vm test1 --name vm-test1
-err_has "mvlink: invalid mode 'bad' for --mode (allowed: tap, macvtap, sriov, pci)"
+err_has "mvlink: invalid mode 'bad' for --mode (allowed: tap, macvtap, ipvtap, sriov, pci)"
 usage_shape create
 
 run 1 "$MVLINK" create --vm test1 --name vm-test1
-err_has "missing --mode (allowed: tap, macvtap, sriov, pci)"
+err_has "missing --mode (allowed: tap, macvtap, ipvtap, sriov, pci)"
 
 run 1 "$MVLINK" create --mode tap --name vm-test1
 err_has "mvlink: missing --vm ID"
@@ -284,7 +284,7 @@ for args in "--json create --mode bad --vm test1 --name vm-test1" \
 	err_has "invalid mode 'bad'"
 	py_true 'list(d) == ["error"]'
 	py_true 'sorted(d["error"]) == ["code", "errno", "exit_code", "message", "undo_failed"]'
-	py_true 'd["error"]["message"] == "invalid mode '"'bad'"' for --mode (allowed: tap, macvtap, sriov, pci)"'
+	py_true 'd["error"]["message"] == "invalid mode '"'bad'"' for --mode (allowed: tap, macvtap, ipvtap, sriov, pci)"'
 	py_true 'd["error"]["errno"] == 22 and d["error"]["code"] == "EINVAL"'
 	py_true 'd["error"]["undo_failed"] is False and d["error"]["exit_code"] == 1'
 done

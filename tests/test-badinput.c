@@ -5,12 +5,13 @@
  * and change nothing on the host (checked against `ip -j -d link` before
  * and after the whole table).  The CLI's table is tests/cli-badinput.sh.
  */
+#include <arpa/inet.h>
 #include <string.h>
 
 #include "testutil.h"
 #include "operations.h"
 
-enum call { TAP, BRIDGE, MACVTAP, DELETE, VM_DELETE, LIST, GET };
+enum call { TAP, BRIDGE, MACVTAP, IPVTAP, DELETE, VM_DELETE, LIST, GET };
 
 struct row {
 	const char *what;
@@ -22,6 +23,13 @@ struct row {
 	unsigned mtu, queues, flags;
 	int mode;
 	size_t sz;           /* 0: sizeof the opts */
+	/* ipvtap: the ipvlan flag; the addresses (text, ':' for IPv6), their
+	 * prefix length, a family instead, a count without addrs */
+	int flag;
+	const char *ip, *ip2;
+	unsigned prefix;
+	int family;
+	unsigned n_addrs;
 };
 
 #define N(...) { __VA_ARGS__ }
@@ -128,7 +136,83 @@ static const struct row rows[] = {
 	  .msg = "nothere does not exist", .name = "nothere"),
 	N(.what = "get an invalid name", .call = GET, .err = -EINVAL,
 	  .msg = "invalid interface name", .name = ""),
+	/* ipvtap */
+	N(.what = "ipvtap opts too small", .call = IPVTAP, .err = -EINVAL,
+	  .msg = "struct mvl_ipvtap_opts", .sz = 8),
+	N(.what = "ipvtap name", .call = IPVTAP, .err = -EINVAL, .msg = "invalid ipvtap name 'a/b'",
+	  .name = "a/b"),
+	N(.what = "ipvtap lower name", .call = IPVTAP, .err = -EINVAL,
+	  .msg = "invalid lower device name 'eno%d'", .link = "eno%d"),
+	N(.what = "ipvlan mode", .call = IPVTAP, .err = -EINVAL, .msg = "invalid ipvlan mode 3",
+	  .mode = 3),
+	N(.what = "ipvlan flag", .call = IPVTAP, .err = -EINVAL, .msg = "invalid ipvlan flag 3",
+	  .flag = 3),
+	N(.what = "address family", .call = IPVTAP, .err = -EINVAL,
+	  .msg = "invalid address 0: family 7", .ip = "192.0.2.10", .family = 7),
+	N(.what = "address prefix", .call = IPVTAP, .err = -EINVAL,
+	  .msg = "invalid guest address 192.0.2.10/24: its prefix must be 0 or 32", .ip = "192.0.2.10",
+	  .prefix = 24),
+	N(.what = "IPv6 address prefix", .call = IPVTAP, .err = -EINVAL,
+	  .msg = "invalid guest address 2001:db8::1/64: its prefix must be 0 or 128",
+	  .ip = "2001:db8::1", .prefix = 64),
+	N(.what = "multicast address", .call = IPVTAP, .err = -EINVAL,
+	  .msg = "invalid guest address 224.0.0.1: multicast", .ip = "224.0.0.1"),
+	N(.what = "IPv6 multicast address", .call = IPVTAP, .err = -EINVAL,
+	  .msg = "invalid guest address ff02::1: multicast", .ip = "ff02::1"),
+	N(.what = "link-local address", .call = IPVTAP, .err = -EINVAL,
+	  .msg = "invalid guest address fe80::1: link-local", .ip = "fe80::1"),
+	N(.what = "unspecified address", .call = IPVTAP, .err = -EINVAL,
+	  .msg = "invalid guest address 0.0.0.0: unspecified", .ip = "0.0.0.0"),
+	N(.what = "loopback address", .call = IPVTAP, .err = -EINVAL,
+	  .msg = "invalid guest address 127.0.0.1: loopback", .ip = "127.0.0.1"),
+	N(.what = "IPv6 loopback address", .call = IPVTAP, .err = -EINVAL,
+	  .msg = "invalid guest address ::1: loopback", .ip = "::1"),
+	N(.what = "address twice", .call = IPVTAP, .err = -EINVAL,
+	  .msg = "address 2001:db8::1 is listed twice", .ip = "2001:db8::1", .ip2 = "2001:db8::1"),
+	N(.what = "addresses without addrs", .call = IPVTAP, .err = -EINVAL,
+	  .msg = "2 addresses announced but addrs is NULL", .n_addrs = 2),
+	N(.what = "too many addresses", .call = IPVTAP, .err = -EINVAL,
+	  .msg = "too many addresses: 65 (at most 64)", .ip = "192.0.2.10", .n_addrs = 65),
+	N(.what = "ipvtap MTU", .call = IPVTAP, .err = -EINVAL, .msg = "invalid MTU 67", .mtu = 67),
+	N(.what = "ipvtap queues", .call = IPVTAP, .err = -EINVAL, .msg = "queue count 257",
+	  .queues = 257),
+	N(.what = "ipvtap flags", .call = IPVTAP, .err = -EINVAL, .msg = "unknown ipvtap flags 0x20",
+	  .flags = 1u << 5),
+	N(.what = "ipvtap VM id", .call = IPVTAP, .err = -EINVAL, .msg = "invalid VM id 'a b'",
+	  .vm = "a b"),
+	N(.what = "ipvtap lower missing", .call = IPVTAP, .err = -ENODEV,
+	  .msg = "lower device eno9 does not exist", .link = "eno9"),
+	N(.what = "ipvtap lower is a bridge", .call = IPVTAP, .err = -EINVAL,
+	  .msg = "lower device brx is a bridge: put VMs on a bridge with a tap (mode tap), or give "
+		 "the ipvtap the bridge's uplink",
+	  .link = "brx"),
+	N(.what = "ipvtap MTU above the lower's", .call = IPVTAP, .err = -EINVAL,
+	  .msg = "MTU 9000 is larger than the MTU 1500 of lower device eno1", .mtu = 9000),
+	N(.what = "ipvtap name held by a veth", .call = IPVTAP, .err = -EEXIST,
+	  .msg = "peer0 exists and is a veth device, not an mvlink ipvtap; left untouched",
+	  .name = "peer0"),
 };
+
+/* The addresses of row @r into @a (room for 65); their number. */
+static unsigned row_addrs(const struct row *r, struct mvl_ip_addr *a)
+{
+	const char *ip[] = { r->ip, r->ip2 };
+	unsigned n = 0;
+
+	for (size_t i = 0; i < 2 && ip[i]; i++, n++) {
+		a[n] = (struct mvl_ip_addr){ .family = strchr(ip[i], ':') ? AF_INET6 : AF_INET,
+					     .prefixlen = r->prefix };
+		ck_assert_int_eq(inet_pton(a[n].family, ip[i], a[n].addr), 1);
+		if (r->family)
+			a[n].family = r->family;
+	}
+	/* more of them, all different: 192.0.2.11... */
+	for (; n < r->n_addrs && r->ip; n++) {
+		a[n] = a[0];
+		a[n].addr[3] = (uint8_t)(a[0].addr[3] + n);
+	}
+	return r->ip ? n : r->n_addrs;
+}
 
 static int run_row(struct mvl_ctx *ctx, const struct row *r)
 {
@@ -164,6 +248,21 @@ static int run_row(struct mvl_ctx *ctx, const struct row *r)
 			.flags = r->flags,
 		};
 		ret = mvl_macvtap_create(ctx, &o, &iface);
+		break;
+	}
+	case IPVTAP: {
+		struct mvl_ip_addr a[65];
+		struct mvl_ipvtap_opts o = {
+			.sz = r->sz ? r->sz : sizeof(o), .vm_id = r->vm ? r->vm : "test1",
+			.name = r->name ? r->name : "ipvt-test1", .link = r->link ? r->link : "eno1",
+			.mode = (enum mvl_ipvlan_mode)r->mode,
+			.ipvlan_flag = (enum mvl_ipvlan_flag)r->flag, .mtu = r->mtu,
+			.queues = r->queues, .flags = r->flags,
+		};
+
+		o.n_addrs = row_addrs(r, a);
+		o.addrs = r->ip ? a : NULL;
+		ret = mvl_ipvtap_create(ctx, &o, &iface);
 		break;
 	}
 	case DELETE:
@@ -216,6 +315,50 @@ START_TEST(bad_inputs)
 }
 END_TEST
 
+/* Whether the running kernel has ipvtap (loaded, or a module to load). */
+static bool kernel_has_ipvtap(void)
+{
+	return mvt_sh("test -d /sys/module/ipvtap || modinfo ipvtap >/dev/null 2>&1") == 0;
+}
+
+/* A kernel without ipvtap (this test's host): the create fails with
+ * -EOPNOTSUPP, says what is missing and leaves nothing behind: no link, no
+ * journal, no index entry. */
+START_TEST(ipvtap_without_kernel_support)
+{
+	struct mvl_ip_addr a = { .family = AF_INET, .addr = { 192, 0, 2, 10 } };
+	struct mvl_ipvtap_opts o = { .sz = sizeof(o), .vm_id = "test1", .name = "ipvt0",
+				     .link = "eno1", .addrs = &a, .n_addrs = 1 };
+	struct mvl_iface *iface = NULL;
+	struct mvl_ctx *ctx;
+	const char *state;
+	char *before, *after;
+
+	if (kernel_has_ipvtap()) {
+		printf("ipvtap_without_kernel_support: this kernel has ipvtap; not run\n");
+		return;
+	}
+	mvt_enter_netns();
+	ctx = mvt_ctx();
+	mvt_veth("eno1", "peer0");
+	state = mvt_state_dir(ctx);
+	before = mvt_snapshot_state(state);
+	ck_assert_int_eq(mvl_ipvtap_create(ctx, &o, &iface), -EOPNOTSUPP);
+	ck_assert_ptr_null(iface);
+	ck_assert_str_eq(mvl_ctx_get_error(ctx),
+			 "cannot create ipvtap ipvt0: the kernel has no ipvtap (CONFIG_IPVTAP; is "
+			 "the module ipvtap there?)");
+	ck_assert(!mvl_ctx_get_undo_failed(ctx));
+	ck_assert(!mvt_link_exists("ipvt0"));
+	/* the host's links and addresses, the journals and the index */
+	after = mvt_snapshot_state(state);
+	ck_assert(mvt_same(before, after));
+	free(before);
+	free(after);
+	mvl_ctx_unref(ctx);
+}
+END_TEST
+
 static Suite *badinput_suite(void)
 {
 	Suite *s = suite_create("badinput");
@@ -223,6 +366,7 @@ static Suite *badinput_suite(void)
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, bad_inputs);
+	tcase_add_test(tc, ipvtap_without_kernel_support);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -15,10 +15,9 @@
 # line with it.  The network (veth eno1, peer 10.99.0.1 in a "lan"
 # namespace) is tests/vm/vmnet-lib.sh's.
 #
-# The mode under test is chosen in guest/ipvtap.sh's mode_setup (the one
-# place for every mode-specific option and expectation): macvtap, the
-# stand-in with the same checks, until the library has --mode ipvtap.
-# --mode MODE overrides it (macvtap or ipvtap); --keep keeps the temporary
+# The mode under test is ipvtap; guest/ipvtap.sh's mode_setup is the one
+# place for every mode-specific option and expectation.  --mode macvtap
+# runs the same checks on a macvtap instead; --keep keeps the temporary
 # directory (images, the guest's console log).
 # The fault-injection mvlink: this build's when it was configured with
 # --enable-fault-injection, else one built in the temporary directory

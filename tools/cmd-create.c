@@ -11,6 +11,7 @@
  * its options' rows, its create function and its row in modes[] (and its
  * line in create's synopsis below and in mvlink(8)).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
@@ -46,6 +47,9 @@ enum {
 	OPT_MACVTAP_MODE,
 	OPT_SOURCE_MAC,
 	OPT_LINK_UP,
+	OPT_IPVLAN_MODE,
+	OPT_IPVLAN_FLAG,
+	OPT_IP,
 	OPT_PF,
 	OPT_VF,
 	OPT_VLAN,
@@ -172,6 +176,51 @@ static int create_macvtap(struct tool *t, const struct iface_spec *s, unsigned f
 	if (s->has_group)
 		o.flags |= MVL_MACVTAP_GROUP;
 	return mvl_macvtap_create(tool_ctx(t), &o, ret_iface);
+}
+
+/* ---------------------------------------------------------------- ipvtap */
+
+static int check_ipvtap(struct tool *t, const struct iface_spec *s, const char *which)
+{
+	if (s->has_mac)
+		return tool_usage(t, "%s--mac does not apply to --mode ipvtap: an ipvtap has the MAC "
+				  "of its lower device, and the guest must use that one (printed as "
+				  "\"mac\", or {mac} in exec)", which);
+	return 0;
+}
+
+static int create_ipvtap(struct tool *t, const struct iface_spec *s, unsigned flags,
+			 struct mvl_iface **ret_iface)
+{
+	struct mvl_ipvtap_opts o = {
+		.sz = sizeof(o),
+		.vm_id = s->vm,
+		.name = s->name,
+		.link = s->link,
+		/* explicit: unset means the library's defaults, l2 and bridge */
+		.mode = s->ipvlan_mode >= 0 ? (enum mvl_ipvlan_mode)s->ipvlan_mode : MVL_IPVLAN_L2,
+		.ipvlan_flag = s->ipvlan_flag >= 0 ? (enum mvl_ipvlan_flag)s->ipvlan_flag
+						   : MVL_IPVLAN_BRIDGE,
+		.addrs = s->addrs,
+		.n_addrs = s->n_addrs,
+		.mtu = s->mtu,
+		.queues = s->queues,
+		.owner = s->owner,
+		.group = s->group,
+	};
+
+	/* as a macvtap's: the VMM opens the node */
+	if (flags & IFACE_CREATE_PERSIST)
+		o.flags |= MVL_IPVTAP_NO_FDS;
+	if (s->no_vnet_hdr)
+		o.flags |= MVL_IPVTAP_NO_VNET_HDR;
+	if (s->link_up)
+		o.flags |= MVL_IPVTAP_LINK_UP;
+	if (s->has_owner)
+		o.flags |= MVL_IPVTAP_OWNER;
+	if (s->has_group)
+		o.flags |= MVL_IPVTAP_GROUP;
+	return mvl_ipvtap_create(tool_ctx(t), &o, ret_iface);
 }
 
 /* ---------------------------------------------------------------- sriov */
@@ -350,6 +399,34 @@ static const struct create_mode modes[] = {
 			"  --link-up            bring the lower device up when it is down\n",
 	},
 	{
+		.name = "ipvtap",
+		.mode = MVL_MODE_IPVTAP,
+		.fds = true,
+		.guest_mac = GUEST_MAC_IFACE, /* its lower's */
+		.required = BIT(OPT_VM) | BIT(OPT_NAME) | BIT(OPT_LINK),
+		/* (--mac is refused by check_ipvtap(), saying why) */
+		.allowed = COMMON_OPTS | BIT(OPT_LINK) | BIT(OPT_IPVLAN_MODE) |
+			   BIT(OPT_IPVLAN_FLAG) | BIT(OPT_IP) | BIT(OPT_LINK_UP),
+		.check = check_ipvtap,
+		.create = create_ipvtap,
+		.usage = "--mode ipvtap --vm ID --link IF --name NAME\n"
+			 "[--ipvlan-mode l2|l3|l3s]\n"
+			 "[--ipvlan-flag bridge|private|vepa] [--ip ADDR]...\n"
+			 "[--mtu N] [--queues N] [--owner USER] [--group GROUP]\n"
+			 "[--no-vnet-hdr] [--link-up]",
+		.help = "ipvtap only (for uplinks that allow one MAC: the guest uses the uplink's):\n"
+			"  --link IF            the lower device (the uplink) (required)\n"
+			"  --ipvlan-mode MODE   l2 (default), l3 or l3s; with --ipvlan-flag, the lower\n"
+			"                       device's: its other ipvlan/ipvtap devices must agree\n"
+			"  --ipvlan-flag FLAG   bridge (default), private or vepa\n"
+			"  --ip ADDR            an IPv4 or IPv6 address of the guest, added to the\n"
+			"                       ipvtap (as /32 or /128): the kernel hands unicast\n"
+			"                       packets to the ipvtap by destination address, so\n"
+			"                       without --ip the guest gets only broadcasts and\n"
+			"                       multicasts (l2); repeat for more\n"
+			"  --link-up            bring the lower device up when it is down\n",
+	},
+	{
 		.name = "sriov",
 		.mode = MVL_MODE_SRIOV,
 		.guest_mac = GUEST_MAC_IFACE, /* when the PF reports it */
@@ -513,6 +590,37 @@ static int parse_source_mac(struct tool *t, const struct tool_opt *o, const char
 		return tool_fail_msg(t, -ENOMEM, false, "out of memory");
 	memcpy(m[s->n_source_macs++], mac, 6);
 	s->source_macs = m;
+	return 0;
+}
+
+/* --ip ADDR[/32|/128]: one more address into addrs */
+static int parse_ip(struct tool *t, const struct tool_opt *o, const char *arg, void *dst)
+{
+	struct iface_spec *s = dst;
+	struct mvl_ip_addr a = { .family = strchr(arg, ':') ? AF_INET6 : AF_INET };
+	size_t n = strcspn(arg, "/");
+	unsigned full = a.family == AF_INET ? 32 : 128, prefix = full;
+	char text[INET6_ADDRSTRLEN];
+	struct mvl_ip_addr *v;
+
+	if (n >= sizeof(text) || (snprintf(text, sizeof(text), "%.*s", (int)n, arg),
+				  inet_pton(a.family, text, a.addr) != 1))
+		return tool_usage(t, "invalid address '%s' for --%s: expected an IPv4 or IPv6 "
+				  "address such as 192.0.2.10 or 2001:db8::10", arg, o->name);
+	if (arg[n] && tool_parse_uint(arg + n + 1, 0, 128, &prefix) < 0)
+		prefix = 0;
+	if (prefix != full)
+		return tool_usage(t, "--%s %s: the ipvtap gets the guest's address alone (/%u); give "
+				  "it without the prefix (the guest's own prefix is set in the guest)",
+				  o->name, arg, full);
+	for (unsigned i = 0; i < s->n_addrs; i++)
+		if (s->addrs[i].family == a.family && memcmp(s->addrs[i].addr, a.addr, 16) == 0)
+			return tool_usage(t, "--%s %s is given twice", o->name, text);
+	v = realloc(s->addrs, (s->n_addrs + 1) * sizeof(*v));
+	if (!v)
+		return tool_fail_msg(t, -ENOMEM, false, "out of memory");
+	v[s->n_addrs++] = a;
+	s->addrs = v;
 	return 0;
 }
 
@@ -697,6 +805,11 @@ const struct tool_opt iface_opts[OPT_IFACE_END + 1] = {
 					  "bridge, vepa, private, passthru, source"),
 	[OPT_SOURCE_MAC] = { "source-mac", required_argument, parse_source_mac },
 	[OPT_LINK_UP] = SPEC_TRUE("link-up", link_up),
+	[OPT_IPVLAN_MODE] = SPEC_KEYWORD("ipvlan-mode", ipvlan_mode, "ipvlan mode",
+					 mvl_ipvlan_mode_from_string, 0, "l2, l3, l3s"),
+	[OPT_IPVLAN_FLAG] = SPEC_KEYWORD("ipvlan-flag", ipvlan_flag, "ipvlan flag",
+					 mvl_ipvlan_flag_from_string, 0, "bridge, private, vepa"),
+	[OPT_IP] = { "ip", required_argument, parse_ip },
 	[OPT_PF] = { "pf", required_argument, parse_pf },
 	[OPT_VF] = SPEC_NUMBER("vf", vf, "VF index", 0, MAX_VF,
 			       "a number from 0 to " STR(MAX_VF) " (VFs count from 0)"),
@@ -735,12 +848,14 @@ void iface_spec_seen(void *spec, size_t row)
 
 void iface_spec_init(struct iface_spec *s)
 {
-	*s = (struct iface_spec){ .mode = MVL_MODE_NONE, .macvtap_mode = -1, .vf = -1 };
+	*s = (struct iface_spec){ .mode = MVL_MODE_NONE, .macvtap_mode = -1, .ipvlan_mode = -1,
+				  .ipvlan_flag = -1, .vf = -1 };
 }
 
 void iface_spec_clear(struct iface_spec *s)
 {
 	free(s->source_macs);
+	free(s->addrs);
 	iface_spec_init(s);
 }
 
@@ -822,11 +937,12 @@ void iface_options_help(bool all_modes)
 	       "                       02:00:00:00:00:01.  tap: the host side gets the same\n"
 	       "                       address with fe as the first byte (fa when the\n"
 	       "                       guest's is fe); macvtap: the macvtap's own address\n"
-	       "                       (random when not given)\n"
+	       "                       (random when not given); ipvtap: not given (the\n"
+	       "                       lower device's)\n"
 	       "  --mtu N              MTU, 68-65535 (default: the bridge's or the link's)\n"
 	       "  --queues N           number of queues, 1-%d (more than one: multi-queue)\n"
 	       "  --owner USER         user (name or number) allowed to use the tap / owning\n"
-	       "                       the macvtap's device node\n"
+	       "                       the macvtap's or ipvtap's device node\n"
 	       "  --group GROUP        group (name or number), likewise\n"
 	       "  --no-vnet-hdr        do not enable the virtio-net header (IFF_VNET_HDR)\n",
 	       iface_mode_names(true, " and "), MAX_QUEUES);
@@ -856,11 +972,12 @@ static void help(void)
 	printf("\n"
 	       "Create an interface for a VM and print it.  The interface outlives mvlink:\n"
 	       "a tap is made persistent (a VMM attaches to it by name, as --owner/--group),\n"
-	       "a macvtap's device node (devnode) is opened by the VMM.  Remove it with\n"
-	       "`mvlink delete`.  Running create again with the same options for the same VM\n"
-	       "adopts the existing interface (\"adopted\": true); anything else of that name\n"
-	       "is an error and stays untouched.  For interfaces that live exactly as long as\n"
-	       "the VMM, with their fds handed over, see `mvlink exec --help`.\n"
+	       "a macvtap's or ipvtap's device node (devnode) is opened by the VMM.  Remove\n"
+	       "it with `mvlink delete`.  Running create again with the same options for\n"
+	       "the same VM adopts the existing interface (\"adopted\": true); anything else\n"
+	       "of that name is an error and stays untouched.  For interfaces that live\n"
+	       "exactly as long as the VMM, with their fds handed over, see\n"
+	       "`mvlink exec --help`.\n"
 	       "\n"
 	       "sriov and pci give the VM a PCI function: its original state (driver, VF\n"
 	       "settings) is written to a journal first, then the VF's settings are made\n"
@@ -884,6 +1001,8 @@ static void help(void)
 	       "Examples:\n"
 	       "  mvlink create --mode tap --vm test1 --name vm-test1 --bridge br0 \\\n"
 	       "                --uplink eno1 --mac 02:00:00:00:00:01\n"
+	       "  mvlink create --mode ipvtap --vm test1 --link wlan0 --name ipvt-test1 \\\n"
+	       "                --ip 192.0.2.10 --ip 2001:db8::10\n"
 	       "  mvlink create --mode sriov --vm test1 --pf eno1 --mac 02:00:00:00:00:01 \\\n"
 	       "                --vlan 10 --spoofchk on --owner microvm\n"
 	       "  mvlink create --mode pci --vm test1 --device 0000:03:00.0\n");
@@ -936,6 +1055,7 @@ const struct tool_cmd tool_cmd_create = {
 	.name = "create",
 	.synopsis = "create --mode tap --vm ID --name NAME [--bridge BR [--uplink IF]] [...]\n"
 		    "create --mode macvtap --vm ID --link IF --name NAME [...]\n"
+		    "create --mode ipvtap --vm ID --link IF --name NAME [--ip ADDR]... [...]\n"
 		    "create --mode sriov --vm ID --pf PF [--vf N] [--mac MAC] [--vlan N] [...]\n"
 		    "create --mode pci --vm ID --device ADDR [...]",
 	.summary = "create an interface for a VM, or give it a VF or PCI device",

@@ -642,14 +642,16 @@ static void help(void)
 	       "Each interface takes the options of `mvlink create` (below); --iface ends one\n"
 	       "interface and starts the next, and --vm carries over to it unless given\n"
 	       "again.  Unlike create, a tap is not persistent (it lives as long as its fds)\n"
-	       "and a macvtap's device node is opened once per queue.  The fds reach VMM as\n"
-	       "fds 3, 4, ... in order: interface 0's queues first, then interface 1's, and\n"
-	       "so on.  In VMM's arguments these placeholders are replaced:\n"
+	       "and a macvtap's or ipvtap's device node is opened once per queue.  The fds\n"
+	       "reach VMM as fds 3, 4, ... in order: interface 0's queues first, then\n"
+	       "interface 1's, and so on.  In VMM's arguments these placeholders are\n"
+	       "replaced:\n"
 	       "  {fds}    interface 0's fds joined by ':'   QEMU: -netdev tap,id=n0,fds={fds}\n"
 	       "  {fds,}   the same joined by ','            Cloud Hypervisor: --net fd=[{fds,}]\n"
 	       "  {fd}     interface 0's first fd            -netdev tap,id=n0,fd={fd}\n"
 	       "  {name}   interface 0's name\n"
-	       "  {mac}    the guest's MAC of interface 0 (a tap needs --mac for it)\n"
+	       "  {mac}    the guest's MAC of interface 0 (a tap needs --mac for it; an\n"
+	       "           ipvtap's is its lower device's)\n"
 	       "  {fdsN} {fdsN,} {fdN} {nameN} {macN}   the same for interface N (0, 1, ...);\n"
 	       "           {fds} is {fds0}, and so on\n"
 	       "A placeholder naming an interface that was not given is a usage error;\n"
@@ -660,8 +662,8 @@ static void help(void)
 	       "When VMM exits, every interface exec created is deleted (one it adopted,\n"
 	       "i.e. that existed before, stays).  SIGINT, SIGTERM, SIGHUP and SIGQUIT sent\n"
 	       "to mvlink by a process are passed on to VMM (a terminal's Ctrl-C reaches\n"
-	       "VMM directly).  If mvlink itself is killed with SIGKILL, a macvtap stays:\n"
-	       "remove it with `mvlink delete --vm ID`.\n"
+	       "VMM directly).  If mvlink itself is killed with SIGKILL, a macvtap or an\n"
+	       "ipvtap stays: remove it with `mvlink delete --vm ID`.\n"
 	       "\n");
 	iface_options_help(false);
 	printf("  --iface              start the next interface's options\n"
@@ -687,7 +689,11 @@ static void help(void)
 	       "  vectors= is 2N+2 for N queues.)\n"
 	       "  mvlink exec --mode macvtap --vm test1 --link eno1 --name vm-test1 \\\n"
 	       "      --mac 02:00:00:00:00:01 -- \\\n"
-	       "      cloud-hypervisor ... --net fd=[{fds,}],mac={mac}\n");
+	       "      cloud-hypervisor ... --net fd=[{fds,}],mac={mac}\n"
+	       "  mvlink exec --mode ipvtap --vm test1 --link wlan0 --name vm-test1 \\\n"
+	       "      --ip 192.0.2.10 -- \\\n"
+	       "      qemu-system-x86_64 ... -netdev tap,id=n0,fd={fd},vhost=off \\\n"
+	       "      -device virtio-net-pci,netdev=n0,mac={mac}\n");
 }
 
 /* The interface whose options are being read: the last one. */

@@ -275,7 +275,7 @@ struct iface_spec {
 	const char *name;
 	const char *bridge;   /* tap */
 	const char *uplink;   /* tap, with bridge */
-	const char *link;     /* macvtap */
+	const char *link;     /* macvtap, ipvtap */
 	uint8_t mac[6];
 	bool has_mac;
 	unsigned mtu;
@@ -285,10 +285,14 @@ struct iface_spec {
 	bool has_owner, has_group;
 	bool force_uplink;    /* tap */
 	bool no_vnet_hdr;
-	bool link_up;         /* macvtap */
+	bool link_up;         /* macvtap, ipvtap */
 	int macvtap_mode;     /* -1: unset (the library's default, bridge) */
 	uint8_t (*source_macs)[6];
 	unsigned n_source_macs;
+	int ipvlan_mode;      /* ipvtap; -1: unset (l2) */
+	int ipvlan_flag;      /* ipvtap; -1: unset (bridge) */
+	struct mvl_ip_addr *addrs; /* ipvtap: --ip */
+	unsigned n_addrs;
 	/* sriov */
 	char pf[16];          /* netdev name or normalised PCI address; "" unset */
 	int vf;               /* -1: the first free one */

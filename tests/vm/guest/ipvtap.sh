@@ -3,9 +3,9 @@
 #
 # Runs INSIDE the kernel-test guest (see ../../vm-ipvtap.sh): mvlink's
 # tap-like link of one MODE on a real kernel, up to a real VMM moving a
-# guest's packets through it.  MODE is ipvtap for issue #12; until the
-# library has `--mode ipvtap` it is macvtap, which runs the same checks (see
-# mode_setup below: the one place to change).  The lower device "eno1" is a
+# guest's packets through it.  MODE is ipvtap (the host kernel has none);
+# macvtap runs the same checks (vm-ipvtap.sh --mode macvtap; see mode_setup
+# below: the one place for what differs).  The lower device "eno1" is a
 # veth whose far end eno1-peer sits in a "lan" namespace with 10.99.0.1/24
 # and a TCP echo server (as tests/vm/vmnet-lib.sh builds it on the host).
 #
@@ -83,8 +83,7 @@ GUEST_IP='' PEER_IP='' PEER_NET='' TCP_PORT='' GUEST_MAC='' MODE='' REQUIRE=0
 # Everything that depends on the mode, in one place.
 # ==========================================================================
 # The mode under test when the host does not name one (vm-ipvtap.sh --mode).
-# Issue #12 wants ipvtap; switch to it once the library has --mode ipvtap.
-: "${MODE:=macvtap}"
+: "${MODE:=ipvtap}"
 
 # mode_setup: for $MODE, sets
 #   MODE_OPTS   create/exec options after --mode --vm --link --name
@@ -103,10 +102,7 @@ mode_setup() {
 		MODE_ADDR=''
 		;;
 	ipvtap)
-		# NOT ENABLED YET: written for the library's coming --mode ipvtap
-		# (issue #12) and not run by make check until MODE above says
-		# ipvtap; `tests/vm-ipvtap.sh --mode ipvtap` tries it.  ipvlan
-		# gives received unicast to the slave that has the destination IP
+		# ipvlan gives received unicast to the slave that has the destination IP
 		# configured, so the guest's address goes on the ipvtap (--ip); an
 		# ipvtap has its lower's MAC, which the guest's NIC must use.
 		MODE_OPTS="--ipvlan-mode l2 --ipvlan-flag bridge --ip ${GUEST_IP%/*}"
