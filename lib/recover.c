@@ -1,21 +1,22 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * recover.c - finishing what crashed creates left behind, and the locks
- * around it.
+ * around it; mvl_recover().
  *
- * A create of a bridge, a macvtap or a persistent tap writes an intent
- * journal (journal.c) before its first change that a crash would leave
- * behind, naming every link it creates or changes by name, ifindex (chosen
- * by mvlink before the link exists) and kind, and removes it once it
- * completed or was undone.  The journal of a dead process is undone here,
- * in reverse order of the create, touching a device only when it is still
- * the one the journal names (and, for a link mvlink created, untagged or
- * tagged for the journal's VM):
- *   1. the tap or macvtap is deleted (the kernel gives a passthru lower
- *      its MAC back);
- *   2. an adopted macvtap's device node gets its owner and mode back;
- *   3. the macvtap's lower device gets its MAC back (when it still has the
- *      one set through passthru) and goes down again (when it was down);
+ * A create of a bridge, a macvtap, an ipvtap or a persistent tap writes an
+ * intent journal (journal.c) before its first change that a crash would
+ * leave behind, naming every link it creates or changes by name, ifindex
+ * (chosen by mvlink before the link exists) and kind, and removes it once
+ * it completed or was undone.  The journal of a dead process is undone
+ * here, in reverse order of the create, touching a device only when it is
+ * still the one the journal names (and, for a link mvlink created,
+ * untagged or tagged for the journal's VM):
+ *   1. the tap, macvtap or ipvtap is deleted (with it the addresses an
+ *      ipvtap carried; the kernel gives a passthru lower its MAC back);
+ *   2. an adopted macvtap's or ipvtap's device node gets its owner and
+ *      mode back;
+ *   3. the lower device gets its MAC back (when it still has the one set
+ *      through passthru) and goes down again (when it was down);
  *   4. the uplink leaves the bridge (when it is still its port) and goes
  *      down again (when it was down);
  *   5. a bridge brought up goes down again; a bridge created is deleted

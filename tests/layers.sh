@@ -14,7 +14,9 @@
 #   - an object's file has no row in the table, or a row has no object;
 #   - a file uses a symbol of a file of a higher layer;
 #   - files call each other in a circle, even within one layer (each circle
-#     is printed: its files, one path around it, the symbols of each edge).
+#     is printed: its files, one path around it, the symbols of each edge);
+#   - a source next to the table includes the internal header of a higher
+#     layer than its own (a layer "4 kinds" has the header kinds.h).
 #
 # Usage: layers.sh [-v] [OBJECTS [TABLE]]
 #   OBJECTS  an archive or a directory of *.o (default: the archive the
@@ -171,6 +173,10 @@ BEGIN {
 		layer[f] = l
 		rank[f] = l + 0
 		order[rows] = f
+		# the header of the layer: "4 kinds" is kinds.h, of rank 4
+		hname = l
+		sub(/^[0-9]+ /, "", hname)
+		hrank[hname ".h"] = l + 0
 	}
 	close(table)
 	if (!rows) {
@@ -251,6 +257,25 @@ END {
 			for (b = 1; b <= nf; b++)
 				if (comp[a] == c && comp[b] == c && ((a, b) in edge))
 					print "  " lay(name[a]) " -> " lay(name[b]) ": " edge[a, b]
+	}
+	# The same rule at compile time: a file includes no header of a higher
+	# layer than its own (the sources next to the table; files not there,
+	# as in the self-test, are not read).
+	libdir = table
+	sub(/[^\/]*$/, "", libdir)
+	for (i = 1; i <= rows; i++) {
+		f = order[i]
+		src = libdir f
+		while ((getline line < src) > 0) {
+			if (line !~ /^#include "[a-z]+\.h"/)
+				continue
+			h = line
+			sub(/^#include "/, "", h)
+			sub(/".*$/, "", h)
+			if ((h in hrank) && hrank[h] > rank[f])
+				fail(lay(f) " includes " h ", the header of layer " hrank[h])
+		}
+		close(src)
 	}
 	if (status)
 		exit 1
