@@ -21,6 +21,9 @@
 #     kills as a traced create has steps; the next one completes), each
 #     followed by mvlink recover: no link, no journal, no index entry, the
 #     lower as before
+#  c2. the same create failed (not killed) at each step in turn: exit 2,
+#     nothing left (link, journal, index entry, the guest's address), nothing
+#     for recover
 #  d. mvlink exec runs QEMU (nested TCG, ../run-vmm-guest.sh) on the link's
 #     queue fd with the inner guest (../mkguest-net.sh): it pings 10.99.0.1
 #     and exchanges a TCP line; then the peer's neighbour entry for the
@@ -346,6 +349,38 @@ if [ "$STEPS" -gt 0 ]; then
 	check "killed at steps 1-$((k - 1)), then exit $krc at $k: one kill per traced step ($STEPS)" \
 		[ "$krc:$((k - 1))" = "0:$STEPS" ]
 	check "$halfway kills left a journal for recover" [ "$halfway" -gt 0 ]
+fi
+
+# A create that fails at any step undoes what it did before returning: the
+# same steps failed in turn (exit 2), each leaving nothing behind and
+# nothing for recover, until the create completes at the traced count + 1.
+say "=== c2. mvlink-fault create failed at each step: undone before it returns"
+# noaddr ADDR: no device carries ADDR
+noaddr() { ! has "$(ip -o addr)" " $1/"; }
+k=0 frc=2
+while [ "$STEPS" -gt 0 ] && [ "$frc" = 2 ] && [ "$k" -le "$STEPS" ]; do
+	k=$((k + 1))
+	frc=0
+	# shellcheck disable=SC2086
+	MVLINK_FAULT_STEP=$k mvlink-fault create --mode "$MODE" --vm v5 \
+		--link eno1 --name vt-f $MODE_OPTS >/dev/null 2>"$T/fail" </dev/null || frc=$?
+	say "fail at step $k: exit $frc: $(head -n 1 "$T/fail")"
+	if [ "$frc" = 0 ]; then
+		run 0 mvlink delete vt-f
+		gone_checks "completed at step $k, deleted" vt-f
+		continue
+	fi
+	check "fail at step $k: exit 2 (not 3: every undo step worked)" [ "$frc" = 2 ]
+	gone_checks "fail at step $k" vt-f
+	if [ -n "$MODE_ADDR" ]; then
+		check "fail at step $k: no device has $MODE_ADDR" noaddr "$MODE_ADDR"
+	fi
+	run 0 mvlink recover && check "fail at step $k: nothing to recover" \
+		grep -q "nothing to recover" "$ERR"
+done
+if [ "$STEPS" -gt 0 ]; then
+	check "failed at steps 1-$((k - 1)), then exit $frc at $k: one failure per traced step ($STEPS)" \
+		[ "$frc:$((k - 1))" = "0:$STEPS" ]
 fi
 
 # ---------------------------------------------------------------- d. a real VMM
