@@ -111,9 +111,8 @@ void mvl_log(struct mvl_ctx *ctx, int priority, const char *file, int line, cons
  * mvl_ctx_get_error()), log it at debug level and return @err (negative).
  */
 int mvl_fail(struct mvl_ctx *ctx, int err, const char *format, ...) _printf_(3, 4);
-/* No failure after all (the message emptied), or this one's message back. */
+/* No failure after all: the message emptied. */
 void mvl_ctx_clear_error(struct mvl_ctx *ctx);
-void mvl_ctx_set_error(struct mvl_ctx *ctx, const char *msg);
 /* Start of every public entry point that takes a context: resets the error
  * state and refuses a context inherited through fork() (-ECHILD). */
 int mvl_ctx_enter(struct mvl_ctx *ctx);

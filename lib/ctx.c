@@ -180,11 +180,6 @@ void mvl_ctx_clear_error(struct mvl_ctx *ctx)
 	ctx->errmsg[0] = '\0';
 }
 
-void mvl_ctx_set_error(struct mvl_ctx *ctx, const char *msg)
-{
-	snprintf(ctx->errmsg, sizeof(ctx->errmsg), "%s", msg);
-}
-
 void *mvl_ctx_part(struct mvl_ctx *ctx, enum mvl_ctx_part part)
 {
 	return ctx->part[part].data;
@@ -247,13 +242,13 @@ void mvl_undo_failed(struct mvl_ctx *ctx, const char *format, ...)
 
 void mvl_undo_begin(struct mvl_ctx *ctx)
 {
-	if (ctx->undo_depth++ == 0)
+	if (ctx && ctx->undo_depth++ == 0)
 		memcpy(ctx->undo_kept, ctx->errmsg, sizeof(ctx->undo_kept));
 }
 
 void mvl_undo_end(struct mvl_ctx *ctx)
 {
-	if (ctx->undo_depth > 0 && --ctx->undo_depth == 0)
+	if (ctx && ctx->undo_depth > 0 && --ctx->undo_depth == 0)
 		memcpy(ctx->errmsg, ctx->undo_kept, sizeof(ctx->errmsg));
 }
 

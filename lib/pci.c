@@ -401,7 +401,6 @@ static void do_free_dev(struct mvl_pci *pci, void *data)
 static int guarded(struct mvl_ctx *ctx, struct mvl_pci *pci,
 		   void (*fn)(struct mvl_pci *pci, void *data), void *data)
 {
-	char msg[MVL_ERRMSG_LEN];
 	int r;
 
 	if (pci->poisoned)
@@ -410,10 +409,10 @@ static int guarded(struct mvl_ctx *ctx, struct mvl_pci *pci,
 	if (r < 0) {
 		pci->poisoned = true;
 		if (pci->cur) {
-			snprintf(msg, sizeof(msg), "%s", mvl_ctx_get_error(ctx));
+			mvl_undo_begin(ctx); /* the failure above stays the error */
 			run_guarded(ctx, pci, do_free_dev, pci->cur);
 			pci->cur = NULL;
-			mvl_ctx_set_error(ctx, msg);
+			mvl_undo_end(ctx);
 		}
 	}
 	return r;

@@ -394,10 +394,10 @@ int mvl_vfio_restore(struct mvl_ctx *ctx, const struct mvl_journal *j)
  * The journal goes only when the device is back as it was. */
 static void rollback(struct mvl_ctx *ctx, const struct mvl_journal *j)
 {
-	char msg[MVL_ERRMSG_LEN], path[PATH_MAX] = "";
+	char path[PATH_MAX] = "";
 	int r;
 
-	snprintf(msg, sizeof(msg), "%s", mvl_ctx_get_error(ctx));
+	mvl_undo_begin(ctx);
 	r = mvl_vfio_restore(ctx, j);
 	if (r == 0)
 		r = mvl_journal_remove(ctx, j);
@@ -406,7 +406,7 @@ static void rollback(struct mvl_ctx *ctx, const struct mvl_journal *j)
 		mvl_undo_failed(ctx, "%s: %s (journal %s kept; mvlink recover retries)", j->addr,
 				mvl_ctx_get_error(ctx), path);
 	}
-	mvl_ctx_set_error(ctx, msg);
+	mvl_undo_end(ctx);
 }
 
 /* The last steps of an attach, @r being how the earlier ones went: bind to
