@@ -696,7 +696,8 @@ int mvl_iface_delete(struct mvl_ctx *ctx, const char *name);
  * costs the kernel a grace period (some 10-20 ms).  The first deletion in a
  * network namespace whose index is missing (a new state directory, or one
  * removed while links lived) walks the kernel's lists of taps and macvtaps
- * instead (two listings, filtered by kind in the kernel) and rebuilds the
+ * instead (two listings, filtered by kind in the kernel; a third of ipvtaps
+ * where the kernel has ipvtap) and rebuilds the
  * index; so does mvl_vm_delete_many() for more than 16 VMs.
  * Editing or removing single entries by hand hides links from it.
  */

@@ -62,6 +62,11 @@ static inline int mvl_take_fd(int *fd)
 #define TAKE_FD(fd) mvl_take_fd(&(fd))
 
 /* ---- util.c ----------------------------------------------------------- */
+/* mkdir -p @path: 0755 above it, @mode for @path itself; what exists is
+ * left as it is.  @before (NULL: none) is called before each directory
+ * made (a missing one seen with access()), and a negative return stops it
+ * (fault injection: each is a step).  0 or -errno. */
+int mvl_mkdir_p(const char *path, mode_t mode, int (*before)(void *data), void *data);
 /* Like strerror but thread-safe, for messages. */
 const char *mvl_strerror(int err, char *buf, size_t len);
 #define MVL_STRERROR(err) mvl_strerror(err, (char[128]){0}, 128)

@@ -331,7 +331,8 @@ static int found_cb(struct mvl_ctx *ctx, const char *addr, void *data)
 
 /* A few VMs' links are found through the index, a lookup by ifindex per
  * link; more VMs than this (a bulk teardown, gc) through the kernel's
- * lists of taps and macvtaps: two dumps whatever the number of VMs. */
+ * lists of taps and macvtaps (and ipvtaps, where the kernel has them): a
+ * dump per kind whatever the number of VMs. */
 #define INDEX_MAX_IDS 16
 
 /* The tagged links of @ids (sorted) into @lv. */

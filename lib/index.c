@@ -77,7 +77,7 @@ int mvl_index_note(struct mvl_ctx *ctx, const char *vm_id, int ifindex, const ch
 	for (int attempt = 0; attempt < 4; attempt++) {
 		ssize_t n;
 
-		r = mvl_mkdir_p(dir);
+		r = mvl_mkdir_p(dir, 0755, NULL, NULL);
 		if (r < 0)
 			break;
 		if (symlink(name, path) == 0)
@@ -237,7 +237,7 @@ int mvl_index_set_complete(struct mvl_ctx *ctx)
 	r = index_dir(ctx, NULL, dir, sizeof(dir));
 	if (r < 0)
 		return r;
-	r = mvl_mkdir_p(dir);
+	r = mvl_mkdir_p(dir, 0755, NULL, NULL);
 	if (r < 0)
 		return r;
 	snprintf(path, sizeof(path), "%s/" COMPLETE, dir);

@@ -205,6 +205,10 @@ static int ipvtap_check_opts(struct mvl_ctx *ctx, struct mvl_vtap_op *op)
 	if (!mvl_ipvlan_flag_to_string(o->ipvlan_flag))
 		return mvl_fail(ctx, -EINVAL, "invalid ipvlan flag %d: bridge, private or vepa",
 				(int)o->ipvlan_flag);
+	/* the mode and flag are the lower's, for all its ipvlan children: the
+	 * check of the siblings and the create must not interleave with
+	 * another create's on the same lower */
+	op->lock_lower = true;
 	return check_addrs(ctx, o);
 }
 

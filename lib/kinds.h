@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * lib/kinds.h - layer 4 (kinds): the link kinds mvlink creates (kind.c,
- * bridge.c, tap.c, macvtap.c, ifindex.c).  See lib/base.h.
+ * bridge.c, tap.c, vtap.c, macvtap.c, ipvtap.c, ifindex.c).  See
+ * lib/base.h.
  */
 #ifndef MVLINK_KINDS_H
 #define MVLINK_KINDS_H
@@ -15,7 +16,7 @@
  * code (list, delete, recover, gc) dispatches through the row.
  */
 struct mvl_link_kind {
-	const char *kind;        /* IFLA_INFO_KIND: "tun", "macvtap", "bridge" */
+	const char *kind;        /* IFLA_INFO_KIND: "tun", "macvtap", "ipvtap", "bridge" */
 	enum mvl_mode mode;      /* the mode of its tag */
 	enum mvl_lj_op jop;      /* the op of its create's journal */
 	/* its kernel module's device class ("ipvtap"), when the kind may be

@@ -27,54 +27,6 @@
 
 /* ---------------------------------------------------------- directories */
 
-static int mkdir_one(const char *path, mode_t mode)
-{
-	if (mkdir(path, mode) == 0 || errno == EEXIST)
-		return 0;
-	return -errno;
-}
-
-int mvl_mkdir_p_mode(struct mvl_ctx *ctx, const char *path, mode_t mode, const char *step)
-{
-	char buf[PATH_MAX];
-	int r;
-
-	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
-		return -ENAMETOOLONG;
-	if (!step) {
-		/* usually only the last one is missing, if any */
-		r = mkdir_one(buf, mode);
-		if (r != -ENOENT)
-			return r;
-	}
-	for (char *p = buf + 1;; p++) {
-		bool last = *p == '\0';
-
-		if (*p != '/' && !last)
-			continue;
-		*p = '\0';
-		if (step && access(buf, F_OK) == 0)
-			goto next;
-		if (step) {
-			r = mvl_step(ctx, step);
-			if (r < 0)
-				return r;
-		}
-		r = mkdir_one(buf, last ? mode : 0755);
-		if (r < 0)
-			return r;
-	next:
-		if (last)
-			return 0;
-		*p = '/';
-	}
-}
-
-int mvl_mkdir_p(const char *path)
-{
-	return mvl_mkdir_p_mode(NULL, path, 0755, NULL);
-}
-
 /* What a context knows of its state directory (its MVL_CTX_STATEDIR part,
  * dropped when the directory changes): which of its subdirectories it has
  * made or seen (a vanished one is made again on ENOENT), and whether it is
@@ -122,11 +74,11 @@ int mvl_statedir_subdir(struct mvl_ctx *ctx, const char *sub, char *buf, size_t 
 		k->subdirs &= ~bit;
 	if (bit && k && (k->subdirs & bit))
 		return 0;
-	r = mvl_mkdir_p(state_dir);
+	r = mvl_mkdir_p(state_dir, 0755, NULL, NULL);
 	if (r < 0)
 		return mvl_fail(ctx, r, "cannot create the state directory %s: %s", state_dir,
 				MVL_STRERROR(r));
-	r = mkdir_one(buf, strcmp(sub, "locks") == 0 ? 0700 : 0755);
+	r = mvl_mkdir_p(buf, strcmp(sub, "locks") == 0 ? 0700 : 0755, NULL, NULL);
 	if (r < 0)
 		return mvl_fail(ctx, r, "cannot create %s: %s", buf, MVL_STRERROR(r));
 	if (k)

@@ -9,12 +9,6 @@
 #include "kernel.h"
 
 /* ---- statedir.c: the files of the state directory --------------------- */
-/* mkdir -p @path: 0755 above, @mode for @path itself; what exists is left
- * as it is.  With @step, mvl_step(@ctx, @step) before each directory made
- * (a missing one seen with access()).  0 or -errno. */
-int mvl_mkdir_p_mode(struct mvl_ctx *ctx, const char *path, mode_t mode, const char *step);
-/* mkdir -p @path (0755); 0 or -errno. */
-int mvl_mkdir_p(const char *path);
 /* <state_dir>/<sub> into @buf, made (with the state directory) unless this
  * context made it before (locks/ 0700, others 0755); @forget: make it
  * again (it went away).  -errno with a message. */

@@ -155,31 +155,10 @@ static int open_node(struct mvl_ctx *ctx, const char *cls, const char *path, dev
 	return r;
 }
 
-/* mkdir -p @path with @mode for the last component (0755 above it). */
-static int mkdir_p(struct mvl_ctx *ctx, const char *path, mode_t mode)
+/* mvl_mkdir_p()'s hook: each directory made is a step. */
+static int mkdir_step(void *ctx)
 {
-	char buf[PATH_MAX];
-	int r;
-
-	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
-		return -ENAMETOOLONG;
-	for (char *p = buf + 1;; p++) {
-		bool last = *p == '\0';
-
-		if (*p != '/' && !last)
-			continue;
-		*p = '\0';
-		if (access(buf, F_OK) < 0) {
-			r = mvl_step(ctx, "mkdir");
-			if (r < 0)
-				return r;
-			if (mkdir(buf, last ? mode : 0755) < 0 && errno != EEXIST)
-				return -errno;
-		}
-		if (last)
-			return 0;
-		*p = '/';
-	}
+	return mvl_step(ctx, "mkdir");
 }
 
 /* The two directories of private nodes: <state dir>/dev, <dev root>/.mvlink. */
@@ -208,7 +187,7 @@ static int open_private_in(struct mvl_ctx *ctx, const char *cls, const char *dir
 	struct stat st;
 	int r, u;
 
-	r = mkdir_p(ctx, dir, 0700);
+	r = mvl_mkdir_p(dir, 0700, mkdir_step, ctx);
 	if (r < 0)
 		return mvl_fail(ctx, r, "cannot create %s for a private device node: %s", dir,
 				MVL_STRERROR(r));

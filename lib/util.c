@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * util.c - small helpers: files, numbers, randomness.
+ * util.c - small helpers: files, directories, numbers, randomness.
  */
 #include <fcntl.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 
 #include "base.h"
 
@@ -75,4 +76,47 @@ int mvl_random_bytes(void *buf, size_t len)
 	if (n < 0)
 		return -errno;
 	return (size_t)n == len ? 0 : -EIO;
+}
+
+static int mkdir_one(const char *path, mode_t mode)
+{
+	if (mkdir(path, mode) == 0 || errno == EEXIST)
+		return 0;
+	return -errno;
+}
+
+int mvl_mkdir_p(const char *path, mode_t mode, int (*before)(void *data), void *data)
+{
+	char buf[PATH_MAX];
+	int r;
+
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+		return -ENAMETOOLONG;
+	if (!before) {
+		/* usually only the last one is missing, if any */
+		r = mkdir_one(buf, mode);
+		if (r != -ENOENT)
+			return r;
+	}
+	for (char *p = buf + 1;; p++) {
+		bool last = *p == '\0';
+
+		if (*p != '/' && !last)
+			continue;
+		*p = '\0';
+		if (before && access(buf, F_OK) == 0)
+			goto next;
+		if (before) {
+			r = before(data);
+			if (r < 0)
+				return r;
+		}
+		r = mkdir_one(buf, last ? mode : 0755);
+		if (r < 0)
+			return r;
+	next:
+		if (last)
+			return 0;
+		*p = '/';
+	}
 }

@@ -79,6 +79,11 @@ int mvl_vtap_restore_lower(struct mvl_ctx *ctx, int ifindex, const uint8_t *mac,
 }
 
 /* Refuse a lower device the link cannot (or should not) sit on. */
+/* Kinds that sit on a lower device of their own: on one of them the
+ * kernel puts a new macvlan/macvtap or ipvlan/ipvtap on that lower
+ * instead, which the journal would not name. */
+static const char *const stacked_kinds[] = { "macvlan", "macvtap", "ipvlan", "ipvtap" };
+
 static int check_lower(struct mvl_ctx *ctx, const struct mvl_vtap_op *op)
 {
 	const struct mvl_link_info *lo = &op->lower;
@@ -89,6 +94,18 @@ static int check_lower(struct mvl_ctx *ctx, const struct mvl_vtap_op *op)
 				"lower device %s is a bridge: put VMs on a bridge with "
 				"a tap (mode tap), or give the %s the bridge's uplink",
 				lo->name, kind);
+	for (size_t i = 0; i < ARRAY_SIZE(stacked_kinds); i++) {
+		struct mvl_link_info up;
+		const char *upname;
+
+		if (strcmp(lo->kind, stacked_kinds[i]) != 0)
+			continue;
+		upname = lo->link && mvl_nl_link_get(ctx, NULL, lo->link, &up) == 0 ? up.name : "?";
+		return mvl_fail(ctx, -EINVAL,
+				"lower device %s is a %s on %s: the kernel would put the %s on "
+				"%s instead; give that as the lower device",
+				lo->name, lo->kind, upname, kind, upname);
+	}
 	if (lo->master && strcmp(lo->slave_kind, "vrf") != 0) {
 		struct mvl_link_info m;
 		const char *mname = mvl_nl_link_get(ctx, NULL, lo->master, &m) == 0 ? m.name : "?";
@@ -206,9 +223,7 @@ static int check_opts(struct mvl_ctx *ctx, struct mvl_vtap_op *op)
 	int t, r;
 
 	if (mvl_vm_id_check(op->vm_id) < 0)
-		return mvl_fail(ctx, -EINVAL,
-				"invalid VM id '%s': 1-64 characters of A-Z a-z 0-9 . _ -",
-				op->vm_id ? op->vm_id : "");
+		return mvl_fail_vm_id(ctx, op->vm_id, NULL);
 	t = mvl_ifname_template_check(op->want_name);
 	if (t < 0)
 		return mvl_fail(ctx, -EINVAL,

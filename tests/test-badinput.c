@@ -186,6 +186,14 @@ static const struct row rows[] = {
 	  .msg = "lower device brx is a bridge: put VMs on a bridge with a tap (mode tap), or give "
 		 "the ipvtap the bridge's uplink",
 	  .link = "brx"),
+	N(.what = "ipvtap lower is a macvlan", .call = IPVTAP, .err = -EINVAL,
+	  .msg = "lower device mvx is a macvlan on eno1: the kernel would put the ipvtap on eno1 "
+		 "instead; give that as the lower device",
+	  .link = "mvx"),
+	N(.what = "macvtap lower is a macvlan", .call = MACVTAP, .err = -EINVAL,
+	  .msg = "lower device mvx is a macvlan on eno1: the kernel would put the macvtap on eno1 "
+		 "instead; give that as the lower device",
+	  .link = "mvx"),
 	N(.what = "ipvtap MTU above the lower's", .call = IPVTAP, .err = -EINVAL,
 	  .msg = "MTU 9000 is larger than the MTU 1500 of lower device eno1", .mtu = 9000),
 	N(.what = "ipvtap name held by a veth", .call = IPVTAP, .err = -EEXIST,
@@ -293,7 +301,8 @@ START_TEST(bad_inputs)
 	ctx = mvt_ctx();
 	mvt_veth("eno1", "peer0");
 	ck_assert_int_eq(mvt_sh("ip addr add 10.99.0.2/24 dev eno1 && "
-				"ip tuntap add foreign0 mode tap && ip link add brx type bridge"), 0);
+				"ip tuntap add foreign0 mode tap && ip link add brx type bridge && "
+				"ip link add mvx link eno1 type macvlan"), 0);
 	before = mvt_snapshot();
 	for (size_t i = 0; i < n; i++) {
 		const struct row *r = &rows[i];
