@@ -474,7 +474,9 @@ struct mvl_macvtap_opts {
  *           more than 64 of them, or announced with NULL .source_macs;
  *           .mtu outside 68..65535 or above the lower device's MTU; more
  *           than 256 queues; unknown flags; NULL @ret_iface.  Also: the
- *           lower device is a bridge (use a tap on it).
+ *           lower device is a bridge (use a tap on it), or itself a
+ *           macvlan, macvtap, ipvlan or ipvtap (the kernel would put the
+ *           macvtap on that one's lower device: give that).
  *  -ENODEV  the lower device does not exist.
  *  -EBUSY   the lower device is a bridge port, a bond slave or otherwise
  *           enslaved (a VRF is fine); passthru on a lower that already has
@@ -606,7 +608,8 @@ struct mvl_ipvtap_opts {
  *           link-local, listed twice), more than 64 of them, or announced
  *           with NULL .addrs; .mtu outside 68..65535 or above the lower
  *           device's MTU; more than 256 queues; unknown flags; NULL
- *           @ret_iface.  Also: the lower device is a bridge.
+ *           @ret_iface.  Also: the lower device is a bridge, or itself a
+ *           macvlan, macvtap, ipvlan or ipvtap (give its lower device).
  *  -ENODEV  the lower device does not exist.
  *  -EBUSY   the lower device is a bridge port, a bond slave or otherwise
  *           enslaved, or carries macvlan/macvtap devices; its other
