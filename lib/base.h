@@ -80,6 +80,10 @@ int mvl_write_file(const char *path, const char *value);
 int mvl_parse_uint(const char *s, unsigned long max, unsigned long *ret);
 /* Random bytes from getrandom(). */
 int mvl_random_bytes(void *buf, size_t len);
+/* Room for element @n of array @v of @size-byte elements and capacity
+ * *@cap (@first, then doubled): the array, moved maybe, or NULL when out
+ * of memory (@v is then as it was, still the caller's). */
+void *mvl_grow(void *v, size_t *cap, size_t n, size_t size, size_t first);
 
 /* ---- log.c: the default log sink and the priority names --------------- */
 /* The sink of a context without a log function: stderr. */

@@ -41,20 +41,16 @@ static bool not_kept(const char *vm_id, void *data)
 
 static int add_id(struct gc *g, const char *vm_id)
 {
+	const char **v;
 	char *copy;
 
 	for (size_t i = 0; i < g->n_ids; i++)
 		if (strcmp(g->ids[i], vm_id) == 0)
 			return 0;
-	if (g->n_ids == g->cap_ids) {
-		size_t cap = g->cap_ids ? g->cap_ids * 2 : 16;
-		const char **v = realloc(g->ids, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		g->ids = v;
-		g->cap_ids = cap;
-	}
+	v = mvl_grow(g->ids, &g->cap_ids, g->n_ids, sizeof(*v), 16);
+	if (!v)
+		return -ENOMEM;
+	g->ids = v;
 	copy = strdup(vm_id);
 	if (!copy)
 		return -ENOMEM;
@@ -68,15 +64,11 @@ static int link_cb(struct mvl_ctx *ctx, const struct mvl_link_info *li, void *da
 	struct gc *g = data;
 
 	(void)ctx;
-	if (g->n_links == g->cap_links) {
-		size_t cap = g->cap_links ? g->cap_links * 2 : 64;
-		struct mvl_link_info *v = realloc(g->links, cap * sizeof(*v));
+	struct mvl_link_info *v = mvl_grow(g->links, &g->cap_links, g->n_links, sizeof(*v), 64);
 
-		if (!v)
-			return -ENOMEM;
-		g->links = v;
-		g->cap_links = cap;
-	}
+	if (!v)
+		return -ENOMEM;
+	g->links = v;
 	g->links[g->n_links++] = *li;
 	return 0;
 }

@@ -135,15 +135,11 @@ MVL_EXPORT int mvl_iface_get_iommu_group(const struct mvl_iface *iface)
 /* ---- lists of interfaces (listings fill them) ---- */
 int mvl_iface_list_add(struct mvl_iface_list *list, struct mvl_iface *iface)
 {
-	if (list->n == list->cap) {
-		size_t cap = list->cap ? list->cap * 2 : 16;
-		struct mvl_iface **items = realloc(list->items, cap * sizeof(*items));
+	struct mvl_iface **items = mvl_grow(list->items, &list->cap, list->n, sizeof(*items), 16);
 
-		if (!items)
-			return -ENOMEM;
-		list->items = items;
-		list->cap = cap;
-	}
+	if (!items)
+		return -ENOMEM;
+	list->items = items;
 	list->items[list->n++] = iface;
 	return 0;
 }

@@ -159,15 +159,10 @@ static int index_read_one(struct mvl_ctx *ctx, const char *file, void *data)
 	char path[PATH_MAX + 16];
 	ssize_t len;
 
-	if (ir->n == ir->cap) {
-		size_t c = ir->cap ? ir->cap * 2 : 4;
-		struct mvl_index_entry *nv = realloc(ir->v, c * sizeof(*nv));
-
-		if (!nv)
-			return -ENOMEM;
-		ir->v = nv;
-		ir->cap = c;
-	}
+	e = mvl_grow(ir->v, &ir->cap, ir->n, sizeof(*e), 4);
+	if (!e)
+		return -ENOMEM;
+	ir->v = e;
 	e = &ir->v[ir->n++];
 	e->ifindex = entry_ifindex(file);
 	snprintf(path, sizeof(path), "%s/%s", ir->dir, file);

@@ -68,15 +68,11 @@ static int collect_cb(struct mvl_ctx *ctx, const struct mvl_link_info *li, void 
 
 int mvl_link_vec_push(struct mvl_link_vec *lv, const struct mvl_link_info *li)
 {
-	if (lv->n == lv->cap) {
-		size_t cap = lv->cap ? lv->cap * 2 : 16;
-		struct mvl_link_info *v = realloc(lv->v, cap * sizeof(*v));
+	struct mvl_link_info *v = mvl_grow(lv->v, &lv->cap, lv->n, sizeof(*v), 16);
 
-		if (!v)
-			return -ENOMEM;
-		lv->v = v;
-		lv->cap = cap;
-	}
+	if (!v)
+		return -ENOMEM;
+	lv->v = v;
 	lv->v[lv->n++] = *li;
 	return 0;
 }

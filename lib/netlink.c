@@ -1109,17 +1109,13 @@ int mvl_nl_vf_parse(const void *buf, size_t len, struct mvl_vf_state **ret, size
 		nla_for_each_nested(info, tb[IFLA_VFINFO_LIST], rem) {
 			if (nla_type(info) != IFLA_VF_INFO)
 				continue;
-			if (n == cap) {
-				size_t c = cap ? cap * 2 : 8;
-				struct mvl_vf_state *v = realloc(vfs, c * sizeof(*v));
+			struct mvl_vf_state *v = mvl_grow(vfs, &cap, n, sizeof(*v), 8);
 
-				if (!v) {
-					free(vfs);
-					return -ENOMEM;
-				}
-				vfs = v;
-				cap = c;
+			if (!v) {
+				free(vfs);
+				return -ENOMEM;
 			}
+			vfs = v;
 			r = vf_parse_info(info, &vfs[n]);
 			if (r < 0) {
 				free(vfs);

@@ -725,15 +725,10 @@ static int list_add_pf(struct mvl_sriov_list *list, const struct pf_ref *ref)
 {
 	struct mvl_sriov_pf *pf;
 
-	if (list->n == list->cap) {
-		size_t cap = list->cap ? list->cap * 2 : 8;
-		struct mvl_sriov_pf *p = realloc(list->pfs, cap * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		list->pfs = p;
-		list->cap = cap;
-	}
+	pf = mvl_grow(list->pfs, &list->cap, list->n, sizeof(*pf), 8);
+	if (!pf)
+		return -ENOMEM;
+	list->pfs = pf;
 	pf = &list->pfs[list->n++];
 	memset(pf, 0, sizeof(*pf));
 	snprintf(pf->addr, sizeof(pf->addr), "%s", ref->addr);

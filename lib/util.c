@@ -120,3 +120,18 @@ int mvl_mkdir_p(const char *path, mode_t mode, int (*before)(void *data), void *
 		*p = '/';
 	}
 }
+
+void *mvl_grow(void *v, size_t *cap, size_t n, size_t size, size_t first)
+{
+	size_t c;
+
+	if (n < *cap)
+		return v;
+	c = *cap ? *cap * 2 : first;
+	if (c <= n || c > SIZE_MAX / size)
+		return NULL;
+	v = realloc(v, c * size);
+	if (v)
+		*cap = c;
+	return v;
+}
