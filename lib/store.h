@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * lib/store.h - layer 3 (store): the state directory (statedir.c, lock.c,
- * owner.c, journal.c, index.c).  See lib/base.h.
+ * owner.c, journal.c, devjournal.c, linkjournal.c, index.c).  See
+ * lib/base.h.
  */
 #ifndef MVLINK_STORE_H
 #define MVLINK_STORE_H
@@ -104,11 +105,13 @@ void mvl_owner_stamp_ctx(struct mvl_ctx *ctx, long long *pid, unsigned long long
 /* The inode of this process's network namespace. */
 int mvl_netns_id(unsigned long long *ret);
 
-/* ---- journal.c: intent journals and their JSON codec ------------------ */
+/* ---- journal.c: the intent journals' JSON codec ----------------------- */
 /*
  * The codec: a journal is a table of field descriptors, walked in order by
  * both encoding and decoding.  A table ends with a row whose key is NULL.
  */
+/* The largest journal file read. */
+#define MVL_JOURNAL_MAX_SIZE (64 * 1024)
 enum mvl_jtype {
 	MVL_JT_STR = 1, /* char[size]; read into .len bytes (0: .size), checked,
 			 * then copied */
@@ -163,6 +166,59 @@ struct mvl_jfield {
 	const char *why;
 };
 
+/* clang-format off */
+/* MVL_JF(struct, "key", member, type[, .designator = value...]) */
+#define MVL_JF(T, k, m, t, ...) \
+	{ .key = k, .type = t, .off = offsetof(T, m), .size = sizeof(((T *)0)->m), __VA_ARGS__ }
+/* an object whose fields' offsets are of the same struct */
+#define MVL_JOBJ(k, fields, ...) { .key = k, .type = MVL_JT_OBJECT, .sub = fields, __VA_ARGS__ }
+#define MVL_JEND { .key = NULL }
+#define MVL_JIF_BOOL(T, m) .cond = MVL_JC_BOOL, .cond_off = offsetof(T, m)
+#define MVL_JIF_IS(T, m, v) .cond = MVL_JC_IF, .cond_off = offsetof(T, m), .cond_val = v
+#define MVL_JIF_FN(fn) .cond = MVL_JC_FN, .cond_fn = fn
+#define MVL_JRANGE(a, b) .min = a, .max = b
+#define MVL_JCHECK(fn, msg) .check = fn, .why = msg
+/* clang-format on */
+
+/* A check that returns f->why when @pred of the string s is false. */
+#define MVL_JSTR_CHECK(name, pred)                                                             \
+	static const char *name(const void *base, const struct mvl_jfield *f, const void *val) \
+	{                                                                                      \
+		const char *s = val;                                                           \
+		return (pred) ? NULL : f->why;                                                 \
+	}
+
+/* The "owner" object of a journal struct T: the process that wrote it. */
+#define MVL_JOWNER(T)                                                                 \
+	MVL_JF(T, "pid", pid, MVL_JT_INT, MVL_JRANGE(0, INT_MAX)),                    \
+		MVL_JF(T, "start", pid_start, MVL_JT_UINT, MVL_JRANGE(0, INT64_MAX)), \
+		MVL_JF(T, "boot_id", boot_id, MVL_JT_STR), MVL_JEND
+
+/* One decode under way (journal.c's). */
+struct mvl_jdec;
+/* A kind of journal: its header and its fields. */
+struct mvl_jformat {
+	const char *format; /* the value of "format" */
+	const char *what; /* "not <what> (\"format\")" */
+	long long version;
+	const struct mvl_jfield *fields;
+	bool (*encodable)(const void *j);
+	/* run after the last field: what no table can say */
+	int (*finish)(struct mvl_jdec *d, void *j);
+};
+/* Pure: the JSON text (malloc'd) of @j, a struct of @fmt's table; -EINVAL
+ * when fmt->encodable() refuses it. */
+int mvl_jcodec_encode(const struct mvl_jformat *fmt, const void *j, char **ret_text);
+/* Pure: decode @text into @j (its defaults set by the caller): one strict
+ * JSON object, its header, every field, then fmt->finish(); -EBADMSG with
+ * the reason in @why. */
+int mvl_jcodec_decode(const struct mvl_jformat *fmt, const char *text, size_t len, void *j,
+		      char *why, size_t whylen);
+/* Refuse the text being decoded: the reason into its why; -EBADMSG. */
+int mvl_jdec_bad(struct mvl_jdec *d, const char *fmt, ...) _printf_(2, 3);
+
+/* ---- devjournal.c: the journals of VFs and PCI devices ---------------- */
+
 enum mvl_journal_state {
 	MVL_J_ATTACHING = 1, /* written before the first change of an attach */
 	MVL_J_ATTACHED = 2,  /* the attach completed */
@@ -214,6 +270,7 @@ int mvl_journal_foreach(struct mvl_ctx *ctx,
 /* Whether the process that wrote @j is still running. */
 bool mvl_journal_owner_alive(const struct mvl_journal *j);
 
+/* ---- linkjournal.c: the intent journals of link creates -------------- */
 /*
  * Intent journals of link creates: <state_dir>/links/<op>-<16 hex>.json,
  * written atomically before the first change of a create that leaves
