@@ -104,6 +104,17 @@ static void check_create(const struct parse *p, const struct iface_spec *s)
 		if (!s->name || mvl_ifname_template_check(s->name) < 0 || !s->link || s->bridge)
 			fail(p, "create: a macvtap without --name or --link, or with --bridge");
 		break;
+	case MVL_MODE_IPVTAP:
+		if (!s->name || mvl_ifname_template_check(s->name) < 0 || !s->link || s->bridge ||
+		    s->has_mac)
+			fail(p, "create: an ipvtap without --name or --link, or with --bridge or --mac");
+		if (s->n_addrs && !s->addrs)
+			fail(p, "create: ipvtap addresses counted but not kept");
+		if (s->ipvlan_mode != -1 && !mvl_ipvlan_mode_to_string(s->ipvlan_mode))
+			fail(p, "create: an ipvlan mode the library does not name");
+		if (s->ipvlan_flag != -1 && !mvl_ipvlan_flag_to_string(s->ipvlan_flag))
+			fail(p, "create: an ipvlan flag the library does not name");
+		break;
 	case MVL_MODE_SRIOV:
 		if (!s->pf[0] || s->name || s->queues ||
 		    (mvl_pci_addr_parse(s->pf, addr) < 0 && mvl_ifname_check(s->pf) < 0))

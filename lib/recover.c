@@ -4,7 +4,7 @@
  * around it; mvl_recover().
  *
  * A create of a bridge, a macvtap, an ipvtap or a persistent tap writes an
- * intent journal (journal.c) before its first change that a crash would
+ * intent journal (linkjournal.c) before its first change that a crash would
  * leave behind, naming every link it creates or changes by name, ifindex
  * (chosen by mvlink before the link exists) and kind, and removes it once
  * it completed or was undone.  The journal of a dead process is undone

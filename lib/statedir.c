@@ -3,12 +3,12 @@
  * statedir.c - the files of the state directory (default /run/mvlink), in
  * one place: making directories, writing a file atomically, reading one,
  * removing one, and walking a directory.  What the files hold is the
- * business of lock.c, journal.c and index.c.
+ * business of lock.c, devjournal.c, linkjournal.c and index.c.
  *
  *   <state_dir>/locks/   lock files (lock.c), mode 0700
- *   <state_dir>/links/   link journals (journal.c)
- *   <state_dir>/vf/      VF journals (journal.c)
- *   <state_dir>/pci/     PCI device journals (journal.c)
+ *   <state_dir>/links/   link journals (linkjournal.c)
+ *   <state_dir>/vf/      VF journals (devjournal.c)
+ *   <state_dir>/pci/     PCI device journals (devjournal.c)
  *   <state_dir>/index/   which links each VM has (index.c)
  *
  * A write is atomic (temp file, fsync, rename, fsync of the directory):

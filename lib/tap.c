@@ -24,7 +24,7 @@
  * persistent tap is complete when it becomes persistent, so it needs no
  * journal of its own.  What else a crash would leave (a bridge created or
  * brought up, an uplink enslaved) is written into an intent journal before
- * it is done (journal.c), which names the tap and bridge by the ifindexes
+ * it is done (linkjournal.c), which names the tap and bridge by the ifindexes
  * chosen for them; a crash leaves the journal for mvl_recover(),
  * mvl_vm_delete(), mvl_gc() or the next create on the same locks to undo.
  *

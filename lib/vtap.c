@@ -14,7 +14,7 @@
  *      Before them: the locks (the lower device when it may change, the
  *      name or a template's lowest free number), what crashed creates
  *      left on them undone (recover.c, through the transaction of txn.c).
- *   1. the intent journal (journal.c): the link with the ifindex chosen
+ *   1. the intent journal (linkjournal.c): the link with the ifindex chosen
  *      for it, the lower's MAC and up state, an adopted link's node
  *   2. bring the lower up (LINK_UP only)
  *   3. RTM_NEWLINK with NLM_F_CREATE|NLM_F_EXCL: the kind, the chosen
