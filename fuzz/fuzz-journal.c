@@ -58,7 +58,8 @@ struct field {
 	size_t off, size, align;
 	long long def; /* the value when absent (a string: "") */
 	const struct name *names; /* K_ENUM, K_BITS, K_HAVE; NULL-terminated */
-	/* read only when .gate holds the string .gate_is ... */
+	/* read only when .gate holds one of the strings of .gate_is
+	 * ("macvtap|ipvtap") ... */
 	const char *gate, *gate_is;
 	/* ... and the key .with is there (its part is read only with it) */
 	const char *with;
@@ -106,6 +107,7 @@ static const struct name link_states[] = { { "auto", IFLA_VF_LINK_STATE_AUTO },
 static const struct name lj_ops[] = { { "tap", MVL_LJ_TAP },
 				      { "bridge", MVL_LJ_BRIDGE },
 				      { "macvtap", MVL_LJ_MACVTAP },
+				      { "ipvtap", MVL_LJ_IPVTAP },
 				      { NULL, 0 } };
 
 /* VF and PCI journals (mvl_journal_decode()): "sriov" is read in sriov mode
@@ -148,8 +150,8 @@ static const struct field journal_fields[] = {
 };
 
 /* Link journals (mvl_link_journal_decode()): "link.lower" is read for a
- * macvtap only; a part's "set" (the first member of its struct, aligned as
- * the struct) is whether the part is there. */
+ * macvtap or an ipvtap only; a part's "set" (the first member of its
+ * struct, aligned as the struct) is whether the part is there. */
 #define L(m, ...) FIELD(struct mvl_link_journal, m, ALIGN(struct mvl_link_journal, m), __VA_ARGS__)
 #define LJ_DEV(part)                                                                             \
 	FIELD(struct mvl_link_journal, part.set, _Alignof(struct mvl_lj_dev), #part, K_PRESENT), \
@@ -169,7 +171,7 @@ static const struct field link_journal_fields[] = {
 	LJ_DEV(uplink),
 	L(uplink_was_down, "uplink.was_down", K_BOOL),
 	LJ_DEV(link),
-	L(link_lower, "link.lower", K_INT, .gate = "op", .gate_is = "macvtap"),
+	L(link_lower, "link.lower", K_INT, .gate = "op", .gate_is = "macvtap|ipvtap"),
 	LJ_DEV(lower),
 	L(lower_mac, "lower.mac", K_MAC),
 	L(lower_set_mac, "lower.new_mac", K_PRESENT),
@@ -339,9 +341,20 @@ static bool gated_in(struct json_object *o, const struct field *f)
 {
 	struct json_object *g;
 
-	if (f->gate && (!lookup(o, f->gate, &g) || !json_object_is_type(g, json_type_string) ||
-			strcmp(json_object_get_string(g), f->gate_is) != 0))
-		return false;
+	if (f->gate) {
+		const char *v, *p;
+		size_t len;
+
+		if (!lookup(o, f->gate, &g) || !json_object_is_type(g, json_type_string))
+			return false;
+		v = json_object_get_string(g);
+		len = strlen(v);
+		for (p = f->gate_is; p; p = strchr(p, '|') ? strchr(p, '|') + 1 : NULL)
+			if (strncmp(p, v, len) == 0 && (p[len] == '|' || p[len] == '\0'))
+				break;
+		if (!p || !len)
+			return false;
+	}
 	return !f->with || lookup(o, f->with, &g);
 }
 

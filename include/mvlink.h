@@ -475,8 +475,8 @@ struct mvl_macvtap_opts {
  *           .mtu outside 68..65535 or above the lower device's MTU; more
  *           than 256 queues; unknown flags; NULL @ret_iface.  Also: the
  *           lower device is a bridge (use a tap on it), or itself a
- *           macvlan, macvtap, ipvlan or ipvtap (the kernel would put the
- *           macvtap on that one's lower device: give that).
+ *           macvlan, macvtap, ipvlan or ipvtap (give the device under
+ *           it).
  *  -ENODEV  the lower device does not exist.
  *  -EBUSY   the lower device is a bridge port, a bond slave or otherwise
  *           enslaved (a VRF is fine); passthru on a lower that already has

@@ -62,10 +62,9 @@ static int add_id(struct gc *g, const char *vm_id)
 static int link_cb(struct mvl_ctx *ctx, const struct mvl_link_info *li, void *data)
 {
 	struct gc *g = data;
-
-	(void)ctx;
 	struct mvl_link_info *v = mvl_grow(g->links, &g->cap_links, g->n_links, sizeof(*v), 64);
 
+	(void)ctx;
 	if (!v)
 		return -ENOMEM;
 	g->links = v;

@@ -78,12 +78,13 @@ int mvl_vtap_restore_lower(struct mvl_ctx *ctx, int ifindex, const uint8_t *mac,
 	return 0;
 }
 
-/* Refuse a lower device the link cannot (or should not) sit on. */
-/* Kinds that sit on a lower device of their own: on one of them the
- * kernel puts a new macvlan/macvtap or ipvlan/ipvtap on that lower
- * instead, which the journal would not name. */
+/* Kinds that sit on a lower device of their own.  On one of its own
+ * family the kernel puts a new macvlan/macvtap or ipvlan/ipvtap on that
+ * lower instead, which the journal would not name; across the families
+ * the two dispatchers would share one device. */
 static const char *const stacked_kinds[] = { "macvlan", "macvtap", "ipvlan", "ipvtap" };
 
+/* Refuse a lower device the link cannot (or should not) sit on. */
 static int check_lower(struct mvl_ctx *ctx, const struct mvl_vtap_op *op)
 {
 	const struct mvl_link_info *lo = &op->lower;
@@ -100,11 +101,13 @@ static int check_lower(struct mvl_ctx *ctx, const struct mvl_vtap_op *op)
 
 		if (strcmp(lo->kind, stacked_kinds[i]) != 0)
 			continue;
-		upname = lo->link && mvl_nl_link_get(ctx, NULL, lo->link, &up) == 0 ? up.name : "?";
+		/* (its lower's name, when it is in this namespace) */
+		upname = lo->link && mvl_nl_link_get(ctx, NULL, lo->link, &up) == 0 ? up.name : NULL;
 		return mvl_fail(ctx, -EINVAL,
-				"lower device %s is a %s on %s: the kernel would put the %s on "
-				"%s instead; give that as the lower device",
-				lo->name, lo->kind, upname, kind, upname);
+				"lower device %s is a %s: a %s goes only on a device that is "
+				"not itself a macvlan, macvtap, ipvlan or ipvtap; give %s%s",
+				lo->name, lo->kind, kind, upname ? upname : "the device under it",
+				upname ? ", the device under it" : "");
 	}
 	if (lo->master && strcmp(lo->slave_kind, "vrf") != 0) {
 		struct mvl_link_info m;

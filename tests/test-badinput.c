@@ -187,12 +187,12 @@ static const struct row rows[] = {
 		 "the ipvtap the bridge's uplink",
 	  .link = "brx"),
 	N(.what = "ipvtap lower is a macvlan", .call = IPVTAP, .err = -EINVAL,
-	  .msg = "lower device mvx is a macvlan on eno1: the kernel would put the ipvtap on eno1 "
-		 "instead; give that as the lower device",
+	  .msg = "lower device mvx is a macvlan: a ipvtap goes only on a device that is not itself "
+		 "a macvlan, macvtap, ipvlan or ipvtap; give eno1, the device under it",
 	  .link = "mvx"),
 	N(.what = "macvtap lower is a macvlan", .call = MACVTAP, .err = -EINVAL,
-	  .msg = "lower device mvx is a macvlan on eno1: the kernel would put the macvtap on eno1 "
-		 "instead; give that as the lower device",
+	  .msg = "lower device mvx is a macvlan: a macvtap goes only on a device that is not itself "
+		 "a macvlan, macvtap, ipvlan or ipvtap; give eno1, the device under it",
 	  .link = "mvx"),
 	N(.what = "ipvtap MTU above the lower's", .call = IPVTAP, .err = -EINVAL,
 	  .msg = "MTU 9000 is larger than the MTU 1500 of lower device eno1", .mtu = 9000),

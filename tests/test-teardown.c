@@ -88,9 +88,10 @@ static size_t vm_count(struct mvl_ctx *ctx, const char *vm)
 
 /* Exactly what the library sent since @before: @requests netlink requests,
  * of which @all dumps of every link and @kind dumps filtered by kind in the
- * kernel, and no other dump.  @kind counts one listing of the kinds this
- * host's kernel always has (tun, macvtap, bridge); a kernel with ipvtap
- * (<sysfs>/class/ipvtap) gets one dump more, and one request more, in it. */
+ * kernel, and no other dump.  Every step asserted here lists the kinds at
+ * most once, and @kind counts the kinds this host's kernel always has (tun,
+ * macvtap, bridge); a kernel with ipvtap (<sysfs>/class/ipvtap, which no
+ * test loads or unloads) gets one dump more, and one request more, in it. */
 static void assert_sent(const char *what, struct nlcount before, unsigned long requests,
 			unsigned long all, unsigned long kind)
 {
